@@ -1,0 +1,48 @@
+"""Settings from the environment, with defaults that run everything on one machine."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# name -> (default, meaning); the CLI prints these in --help
+ENVIRONMENT = {
+    "UCJ_KAFKA_BOOTSTRAP": ("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port])"),
+    "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
+    "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry"),
+    "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str
+    data_dir: Path
+    database_url: str
+    web_port: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("UCJ_DATA_DIR") or ENVIRONMENT["UCJ_DATA_DIR"][0]).expanduser()
+        database_url = env.get("UCJ_DATABASE_URL") or f"sqlite:///{data_dir / 'registry.db'}"
+        port_text = env.get("UCJ_WEB_PORT") or ENVIRONMENT["UCJ_WEB_PORT"][0]
+        try:
+            web_port = int(port_text)
+        except ValueError:
+            raise SystemExit(f"UCJ_WEB_PORT must be a port number, got {port_text!r}") from None
+        return cls(
+            kafka_bootstrap=env.get("UCJ_KAFKA_BOOTSTRAP") or ENVIRONMENT["UCJ_KAFKA_BOOTSTRAP"][0],
+            data_dir=data_dir,
+            database_url=database_url,
+            web_port=web_port,
+        )
+
+
+def environment_help(*names: str) -> str:
+    """A block for a command's --help that lists the variables it reads."""
+    lines = ["environment:"]
+    for name in names:
+        default, meaning = ENVIRONMENT[name]
+        lines.append(f"  {name:<20} {meaning} (default {default})")
+    return "\n".join(lines)
