@@ -1,0 +1,53 @@
+"""The one place that reads the time, so tests and simulations can move it.
+
+UCJ_CLOCK may hold a fixed moment ("2025-01-01" or "2025-01-01T08:00:00+07:00") or an
+offset from the real time ("+30d", "-2h", "+90m", "+15s").
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from .domain.events import PONTIANAK, local_date
+
+_OFFSET = re.compile(r"([+-])(\d+(?:\.\d+)?)([dhms])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+@dataclass(frozen=True)
+class Clock:
+    fixed: datetime | None = None
+    offset: timedelta = timedelta(0)
+
+    @classmethod
+    def parse(cls, spec: str | None) -> "Clock":
+        if not spec:
+            return cls()
+        match = _OFFSET.fullmatch(spec.strip())
+        if match:
+            sign, amount, unit = match.groups()
+            delta = timedelta(**{_UNITS[unit]: float(amount)})
+            return cls(offset=-delta if sign == "-" else delta)
+        try:
+            moment = datetime.fromisoformat(spec.strip())
+        except ValueError:
+            raise ValueError(f"clock {spec!r}: expected an ISO date or timestamp, or an offset like +30d") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=PONTIANAK)
+        return cls(fixed=moment)
+
+    @classmethod
+    def from_env(cls) -> "Clock":
+        return cls.parse(os.environ.get("UCJ_CLOCK"))
+
+    def now(self) -> datetime:
+        if self.fixed is not None:
+            return self.fixed
+        return datetime.fromtimestamp(time.time(), timezone.utc) + self.offset
+
+    def today(self) -> date:
+        """Today in Asia/Pontianak, where days start at local midnight."""
+        return local_date(self.now())

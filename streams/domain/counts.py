@@ -1,0 +1,67 @@
+"""Active participant counts per region, and their roll-up to every ancestor region."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Mapping
+
+from .fold import Contribution
+from .regions import RegionTree
+
+Breakdown = tuple[str, str]  # (segment, funding)
+
+
+class ActiveCounts:
+    """Counts of active participants by contribution, kept for one partition of participants.
+
+    Derived from participant state and rebuilt from it, so it is never stored on its own.
+    """
+
+    def __init__(self) -> None:
+        self._counts: Counter[Contribution] = Counter()
+
+    def move(self, before: Contribution | None, after: Contribution | None) -> None:
+        if before == after:
+            return
+        if before is not None:
+            self._counts[before] -= 1
+            if not self._counts[before]:
+                del self._counts[before]
+        if after is not None:
+            self._counts[after] += 1
+
+    def items(self) -> Iterable[tuple[Contribution, int]]:
+        return self._counts.items()
+
+    def total(self) -> int:
+        return sum(self._counts.values())
+
+
+def roll_up(
+    counts: Iterable[tuple[Contribution, int]], tree: RegionTree
+) -> dict[str, Counter[Breakdown]]:
+    """Per region: active participants of the region and all its sub-regions, by breakdown."""
+    totals: dict[str, Counter[Breakdown]] = {}
+    for contribution, count in counts:
+        breakdown = (contribution.segment, contribution.funding)
+        for code in tree.self_and_ancestors(contribution.region_code):
+            totals.setdefault(code, Counter())[breakdown] += count
+    return totals
+
+
+def merged(partitions: Iterable[ActiveCounts]) -> Counter[Contribution]:
+    total: Counter[Contribution] = Counter()
+    for counts in partitions:
+        for contribution, count in counts.items():
+            total[contribution] += count
+    return total
+
+
+def workforce_of(code: str, own_figures: Mapping[str, int], tree: RegionTree) -> int | None:
+    """A region's own figure, else the sum of its children's when every child has one."""
+    if code in own_figures:
+        return own_figures[code]
+    children = tree.children_of(code)
+    if not children:
+        return None
+    figures = [workforce_of(child, own_figures, tree) for child in children]
+    return None if any(f is None for f in figures) else sum(figures)

@@ -1,0 +1,117 @@
+"""One participant's state as a fold over its distinct events (design note, "The meaning of active").
+
+A history keeps the distinct events in fold order, so the result does not depend on arrival
+order or redelivery; coverage is then derived from the history by folding it in that order.
+"""
+from __future__ import annotations
+
+import bisect
+import enum
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .events import AssistancePaid, ParticipantEnrolled, ParticipantEvent, ParticipantLapsed, to_wire
+
+GRACE_DAYS = 90  # arrears can still be paid for this long after coverage ends
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Distinct events of one participant, sorted by fold key, at most one per event_id."""
+
+    events: tuple[ParticipantEvent, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+def apply(history: History, event: ParticipantEvent) -> History:
+    """Add one event; returns the same object when the event changes nothing (a redelivery)."""
+    events = history.events
+    for index, known in enumerate(events):
+        if known.event_id == event.event_id:
+            # Same id means same event. If producers sent different bodies under one id,
+            # keep the canonically smallest so the outcome still ignores arrival order.
+            if known == event or _canonical(known) <= _canonical(event):
+                return history
+            events = events[:index] + events[index + 1 :]
+            break
+    keys = [e.fold_key for e in events]
+    position = bisect.bisect_right(keys, event.fold_key)
+    return History(events[:position] + (event,) + events[position:])
+
+
+def _canonical(event: ParticipantEvent) -> str:
+    return json.dumps(to_wire(event), sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: date
+    end: date  # inclusive
+    payer_id: str | None  # set when an assistance payment paid for it
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    intervals: tuple[Interval, ...]
+    region_code: str | None
+    segment: str | None
+
+
+def fold(history: History) -> Coverage:
+    intervals: list[Interval] = []
+    region_code = segment = None
+    for event in history.events:
+        if isinstance(event, ParticipantEnrolled):
+            intervals.append(Interval(event.covered_from, event.paid_through, None))
+        elif isinstance(event, AssistancePaid):
+            intervals.append(Interval(event.period_start, event.period_end, event.payer_id))
+        elif isinstance(event, ParticipantLapsed):
+            last_day = event.effective_date - timedelta(days=1)
+            intervals = [
+                Interval(i.start, min(i.end, last_day), i.payer_id) for i in intervals if i.start <= last_day
+            ]
+        # the last event in fold order, of any type, gives region and segment
+        region_code, segment = event.region_code, event.segment
+    return Coverage(tuple(intervals), region_code, segment)
+
+
+class Standing(enum.Enum):
+    ACTIVE = "active"
+    GRACE = "grace"  # not active, last interval ended within GRACE_DAYS: arrears can be paid
+    ENDED = "ended"
+    NOT_STARTED = "not_started"  # no interval has started yet (or none at all)
+
+
+def standing_on(coverage: Coverage, day: date) -> Standing:
+    if any(i.covers(day) for i in coverage.intervals):
+        return Standing.ACTIVE
+    past_ends = [i.end for i in coverage.intervals if i.end < day]
+    if not past_ends:
+        return Standing.NOT_STARTED
+    return Standing.GRACE if (day - max(past_ends)).days <= GRACE_DAYS else Standing.ENDED
+
+
+def is_assisted_on(coverage: Coverage, day: date) -> bool:
+    return any(i.payer_id is not None and i.covers(day) for i in coverage.intervals)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What one active participant adds to the counts of its region on a day."""
+
+    region_code: str
+    segment: str
+    funding: str  # "assisted" or "self_paid"
+
+
+def contribution_on(coverage: Coverage, day: date) -> Contribution | None:
+    if coverage.region_code is None or standing_on(coverage, day) is not Standing.ACTIVE:
+        return None
+    funding = "assisted" if is_assisted_on(coverage, day) else "self_paid"
+    return Contribution(coverage.region_code, coverage.segment, funding)
