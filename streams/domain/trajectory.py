@@ -70,7 +70,7 @@ def region_figures(
 
 def status_of(gap: float, thresholds: StatusThresholds) -> str:
     """Status from the gap alone; the pace rule (behind with pace <= 0 is critical) needs the daily history."""
-    gap_pp = gap * 100
+    gap_pp = round(gap * 100, 9)  # so a gap of exactly 0.5 pp is not 0.50000001 by float error
     if gap_pp > thresholds.critical_pp:
         return "critical"
     if gap_pp > thresholds.behind_pp:

@@ -26,7 +26,7 @@ def test_region_without_plan_inherits_its_parent():
 
 @pytest.mark.parametrize(
     "active, status",
-    [(600, "on_track"), (596, "on_track"), (594, "behind"), (549, "behind"), (540, "critical")],
+    [(600, "on_track"), (595, "on_track"), (594, "behind"), (551, "behind"), (549, "critical")],
 )
 def test_status_thresholds(active, status):
     # workforce 1000, plan 0.6: gap 0.5 pp is still on track, above 5 pp critical
