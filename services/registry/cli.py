@@ -1,0 +1,141 @@
+"""`ucj registry ...`: create, load and inspect the region registry."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import textwrap
+from typing import Callable
+
+from services.config import Settings, environment_help
+from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
+from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
+from streams.domain.regions import LEVELS
+
+log = logging.getLogger(__name__)
+
+EXIT_NOT_INITIALIZED = 1
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    registry = subparsers.add_parser(
+        "registry",
+        help="create, load and inspect the region registry",
+        **_help_format(
+            "The region registry holds the regions of Kalimantan Barat, the eligible workforce "
+            "per region and year (the coverage denominator) and the planned coverage trajectories."
+        ),
+    )
+    commands = registry.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", required=True)
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
+    )
+
+    _add(commands, database, "init", _run_init, "create the schema and load the seed data",
+         "Create the tables and load every region, the estimated workforce per regency and the "
+         "default provincial plan. Safe to run again: it never overwrites figures loaded from CSV.")
+    load_workforce = _add(
+        commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
+        f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
+        "a positive whole number of workers). All figures of the years in the file are replaced. "
+        "If any row is bad, every bad row is listed and nothing is loaded.")
+    load_workforce.add_argument("file", metavar="FILE.csv")
+    load_plan = _add(
+        commands, database, "load-plan", _run_load_plan, "load coverage plans from CSV",
+        f"Load a CSV with header {','.join(PLAN_COLUMNS)} (ISO date, ratio from 0 to 1). "
+        "The whole plan of every region in the file is replaced; other regions keep theirs. "
+        "If any row is bad, every bad row is listed and nothing is loaded.")
+    load_plan.add_argument("file", metavar="FILE.csv")
+    _add(commands, database, "show", _run_show, "print what the registry holds",
+         "Print the number of regions per level, the workforce years and every plan point.")
+
+
+def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
+    parser = commands.add_parser(name, help=summary, parents=[database], **_help_format(description))
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _help_format(description: str) -> dict:
+    # RawDescriptionHelpFormatter keeps the epilog's layout, so the description is wrapped here.
+    return dict(
+        description=textwrap.fill(description, width=79),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=environment_help("UCJ_DATABASE_URL", "UCJ_DATA_DIR"),
+    )
+
+
+def _open_registry(args: argparse.Namespace) -> Registry:
+    # Resolved at run time, so that --help works whatever the environment holds.
+    return Registry(args.database_url or Settings.from_env().database_url)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    with _open_registry(args) as registry:
+        report = registry.init()
+        if report.regions_added or report.workforce_added or report.plan_points_added:
+            log.info(
+                "loaded %s regions, %s workforce figures, %s plan points into %s",
+                f"{report.regions_added:,}", f"{report.workforce_added:,}", f"{report.plan_points_added:,}",
+                registry.display_url,
+            )
+        else:
+            log.info("%s is already initialised; nothing to add", registry.display_url)
+    return 0
+
+
+def _run_load_workforce(args: argparse.Namespace) -> int:
+    return _load(args, Registry.load_workforce_csv, "workforce figures", "years")
+
+
+def _run_load_plan(args: argparse.Namespace) -> int:
+    return _load(args, Registry.load_plan_csv, "plan points", "regions")
+
+
+def _load(args: argparse.Namespace, load: Callable[[Registry, str], LoadReport], what: str, scope: str) -> int:
+    with _open_registry(args) as registry:
+        try:
+            report = load(registry, args.file)
+        except CsvRejected as rejected:
+            for line, message in rejected.problems:
+                print(f"{args.file}:{line}: {message}", file=sys.stderr)
+            print(f"nothing loaded: {len(rejected.problems)} bad rows", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as error:
+            print(f"{args.file}: cannot read: {error.strerror or error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        log.info(
+            "loaded %s %s for %s %s from %s into %s (replacing %s stored rows)",
+            f"{report.loaded:,}", what, scope, ", ".join(report.scope), args.file, registry.display_url,
+            f"{report.replaced:,}",
+        )
+    return 0
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    with _open_registry(args) as registry:
+        try:
+            tree = registry.region_tree()
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        figures = registry.workforce_figures()
+        plans = registry.plans()
+        print(f"registry {registry.display_url}")
+    per_level = ", ".join(f"{len(tree.codes_at(level)):,} {level}" for level in LEVELS)
+    print(f"regions: {per_level} ({len(tree):,} in all)")
+    print("workforce figures:" if figures else "workforce figures: none")
+    for year, by_region in figures.items():
+        print(f"  {year}: {len(by_region):,} regions")
+    print("plan points:" if plans else "plan points: none")
+    for code, points in plans.items():
+        trajectory = ", ".join(f"{day.isoformat()} {ratio:g}" for day, ratio in points)
+        print(f"  {code} {tree.regions[code].name}: {trajectory}")
+    return 0

@@ -1,0 +1,191 @@
+"""Reading and validating operators' CSV files (workforce figures, plan points).
+
+Every row is checked and every problem is reported with its line number (line 1 is the
+header), so an operator can fix a file in one pass. A file with any bad row is rejected whole.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Collection, Iterator, TypeVar
+
+WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")
+PLAN_COLUMNS = ("region_code", "date", "ratio")
+
+# Plausible years for workforce figures; anything else is a typo (e.g. 224 or 20245).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+Problem = tuple[int, str]
+Key = tuple[object, ...]  # what must be unique within one file
+T = TypeVar("T")
+
+
+class CsvRejected(Exception):
+    """The file has bad rows; nothing was loaded. `problems` lists (line, message) pairs."""
+
+    def __init__(self, path: str | Path, problems: list[Problem]):
+        self.path = str(path)
+        self.problems = sorted(problems)
+        super().__init__(f"{self.path}: {len(self.problems)} bad rows, nothing loaded")
+
+
+@dataclass(frozen=True)
+class WorkforceFigure:
+    region_code: str
+    year: int
+    eligible_workforce: int
+
+
+@dataclass(frozen=True)
+class PlanPoint:
+    region_code: str
+    date: datetime.date
+    ratio: float
+
+
+def read_workforce_csv(path: str | Path, known_regions: Collection[str]) -> list[WorkforceFigure]:
+    """Rows of `region_code,year,eligible_workforce`; raises CsvRejected if any row is bad."""
+
+    def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, WorkforceFigure | None]:
+        region = _region(fields["region_code"], known_regions, errors)
+        year = _whole_number(fields["year"])
+        if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+            errors.append(f"year must be a whole number from {MIN_YEAR} to {MAX_YEAR}, got {fields['year']!r}")
+            year = None
+        workforce = _whole_number(fields["eligible_workforce"])
+        # Zero is refused too: the workforce is the coverage denominator.
+        if workforce is None or workforce <= 0:
+            errors.append(f"eligible_workforce must be a positive whole number, got {fields['eligible_workforce']!r}")
+            workforce = None
+        key = (fields["region_code"], year if year is not None else fields["year"])
+        if region is None or year is None or workforce is None:
+            return key, None
+        return key, WorkforceFigure(region, year, workforce)
+
+    return _read(path, WORKFORCE_COLUMNS, parse)
+
+
+def read_plan_csv(path: str | Path, known_regions: Collection[str]) -> list[PlanPoint]:
+    """Rows of `region_code,date,ratio`; raises CsvRejected if any row is bad."""
+
+    def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, PlanPoint | None]:
+        region = _region(fields["region_code"], known_regions, errors)
+        date = _iso_date(fields["date"])
+        if date is None:
+            errors.append(f"date must be an ISO date YYYY-MM-DD, got {fields['date']!r}")
+        ratio = _number(fields["ratio"])
+        if ratio is None or not 0.0 <= ratio <= 1.0:
+            errors.append(f"ratio must be a number from 0 to 1, got {fields['ratio']!r}")
+            ratio = None
+        key = (fields["region_code"], date if date is not None else fields["date"])
+        if region is None or date is None or ratio is None:
+            return key, None
+        return key, PlanPoint(region, date, ratio)
+
+    return _read(path, PLAN_COLUMNS, parse)
+
+
+def _read(
+    path: str | Path,
+    columns: tuple[str, ...],
+    parse: Callable[[dict[str, str], list[str]], tuple[Key, T | None]],
+) -> list[T]:
+    """Check the header, then every data row; collect all problems before deciding."""
+    problems: list[Problem] = []
+    records: list[T] = []
+    first_line_of_key: dict[Key, int] = {}
+    for line, fields in _data_rows(path, columns, problems):
+        errors: list[str] = []
+        key, record = parse(fields, errors)
+        if key in first_line_of_key:
+            errors.append(f"duplicate of line {first_line_of_key[key]} ({', '.join(map(str, key))})")
+        else:
+            first_line_of_key[key] = line
+        if errors:
+            problems.append((line, "; ".join(errors)))
+        elif record is not None:
+            records.append(record)
+    if problems:
+        raise CsvRejected(path, problems)
+    return records
+
+
+def _data_rows(path: str | Path, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, fields) for each non-blank data row; header and shape problems go to `problems`."""
+    expected = f"expected header {','.join(columns)}"
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the BOM that spreadsheet exports add
+    except UnicodeDecodeError as error:
+        problems.append((raw[: error.start].count(b"\n") + 1, "not UTF-8 text"))
+        return
+    if not text.strip():
+        problems.append((1, f"empty file; {expected}"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in next(reader)]
+    missing = [name for name in columns if name not in header]
+    if len(missing) == len(columns):
+        problems.append((1, f"no header; {expected}"))
+        return
+    if missing:
+        problems.append((1, f"missing column(s) {', '.join(missing)}; {expected}"))
+        return
+    repeated = [name for name in columns if header.count(name) > 1]
+    if repeated:
+        problems.append((1, f"repeated column(s) {', '.join(repeated)}; {expected}"))
+        return
+    rows_seen = 0
+    try:
+        for row in reader:
+            if not any(value.strip() for value in row):
+                continue  # blank line
+            rows_seen += 1
+            if len(row) != len(header):
+                problems.append((reader.line_num, f"expected {len(header)} fields, got {len(row)}"))
+                continue
+            fields = {name: value.strip() for name, value in zip(header, row)}
+            yield reader.line_num, fields
+    except csv.Error as error:
+        problems.append((reader.line_num, f"unreadable CSV: {error}"))
+    if rows_seen == 0 and not problems:
+        problems.append((1, "no data rows after the header"))
+
+
+def _region(code: str, known_regions: Collection[str], errors: list[str]) -> str | None:
+    if not code:
+        errors.append("region_code is empty")
+        return None
+    if code not in known_regions:
+        errors.append(f"unknown region {code!r}")
+        return None
+    return code
+
+
+def _whole_number(text: str) -> int | None:
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _iso_date(text: str) -> datetime.date | None:
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,208 @@
+"""The region registry: regions, eligible workforce per year and coverage plans in one database."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, inspect, make_url, select
+from sqlalchemy.orm import Session
+
+from services.registry.csv_files import read_plan_csv, read_workforce_csv
+from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+from services.registry.seed import (
+    DEFAULT_PROVINCIAL_PLAN,
+    PROVINCE_CODE,
+    SEED_WORKFORCE_YEARS,
+    seed_regions,
+    seed_workforce_estimates,
+)
+from streams.domain.regions import LEVELS, Region, RegionTree
+
+Plan = list[tuple[datetime.date, float]]
+
+
+class RegistryNotInitialized(RuntimeError):
+    """The database has no regions yet; `ucj registry init` creates and seeds it."""
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What `init` added; all zero when the registry was already initialised."""
+
+    regions_added: int
+    workforce_added: int
+    plan_points_added: int
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a CSV load did: rows written, rows they replaced, and the years or regions replaced."""
+
+    loaded: int
+    replaced: int
+    scope: tuple[str, ...]
+
+
+class Registry:
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.engine = _create_engine(database_url)
+
+    @property
+    def display_url(self) -> str:
+        """The database URL without its password, for logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def init(self) -> InitReport:
+        """Create the schema and load the seed data; running it again changes nothing.
+
+        Regions missing from the database are added. Workforce and plan seeds are only
+        written into empty tables, so figures an operator loaded are never overwritten.
+        """
+        Base.metadata.create_all(self.engine)
+        with Session(self.engine) as session, session.begin():
+            existing = set(session.scalars(select(RegionRow.code)))
+            # Parents first, so that the parent foreign key holds row by row.
+            new_regions = sorted(
+                (r for r in seed_regions() if r.code not in existing), key=lambda r: LEVELS.index(r.level)
+            )
+            if new_regions:
+                session.execute(
+                    insert(RegionRow),
+                    [dict(code=r.code, parent_code=r.parent, level=r.level, name=r.name) for r in new_regions],
+                )
+            workforce_rows = []
+            if _is_empty(session, WorkforceRow):
+                workforce_rows = [
+                    dict(region_code=code, year=year, eligible_workforce=estimate)
+                    for code, estimate in seed_workforce_estimates().items()
+                    for year in SEED_WORKFORCE_YEARS
+                ]
+                session.execute(insert(WorkforceRow), workforce_rows)
+            plan_rows = []
+            if _is_empty(session, PlanPointRow):
+                plan_rows = [dict(region_code=PROVINCE_CODE, date=d, ratio=r) for d, r in DEFAULT_PROVINCIAL_PLAN]
+                session.execute(insert(PlanPointRow), plan_rows)
+        return InitReport(len(new_regions), len(workforce_rows), len(plan_rows))
+
+    def region_tree(self) -> RegionTree:
+        with Session(self.engine) as session:
+            self._require_regions(session)
+            rows = session.scalars(select(RegionRow))
+            return RegionTree.from_regions(Region(r.code, r.parent_code, r.level, r.name) for r in rows)
+
+    def workforce_figures(self) -> dict[int, dict[str, int]]:
+        """The stored figures as loaded: year -> region code -> eligible workforce."""
+        with Session(self.engine) as session:
+            self._require_regions(session)
+            figures: dict[int, dict[str, int]] = {}
+            for row in session.scalars(select(WorkforceRow).order_by(WorkforceRow.year, WorkforceRow.region_code)):
+                figures.setdefault(row.year, {})[row.region_code] = row.eligible_workforce
+            return figures
+
+    def workforce(self, year: int) -> dict[str, int]:
+        """Eligible workforce for `year` of every region that has a figure for any year.
+
+        A region without a figure for `year` gets its figure of the latest earlier year
+        (the last known denominator stays in force until a new one is loaded); with no
+        earlier year, its earliest later year.
+        """
+        by_region: dict[str, dict[int, int]] = {}
+        for figure_year, figures in self.workforce_figures().items():
+            for code, workforce in figures.items():
+                by_region.setdefault(code, {})[figure_year] = workforce
+        return {code: figure_for_year(years, year) for code, years in by_region.items()}
+
+    def plans(self) -> dict[str, Plan]:
+        """Each region's own plan points, sorted by date (regions without a plan are absent)."""
+        with Session(self.engine) as session:
+            self._require_regions(session)
+            plans: dict[str, Plan] = {}
+            for row in session.scalars(select(PlanPointRow).order_by(PlanPointRow.region_code, PlanPointRow.date)):
+                plans.setdefault(row.region_code, []).append((row.date, row.ratio))
+            return plans
+
+    def load_workforce_csv(self, path: str | Path) -> LoadReport:
+        """Replace all workforce figures of the years in the file (raises CsvRejected on a bad row)."""
+        with Session(self.engine) as session, session.begin():
+            figures = read_workforce_csv(path, self._require_regions(session))
+            years = sorted({f.year for f in figures})
+            replaced = session.execute(delete(WorkforceRow).where(WorkforceRow.year.in_(years))).rowcount
+            session.execute(
+                insert(WorkforceRow),
+                [dict(region_code=f.region_code, year=f.year, eligible_workforce=f.eligible_workforce) for f in figures],
+            )
+        return LoadReport(len(figures), replaced, tuple(map(str, years)))
+
+    def load_plan_csv(self, path: str | Path) -> LoadReport:
+        """Replace the whole plan of every region in the file (raises CsvRejected on a bad row)."""
+        with Session(self.engine) as session, session.begin():
+            points = read_plan_csv(path, self._require_regions(session))
+            regions = sorted({p.region_code for p in points})
+            replaced = session.execute(delete(PlanPointRow).where(PlanPointRow.region_code.in_(regions))).rowcount
+            session.execute(
+                insert(PlanPointRow), [dict(region_code=p.region_code, date=p.date, ratio=p.ratio) for p in points]
+            )
+        return LoadReport(len(points), replaced, tuple(regions))
+
+    def _require_regions(self, session: Session) -> set[str]:
+        """All region codes; raises RegistryNotInitialized rather than an SQL error on a new database."""
+        # Checked before connecting, which would leave an empty SQLite file behind.
+        sqlite_file = _sqlite_file(self.engine.url)
+        if sqlite_file is not None and not sqlite_file.exists():
+            codes: set[str] = set()
+        elif _has_schema(session):
+            codes = set(session.scalars(select(RegionRow.code)))
+        else:
+            codes = set()
+        if not codes:
+            raise RegistryNotInitialized(f"no regions in {self.display_url}; run `ucj registry init` first")
+        return codes
+
+
+def figure_for_year(figures_by_year: dict[int, int], year: int) -> int:
+    """The figure of `year`, else of the latest earlier year, else of the earliest later year."""
+    if year in figures_by_year:
+        return figures_by_year[year]
+    earlier = [y for y in figures_by_year if y < year]
+    return figures_by_year[max(earlier) if earlier else min(figures_by_year)]
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a plain SQLite file URL (not in-memory, not a `file:` URI)."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return None if url.database.startswith("file:") else Path(url.database)
+
+
+def _create_engine(database_url: str) -> Engine:
+    url = make_url(database_url)
+    sqlite_file = _sqlite_file(url)
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if url.get_backend_name() == "sqlite":
+        # SQLite ignores foreign keys unless asked on every connection.
+        @event.listens_for(engine, "connect")
+        def _enable_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    return engine
+
+
+def _has_schema(session: Session) -> bool:
+    return inspect(session.connection()).has_table(RegionRow.__tablename__)
+
+
+def _is_empty(session: Session, model: type[Base]) -> bool:
+    return session.scalar(select(func.count()).select_from(model)) == 0

@@ -1,0 +1,134 @@
+"""`ucj registry ...`, driven through the subcommand's own parser."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pytest
+
+from services.registry import Registry
+from services.registry.cli import add_parser
+
+
+def ucj(*argv: str) -> int:
+    """Run like `ucj ARGV...`, with only the registry subcommand installed."""
+    parser = argparse.ArgumentParser(prog="ucj")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+@pytest.fixture(autouse=True)
+def info_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="services.registry")
+
+
+def test_init_reports_what_it_loaded_then_that_nothing_was_needed(database_url: str, caplog) -> None:
+    assert ucj("registry", "init", "--database-url", database_url) == 0
+    assert "loaded 2,334 regions, 42 workforce figures, 3 plan points into " in caplog.text
+    caplog.clear()
+
+    assert ucj("registry", "init", "--database-url", database_url) == 0
+    assert "already initialised; nothing to add" in caplog.text
+
+
+def test_show_prints_levels_years_and_plan(database_url: str, capsys) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    capsys.readouterr()
+
+    assert ucj("registry", "show", "--database-url", database_url) == 0
+    out = capsys.readouterr().out
+    assert "regions: 1 province, 14 regency, 174 district, 2,145 village (2,334 in all)" in out
+    assert "  2024: 14 regions\n  2025: 14 regions\n  2026: 14 regions\n" in out
+    assert "  61 Kalimantan Barat: 2024-06-01 0.3539, 2024-12-31 0.5014, 2025-12-31 0.5956" in out
+
+
+def test_show_before_init_fails_with_a_hint(database_url: str, capsys) -> None:
+    assert ucj("registry", "show", "--database-url", database_url) == 1
+    assert "run `ucj registry init` first" in capsys.readouterr().err
+
+
+def test_load_workforce(database_url: str, write_csv, caplog) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    path = write_csv("region_code,year,eligible_workforce\n61.01,2027,5000\n61.02,2027,6000\n")
+
+    assert ucj("registry", "load-workforce", str(path), "--database-url", database_url) == 0
+    assert f"loaded 2 workforce figures for years 2027 from {path} into " in caplog.text
+    with Registry(database_url) as registry:
+        assert registry.workforce_figures()[2027] == {"61.01": 5000, "61.02": 6000}
+
+
+def test_load_workforce_lists_every_bad_row_and_loads_nothing(database_url: str, write_csv, capsys) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    path = write_csv("region_code,year,eligible_workforce\n61.01,2027,5000\n61.99,2027,1\n61.02,2027,-5\n")
+
+    assert ucj("registry", "load-workforce", str(path), "--database-url", database_url) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:3: unknown region '61.99'",
+        f"{path}:4: eligible_workforce must be a positive whole number, got '-5'",
+        "nothing loaded: 2 bad rows",
+    ]
+    with Registry(database_url) as registry:
+        assert 2027 not in registry.workforce_figures()
+
+
+def test_load_plan(database_url: str, write_csv, caplog, capsys) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    good = write_csv("region_code,date,ratio\n61.07,2025-12-31,0.6\n")
+    bad = write_csv("region_code,date,ratio\n61.07,2025-12-31,60\n")
+
+    assert ucj("registry", "load-plan", str(good), "--database-url", database_url) == 0
+    assert "loaded 1 plan points for regions 61.07 from" in caplog.text
+    assert ucj("registry", "load-plan", str(bad), "--database-url", database_url) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{bad}:2: ratio must be a number from 0 to 1, got '60'",
+        "nothing loaded: 1 bad rows",
+    ]
+
+
+def test_load_of_a_missing_file(database_url: str, tmp_path: Path, capsys) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    missing = tmp_path / "nope.csv"
+    assert ucj("registry", "load-plan", str(missing), "--database-url", database_url) == 2
+    assert f"{missing}: cannot read" in capsys.readouterr().err
+
+
+def test_database_url_comes_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("UCJ_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    assert ucj("registry", "init") == 0
+    assert (tmp_path / "from-env.db").is_file()
+
+
+def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("UCJ_DATABASE_URL", raising=False)
+    monkeypatch.setenv("UCJ_DATA_DIR", str(tmp_path / "state"))
+    assert ucj("registry", "init") == 0
+    assert (tmp_path / "state" / "registry.db").is_file()
+
+
+def test_flag_overrides_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("UCJ_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    assert ucj("registry", "init", "--database-url", f"sqlite:///{tmp_path / 'from-flag.db'}") == 0
+    assert (tmp_path / "from-flag.db").is_file()
+    assert not (tmp_path / "from-env.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "description"),
+    [
+        (["registry"], "The region registry holds the regions"),
+        (["registry", "init"], "Create the tables and load every region"),
+        (["registry", "load-workforce"], "region_code,year,eligible_workforce"),
+        (["registry", "load-plan"], "region_code,date,ratio"),
+        (["registry", "show"], "Print the number of regions per level"),
+    ],
+)
+def test_help_has_a_description_and_the_environment(argv: list[str], description: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        ucj(*argv, "--help")
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert description in " ".join(out.split())
+    assert "environment:\n  UCJ_DATABASE_URL" in out
+    assert "UCJ_DATA_DIR" in out
