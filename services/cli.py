@@ -13,8 +13,8 @@ COMMAND_MODULES = (
     "services.producer_cli",
     "services.worker_cli",
     "services.simulator_cli",
-    "services.status",
-    "services.demo",
+    # "services.status",
+    # "services.demo",
 )
 
 
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # kafka-python logs every connection at INFO
+        logging.getLogger("kafka").setLevel(logging.WARNING)
     return args.run(args) or 0
 
 

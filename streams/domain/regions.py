@@ -21,6 +21,7 @@ class RegionTree:
 
     regions: Mapping[str, Region]
     _chains: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _children: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_regions(cls, regions: Iterable[Region]) -> "RegionTree":
@@ -31,8 +32,11 @@ class RegionTree:
             if r.parent is not None and r.parent not in by_code:
                 raise ValueError(f"region {r.code}: parent {r.parent} is not a known region")
         tree = cls(by_code)
-        for code in by_code:
+        for code in sorted(by_code):
             tree._chains[code] = tree._walk_up(code)
+            parent = by_code[code].parent
+            if parent is not None:
+                tree._children.setdefault(parent, []).append(code)
         return tree
 
     def _walk_up(self, code: str) -> tuple[str, ...]:
@@ -64,7 +68,7 @@ class RegionTree:
         return sorted(c for c, r in self.regions.items() if r.level == level)
 
     def children_of(self, code: str) -> list[str]:
-        return sorted(c for c, r in self.regions.items() if r.parent == code)
+        return self._children.get(code, [])
 
     def regency_of(self, code: str) -> str | None:
         for ancestor in self._chains[code]:

@@ -1,0 +1,219 @@
+"""The Faust worker: thin shells (agents, table, timers, pages) around CoverageProcessor."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Set
+
+import faust
+from faust.types import TP
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from .clock import Clock
+from .domain.events import type_name
+from .domain.validation import Rejected
+from .metrics import DEAD_LETTERS, DEFAULT_LEVELS, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
+from .partitioning import partition_of
+from .processing import CoverageProcessor
+from .reference import Reference, load_reference
+from .topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS, REKEYED_EVENTS
+
+log = logging.getLogger(__name__)
+
+APP_ID = "ucj-coverage"
+REFERENCE_RELOAD_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    kafka_bootstrap: str
+    database_url: str
+    data_dir: Path
+    web_port: int
+    store: str = "rocksdb://"
+    levels: tuple[str, ...] = DEFAULT_LEVELS
+    web_host: str = "127.0.0.1"
+
+
+class _TableStore:
+    """The participant table seen as a mapping of str -> bytes."""
+
+    def __init__(self, table: faust.Table):
+        self.table = table
+
+    def get(self, participant_id: str, default=None):
+        return self.table.get(participant_id.encode(), default)
+
+    def __setitem__(self, participant_id: str, value: bytes) -> None:
+        self.table[participant_id.encode()] = value
+
+    def values(self):
+        return self.table.values()
+
+
+class CoverageWorker:
+    def __init__(self, settings: WorkerSettings, clock: Clock, reference: Reference | None = None):
+        self.settings = settings
+        self.reference = reference or load_reference(settings.database_url)
+        self.reference_loaded_at = time.monotonic()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.app = faust.App(
+            APP_ID,
+            broker=f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
+            store=settings.store,
+            datadir=str(settings.data_dir / "worker"),
+            web_port=settings.web_port,
+            web_bind=settings.web_host,
+            web_host=settings.web_host,
+            topic_partitions=EVENT_PARTITIONS,
+            table_standby_replicas=0,
+            producer_acks=-1,
+        )
+        raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+        # the source of truth: kept forever, every number is rebuilt from it
+        self.events = self.app.topic(
+            PARTICIPANT_EVENTS, partitions=EVENT_PARTITIONS, config={"retention.ms": "-1"}, **raw
+        )
+        self.rekeyed = self.app.topic(REKEYED_EVENTS, partitions=EVENT_PARTITIONS, internal=True, **raw)
+        self.dead_letters = self.app.topic(DEAD_LETTER, **raw)
+        self.table = self.app.tables.add(
+            _ParticipantTable(
+                self,
+                self.app,
+                name="participants",
+                partitions=EVENT_PARTITIONS,
+                key_type=bytes,
+                value_type=bytes,
+                beacon=self.app.tables.beacon,
+            )
+        )
+        self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
+        self.collector = RegionCollector(self._owned_counts, lambda: self.reference, lambda: self.processor.counted_on, settings.levels)
+        self._wire()
+
+    def _owned_counts(self):
+        return (item for counts in list(self.processor.counts.values()) for item in counts.items())
+
+    def _wire(self) -> None:
+        app = self.app
+        app.agent(self.events, name="participant-events")(self._consume_events)
+        app.agent(self.rekeyed, name="rekeyed-events")(self._consume_rekeyed)
+        app.timer(interval=10.0)(self._tick)
+
+        # faust calls page handlers as handler(view, request); a bound method would lose the view
+        async def metrics(view, request):
+            return await self._metrics_page(view)
+
+        async def status(view, request):
+            return await self._status_page(view)
+
+        app.page("/metrics")(metrics)
+        app.page("/status")(status)
+        REGISTRY.register(self.collector)
+
+    async def _consume_events(self, stream):
+        async for event in stream.events():
+            message = event.message
+            result = self.processor.validate(event.value)
+            if isinstance(result, Rejected):
+                await self._dead_letter(message, result)
+            elif message.partition != partition_of(result.participant_id, EVENT_PARTITIONS):
+                await self.rekeyed.send(key=result.participant_id.encode(), value=event.value)
+                EVENTS.labels(type=type_name(result), outcome="rekeyed").inc()
+            else:
+                self._apply(result, message)
+
+    async def _consume_rekeyed(self, stream):
+        async for event in stream.events():
+            result = self.processor.validate(event.value)
+            if isinstance(result, Rejected):  # a clock or registry change since it was checked
+                await self._dead_letter(event.message, result)
+            else:
+                self._apply(result, event.message)
+
+    def _apply(self, parsed, message) -> None:
+        outcome = self.processor.apply_event(parsed, message.partition)
+        EVENTS.labels(type=outcome.event_type, outcome=outcome.kind).inc()
+        self._observe(message)
+
+    async def _dead_letter(self, message, rejection: Rejected) -> None:
+        # the original bytes, untouched, with the reason in headers
+        headers = {
+            "ucj-reason": rejection.reason.encode(),
+            "ucj-detail": rejection.detail.encode()[:1000],
+            "ucj-source": f"{message.topic}/{message.partition}/{message.offset}".encode(),
+        }
+        await self.dead_letters.send(key=message.key, value=message.value, headers=headers)
+        DEAD_LETTERS.labels(reason=rejection.reason).inc()
+        EVENTS.labels(type="unknown", outcome="invalid").inc()
+        log.debug("dead letter %s/%s: %s", message.partition, message.offset, rejection)
+        self._observe(message)
+
+    @staticmethod
+    def _observe(message) -> None:
+        sent_at = message.timestamp  # seconds, from the record
+        LAST_EVENT.set(sent_at)
+        LAG.set(max(0.0, time.time() - sent_at))
+
+    async def _tick(self) -> None:
+        self.processor.turn_day_if_needed()
+        if time.monotonic() - self.reference_loaded_at > REFERENCE_RELOAD_SECONDS:
+            try:
+                self.reference = load_reference(self.settings.database_url)
+                self.reference_loaded_at = time.monotonic()
+            except Exception:  # keep counting with the figures we have
+                log.exception("could not reload the registry; keeping the previous figures")
+
+    async def _metrics_page(self, web):
+        # the exposition content type carries a charset, which aiohttp's content_type refuses
+        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _status_page(self, web):
+        _, _, figures = self.collector.figures()
+        tree = self.reference.tree
+        rows = [
+            dict(
+                region=f.region,
+                name=tree.regions[f.region].name,
+                level=tree.level_of(f.region),
+                active=f.active,
+                workforce=f.workforce,
+                coverage=f.coverage,
+                planned=f.planned,
+                gap=f.gap,
+                gap_workers=f.gap_workers,
+                status=f.status,
+            )
+            for f in figures
+            if tree.level_of(f.region) in ("province", "regency")
+        ]
+        body = dict(day=self.processor.counted_on.isoformat(), partitions=sorted(self.processor.counts), regions=rows)
+        return web.bytes(json.dumps(body).encode(), content_type="application/json")
+
+    # called by the table on rebalance and after recovery
+    def partitions_recovered(self, partitions: Set[int]) -> None:
+        self.processor.rebuild(partitions)
+        PARTITIONS.set(len(self.processor.counts))
+
+    def partitions_revoked(self, partitions: Set[int]) -> None:
+        self.processor.forget(partitions)
+        PARTITIONS.set(len(self.processor.counts))
+
+
+class _ParticipantTable(faust.Table):
+    """Tells the worker which partitions it owns, once their state is recovered."""
+
+    def __init__(self, worker: CoverageWorker, *args, **kwargs):
+        self._worker = worker
+        super().__init__(*args, **kwargs)
+
+    async def on_rebalance(self, assigned: Set[TP], revoked: Set[TP], newly_assigned: Set[TP], generation_id: int = 0) -> None:
+        self._worker.partitions_revoked({tp.partition for tp in revoked if tp.topic == PARTICIPANT_EVENTS})
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
+
+    async def on_recovery_completed(self, active_tps: Set[TP], standby_tps: Set[TP]) -> None:
+        await super().on_recovery_completed(active_tps, standby_tps)
+        self._worker.partitions_recovered({tp.partition for tp in active_tps})

@@ -1,0 +1,83 @@
+"""The service layer of the worker: one input message in, state and counts updated.
+
+Kafka-free, so it runs the same under Faust and in tests. The participant store is any
+mutable mapping of participant_id -> bytes (the Faust table in production).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, MutableMapping
+
+from .clock import Clock
+from .codec import decode_state, encode_state
+from .domain.counts import ActiveCounts
+from .domain.events import ParticipantEvent, type_name
+from .domain.fold import History, apply, contribution_on, fold
+from .domain.regions import RegionTree
+from .domain.validation import Rejected, parse_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: str  # "applied", "duplicate" or "invalid"
+    event_type: str  # wire type, or "unknown" for invalid input
+    rejection: Rejected | None = None
+    event: ParticipantEvent | None = None
+
+
+class CoverageProcessor:
+    def __init__(self, regions: RegionTree, store: MutableMapping[str, bytes], clock: Clock):
+        self.regions = regions
+        self.store = store
+        self.clock = clock
+        self.counts: dict[int, ActiveCounts] = {}
+        self.counted_on: date = clock.today()
+
+    def validate(self, raw: bytes) -> ParticipantEvent | Rejected:
+        return parse_event(raw, self.regions, self.clock.now())
+
+    def apply_event(self, event: ParticipantEvent, partition: int) -> Outcome:
+        """Fold one valid event into its participant's state and the partition's counts."""
+        stored = self.store.get(event.participant_id)
+        before = decode_state(stored)[1] if stored is not None else History()
+        after = apply(before, event)
+        if after is before:
+            return Outcome("duplicate", type_name(event), event=event)
+        self.store[event.participant_id] = encode_state(partition, after)
+        day = self.counted_on
+        self.counts_of(partition).move(contribution_on(fold(before), day), contribution_on(fold(after), day))
+        return Outcome("applied", type_name(event), event=event)
+
+    def counts_of(self, partition: int) -> ActiveCounts:
+        return self.counts.setdefault(partition, ActiveCounts())
+
+    def rebuild(self, partitions: Iterable[int]) -> None:
+        """Recount the given partitions from stored state (after recovery or a new day)."""
+        wanted = set(partitions)
+        fresh = {p: ActiveCounts() for p in wanted}
+        day = self.counted_on
+        for value in self.store.values():
+            partition, history = decode_state(value)
+            if partition in fresh:
+                fresh[partition].move(None, contribution_on(fold(history), day))
+        self.counts.update(fresh)
+        log.info("recounted partitions %s for %s: %d active", sorted(wanted), day, sum(c.total() for c in fresh.values()))
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """Drop the counts of partitions this worker no longer owns."""
+        for partition in partitions:
+            self.counts.pop(partition, None)
+
+    def turn_day_if_needed(self) -> bool:
+        """Counts follow the calendar: on a new local day, recount every owned partition."""
+        today = self.clock.today()
+        if today == self.counted_on:
+            return False
+        log.info("day turned from %s to %s", self.counted_on, today)
+        self.counted_on = today
+        self.rebuild(list(self.counts))
+        return True

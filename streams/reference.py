@@ -1,0 +1,38 @@
+"""Reference figures the worker reads from the registry: regions, workforce, plans."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Mapping
+
+from .domain.counts import workforce_of
+from .domain.regions import RegionTree
+from .domain.trajectory import PlanPoints, StatusThresholds, plan_of, planned_ratio
+
+
+@dataclass(frozen=True)
+class Reference:
+    tree: RegionTree
+    workforce_by_year: Callable[[int], Mapping[str, int]]
+    plans: Mapping[str, PlanPoints]
+    thresholds: StatusThresholds = StatusThresholds()
+
+    def workforce(self, code: str, day: date) -> int | None:
+        return workforce_of(code, self.workforce_by_year(day.year), self.tree)
+
+    def planned(self, code: str, day: date) -> float | None:
+        return planned_ratio(plan_of(code, self.plans, self.tree), day)
+
+
+def load_reference(database_url: str) -> Reference:
+    from services.registry import Registry  # the adapter lives with the services
+
+    registry = Registry(database_url)
+    cache: dict[int, Mapping[str, int]] = {}
+
+    def workforce_by_year(year: int) -> Mapping[str, int]:
+        if year not in cache:
+            cache[year] = registry.workforce(year)
+        return cache[year]
+
+    return Reference(registry.region_tree(), workforce_by_year, registry.plans())
