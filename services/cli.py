@@ -13,8 +13,8 @@ COMMAND_MODULES = (
     "services.producer_cli",
     "services.worker_cli",
     "services.simulator_cli",
-    # "services.status",
-    # "services.demo",
+    "services.status",
+    "services.demo",
 )
 
 

@@ -1,6 +1,7 @@
 """The Faust worker: thin shells (agents, table, timers, pages) around CoverageProcessor."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -10,7 +11,7 @@ from typing import Set
 
 import faust
 from faust.types import TP
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import REGISTRY, generate_latest
 
 from .clock import Clock
 from .domain.events import type_name
@@ -24,6 +25,8 @@ from .topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS, REKEYED_E
 log = logging.getLogger(__name__)
 
 APP_ID = "ucj-coverage"
+# the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
+EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 REFERENCE_RELOAD_SECONDS = 300
 
 
@@ -168,8 +171,7 @@ class CoverageWorker:
                 log.exception("could not reload the registry; keeping the previous figures")
 
     async def _metrics_page(self, web):
-        # the exposition content type carries a charset, which aiohttp's content_type refuses
-        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": EXPOSITION_CONTENT_TYPE})
 
     async def _status_page(self, web):
         _, _, figures = self.collector.figures()
@@ -190,7 +192,12 @@ class CoverageWorker:
             for f in figures
             if tree.level_of(f.region) in ("province", "regency")
         ]
-        body = dict(day=self.processor.counted_on.isoformat(), partitions=sorted(self.processor.counts), regions=rows)
+        body = dict(
+            day=self.processor.counted_on.isoformat(),
+            partitions=sorted(self.processor.counts),
+            thresholds=dataclasses.asdict(self.reference.thresholds),
+            regions=rows,
+        )
         return web.bytes(json.dumps(body).encode(), content_type="application/json")
 
     # called by the table on rebalance and after recovery

@@ -20,3 +20,11 @@ def require_tool(name: str, install_hint: str = "") -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason}; CI=true, so a missing tool is a failure, not a skip")
     pytest.skip(reason)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

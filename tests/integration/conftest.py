@@ -1,0 +1,109 @@
+"""A real Kafka broker, a real registry and real worker processes for integration tests."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.kafka_local import ensure_broker, stop_broker
+from services.registry import Registry
+from tests.services.kafka_local.ports import free_port_pair
+from tests.tools import free_port, require_tool
+
+FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(tmp_path_factory):
+    """A fresh single-node Kafka per test module, so topics start empty."""
+    require_tool("java", "apt-get install openjdk-17-jre-headless")
+    require_tool("mvn", "apt-get install maven")
+    port = free_port_pair()
+    data_dir = tmp_path_factory.mktemp("kafka")
+    bootstrap = ensure_broker(port=port, data_dir=data_dir, timeout=120)
+    yield bootstrap
+    stop_broker(port=port, data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def registry_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
+    Registry(url).init()
+    return url
+
+
+class WorkerProcess:
+    """`ucj worker` in a child process, with its metrics endpoint."""
+
+    def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory"):
+        self.port = free_port()
+        self.log_path = state_dir / f"worker-{self.port}.log"
+        env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}")],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def metrics(self) -> dict[str, list]:
+        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+        return {family.name: family.samples for family in text_string_to_metric_families(text)}
+
+    def status(self) -> dict:
+        with urllib.request.urlopen(self.url + "/status", timeout=10) as response:
+            return json.load(response)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.running(), f"worker exited early:\n{self.log_tail()}"
+            try:
+                if self.status()["partitions"]:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.running():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_worker(kafka_bootstrap, registry_url, tmp_path):
+    workers = []
+
+    def start(**options) -> WorkerProcess:
+        worker = WorkerProcess(kafka_bootstrap, registry_url, tmp_path, **options)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
