@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the product and its tests need on a fresh Debian machine:
+# Java and Maven (for the local Kafka), a Python virtualenv with the project, and Kafka's jars.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+apt_packages=()
+command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || apt_packages+=(maven)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${apt_packages[*]}; install them with: sudo apt-get install ${apt_packages[*]}" >&2
+    exit 2
+  fi
+  echo "==> apt-get install ${apt_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+stamp=.venv/.ucj-installed
+wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "==> creating .venv and installing the project"
+  "$python" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  echo "$wanted" > "$stamp"
+fi
+
+echo "==> Kafka jars"
+.venv/bin/python -c "from services.kafka_local.manager import ensure_jars; print(ensure_jars())"
