@@ -1,0 +1,57 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from services.status import WorkerUnreachable, collect, render
+
+
+def serve(body: dict) -> HTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def worker_body(active_61: int, active_6107: int) -> dict:
+    region = dict(workforce=None, planned=0.5, coverage=None, gap=None, gap_workers=None, status=None)
+    return {
+        "day": "2025-07-01",
+        "partitions": [0],
+        "thresholds": {"behind_pp": 0.5, "critical_pp": 5.0},
+        "regions": [
+            dict(region, region="61", name="Kalimantan Barat", level="province", active=active_61, workforce=1000),
+            dict(region, region="61.07", name="Kabupaten Bengkayang", level="regency", active=active_6107, workforce=100),
+        ],
+    }
+
+
+def test_counts_of_several_workers_are_added_before_ratios_are_derived():
+    servers = [serve(worker_body(300, 20)), serve(worker_body(200, 30))]
+    try:
+        urls = [f"http://127.0.0.1:{s.server_port}" for s in servers]
+        rows, day = collect(urls)
+    finally:
+        for s in servers:
+            s.shutdown()
+    by_code = {f.region: f for _, f in rows}
+    assert by_code["61"].active == 500 and by_code["61"].coverage == 0.5 and by_code["61"].status == "on_track"
+    assert by_code["61.07"].active == 50 and by_code["61.07"].status == "on_track"
+    table = render(rows, day, urls)
+    assert "Kabupaten Bengkayang" in table and "50.00" in table
+
+
+def test_unreachable_worker_is_a_clear_error():
+    with pytest.raises(WorkerUnreachable, match="is `ucj worker` running"):
+        collect(["http://127.0.0.1:9"])

@@ -1,0 +1,87 @@
+from datetime import datetime
+
+from streams.clock import Clock
+from streams.domain.regions import Region, RegionTree
+from streams.processing import CoverageProcessor
+
+from .domain.factories import raw
+
+TREE = RegionTree.from_regions(
+    [
+        Region("61", None, "province", "K"),
+        Region("61.07", "61", "regency", "B"),
+        Region("61.07.01", "61.07", "district", "D"),
+        Region("61.07.01.2001", "61.07.01", "village", "V"),
+        Region("61.72", "61", "regency", "S"),
+    ]
+)
+
+
+def processor(store=None, at="2025-07-15T12:00:00+07:00"):
+    return CoverageProcessor(TREE, {} if store is None else store, Clock.parse(at))
+
+
+def feed(p, data: bytes, partition=0):
+    parsed = p.validate(data)
+    return p.apply_event(parsed, partition)
+
+
+def total(p) -> int:
+    return sum(c.total() for c in p.counts.values())
+
+
+def test_applied_then_duplicate():
+    p = processor()
+    assert feed(p, raw()).kind == "applied"
+    assert feed(p, raw()).kind == "duplicate"
+    assert total(p) == 1
+
+
+def test_a_participant_who_moves_is_counted_once_in_the_new_region():
+    p = processor()
+    feed(p, raw(event_id="a"))
+    feed(p, raw(event_id="b", occurred_at="2025-06-02T09:00:00+07:00", region_code="61.72"))
+    [(contribution, n)] = list(p.counts_of(0).items())
+    assert contribution.region_code == "61.72" and n == 1
+
+
+def test_rebuild_recounts_only_the_given_partitions_from_the_store():
+    store = {}
+    p = processor(store)
+    feed(p, raw(participant_id="P-1", event_id="a"), partition=1)
+    feed(p, raw(participant_id="P-2", event_id="b"), partition=2)
+    fresh = processor(store)  # a restarted worker with the same store
+    fresh.rebuild({2})
+    assert sorted(fresh.counts) == [2] and total(fresh) == 1
+    fresh.forget({2})
+    assert total(fresh) == 0
+
+
+def test_counts_follow_the_calendar_without_new_events():
+    clock_holder = {"at": "2025-08-31T23:59:00+07:00"}
+
+    class MovableClock(Clock):
+        def now(self):
+            return datetime.fromisoformat(clock_holder["at"])
+
+    p = CoverageProcessor(TREE, {}, MovableClock())
+    feed(p, raw())  # covered 2025-06-01 .. 2025-08-31
+    assert total(p) == 1 and not p.turn_day_if_needed()
+    clock_holder["at"] = "2025-09-01T00:00:00+07:00"  # local midnight
+    assert p.turn_day_if_needed()
+    assert total(p) == 0
+
+
+def test_future_assistance_counts_from_its_first_day():
+    clock_holder = {"at": "2025-12-31T12:00:00+07:00"}
+
+    class MovableClock(Clock):
+        def now(self):
+            return datetime.fromisoformat(clock_holder["at"])
+
+    p = CoverageProcessor(TREE, {}, MovableClock())
+    feed(p, raw("assistance_payment", occurred_at="2025-12-20T09:00:00+07:00", period_start="2026-01-01", period_end="2026-12-31"))
+    assert total(p) == 0
+    clock_holder["at"] = "2026-01-01T00:00:01+07:00"
+    p.turn_day_if_needed()
+    assert total(p) == 1
