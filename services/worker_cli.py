@@ -56,7 +56,7 @@ def run(args) -> int:
         raise SystemExit(f"--levels: unknown level(s) {unknown}; choose from {LEVEL_CHOICES}")
     settings = Settings.from_env()
     port = args.web_port or settings.web_port
-    ensure_topics(settings.kafka_bootstrap)
+    partitions = ensure_topics(settings.kafka_bootstrap)
     worker = CoverageWorker(
         WorkerSettings(
             kafka_bootstrap=settings.kafka_bootstrap,
@@ -66,6 +66,7 @@ def run(args) -> int:
             web_host=args.web_host,
             store=f"{args.store}://",
             levels=levels,
+            partitions=partitions,
         ),
         Clock.from_env(),
     )

@@ -20,7 +20,7 @@ from .metrics import DEAD_LETTERS, DEFAULT_LEVELS, EVENTS, LAG, LAST_EVENT, PART
 from .partitioning import partition_of
 from .processing import CoverageProcessor
 from .reference import Reference, load_reference
-from .topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS, REKEYED_EVENTS
+from .topics import DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class WorkerSettings:
     store: str = "rocksdb://"
     levels: tuple[str, ...] = DEFAULT_LEVELS
     web_host: str = "127.0.0.1"
+    partitions: int = EVENT_PARTITIONS  # of the events topic, as found on the broker
 
 
 class _TableStore:
@@ -71,23 +72,23 @@ class CoverageWorker:
             web_port=settings.web_port,
             web_bind=settings.web_host,
             web_host=settings.web_host,
-            topic_partitions=EVENT_PARTITIONS,
+            topic_partitions=settings.partitions,
             table_standby_replicas=0,
             producer_acks=-1,
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
         self.events = self.app.topic(
-            PARTICIPANT_EVENTS, partitions=EVENT_PARTITIONS, config={"retention.ms": "-1"}, **raw
+            PARTICIPANT_EVENTS, partitions=settings.partitions, config=FOREVER, **raw
         )
-        self.rekeyed = self.app.topic(REKEYED_EVENTS, partitions=EVENT_PARTITIONS, internal=True, **raw)
+        self.rekeyed = self.app.topic(REKEYED_EVENTS, partitions=settings.partitions, internal=True, **raw)
         self.dead_letters = self.app.topic(DEAD_LETTER, **raw)
         self.table = self.app.tables.add(
             _ParticipantTable(
                 self,
                 self.app,
                 name="participants",
-                partitions=EVENT_PARTITIONS,
+                partitions=settings.partitions,
                 key_type=bytes,
                 value_type=bytes,
                 beacon=self.app.tables.beacon,
@@ -123,7 +124,7 @@ class CoverageWorker:
             result = self.processor.validate(event.value)
             if isinstance(result, Rejected):
                 await self._dead_letter(message, result)
-            elif message.partition != partition_of(result.participant_id, EVENT_PARTITIONS):
+            elif message.partition != partition_of(result.participant_id, self.settings.partitions):
                 await self.rekeyed.send(key=result.participant_id.encode(), value=event.value)
                 EVENTS.labels(type=type_name(result), outcome="rekeyed").inc()
             else:

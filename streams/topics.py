@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 log = logging.getLogger(__name__)
 
@@ -12,53 +13,53 @@ COVERAGE_ALERTS = "ucj.coverage-alerts"
 # worker forwards them here, keyed properly, so one participant's state lives in one partition.
 REKEYED_EVENTS = "ucj-coverage-rekeyed-events"
 
-# Partition count of the events topic; the participant table is co-partitioned with it.
-# It bounds how many workers can share the load, and cannot change without a migration
-# (a participant's partition is its participant_id's hash modulo this number).
+# Partition count the events topic is created with. The participant table is co-partitioned
+# with it, and it bounds how many workers can share the load. A topic that already exists
+# keeps its own count, which the worker then uses.
 EVENT_PARTITIONS = 8
 
-TOPIC_CONFIGS = {
-    # the source of truth: every derived number is rebuilt from it, so it is never deleted
-    PARTICIPANT_EVENTS: (EVENT_PARTITIONS, {"retention.ms": "-1", "retention.bytes": "-1"}),
-    REKEYED_EVENTS: (EVENT_PARTITIONS, {}),
-    DEAD_LETTER: (1, {"retention.ms": str(90 * 24 * 3600 * 1000)}),
-}
+# the source of truth: every derived number is rebuilt from it, so it is never deleted
+FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+DEAD_LETTER_RETENTION = {"retention.ms": str(90 * 24 * 3600 * 1000)}
 
 
-def ensure_topics(bootstrap: str) -> None:
-    """Create the public topics with their documented layout when they do not exist yet.
+def ensure_topics(bootstrap: str) -> int:
+    """Create the topics the pipeline uses when missing; returns the events topic's partition count.
 
-    Producing to a missing topic would auto-create it with one partition, so every entry
-    point calls this before it produces or consumes.
+    Every entry point calls this before it produces or consumes, because a broker that
+    auto-creates topics would give the events topic a single partition.
     """
-    from kafka.admin import KafkaAdminClient, NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+    from kafka.admin import KafkaAdminClient
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ucj-admin")
     try:
-        existing = set(admin.list_topics())
-        missing = [
-            NewTopic(name, partitions, replication_factor=1, topic_configs=configs)
-            for name, (partitions, configs) in TOPIC_CONFIGS.items()
-            if name not in existing
-        ]
-        for topic in missing:
-            try:
-                admin.create_topics([topic])
-                log.info("created topic %s with %d partitions %s", topic.name, topic.num_partitions, topic.topic_configs)
-            except TopicAlreadyExistsError:  # another process won the race
-                pass
-        _check_partitions(admin)
+        partitions = _create_missing(admin, PARTICIPANT_EVENTS, EVENT_PARTITIONS, FOREVER)
+        rekeyed = _create_missing(admin, REKEYED_EVENTS, partitions, {})
+        if rekeyed != partitions:
+            raise SystemExit(
+                f"topic {REKEYED_EVENTS} has {rekeyed} partitions but {PARTICIPANT_EVENTS} has {partitions}; "
+                f"delete {REKEYED_EVENTS} (it holds only forwarded copies) and start again"
+            )
+        _create_missing(admin, DEAD_LETTER, 1, DEAD_LETTER_RETENTION)
+        return partitions
     finally:
         admin.close()
 
 
-def _check_partitions(admin) -> None:
-    described = admin.describe_topics([PARTICIPANT_EVENTS])
-    count = len(described[0]["partitions"])
-    if count != EVENT_PARTITIONS:
-        raise SystemExit(
-            f"topic {PARTICIPANT_EVENTS} has {count} partitions, expected {EVENT_PARTITIONS}; "
-            "it was probably auto-created by a producer. Recreate it (its events are the source of truth: "
-            "copy them first) or see the README on partitions."
-        )
+def _create_missing(admin, name: str, partitions: int, configs: dict) -> int:
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    if name not in set(admin.list_topics()):
+        try:
+            admin.create_topics([NewTopic(name, partitions, replication_factor=1, topic_configs=configs)])
+            log.info("created topic %s with %d partitions %s", name, partitions, configs)
+        except TopicAlreadyExistsError:  # another process won the race
+            pass
+    # a new topic's partitions show in metadata only once the controller has propagated them
+    deadline = time.monotonic() + 30
+    while True:
+        [described] = admin.describe_topics([name])
+        if described["partitions"] or time.monotonic() > deadline:
+            return len(described["partitions"])
+        time.sleep(0.2)

@@ -67,10 +67,14 @@ def run_up(args) -> int:
     except manager.KafkaLocalError as exc:
         print(f"ucj kafka up: {exc}", file=sys.stderr)
         return exc.exit_code
+    from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+
+    partitions = ensure_topics(bootstrap)  # so producers can publish before any worker runs
     status = manager.broker_status(args.port, args.data_dir)
     print(f"Kafka broker {'already running' if already else 'started'} (pid {status.pid})")
     print(f"bootstrap: {bootstrap}")
     print(f"log:       {status.log_path}")
+    print(f"topics:    {PARTICIPANT_EVENTS} ({partitions} partitions) and the pipeline's other topics are ready")
     return 0
 
 

@@ -52,11 +52,15 @@ def test_up_status_produce_consume_down(broker_dir, capsys):
 
 
 def _produce_and_consume_one(bootstrap: str) -> None:
-    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+    from kafka.admin import NewTopic
 
     topic = f"ucj-test-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(topic, 1, 1)])  # the dev broker never auto-creates topics
+    admin.close()
     producer = KafkaProducer(bootstrap_servers=bootstrap)
-    producer.send(topic, b"hello").get(timeout=30)  # auto-creates the topic
+    producer.send(topic, b"hello").get(timeout=30)
     producer.close()
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="ucj-test",
                              auto_offset_reset="earliest", consumer_timeout_ms=30_000)

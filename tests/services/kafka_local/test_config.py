@@ -26,7 +26,7 @@ def test_server_properties_single_node_kraft(tmp_path):
     assert props["transaction.state.log.replication.factor"] == "1"
     assert props["transaction.state.log.min.isr"] == "1"
     assert props["group.initial.rebalance.delay.ms"] == "0"
-    assert props["auto.create.topics.enable"] == "true"
+    assert props["auto.create.topics.enable"] == "false"  # a stray producer must not create a 1-partition events topic
     assert props["num.partitions"] == "1"
 
 
