@@ -38,6 +38,8 @@ def add_parser(subparsers) -> None:
         default="province,regency,district",
         help="comma-separated region levels to export as metrics (default: %(default)s; add village for 2,145 more regions)",
     )
+    parser.add_argument("--behind-pp", type=float, default=0.5, help="gap in percentage points above which a region is behind (default: %(default)s)")
+    parser.add_argument("--critical-pp", type=float, default=5.0, help="gap in percentage points above which a region is critical (default: %(default)s)")
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(run=run)
@@ -48,6 +50,8 @@ def run(args) -> int:
 
     from streams.app import CoverageWorker, WorkerSettings
     from streams.clock import Clock
+    from streams.domain.trajectory import StatusThresholds
+    from streams.reference import load_reference
     from streams.topics import ensure_topics
 
     levels = tuple(level.strip() for level in args.levels.split(",") if level.strip())
@@ -57,6 +61,7 @@ def run(args) -> int:
     settings = Settings.from_env()
     port = args.web_port or settings.web_port
     partitions = ensure_topics(settings.kafka_bootstrap)
+    thresholds = StatusThresholds(behind_pp=args.behind_pp, critical_pp=args.critical_pp)
     worker = CoverageWorker(
         WorkerSettings(
             kafka_bootstrap=settings.kafka_bootstrap,
@@ -69,6 +74,7 @@ def run(args) -> int:
             partitions=partitions,
         ),
         Clock.from_env(),
+        load_reference(settings.database_url, thresholds),
     )
     from faust.worker import Worker
 

@@ -59,9 +59,9 @@ class _TableStore:
 
 
 class CoverageWorker:
-    def __init__(self, settings: WorkerSettings, clock: Clock, reference: Reference | None = None):
+    def __init__(self, settings: WorkerSettings, clock: Clock, reference: Reference):
         self.settings = settings
-        self.reference = reference or load_reference(settings.database_url)
+        self.reference = reference
         self.reference_loaded_at = time.monotonic()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
@@ -166,7 +166,7 @@ class CoverageWorker:
         self.processor.turn_day_if_needed()
         if time.monotonic() - self.reference_loaded_at > REFERENCE_RELOAD_SECONDS:
             try:
-                self.reference = load_reference(self.settings.database_url)
+                self.reference = load_reference(self.settings.database_url, self.reference.thresholds)
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")

@@ -24,7 +24,7 @@ class Reference:
         return planned_ratio(plan_of(code, self.plans, self.tree), day)
 
 
-def load_reference(database_url: str) -> Reference:
+def load_reference(database_url: str, thresholds: StatusThresholds = StatusThresholds()) -> Reference:
     from services.registry import Registry  # the adapter lives with the services
 
     registry = Registry(database_url)
@@ -35,4 +35,4 @@ def load_reference(database_url: str) -> Reference:
             cache[year] = registry.workforce(year)
         return cache[year]
 
-    return Reference(registry.region_tree(), workforce_by_year, registry.plans())
+    return Reference(registry.region_tree(), workforce_by_year, registry.plans(), thresholds)

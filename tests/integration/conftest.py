@@ -20,9 +20,9 @@ from tests.tools import free_port, require_tool
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kafka_bootstrap(tmp_path_factory):
-    """A fresh single-node Kafka per test module, so topics start empty."""
+    """A fresh single-node Kafka per test, so topics start empty."""
     require_tool("java", "apt-get install openjdk-17-jre-headless")
     require_tool("mvn", "apt-get install maven")
     port = free_port_pair()

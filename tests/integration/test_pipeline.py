@@ -45,12 +45,13 @@ def processed(metrics: dict) -> int:
     return int(sum(s.value for s in metrics.get("ucj_events", []) if s.name.endswith("_total") and s.labels["outcome"] != "rekeyed"))
 
 
-def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_url, start_worker):
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_url, start_worker, store):
     records, keyless = messy_stream(participants=6_000, seed=7)
     invalid = [r for r in records if not r.valid]
     assert len(records) >= 20_000 and invalid and keyless
 
-    worker = start_worker()
+    worker = start_worker(store=store)
     worker.wait_ready()
 
     producer = kafka_producer(kafka_bootstrap)
