@@ -46,7 +46,10 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    import os
     from pathlib import Path
+
+    os.environ.setdefault("FAUST_LOOP", "uvloop")  # read when faust is first imported; 20-40% faster
 
     from streams.app import CoverageWorker, WorkerSettings
     from streams.clock import Clock

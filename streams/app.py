@@ -75,6 +75,11 @@ class CoverageWorker:
             topic_partitions=settings.partitions,
             table_standby_replicas=0,
             producer_acks=-1,
+            # bigger, later batches: one changelog record per applied event is the hot path
+            producer_linger_ms=10,
+            producer_max_batch_size=256 * 1024,
+            stream_buffer_maxsize=16384,
+            broker_commit_every=50_000,
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
