@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY, generate_latest
 from .clock import Clock
 from .domain.events import type_name
 from .domain.validation import Rejected
-from .metrics import DEAD_LETTERS, DEFAULT_LEVELS, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
+from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
 from .partitioning import partition_of
 from .processing import CoverageProcessor
 from .reference import Reference, load_reference
@@ -100,6 +100,7 @@ class CoverageWorker:
             )
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
+        self.next_offsets: dict[int, int] = {}  # per events partition, for the consumer lag
         self.collector = RegionCollector(self._owned_counts, lambda: self.reference, lambda: self.processor.counted_on, settings.levels)
         self._wire()
 
@@ -161,11 +162,19 @@ class CoverageWorker:
         log.debug("dead letter %s/%s: %s", message.partition, message.offset, rejection)
         self._observe(message)
 
-    @staticmethod
-    def _observe(message) -> None:
+    def _observe(self, message) -> None:
         sent_at = message.timestamp  # seconds, from the record
         LAST_EVENT.set(sent_at)
         LAG.set(max(0.0, time.time() - sent_at))
+        if message.topic == PARTICIPANT_EVENTS:
+            self.next_offsets[message.partition] = message.offset + 1
+
+    def _measure_consumer_lag(self) -> None:
+        """Messages of the events topic not yet processed, per owned partition."""
+        for partition in list(self.processor.counts):
+            highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
+            if highwater is not None and partition in self.next_offsets:
+                CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - self.next_offsets[partition]))
 
     async def _tick(self) -> None:
         self.processor.turn_day_if_needed()
@@ -177,6 +186,7 @@ class CoverageWorker:
                 log.exception("could not reload the registry; keeping the previous figures")
 
     async def _metrics_page(self, web):
+        self._measure_consumer_lag()
         return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": EXPOSITION_CONTENT_TYPE})
 
     async def _status_page(self, web):
@@ -213,6 +223,12 @@ class CoverageWorker:
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
         self.processor.forget(partitions)
+        for partition in partitions:
+            self.next_offsets.pop(partition, None)
+            try:
+                CONSUMER_LAG.remove(str(partition))
+            except KeyError:
+                pass
         PARTITIONS.set(len(self.processor.counts))
 
 

@@ -25,6 +25,7 @@ EVENTS = PromCounter("ucj_events", "Input messages by event type and outcome (ap
 DEAD_LETTERS = PromCounter("ucj_dead_letters", "Invalid inputs sent to ucj.dead-letter, by reason", ["reason"])
 LAG = Gauge("ucj_processing_lag_seconds", "Seconds between the Kafka timestamp of the last processed message and its processing")
 LAST_EVENT = Gauge("ucj_last_event_timestamp_seconds", "Kafka timestamp of the last processed message (Unix seconds)")
+CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
 PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker currently counts")
 
 

@@ -86,6 +86,8 @@ def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_ur
     dead_letters = sum(s.value for s in metrics["ucj_dead_letters"] if s.name.endswith("_total"))
     assert dead_letters == len(invalid)
     assert_dead_letter_topic_holds(kafka_bootstrap, invalid)
+    lag = {s.labels["partition"]: s.value for s in metrics["ucj_consumer_lag_messages"]}
+    assert lag == {str(p): 0 for p in range(8)}
     assert worker.running()
 
 
