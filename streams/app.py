@@ -80,6 +80,9 @@ class CoverageWorker:
             producer_max_batch_size=256 * 1024,
             stream_buffer_maxsize=16384,
             broker_commit_every=50_000,
+            # a killed worker's partitions move to the others within seconds, not a minute
+            broker_session_timeout=10.0,
+            broker_heartbeat_interval=2.0,
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
@@ -123,6 +126,12 @@ class CoverageWorker:
         app.page("/metrics")(metrics)
         app.page("/status")(status)
         REGISTRY.register(self.collector)
+
+        # Forget counts as soon as a rebalance starts: until its partitions' state is
+        # recovered, a worker undercounts rather than count what another worker now owns.
+        @app.on_partitions_revoked.connect
+        async def revoked(sender, revoked: Set[TP], **kwargs) -> None:
+            self.partitions_revoked({tp.partition for tp in revoked if tp.topic == PARTICIPANT_EVENTS})
 
     async def _consume_events(self, stream):
         async for event in stream.events():
@@ -238,10 +247,6 @@ class _ParticipantTable(faust.Table):
     def __init__(self, worker: CoverageWorker, *args, **kwargs):
         self._worker = worker
         super().__init__(*args, **kwargs)
-
-    async def on_rebalance(self, assigned: Set[TP], revoked: Set[TP], newly_assigned: Set[TP], generation_id: int = 0) -> None:
-        self._worker.partitions_revoked({tp.partition for tp in revoked if tp.topic == PARTICIPANT_EVENTS})
-        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
 
     async def on_recovery_completed(self, active_tps: Set[TP], standby_tps: Set[TP]) -> None:
         await super().on_recovery_completed(active_tps, standby_tps)

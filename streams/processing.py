@@ -46,6 +46,11 @@ class CoverageProcessor:
         before = decode_state(stored)[1] if stored is not None else History()
         after = apply(before, event)
         if after is before:
+            if stored is not None:
+                # Write it again: after a crash, local state can hold writes whose changelog
+                # records were lost in flight. Redelivery from the committed offset then puts
+                # them back in the changelog before the offsets move past them.
+                self.store[event.participant_id] = stored
             return Outcome("duplicate", type_name(event), event=event)
         self.store[event.participant_id] = encode_state(partition, after)
         day = self.counted_on

@@ -18,6 +18,7 @@ from tests.services.kafka_local.ports import free_port_pair
 from tests.tools import free_port, require_tool
 
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
+BROKER_DATA_DIRS: dict[int, Path] = {}  # port -> data dir, for tests that restart the broker
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def kafka_bootstrap(tmp_path_factory):
     port = free_port_pair()
     data_dir = tmp_path_factory.mktemp("kafka")
     bootstrap = ensure_broker(port=port, data_dir=data_dir, timeout=120)
+    BROKER_DATA_DIRS[port] = data_dir
     yield bootstrap
     stop_broker(port=port, data_dir=data_dir)
 
@@ -40,19 +42,23 @@ def registry_url(tmp_path_factory):
 
 
 class WorkerProcess:
-    """`ucj worker` in a child process, with its metrics endpoint."""
+    """`ucj worker` in a child process, with its metrics endpoint; restarts keep its port and state."""
 
     def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory"):
         self.port = free_port()
         self.log_path = state_dir / f"worker-{self.port}.log"
-        env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}")],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}")]
+        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
+        self.start()
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no commit, no flush."""
+        self.process.kill()
+        self.process.wait()
 
     @property
     def url(self) -> str:

@@ -1,43 +1,22 @@
 """End to end on a real broker: a messy stream through the producer code into a running worker."""
 from __future__ import annotations
 
-import json
-import random
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from kafka import KafkaConsumer
 
 from services.producer import EventPublisher, kafka_producer
 from services.registry import Registry
-from services.simulation import generate_events
 from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS
 from tests.integration.conftest import FIXED_NOW
-from tests.integration.oracle import active_by_region
+from tests.integration.streams import differences, exported_active, messy_stream, true_counts
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime.fromisoformat(FIXED_NOW)
-
-
-def messy_stream(participants: int, seed: int):
-    """Simulated Kalbar records, plus extra redeliveries, fully shuffled; some lose their key."""
-    rng = random.Random(seed)
-    records = list(generate_events(participants=participants, seed=seed, start=date(2024, 1, 1), end=NOW.date(), now=NOW))
-    valid = [r for r in records if r.valid]
-    records += rng.sample(valid, len(valid) // 30)  # redelivered again, out of order
-    rng.shuffle(records)
-    keyless = {id(r) for r in rng.sample(records, len(records) // 20)}  # produced without participant_id as key
-    return records, keyless
-
-
-def active_samples(metrics: dict) -> Counter:
-    totals: Counter = Counter()
-    for sample in metrics["ucj_active_participants"]:
-        totals[sample.labels["region"]] += sample.value
-    return totals
 
 
 def processed(metrics: dict) -> int:
@@ -47,7 +26,7 @@ def processed(metrics: dict) -> int:
 
 @pytest.mark.parametrize("store", ["memory", "rocksdb"])
 def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_url, start_worker, store):
-    records, keyless = messy_stream(participants=6_000, seed=7)
+    records, keyless = messy_stream(participants=6_000, seed=7, now=NOW)
     invalid = [r for r in records if not r.valid]
     assert len(records) >= 20_000 and invalid and keyless
 
@@ -73,14 +52,13 @@ def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_ur
 
     metrics = worker.metrics()
     assert processed(metrics) == len(records)
-    expected = active_by_region([json.loads(r.value) for r in records if r.valid], NOW.date())
-    exported = active_samples(metrics)
+    expected = true_counts(records, NOW.date())
+    exported = exported_active(metrics)
     tree = Registry(registry_url).region_tree()
     for level, how_many in (("province", 1), ("regency", 14), ("district", 174)):
         codes = tree.codes_at(level)
         assert len(codes) == how_many
-        wrong = {c: (exported.get(c), expected.get(c, 0)) for c in codes if exported.get(c) != expected.get(c, 0)}
-        assert wrong == {}, f"{level}: exported vs true count differ"
+        assert differences(exported, expected, codes) == {}, f"{level}: exported vs true count differ"
     assert exported["61"] > 1_000
 
     dead_letters = sum(s.value for s in metrics["ucj_dead_letters"] if s.name.endswith("_total"))

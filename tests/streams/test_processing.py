@@ -85,3 +85,17 @@ def test_future_assistance_counts_from_its_first_day():
     clock_holder["at"] = "2026-01-01T00:00:01+07:00"
     p.turn_day_if_needed()
     assert total(p) == 1
+
+
+def test_a_redelivery_writes_the_state_again():
+    writes = []
+
+    class RecordingStore(dict):
+        def __setitem__(self, key, value):
+            writes.append(key)
+            super().__setitem__(key, value)
+
+    p = processor(RecordingStore())
+    feed(p, raw())
+    feed(p, raw())
+    assert writes == ["P-0001", "P-0001"]

@@ -5,7 +5,7 @@ import pytest
 from streams.domain.events import AssistancePaid, ParticipantEnrolled, ParticipantLapsed, to_wire
 from streams.domain.validation import REASONS, Rejected, parse_event
 
-from .factories import DROP, NOW_TEXT, raw, wire
+from .factories import DROP, NOW_TEXT, raw
 
 NOW = datetime.fromisoformat(NOW_TEXT)
 REGIONS = {"61", "61.07", "61.07.01", "61.07.01.2001"}

@@ -1,0 +1,51 @@
+"""Generated input streams for integration tests, with their true counts."""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import date, datetime
+
+from services.simulation import generate_events
+from tests.integration.oracle import active_by_region
+
+
+def messy_stream(participants: int, seed: int, now: datetime):
+    """Simulated Kalbar records, plus extra redeliveries, fully shuffled; about 5% lose their key."""
+    rng = random.Random(seed)
+    records = list(generate_events(participants=participants, seed=seed, start=date(2024, 1, 1), end=now.date(), now=now))
+    valid = [r for r in records if r.valid]
+    records += rng.sample(valid, len(valid) // 30)  # redelivered again, out of order
+    rng.shuffle(records)
+    keyless = {id(r) for r in rng.sample(records, len(records) // 20)}  # produced without participant_id as key
+    return records, keyless
+
+
+def true_counts(records, on: date) -> Counter:
+    return active_by_region([json.loads(r.value) for r in records if r.valid], on)
+
+
+def exported_active(*metrics: dict) -> Counter:
+    """ucj_active_participants summed by region over every given endpoint."""
+    totals: Counter = Counter()
+    for endpoint in metrics:
+        for sample in endpoint["ucj_active_participants"]:
+            totals[sample.labels["region"]] += sample.value
+    return totals
+
+
+def differences(exported: Counter, expected: Counter, codes) -> dict:
+    return {c: (exported.get(c, 0), expected.get(c, 0)) for c in codes if exported.get(c, 0) != expected.get(c, 0)}
+
+
+def send_raw(bootstrap: str, records, keyless=frozenset()) -> None:
+    """Publish records as they are, as any producer might: no checks, some without a key."""
+    from services.producer import kafka_producer
+    from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+
+    ensure_topics(bootstrap)
+    producer = kafka_producer(bootstrap)
+    for record in records:
+        producer.send(PARTICIPANT_EVENTS, key=None if id(record) in keyless else record.key, value=record.value)
+    producer.flush()
+    producer.close()

@@ -1,0 +1,115 @@
+"""Exact counts when workers are killed with SIGKILL, when a second worker comes and goes, and when the broker restarts."""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime
+
+import pytest
+
+from services.kafka_local import ensure_broker, stop_broker
+from services.registry import Registry
+from tests.integration.conftest import FIXED_NOW
+from tests.integration.streams import differences, exported_active, messy_stream, send_raw, true_counts
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.fromisoformat(FIXED_NOW)
+LEVELS = ("province", "regency", "district")
+
+
+def region_codes(registry_url):
+    tree = Registry(registry_url).region_tree()
+    return [c for level in LEVELS for c in tree.codes_at(level)]
+
+
+def wait_exact(workers, expected, codes, timeout=240.0) -> None:
+    """Poll every endpoint until the summed counts equal the true ones for every region."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for worker in workers:
+            assert worker.running(), worker.log_tail()
+        try:
+            wrong = differences(exported_active(*(w.metrics() for w in workers)), expected, codes)
+        except OSError:
+            wrong = {"endpoint": "not answering"}
+        if not wrong:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not exact after {timeout}s, e.g. {dict(list(wrong.items())[:5])}")
+        time.sleep(1)
+
+
+def wait_some_progress(worker, minimum: int, timeout=120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if sum(s.value for s in worker.metrics()["ucj_events"] if s.name.endswith("_total")) >= minimum:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"worker made no progress:\n{worker.log_tail()}")
+
+
+def test_one_worker_killed_three_times_ends_exact(kafka_bootstrap, registry_url, start_worker):
+    records, keyless = messy_stream(participants=23_000, seed=11, now=NOW)
+    assert len(records) >= 100_000
+    expected, codes = true_counts(records, NOW.date()), region_codes(registry_url)
+    rng = random.Random(3)
+
+    worker = start_worker(store="rocksdb")
+    worker.wait_ready()
+    first, rest = records[: len(records) // 2], records[len(records) // 2 :]
+    send_raw(kafka_bootstrap, first, keyless)
+    for _ in range(3):  # killed at a random point while it works, restarted each time
+        wait_some_progress(worker, minimum=1)
+        time.sleep(rng.uniform(0.5, 4.0))
+        worker.kill()
+        worker.start()
+        worker.wait_ready()
+    send_raw(kafka_bootstrap, rest, keyless)
+    wait_exact([worker], expected, codes)
+
+
+def test_broker_restart_keeps_counts_exact(kafka_bootstrap, registry_url, start_worker, tmp_path_factory):
+    records, keyless = messy_stream(participants=4_000, seed=5, now=NOW)
+    expected, codes = true_counts(records, NOW.date()), region_codes(registry_url)
+    worker = start_worker(store="rocksdb")
+    worker.wait_ready()
+    half = len(records) // 2
+    send_raw(kafka_bootstrap, records[:half], keyless)
+    port = int(kafka_bootstrap.rsplit(":", 1)[1])
+    data_dir = _broker_data_dir(port)
+    stop_broker(port=port, data_dir=data_dir)
+    time.sleep(3)
+    ensure_broker(port=port, data_dir=data_dir, timeout=120)
+    send_raw(kafka_bootstrap, records[half:], keyless)
+    wait_exact([worker], expected, codes)
+
+
+def _broker_data_dir(port):
+    from tests.integration import conftest
+
+    return conftest.BROKER_DATA_DIRS[port]
+
+
+def test_two_workers_one_killed_and_restarted_sum_exact(kafka_bootstrap, registry_url, start_worker):
+    records, keyless = messy_stream(participants=12_000, seed=13, now=NOW)
+    expected, codes = true_counts(records, NOW.date()), region_codes(registry_url)
+    first, second = start_worker(store="rocksdb"), start_worker(store="rocksdb")
+    first.wait_ready()
+    second.wait_ready()
+    third = len(records) // 3
+    send_raw(kafka_bootstrap, records[:third], keyless)
+    wait_some_progress(second, minimum=1)
+    second.kill()
+    send_raw(kafka_bootstrap, records[third : 2 * third], keyless)
+    time.sleep(5)
+    second.start()
+    second.wait_ready()
+    send_raw(kafka_bootstrap, records[2 * third :], keyless)
+    wait_exact([first, second], expected, codes)
+    # both share the work, and neither counts what the other owns
+    owned = [set(w.status()["partitions"]) for w in (first, second)]
+    assert owned[0] and owned[1] and not owned[0] & owned[1] and owned[0] | owned[1] == set(range(8))
