@@ -1,14 +1,16 @@
 """The one place that reads the time, so tests and simulations can move it.
 
-UCJ_CLOCK may hold a fixed moment ("2025-01-01" or "2025-01-01T08:00:00+07:00") or an
-offset from the real time ("+30d", "-2h", "+90m", "+15s").
+UCJ_CLOCK may hold a fixed moment ("2025-01-01" or "2025-01-01T08:00:00+07:00"), an
+offset from the real time ("+30d", "-2h", "+90m", "+15s"), or "@PATH": a file holding one
+of those, read again whenever it changes, to move the clock of a running process.
 """
 from __future__ import annotations
 
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime, timedelta, timezone
 
 from .domain.events import PONTIANAK, local_date
@@ -26,6 +28,8 @@ class Clock:
     def parse(cls, spec: str | None) -> "Clock":
         if not spec:
             return cls()
+        if spec.startswith("@"):
+            return FileClock(path=Path(spec[1:]))
         match = _OFFSET.fullmatch(spec.strip())
         if match:
             sign, amount, unit = match.groups()
@@ -51,3 +55,21 @@ class Clock:
     def today(self) -> date:
         """Today in Asia/Pontianak, where days start at local midnight."""
         return local_date(self.now())
+
+
+@dataclass(frozen=True)
+class FileClock(Clock):
+    """A clock whose setting lives in a file, so tests can move a running worker's time."""
+
+    path: Path = Path()
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def now(self) -> datetime:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if self._cache.get("stamp") != stamp or "clock" not in self._cache:
+            spec = self.path.read_text().strip() if stamp is not None else ""
+            self._cache.update(stamp=stamp, clock=Clock.parse(spec) if not spec.startswith("@") else Clock())
+        return self._cache["clock"].now()

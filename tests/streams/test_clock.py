@@ -23,3 +23,19 @@ def test_offset_moves_real_time():
 def test_bad_spec_says_what_is_expected():
     with pytest.raises(ValueError, match="offset like"):
         Clock.parse("tomorrow")
+
+
+def test_file_clock_follows_its_file(tmp_path):
+    path = tmp_path / "clock"
+    path.write_text("2025-01-01")
+    clock = Clock.parse(f"@{path}")
+    assert clock.today() == date(2025, 1, 1)
+    import os
+
+    path.write_text("2025-03-01T10:00:00+07:00")
+    os.utime(path, ns=(1, 10**18))  # a new mtime even within the same clock tick
+    assert clock.today() == date(2025, 3, 1)
+
+
+def test_file_clock_without_file_is_real_time(tmp_path):
+    assert abs((Clock.parse(f"@{tmp_path / 'missing'}").now() - Clock().now()).total_seconds()) < 5
