@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "services.worker_cli",
     "services.simulator_cli",
     "services.status",
+    "services.replay",
     "services.demo",
 )
 

@@ -103,7 +103,7 @@ class CoverageWorker:
             )
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
-        self.next_offsets: dict[int, int] = {}  # per events partition, for the consumer lag
+        self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.collector = RegionCollector(self._owned_counts, lambda: self.reference, lambda: self.processor.counted_on, settings.levels)
         self._wire()
 
@@ -142,6 +142,7 @@ class CoverageWorker:
             elif message.partition != partition_of(result.participant_id, self.settings.partitions):
                 await self.rekeyed.send(key=result.participant_id.encode(), value=event.value)
                 EVENTS.labels(type=type_name(result), outcome="rekeyed").inc()
+                self._observe(message)
             else:
                 self._apply(result, message)
 
@@ -175,15 +176,15 @@ class CoverageWorker:
         sent_at = message.timestamp  # seconds, from the record
         LAST_EVENT.set(sent_at)
         LAG.set(max(0.0, time.time() - sent_at))
-        if message.topic == PARTICIPANT_EVENTS:
-            self.next_offsets[message.partition] = message.offset + 1
+        self.next_offsets[(message.topic, message.partition)] = message.offset + 1
 
     def _measure_consumer_lag(self) -> None:
         """Messages of the events topic not yet processed, per owned partition."""
         for partition in list(self.processor.counts):
             highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
-            if highwater is not None and partition in self.next_offsets:
-                CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - self.next_offsets[partition]))
+            processed_up_to = self.next_offsets.get((PARTICIPANT_EVENTS, partition))
+            if highwater is not None and processed_up_to is not None:
+                CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - processed_up_to))
 
     async def _tick(self) -> None:
         self.processor.turn_day_if_needed()
@@ -220,6 +221,7 @@ class CoverageWorker:
         body = dict(
             day=self.processor.counted_on.isoformat(),
             partitions=sorted(self.processor.counts),
+            next_offsets=[[topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())],
             thresholds=dataclasses.asdict(self.reference.thresholds),
             regions=rows,
         )
@@ -233,7 +235,8 @@ class CoverageWorker:
     def partitions_revoked(self, partitions: Set[int]) -> None:
         self.processor.forget(partitions)
         for partition in partitions:
-            self.next_offsets.pop(partition, None)
+            for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):
+                self.next_offsets.pop((topic, partition), None)
             try:
                 CONSUMER_LAG.remove(str(partition))
             except KeyError:

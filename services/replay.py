@@ -1,0 +1,136 @@
+"""`ucj replay`: throw away all derived state and rebuild it from ucj.participant-events."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from services.config import Settings, environment_help
+
+log = logging.getLogger(__name__)
+
+GROUP = "ucj-coverage"  # the Faust app id: consumer group and prefix of its internal topics
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "replay",
+        help="rebuild all derived state from the events topic (after a fix to the fold)",
+        description=(
+            "Stop every worker first. Then this deletes the workers' consumer offsets, their\n"
+            "internal topics (the participant changelog and forwarded events) and the local state\n"
+            f"directories under UCJ_DATA_DIR (worker-*), runs a worker from the first event of\n"
+            "ucj.participant-events until it has caught up, prints the counts and stops it.\n"
+            "Start the workers again afterwards. Workers on other hosts must have their state\n"
+            "directories removed there too."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_WEB_PORT"),
+    )
+    parser.add_argument("--yes", action="store_true", help="do it without asking")
+    parser.add_argument("--state-dir", action="append", default=[], help="also delete this worker state directory (for workers started with --state-dir); repeatable")
+    parser.add_argument("--store", choices=("rocksdb", "memory"), default="rocksdb", help="store of the rebuilding worker (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds (default: %(default)s)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from kafka.admin import KafkaAdminClient
+
+    settings = Settings.from_env()
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="ucj-replay")
+    try:
+        members = _active_members(admin)
+        if members:
+            print(f"ucj replay: {members} worker(s) still consume as group {GROUP}; stop every `ucj worker` first", file=sys.stderr)
+            return 1
+        if not args.yes and input("Delete all derived state and rebuild it from the events topic? [y/N] ").strip().lower() != "y":
+            return 1
+        _reset(admin, settings, args.state_dir)
+    finally:
+        admin.close()
+    return _rebuild(settings, args)
+
+
+def _active_members(admin) -> int:
+    return len(admin.describe_groups([GROUP])[GROUP]["members"])
+
+
+def _reset(admin, settings: Settings, extra_state_dirs: list[str]) -> None:
+    if admin.describe_groups([GROUP])[GROUP]["group_state"] != "Dead":  # Dead: never existed
+        admin.delete_groups([GROUP])
+        log.info("deleted the offsets of consumer group %s", GROUP)
+    internal = [t for t in admin.list_topics() if t.startswith(GROUP + "-")]
+    if internal:
+        admin.delete_topics(internal)
+        while set(internal) & set(admin.list_topics()):
+            time.sleep(0.5)
+        log.info("deleted internal topics %s", ", ".join(sorted(internal)))
+    # local RocksDB state remembers offsets of the deleted changelog: it must go too
+    for state in sorted(settings.data_dir.glob("worker-*")) + [Path(d) for d in extra_state_dirs]:
+        if state.exists():
+            shutil.rmtree(state)
+            log.info("deleted local state %s", state)
+
+
+def _rebuild(settings: Settings, args) -> int:
+    from streams.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
+
+    ensure_topics(settings.kafka_bootstrap)
+    url = f"http://127.0.0.1:{settings.web_port}"
+    worker = subprocess.Popen([sys.executable, "-m", "services.cli", "worker", "--store", args.store], env=dict(os.environ))
+    started = time.monotonic()
+    try:
+        for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):  # forwarded events are known once the originals are read
+            targets = _end_offsets(settings.kafka_bootstrap, topic)
+            log.info("replaying %s: %d messages", topic, sum(targets.values()))
+            while not _caught_up(url, topic, targets, started):
+                if worker.poll() is not None:
+                    print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)
+                    return 1
+                if time.monotonic() - started > args.timeout:
+                    print(f"ucj replay: not caught up after {args.timeout:.0f} s", file=sys.stderr)
+                    return 1
+                time.sleep(2)
+        status = _status(url)
+        for region in status["regions"]:
+            print(f"{region['region']:<7} {region['name']:<28} {region['active']:>9,} active")
+        print(f"replayed in {time.monotonic() - started:.0f} s; start the workers again")
+        return 0
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def _end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items() if offset}
+    finally:
+        consumer.close()
+
+
+def _status(url: str) -> dict:
+    with urllib.request.urlopen(url + "/status", timeout=10) as response:
+        return json.load(response)
+
+
+def _caught_up(url: str, topic: str, targets: dict[int, int], started: float) -> bool:
+    try:
+        status = _status(url)
+    except OSError:
+        return False
+    done = {partition: offset for name, partition, offset in status["next_offsets"] if name == topic}
+    processed = sum(min(done.get(p, 0), end) for p, end in targets.items())
+    log.info("%s: %d of %d messages replayed (%.0f s)", topic, processed, sum(targets.values()), time.monotonic() - started)
+    return processed == sum(targets.values())
