@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
         description=(
             "Stop every worker first. Then this deletes the workers' consumer offsets, their\n"
             "internal topics (the participant changelog and forwarded events) and the local state\n"
-            f"directories under UCJ_DATA_DIR (worker-*), runs a worker from the first event of\n"
+            "directories under UCJ_DATA_DIR (worker-*), runs a worker from the first event of\n"
             "ucj.participant-events until it has caught up, prints the counts and stops it.\n"
             "Start the workers again afterwards. Workers on other hosts must have their state\n"
             "directories removed there too."
