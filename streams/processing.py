@@ -40,22 +40,27 @@ class CoverageProcessor:
     def validate(self, raw: bytes) -> ParticipantEvent | Rejected:
         return parse_event(raw, self.regions, self.clock.now())
 
-    def apply_event(self, event: ParticipantEvent, partition: int) -> Outcome:
-        """Fold one valid event into its participant's state and the partition's counts."""
-        stored = self.store.get(event.participant_id)
+    def apply_events(self, events: list[ParticipantEvent], partition: int) -> list[Outcome]:
+        """Fold valid events of one participant into its state and the partition's counts.
+
+        The state is read and written once however many events there are.
+        """
+        participant_id = events[0].participant_id
+        stored = self.store.get(participant_id)
         before = decode_state(stored)[1] if stored is not None else History()
-        after = apply(before, event)
-        if after is before:
-            if stored is not None:
-                # Write it again: after a crash, local state can hold writes whose changelog
-                # records were lost in flight. Redelivery from the committed offset then puts
-                # them back in the changelog before the offsets move past them.
-                self.store[event.participant_id] = stored
-            return Outcome("duplicate", type_name(event), event=event)
-        self.store[event.participant_id] = encode_state(partition, after)
-        day = self.counted_on
-        self.counts_of(partition).move(contribution_on(fold(before), day), contribution_on(fold(after), day))
-        return Outcome("applied", type_name(event), event=event)
+        history, outcomes = before, []
+        for event in events:
+            after = apply(history, event)
+            outcomes.append(Outcome("duplicate" if after is history else "applied", type_name(event), event=event))
+            history = after
+        # Written even when nothing changed: after a crash, local state can hold writes whose
+        # changelog records were lost in flight. Redelivery from the committed offset then
+        # puts them back in the changelog before the offsets move past them.
+        self.store[participant_id] = stored if history is before else encode_state(partition, history)
+        if history is not before:
+            day = self.counted_on
+            self.counts_of(partition).move(contribution_on(fold(before), day), contribution_on(fold(history), day))
+        return outcomes
 
     def counts_of(self, partition: int) -> ActiveCounts:
         return self.counts.setdefault(partition, ActiveCounts())

@@ -22,8 +22,8 @@ def processor(store=None, at="2025-07-15T12:00:00+07:00"):
 
 
 def feed(p, data: bytes, partition=0):
-    parsed = p.validate(data)
-    return p.apply_event(parsed, partition)
+    [outcome] = p.apply_events([p.validate(data)], partition)
+    return outcome
 
 
 def total(p) -> int:
@@ -99,3 +99,17 @@ def test_a_redelivery_writes_the_state_again():
     feed(p, raw())
     feed(p, raw())
     assert writes == ["P-0001", "P-0001"]
+
+
+def test_several_events_of_one_participant_are_read_and_written_once():
+    writes = []
+
+    class RecordingStore(dict):
+        def __setitem__(self, key, value):
+            writes.append(key)
+            super().__setitem__(key, value)
+
+    p = processor(RecordingStore())
+    events = [p.validate(raw(event_id=i)) for i in ("a", "b", "a")]
+    assert [o.kind for o in p.apply_events(events, 0)] == ["applied", "applied", "duplicate"]
+    assert writes == ["P-0001"] and total(p) == 1
