@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY, generate_latest
 from .clock import Clock
 from .domain.events import type_name
 from .domain.validation import Rejected
-from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
+from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
 from .partitioning import partition_of
 from .processing import CoverageProcessor
 from .reference import Reference, load_reference
@@ -174,12 +174,14 @@ class CoverageWorker:
             stream._set_current_event(previous)
         for (event_type, outcome), count in tally.items():
             EVENTS.labels(type=event_type, outcome=outcome).inc(count)
+        now = time.time()
         for event in batch:
-            self.next_offsets[(event.message.topic, event.message.partition)] = event.message.offset + 1
+            message = event.message
+            self.next_offsets[(message.topic, message.partition)] = message.offset + 1
+            EVENT_DELAY.observe(max(0.0, now - message.timestamp))  # record timestamps are in seconds
         if batch:
-            sent_at = batch[-1].message.timestamp  # seconds, from the record
-            LAST_EVENT.set(sent_at)
-            LAG.set(max(0.0, time.time() - sent_at))
+            LAST_EVENT.set(batch[-1].message.timestamp)
+            LAG.set(max(0.0, now - batch[-1].message.timestamp))
 
     async def _dead_letter(self, message, rejection: Rejected) -> None:
         # the original bytes, untouched, with the reason in headers

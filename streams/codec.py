@@ -1,39 +1,42 @@
 """Participant state as bytes, for the participant table.
 
+Compact JSON: each event is a positional array (type, then its fields in declaration order).
 The stored value also names the partition the participant belongs to, so in-memory counts
 can be rebuilt per partition from any store.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, datetime
 
-from .domain.events import WIRE_TYPES, ParticipantEvent, to_wire
+from .domain.events import WIRE_TYPES, ParticipantEvent
 from .domain.fold import History
 
-_DATE_FIELDS = {"covered_from", "paid_through", "period_start", "period_end", "effective_date"}
+_TYPES = list(WIRE_TYPES.values())
+_TYPE_INDEX = {cls: index for index, cls in enumerate(_TYPES)}
+# per type: (field name, how to read it back) in declaration order
+_FIELDS = {
+    cls: [(f.name, datetime.fromisoformat if f.type == "datetime" else date.fromisoformat if f.type == "date" else None) for f in fields(cls)]
+    for cls in _TYPES
+}
 
 
 def encode_state(partition: int, history: History) -> bytes:
-    return json.dumps(
-        {"p": partition, "events": [to_wire(e) for e in history.events]}, separators=(",", ":")
-    ).encode()
+    events = [[_TYPE_INDEX[type(e)], *(_plain(getattr(e, name)) for name, _ in _FIELDS[type(e)])] for e in history.events]
+    return json.dumps({"p": partition, "e": events}, separators=(",", ":")).encode()
 
 
 def decode_state(data: bytes) -> tuple[int, History]:
     obj = json.loads(data)
-    return obj["p"], History(tuple(_event_from_wire(e) for e in obj["events"]))
+    return obj["p"], History(tuple(_event(values) for values in obj["e"]))
 
 
-def _event_from_wire(wire: dict) -> ParticipantEvent:
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value  # datetime is a date too
+
+
+def _event(values: list) -> ParticipantEvent:
     """Rebuild an event that was validated before it was stored."""
-    cls = WIRE_TYPES[wire["type"]]
-    fields = {}
-    for name in cls.__dataclass_fields__:
-        value = wire[name]
-        if name == "occurred_at":
-            value = datetime.fromisoformat(value)
-        elif name in _DATE_FIELDS:
-            value = date.fromisoformat(value)
-        fields[name] = value
-    return cls(**fields)
+    cls = _TYPES[values[0]]
+    return cls(**{name: read(value) if read else value for (name, read), value in zip(_FIELDS[cls], values[1:])})

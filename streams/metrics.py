@@ -6,7 +6,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 from prometheus_client import Counter as PromCounter
-from prometheus_client import Gauge, disable_created_metrics
+from prometheus_client import Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -24,6 +24,11 @@ FUNDINGS = ("assisted", "self_paid")
 EVENTS = PromCounter("ucj_events", "Input messages by event type and outcome (applied, duplicate, invalid, rekeyed)", ["type", "outcome"])
 DEAD_LETTERS = PromCounter("ucj_dead_letters", "Invalid inputs sent to ucj.dead-letter, by reason", ["reason"])
 LAG = Gauge("ucj_processing_lag_seconds", "Seconds between the Kafka timestamp of the last processed message and its processing")
+EVENT_DELAY = Histogram(
+    "ucj_event_delay_seconds",
+    "Seconds from an event's Kafka timestamp to its effect on the counts (what /metrics shows)",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
 LAST_EVENT = Gauge("ucj_last_event_timestamp_seconds", "Kafka timestamp of the last processed message (Unix seconds)")
 CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
 PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker currently counts")
