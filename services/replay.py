@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from services.config import Settings, environment_help
+from services.progress import end_offsets, processed, worker_status
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def _rebuild(settings: Settings, args) -> int:
     started = time.monotonic()
     try:
         for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):  # forwarded events are known once the originals are read
-            targets = _end_offsets(settings.kafka_bootstrap, topic)
+            targets = end_offsets(settings.kafka_bootstrap, topic)
             log.info("replaying %s: %d messages", topic, sum(targets.values()))
             while not _caught_up(url, topic, targets, started):
                 if worker.poll() is not None:
@@ -99,7 +98,7 @@ def _rebuild(settings: Settings, args) -> int:
                     print(f"ucj replay: not caught up after {args.timeout:.0f} s", file=sys.stderr)
                     return 1
                 time.sleep(2)
-        status = _status(url)
+        status = worker_status(url)
         for region in status["regions"]:
             print(f"{region['region']:<7} {region['name']:<28} {region['active']:>9,} active")
         print(f"replayed in {time.monotonic() - started:.0f} s; start the workers again")
@@ -109,28 +108,10 @@ def _rebuild(settings: Settings, args) -> int:
         worker.wait(timeout=60)
 
 
-def _end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items() if offset}
-    finally:
-        consumer.close()
-
-
-def _status(url: str) -> dict:
-    with urllib.request.urlopen(url + "/status", timeout=10) as response:
-        return json.load(response)
-
-
 def _caught_up(url: str, topic: str, targets: dict[int, int], started: float) -> bool:
     try:
-        status = _status(url)
+        done = processed(worker_status(url), topic, targets)
     except OSError:
         return False
-    done = {partition: offset for name, partition, offset in status["next_offsets"] if name == topic}
-    processed = sum(min(done.get(p, 0), end) for p, end in targets.items())
-    log.info("%s: %d of %d messages replayed (%.0f s)", topic, processed, sum(targets.values()), time.monotonic() - started)
-    return processed == sum(targets.values())
+    log.info("%s: %d of %d messages replayed (%.0f s)", topic, done, sum(targets.values()), time.monotonic() - started)
+    return done == sum(targets.values())
