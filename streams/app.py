@@ -109,7 +109,13 @@ class CoverageWorker:
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
-        self.collector = RegionCollector(self._owned_counts, lambda: self.reference, lambda: self.processor.counted_on, settings.levels)
+        self.collector = RegionCollector(
+            self._owned_counts,
+            lambda: self.reference,
+            lambda: self.processor.counted_on,
+            lambda: len(self.processor.counts) == settings.partitions,
+            settings.levels,
+        )
         self._wire()
 
     def _owned_counts(self):

@@ -38,7 +38,8 @@ class RegionCollector(Collector):
     """Region gauges from the counts of this worker's own partitions, computed on each scrape.
 
     A worker exports only what its partitions hold, so summing ucj_active_participants over
-    every worker's endpoint counts each participant once.
+    every worker's endpoint counts each participant once. Ratios and statuses need every
+    partition: a worker that owns only some exports none rather than wrong ones.
     """
 
     def __init__(
@@ -46,11 +47,13 @@ class RegionCollector(Collector):
         counts: Callable[[], Iterable[tuple[Contribution, int]]],
         reference: Callable[[], Reference],
         today: Callable[[], date],
+        complete: Callable[[], bool],
         levels: Iterable[str] = DEFAULT_LEVELS,
     ):
         self.counts = counts
         self.reference = reference
         self.today = today
+        self.complete = complete
         self.levels = tuple(levels)
 
     def figures(self) -> tuple[list[str], dict[str, Counter[Breakdown]], list[RegionFigures]]:
@@ -93,12 +96,13 @@ class RegionCollector(Collector):
             "gap_workers": GaugeMetricFamily("ucj_gap_workers", "Workers missing to be on plan (negative when ahead)", labels=labels),
         }
         status = GaugeMetricFamily("ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"])
+        complete = self.complete()
         for f in figures:
             region = [f.region, tree.level_of(f.region)]
             for name, value in (("workforce", f.workforce), ("coverage", f.coverage), ("planned", f.planned), ("gap", f.gap), ("gap_workers", f.gap_workers)):
-                if value is not None:
+                if value is not None and (complete or name in ("workforce", "planned")):
                     gauges[name].add_metric(region, value)
-            if f.status is not None:
+            if f.status is not None and complete:
                 for state in STATUSES:
                     status.add_metric(region + [state], 1.0 if state == f.status else 0.0)
         yield from gauges.values()
