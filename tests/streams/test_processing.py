@@ -57,59 +57,58 @@ def test_rebuild_recounts_only_the_given_partitions_from_the_store():
     assert total(fresh) == 0
 
 
+class MovableClock(Clock):
+    def __init__(self, at: str):
+        object.__setattr__(self, "at", at)
+
+    def now(self):
+        return datetime.fromisoformat(self.at)
+
+    def move_to(self, at: str) -> None:
+        object.__setattr__(self, "at", at)
+
+
 def test_counts_follow_the_calendar_without_new_events():
-    clock_holder = {"at": "2025-08-31T23:59:00+07:00"}
-
-    class MovableClock(Clock):
-        def now(self):
-            return datetime.fromisoformat(clock_holder["at"])
-
-    p = CoverageProcessor(TREE, {}, MovableClock())
+    clock = MovableClock("2025-08-31T23:59:00+07:00")
+    p = CoverageProcessor(TREE, {}, clock)
     feed(p, raw())  # covered 2025-06-01 .. 2025-08-31
     assert total(p) == 1 and not p.turn_day_if_needed()
-    clock_holder["at"] = "2025-09-01T00:00:00+07:00"  # local midnight
+    clock.move_to("2025-09-01T00:00:00+07:00")  # local midnight
     assert p.turn_day_if_needed()
     assert total(p) == 0
 
 
 def test_future_assistance_counts_from_its_first_day():
-    clock_holder = {"at": "2025-12-31T12:00:00+07:00"}
-
-    class MovableClock(Clock):
-        def now(self):
-            return datetime.fromisoformat(clock_holder["at"])
-
-    p = CoverageProcessor(TREE, {}, MovableClock())
+    clock = MovableClock("2025-12-31T12:00:00+07:00")
+    p = CoverageProcessor(TREE, {}, clock)
     feed(p, raw("assistance_payment", occurred_at="2025-12-20T09:00:00+07:00", period_start="2026-01-01", period_end="2026-12-31"))
     assert total(p) == 0
-    clock_holder["at"] = "2026-01-01T00:00:01+07:00"
+    clock.move_to("2026-01-01T00:00:01+07:00")
     p.turn_day_if_needed()
     assert total(p) == 1
 
 
+class RecordingStore(dict):
+    def __init__(self):
+        super().__init__()
+        self.writes = []
+
+    def __setitem__(self, key, value):
+        self.writes.append(key)
+        super().__setitem__(key, value)
+
+
 def test_a_redelivery_writes_the_state_again():
-    writes = []
-
-    class RecordingStore(dict):
-        def __setitem__(self, key, value):
-            writes.append(key)
-            super().__setitem__(key, value)
-
-    p = processor(RecordingStore())
+    store = RecordingStore()
+    p = processor(store)
     feed(p, raw())
     feed(p, raw())
-    assert writes == ["P-0001", "P-0001"]
+    assert store.writes == ["P-0001", "P-0001"]
 
 
 def test_several_events_of_one_participant_are_read_and_written_once():
-    writes = []
-
-    class RecordingStore(dict):
-        def __setitem__(self, key, value):
-            writes.append(key)
-            super().__setitem__(key, value)
-
-    p = processor(RecordingStore())
+    store = RecordingStore()
+    p = processor(store)
     events = [p.validate(raw(event_id=i)) for i in ("a", "b", "a")]
     assert [o.kind for o in p.apply_events(events, 0)] == ["applied", "applied", "duplicate"]
-    assert writes == ["P-0001"] and total(p) == 1
+    assert store.writes == ["P-0001"] and total(p) == 1
