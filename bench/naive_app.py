@@ -1,8 +1,9 @@
 """The naive baseline: a plain Faust Record agent that updates a table on every event.
 
 It reads the same topic as the worker (under its own consumer group) and does what a first
-Faust version would: decode each event into a Record, store it in a table, count per region.
-No deduplication, no fold, not exact: it exists only to be timed against the real worker.
+Faust version would: decode each event into a Record and store it in a table. No
+deduplication, no fold, not exact: it exists only to be timed against the real worker.
+With UCJ_BENCH_MODE=iterate it only iterates the stream: the ceiling of any Faust agent.
 
     python bench/naive_app.py worker --web-port 49070   (with UCJ_KAFKA_BOOTSTRAP, UCJ_BENCH_DATA)
 """
@@ -23,8 +24,9 @@ class ParticipantEventRecord(faust.Record, serializer="json"):
     segment: str
 
 
+MODE = os.environ.get("UCJ_BENCH_MODE", "naive")
 app = faust.App(
-    "ucj-bench-naive",
+    f"ucj-bench-{MODE}",
     broker="kafka://" + os.environ.get("UCJ_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
     store="rocksdb://",
     datadir=os.environ.get("UCJ_BENCH_DATA", "/tmp/ucj-bench-naive"),
@@ -38,6 +40,8 @@ participants = app.Table("naive-participants", partitions=8)
 @app.agent(events)
 async def fold_naively(stream):
     async for event in stream.events():
+        if MODE == "iterate":
+            continue
         try:
             record = ParticipantEventRecord.from_data(json.loads(event.value))
         except (ValueError, TypeError, KeyError):

@@ -163,40 +163,46 @@ def phase_throughput(args, scratch: Path, results: dict) -> None:
         log(f"(a) worker: {n:,} events in {seconds:.1f} s = {n / seconds:,.0f} events/s, peak RSS {worker.peak_rss_mib():.0f} MiB")
         worker.stop()
         if not args.skip_baseline:
-            env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_BENCH_DATA=str(stack.scratch / "naive"))
-            naive = subprocess.Popen([sys.executable, str(ROOT / "bench" / "naive_app.py"), "worker", "-l", "warn", "--web-port", str(args.web_port + 1)], env=env, cwd=ROOT, stdout=open(stack.scratch / "naive.log", "wb"), stderr=subprocess.STDOUT)
-            try:
-                base = wait_group_caught_up(stack.bootstrap, "ucj-bench-naive", naive)
-            finally:
-                naive.terminate()
-                naive.wait(timeout=60)
-            results["baseline_events_per_s"] = round(n / base)
-            results["worker_over_baseline"] = round(base / seconds, 2)
-            log(f"(a) naive baseline: {n / base:,.0f} events/s; worker/baseline = {base / seconds:.2f}")
+            for mode in ("naive", "iterate"):
+                base = run_baseline(stack, mode, args.web_port + 1)
+                results[f"baseline_{mode}_events_per_s"] = round(n / base)
+                log(f"(a) {mode} Faust agent: {n / base:,.0f} events/s; worker/{mode} = {base / seconds:.2f}")
     finally:
         stack.close()
+
+
+def run_baseline(stack: Stack, mode: str, web_port: int) -> float:
+    env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_BENCH_DATA=str(stack.scratch / mode), UCJ_BENCH_MODE=mode)
+    with open(stack.scratch / f"{mode}.log", "wb") as out:
+        process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "naive_app.py"), "worker", "-l", "warn", "--web-port", str(web_port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        return wait_group_caught_up(stack.bootstrap, f"ucj-bench-{mode}", process)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def phase_latency(args, scratch: Path, results: dict) -> None:
-    stack = Stack(scratch / "latency", args.port)
-    try:
-        worker = Worker(stack, args.web_port)
-        while True:
-            try:
-                if worker_status(worker.url)["partitions"]:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        produce(stack.bootstrap, simulated(args.participants, int(args.latency_rate * args.latency_seconds)), rate=args.latency_rate)
-        wait_caught_up(worker, stack.bootstrap)
-        buckets = [(float(s.labels["le"]), s.value) for s in worker.metrics()["ucj_event_delay_seconds"] if s.name.endswith("_bucket")]
-        p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
-        results.update(latency_rate=args.latency_rate, latency_p50_s=p50, latency_p99_s=p99, latency_peak_rss_mib=round(worker.peak_rss_mib()))
-        log(f"(b) at {args.latency_rate:,.0f} events/s: p50 {p50:.2f} s, p99 {p99:.2f} s (histogram interpolation)")
-        worker.stop()
-    finally:
-        stack.close()
+    for rate in (float(r) for r in args.latency_rates.split(",")):
+        stack = Stack(scratch / f"latency-{rate:.0f}", args.port)
+        try:
+            worker = Worker(stack, args.web_port)
+            while True:
+                try:
+                    if worker_status(worker.url)["partitions"]:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.5)
+            produce(stack.bootstrap, simulated(args.participants, int(rate * args.latency_seconds)), rate=rate)
+            wait_caught_up(worker, stack.bootstrap)
+            buckets = [(float(s.labels["le"]), s.value) for s in worker.metrics()["ucj_event_delay_seconds"] if s.name.endswith("_bucket")]
+            p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
+            results[f"latency_at_{rate:.0f}"] = dict(p50_s=round(p50, 3), p99_s=round(p99, 3), peak_rss_mib=round(worker.peak_rss_mib()))
+            log(f"(b) at {rate:,.0f} events/s for {args.latency_seconds:.0f} s: p50 {p50:.2f} s, p99 {p99:.2f} s (histogram interpolation)")
+            worker.stop()
+        finally:
+            stack.close()
 
 
 def quantile(buckets: list[tuple[float, float]], q: float) -> float:
@@ -261,7 +267,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--participants", type=int, default=300_000)
-    parser.add_argument("--latency-rate", type=float, default=5_000)
+    parser.add_argument("--latency-rates", default="5000,2500", help="events/s, comma-separated (default: %(default)s)")
     parser.add_argument("--latency-seconds", type=float, default=60)
     parser.add_argument("--state-participants", type=int, default=1_000_000)
     parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases: %(default)s")

@@ -27,7 +27,7 @@ LAG = Gauge("ucj_processing_lag_seconds", "Seconds between the Kafka timestamp o
 EVENT_DELAY = Histogram(
     "ucj_event_delay_seconds",
     "Seconds from an event's Kafka timestamp to its effect on the counts (what /metrics shows)",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+    buckets=(0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300),
 )
 LAST_EVENT = Gauge("ucj_last_event_timestamp_seconds", "Kafka timestamp of the last processed message (Unix seconds)")
 CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
