@@ -80,7 +80,7 @@ class CoverageWorker:
             topic_partitions=settings.partitions,
             table_standby_replicas=0,
             producer_acks=-1,
-            # bigger, later batches: one changelog record per applied event is the hot path
+            # bigger, later producer batches: changelog writes are the hot path
             producer_linger_ms=10,
             producer_max_batch_size=256 * 1024,
             stream_buffer_maxsize=16384,
