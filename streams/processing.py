@@ -1,4 +1,4 @@
-"""The service layer of the worker: one input message in, state and counts updated.
+"""The service layer of the worker: validated events in, participant state and counts updated.
 
 Kafka-free, so it runs the same under Faust and in tests. The participant store is any
 mutable mapping of participant_id -> bytes (the Faust table in production).
@@ -23,10 +23,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    kind: str  # "applied", "duplicate" or "invalid"
-    event_type: str  # wire type, or "unknown" for invalid input
-    rejection: Rejected | None = None
-    event: ParticipantEvent | None = None
+    kind: str  # "applied" or "duplicate"
+    event_type: str  # wire type
 
 
 class CoverageProcessor:
@@ -51,7 +49,7 @@ class CoverageProcessor:
         history, outcomes = before, []
         for event in events:
             after = apply(history, event)
-            outcomes.append(Outcome("duplicate" if after is history else "applied", type_name(event), event=event))
+            outcomes.append(Outcome("duplicate" if after is history else "applied", type_name(event)))
             history = after
         # Written even when nothing changed: after a crash, local state can hold writes whose
         # changelog records were lost in flight. Redelivery from the committed offset then
@@ -83,7 +81,11 @@ class CoverageProcessor:
             self.counts.pop(partition, None)
 
     def turn_day_if_needed(self) -> bool:
-        """Counts follow the calendar: on a new local day, recount every owned partition."""
+        """Counts follow the calendar: on a new local day, recount every owned partition.
+
+        The recount reads every participant once (about 20 s for a million, measured in the
+        restart benchmark) and holds the worker meanwhile, once a day at midnight.
+        """
         today = self.clock.today()
         if today == self.counted_on:
             return False
