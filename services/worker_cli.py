@@ -54,7 +54,7 @@ def run(args) -> int:
     from streams.app import CoverageWorker, WorkerSettings
     from streams.clock import Clock
     from streams.domain.trajectory import StatusThresholds
-    from streams.reference import load_reference
+    from services.registry import Registry
     from streams.topics import ensure_topics
 
     levels = tuple(level.strip() for level in args.levels.split(",") if level.strip())
@@ -77,7 +77,8 @@ def run(args) -> int:
             partitions=partitions,
         ),
         Clock.from_env(),
-        load_reference(settings.database_url, thresholds),
+        Registry(settings.database_url),
+        thresholds,
     )
     from faust.worker import Worker
 

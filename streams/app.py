@@ -20,7 +20,8 @@ from .domain.validation import Rejected
 from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
 from .partitioning import partition_of
 from .processing import CoverageProcessor
-from .reference import Reference, load_reference
+from .domain.trajectory import StatusThresholds
+from .reference import load_reference
 from .topics import DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,10 @@ class _TableStore:
 
 
 class CoverageWorker:
-    def __init__(self, settings: WorkerSettings, clock: Clock, reference: Reference):
+    def __init__(self, settings: WorkerSettings, clock: Clock, registry, thresholds: StatusThresholds):
         self.settings = settings
-        self.reference = reference
+        self.registry = registry  # services.registry.Registry: read at start and every few minutes
+        self.reference = load_reference(registry, thresholds)
         self.reference_loaded_at = time.monotonic()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
@@ -212,7 +214,8 @@ class CoverageWorker:
         self.processor.turn_day_if_needed()
         if time.monotonic() - self.reference_loaded_at > REFERENCE_RELOAD_SECONDS:
             try:
-                self.reference = load_reference(self.settings.database_url, self.reference.thresholds)
+                self.reference = load_reference(self.registry, self.reference.thresholds)
+                self.processor.regions = self.reference.tree
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")

@@ -24,10 +24,8 @@ class Reference:
         return planned_ratio(plan_of(code, self.plans, self.tree), day)
 
 
-def load_reference(database_url: str, thresholds: StatusThresholds = StatusThresholds()) -> Reference:
-    from services.registry import Registry  # the adapter lives with the services
-
-    registry = Registry(database_url)
+def load_reference(registry, thresholds: StatusThresholds = StatusThresholds()) -> Reference:
+    """Read the figures from a services.registry.Registry; workforce years are read when first needed."""
     cache: dict[int, Mapping[str, int]] = {}
 
     def workforce_by_year(year: int) -> Mapping[str, int]:
