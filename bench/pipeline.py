@@ -186,6 +186,7 @@ def phase_latency(args, scratch: Path, results: dict) -> None:
     for rate in (float(r) for r in args.latency_rates.split(",")):
         stack = Stack(scratch / f"latency-{rate:.0f}", args.port)
         try:
+            records = list(simulated(args.participants, int(rate * args.latency_seconds)))  # generated before the clock runs
             worker = Worker(stack, args.web_port)
             while True:
                 try:
@@ -194,7 +195,7 @@ def phase_latency(args, scratch: Path, results: dict) -> None:
                 except OSError:
                     pass
                 time.sleep(0.5)
-            produce(stack.bootstrap, simulated(args.participants, int(rate * args.latency_seconds)), rate=rate)
+            produce(stack.bootstrap, records, rate=rate)
             wait_caught_up(worker, stack.bootstrap)
             buckets = [(float(s.labels["le"]), s.value) for s in worker.metrics()["ucj_event_delay_seconds"] if s.name.endswith("_bucket")]
             p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
