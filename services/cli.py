@@ -37,9 +37,32 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not args.verbose:  # kafka-python logs every connection at INFO
-        logging.getLogger("kafka").setLevel(logging.WARNING)
-    return args.run(args) or 0
+    if not args.verbose:  # kafka-python logs every connection attempt; our own messages say what failed
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    try:
+        return args.run(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        message = _known_failure(error)
+        if message is None:
+            raise
+        print(f"ucj {args.command}: {message}", file=sys.stderr)
+        return 1
+
+
+def _known_failure(error: Exception) -> str | None:
+    """A plain sentence for the failures a user can fix, instead of a traceback."""
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    from services.config import Settings
+    from services.registry import RegistryNotInitialized
+
+    if isinstance(error, (KafkaTimeoutError, KafkaConnectionError)):
+        return f"cannot reach Kafka at {Settings.from_env().kafka_bootstrap} ({error}); start it with `ucj kafka up` or set UCJ_KAFKA_BOOTSTRAP"
+    if isinstance(error, (RegistryNotInitialized, FileNotFoundError)):
+        return str(error)
+    return None
 
 
 if __name__ == "__main__":

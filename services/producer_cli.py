@@ -34,10 +34,10 @@ def run(args) -> int:
 
     settings = Settings.from_env()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
-    ensure_topics(bootstrap)
     regions = Registry(settings.database_url).region_tree()
     clock = Clock.from_env()
     stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+    ensure_topics(bootstrap)
     producer = kafka_producer(bootstrap)
     try:
         with stream:

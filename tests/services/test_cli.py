@@ -20,3 +20,22 @@ def test_help_explains_and_lists_environment(command, capsys):
     out = capsys.readouterr().out
     assert "environment:" in out and "UCJ_" in out
     assert len(out.splitlines()) > 8
+
+
+def test_uninitialised_registry_is_a_sentence_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from services.cli import main
+
+    monkeypatch.setenv("UCJ_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("UCJ_DATABASE_URL", raising=False)
+    assert main(["produce", "-"]) == 1
+    assert "run `ucj registry init` first" in capsys.readouterr().err
+
+
+def test_missing_input_file_is_reported(tmp_path, monkeypatch, capsys):
+    from services.cli import main
+    from services.registry import Registry
+
+    monkeypatch.setenv("UCJ_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    Registry(f"sqlite:///{tmp_path / 'r.db'}").init()
+    assert main(["produce", str(tmp_path / "missing.jsonl")]) == 1
+    assert "No such file or directory" in capsys.readouterr().err
