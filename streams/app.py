@@ -121,7 +121,7 @@ class CoverageWorker:
         self._wire()
 
     def _owned_counts(self):
-        return (item for counts in list(self.processor.counts.values()) for item in counts.items())
+        return (item for counts in list(self.processor.counts.values()) for item in counts.active.items())
 
     def _wire(self) -> None:
         app = self.app
@@ -215,7 +215,7 @@ class CoverageWorker:
         if time.monotonic() - self.reference_loaded_at > REFERENCE_RELOAD_SECONDS:
             try:
                 self.reference = load_reference(self.registry, self.reference.thresholds)
-                self.processor.regions = self.reference.tree
+                self.processor.use_regions(self.reference.tree)
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")

@@ -12,10 +12,12 @@ from typing import Iterable, MutableMapping
 
 from .clock import Clock
 from .codec import decode_state, encode_state
+from .domain.cliff import cliff_on
 from .domain.counts import ActiveCounts
 from .domain.events import ParticipantEvent, type_name
-from .domain.fold import History, apply, contribution_on, fold
-from .domain.regions import RegionTree
+from .domain.fold import Coverage, History, apply, contribution_on, fold
+from .domain.history import DailyActive, active_spans
+from .domain.regions import LEVELS, RegionTree
 from .domain.validation import Rejected, parse_event
 
 log = logging.getLogger(__name__)
@@ -27,12 +29,32 @@ class Outcome:
     event_type: str  # wire type
 
 
+class PartitionCounts:
+    """What one partition's participants add up to on the counted day; derived, never stored."""
+
+    def __init__(self) -> None:
+        self.active = ActiveCounts()  # by Contribution
+        self.cliff = ActiveCounts()  # by CliffContribution
+        self.daily = DailyActive()  # by region, day by day
+
+    def total(self) -> int:
+        return self.active.total()
+
+
 class CoverageProcessor:
-    def __init__(self, regions: RegionTree, store: MutableMapping[str, bytes], clock: Clock):
+    def __init__(
+        self,
+        regions: RegionTree,
+        store: MutableMapping[str, bytes],
+        clock: Clock,
+        history_levels: tuple[str, ...] = LEVELS[:3],
+    ):
         self.regions = regions
         self.store = store
         self.clock = clock
-        self.counts: dict[int, ActiveCounts] = {}
+        self.history_levels = history_levels  # the daily history is kept for regions at these levels
+        self._history_chains: dict[str, tuple[str, ...]] = {}
+        self.counts: dict[int, PartitionCounts] = {}
         self.counted_on: date = clock.today()
 
     def validate(self, raw: bytes) -> ParticipantEvent | Rejected:
@@ -56,22 +78,43 @@ class CoverageProcessor:
         # puts them back in the changelog before the offsets move past them.
         self.store[participant_id] = stored if history is before else encode_state(partition, history)
         if history is not before:
-            day = self.counted_on
-            self.counts_of(partition).move(contribution_on(fold(before), day), contribution_on(fold(history), day))
+            self._move(self.counts_of(partition), fold(before), fold(history))
         return outcomes
 
-    def counts_of(self, partition: int) -> ActiveCounts:
-        return self.counts.setdefault(partition, ActiveCounts())
+    def counts_of(self, partition: int) -> PartitionCounts:
+        return self.counts.setdefault(partition, PartitionCounts())
+
+    def use_regions(self, regions: RegionTree) -> None:
+        """Validate against a reloaded registry from now on."""
+        self.regions = regions
+        self._history_chains = {}
+
+    def _move(self, counts: PartitionCounts, before: Coverage | None, after: Coverage) -> None:
+        day = self.counted_on
+        old = (contribution_on(before, day), cliff_on(before, day), self._history_chain(before), active_spans(before)) if before else (None, None, (), ())
+        counts.active.move(old[0], contribution_on(after, day))
+        counts.cliff.move(old[1], cliff_on(after, day))
+        counts.daily.move(old[2], old[3], self._history_chain(after), active_spans(after))
+
+    def _history_chain(self, coverage: Coverage) -> tuple[str, ...]:
+        code = coverage.region_code
+        if code is None:
+            return ()
+        chain = self._history_chains.get(code)
+        if chain is None:
+            chain = tuple(c for c in self.regions.self_and_ancestors(code) if self.regions.level_of(c) in self.history_levels)
+            self._history_chains[code] = chain
+        return chain
 
     def rebuild(self, partitions: Iterable[int]) -> None:
         """Recount the given partitions from stored state (after recovery or a new day)."""
         wanted = set(partitions)
-        fresh = {p: ActiveCounts() for p in wanted}
+        fresh = {p: PartitionCounts() for p in wanted}
         day = self.counted_on
         for value in self.store.values():
             partition, history = decode_state(value)
             if partition in fresh:
-                fresh[partition].move(None, contribution_on(fold(history), day))
+                self._move(fresh[partition], None, fold(history))
         self.counts.update(fresh)
         log.info("recounted partitions %s for %s: %d active", sorted(wanted), day, sum(c.total() for c in fresh.values()))
 

@@ -13,7 +13,6 @@ from datetime import date, datetime
 ALERT_SCHEMA = "ucj.coverage-alert/1"
 KINDS = ("coverage_status", "lapse_cliff")
 TRANSITIONS = ("raised", "updated", "resolved")
-ASSISTANCE_IDR_PER_WORKER_MONTH = 16_800
 
 
 @dataclass(frozen=True, kw_only=True)

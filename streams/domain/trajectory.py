@@ -4,13 +4,16 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Mapping, Sequence
 
 from .regions import RegionTree
 
 PlanPoints = Sequence[tuple[date, float]]  # sorted by date
-STATUSES = ("on_track", "behind", "critical")
+STATUSES = ("on_track", "behind", "critical")  # from best to worst
+PACE_WINDOW_DAYS = 30
+DAYS_PER_MONTH = 365.25 / 12
+ASSISTANCE_IDR_PER_WORKER_MONTH = 16_800  # the contribution the assistance programme pays
 
 
 @dataclass(frozen=True)
@@ -59,20 +62,77 @@ def region_figures(
     workforce: int | None,
     planned: float | None,
     thresholds: StatusThresholds = StatusThresholds(),
+    pace: float | None = None,
 ) -> RegionFigures:
+    """Coverage, gap and status; the pace (when known) makes a region that is behind critical."""
     coverage = active / workforce if workforce else None
     if coverage is None or planned is None:
         return RegionFigures(code, active, workforce, coverage, planned, None, None, None)
     gap = planned - coverage
     gap_workers = math.ceil(round(gap * workforce, 9))  # negative when ahead of plan
-    return RegionFigures(code, active, workforce, coverage, planned, gap, gap_workers, status_of(gap, thresholds))
+    return RegionFigures(code, active, workforce, coverage, planned, gap, gap_workers, status_of(gap, thresholds, pace))
 
 
-def status_of(gap: float, thresholds: StatusThresholds) -> str:
-    """Status from the gap alone; the pace rule (behind with pace <= 0 is critical) needs the daily history."""
+def status_of(gap: float, thresholds: StatusThresholds, pace: float | None = None) -> str:
+    """critical when the gap passes critical_pp, or when behind and not gaining (pace <= 0)."""
     gap_pp = round(gap * 100, 9)  # so a gap of exactly 0.5 pp is not 0.50000001 by float error
     if gap_pp > thresholds.critical_pp:
         return "critical"
     if gap_pp > thresholds.behind_pp:
-        return "behind"
+        return "critical" if pace is not None and pace <= 0 else "behind"
     return "on_track"
+
+
+def pace_per_day(daily_active: Sequence[int]) -> float | None:
+    """Net change in active participants per day over the trailing PACE_WINDOW_DAYS.
+
+    `daily_active` ends today, oldest first; None when it is shorter than the window.
+    """
+    if len(daily_active) <= PACE_WINDOW_DAYS:
+        return None
+    return (daily_active[-1] - daily_active[-1 - PACE_WINDOW_DAYS]) / PACE_WINDOW_DAYS
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Where the region is heading, and what closing its gap takes (design note, "Gap figures")."""
+
+    pace_per_day: float | None
+    target_date: date | None  # the next plan point after today; None past the last one
+    target_ratio: float | None
+    eta: date | None  # None when the pace is <= 0 and the target is not reached yet
+    required_pace_per_day: float | None
+    enrollments_needed_per_month: int | None
+    months_left: float | None
+    budget_idr: int | None
+
+
+def next_target(points: PlanPoints, day: date) -> tuple[date | None, float | None]:
+    """The first plan point after `day`; past the last point, its ratio with no date."""
+    for point_date, ratio in points:
+        if point_date > day:
+            return point_date, ratio
+    return (None, points[-1][1]) if points else (None, None)
+
+
+def outlook(figures: RegionFigures, pace: float | None, points: PlanPoints, day: date) -> Outlook:
+    target_date, target_ratio = next_target(points, day)
+    if figures.workforce is None or target_ratio is None:
+        return Outlook(pace, target_date, target_ratio, None, None, None, None, None)
+    missing = max(0, math.ceil(round(target_ratio * figures.workforce, 9)) - figures.active)
+    if missing == 0:
+        eta = day
+    elif pace is not None and pace > 0:
+        eta = day + timedelta(days=math.ceil(missing / pace))
+    else:
+        eta = None
+    if target_date is None:
+        return Outlook(pace, None, target_ratio, eta, None, None, None, None)
+    days_left = (target_date - day).days
+    required = missing / days_left
+    months_left = days_left / DAYS_PER_MONTH
+    # contributions are paid by the month, so a started month is paid in full
+    budget = max(0, figures.gap_workers or 0) * ASSISTANCE_IDR_PER_WORKER_MONTH * math.ceil(round(months_left, 9))
+    return Outlook(
+        pace, target_date, target_ratio, eta, required, math.ceil(round(required * DAYS_PER_MONTH, 9)), months_left, budget
+    )

@@ -41,7 +41,7 @@ def test_a_participant_who_moves_is_counted_once_in_the_new_region():
     p = processor()
     feed(p, raw(event_id="a"))
     feed(p, raw(event_id="b", occurred_at="2025-06-02T09:00:00+07:00", region_code="61.72"))
-    [(contribution, n)] = list(p.counts_of(0).items())
+    [(contribution, n)] = list(p.counts_of(0).active.items())
     assert contribution.region_code == "61.72" and n == 1
 
 

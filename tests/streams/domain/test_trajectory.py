@@ -1,9 +1,19 @@
-from datetime import date
+import math
+from datetime import date, timedelta
 
 import pytest
 
 from streams.domain.regions import Region, RegionTree
-from streams.domain.trajectory import StatusThresholds, plan_of, planned_ratio, region_figures
+from streams.domain.trajectory import (
+    DAYS_PER_MONTH,
+    StatusThresholds,
+    next_target,
+    outlook,
+    pace_per_day,
+    plan_of,
+    planned_ratio,
+    region_figures,
+)
 
 PLAN = [(date(2024, 6, 1), 0.3539), (date(2024, 12, 31), 0.5014), (date(2025, 12, 31), 0.5956)]
 TREE = RegionTree.from_regions([Region("61", None, "province", "K"), Region("61.07", "61", "regency", "B")])
@@ -46,3 +56,42 @@ def test_no_workforce_means_no_ratio():
 
 def test_thresholds_are_configurable():
     assert region_figures("61", 590, 1000, 0.6, StatusThresholds(behind_pp=2)).status == "on_track"
+
+
+
+def test_behind_and_not_gaining_is_critical():
+    thresholds = StatusThresholds()
+    assert region_figures("61", 490, 1000, 0.5, thresholds, pace=0.5).status == "behind"
+    assert region_figures("61", 490, 1000, 0.5, thresholds, pace=0.0).status == "critical"
+    assert region_figures("61", 499, 1000, 0.5, thresholds, pace=-3).status == "on_track"  # the pace only matters when behind
+
+
+def test_pace_is_the_net_change_per_day_over_thirty_days():
+    assert pace_per_day([100] + [0] * 29 + [160]) == 2.0
+    assert pace_per_day([5] * 30) is None  # not 31 days of history
+
+
+def test_next_target_is_the_first_plan_point_after_today():
+    assert next_target(PLAN, date(2025, 3, 1)) == (date(2025, 12, 31), 0.5956)
+    assert next_target(PLAN, date(2024, 12, 31)) == (date(2025, 12, 31), 0.5956)
+    assert next_target(PLAN, date(2026, 3, 1)) == (None, 0.5956)
+
+
+def test_outlook_of_a_region_behind_its_plan():
+    day = date(2025, 12, 31) - timedelta(days=100)
+    figures = region_figures("61", 4000, 10_000, 0.45)  # 500 workers behind today
+    result = outlook(figures, pace=10.0, points=PLAN, day=day)
+    missing = 5956 - 4000
+    assert result.target_date == date(2025, 12, 31) and result.target_ratio == 0.5956
+    assert result.eta == day + timedelta(days=196)  # 1,956 workers at 10 a day
+    assert result.required_pace_per_day == pytest.approx(missing / 100)
+    assert result.enrollments_needed_per_month == math.ceil(missing / 100 * DAYS_PER_MONTH)
+    assert result.months_left == pytest.approx(100 / DAYS_PER_MONTH)
+    assert result.budget_idr == 500 * 16_800 * 4  # 3.3 months: contributions are paid by whole months
+
+
+def test_no_eta_without_progress_and_today_when_already_there():
+    day = date(2025, 6, 1)
+    assert outlook(region_figures("61", 4000, 10_000, 0.45), 0.0, PLAN, day).eta is None
+    assert outlook(region_figures("61", 6000, 10_000, 0.45), -5.0, PLAN, day).eta == day
+    assert outlook(region_figures("61", 6000, 10_000, 0.45), -5.0, PLAN, day).budget_idr == 0
