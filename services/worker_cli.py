@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
+from datetime import timedelta
 
 from services.config import Settings, environment_help
 
@@ -22,7 +25,8 @@ def add_parser(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR")
-        + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests and simulation (default: real time)",
+        + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests and simulation (default: real time)"
+        + "\n  UCJ_ALERT_HOLD       default of --alert-hold",
     )
     parser.add_argument("--web-port", type=int, help="HTTP port for /metrics and /status (default: UCJ_WEB_PORT)")
     parser.add_argument("--web-host", default="127.0.0.1", help="interface to serve HTTP on (default: %(default)s)")
@@ -40,6 +44,18 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--behind-pp", type=float, default=0.5, help="gap in percentage points above which a region is behind (default: %(default)s)")
     parser.add_argument("--critical-pp", type=float, default=5.0, help="gap in percentage points above which a region is critical (default: %(default)s)")
+    parser.add_argument(
+        "--alert-hold",
+        type=duration,
+        default=os.environ.get("UCJ_ALERT_HOLD", "1m"),
+        help="how long a region must stay off track before an alert is raised, and back on track before "
+        "it is resolved, e.g. 90s, 5m, 1h, 0 (default: UCJ_ALERT_HOLD or 1m; an escalation is sent at once)",
+    )
+    parser.add_argument(
+        "--alert-levels",
+        default="province,regency",
+        help="comma-separated region levels that raise alerts on ucj.coverage-alerts (default: %(default)s)",
+    )
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(run=run)
@@ -57,10 +73,8 @@ def run(args) -> int:
     from services.registry import Registry
     from streams.topics import ensure_topics
 
-    levels = tuple(level.strip() for level in args.levels.split(",") if level.strip())
-    unknown = [level for level in levels if level not in LEVEL_CHOICES]
-    if unknown:
-        raise SystemExit(f"--levels: unknown level(s) {unknown}; choose from {LEVEL_CHOICES}")
+    levels = _levels("--levels", args.levels)
+    alert_levels = _levels("--alert-levels", args.alert_levels)
     settings = Settings.from_env()
     port = args.web_port or settings.web_port
     partitions = ensure_topics(settings.kafka_bootstrap)
@@ -75,6 +89,8 @@ def run(args) -> int:
             store=f"{args.store}://",
             levels=levels,
             partitions=partitions,
+            alert_levels=alert_levels,
+            alert_hold=args.alert_hold,
         ),
         Clock.from_env(),
         Registry(settings.database_url),
@@ -84,3 +100,20 @@ def run(args) -> int:
 
     Worker(worker.app, loglevel=args.loglevel).execute_from_commandline()
     return 0
+
+
+def _levels(flag: str, text: str) -> tuple[str, ...]:
+    levels = tuple(level.strip() for level in text.split(",") if level.strip())
+    unknown = [level for level in levels if level not in LEVEL_CHOICES]
+    if unknown:
+        raise SystemExit(f"{flag}: unknown level(s) {unknown}; choose from {LEVEL_CHOICES}")
+    return levels
+
+
+def duration(text: str) -> timedelta:
+    """A duration such as 90s, 5m, 1h or 0 (plain numbers are seconds)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 90s, 5m, 1h, 0)")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return timedelta(seconds=value * {"s": 1, "m": 60, "h": 3600}[unit])

@@ -7,6 +7,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Set
 
@@ -18,11 +19,13 @@ from .clock import Clock
 from .domain.events import type_name
 from .domain.validation import Rejected
 from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
-from .partitioning import partition_of
-from .processing import CoverageProcessor
 from .domain.trajectory import StatusThresholds
+from .partials import PartialBuilder, encode_partial
+from .partitioning import partition_of
+from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
-from .topics import DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REKEYED_EVENTS
+from .stage_runner import StageRunner
+from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,11 @@ BATCH_WAIT_SECONDS = 0.05  # bounds the latency a batch adds
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 REFERENCE_RELOAD_SECONDS = 300
+PARTIAL_SECONDS = 5.0  # a partition's partial is published at most this often while it changes
+PARTIAL_HEARTBEAT_SECONDS = 30.0  # and at least this often, so a new stage owner hears from all
+# A partition is caught up when nothing is waiting in it, or when what it reads is recent:
+# during a replay it is neither, and the stage raises no alert on figures still being rebuilt.
+CAUGHT_UP_RECENT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class WorkerSettings:
     levels: tuple[str, ...] = DEFAULT_LEVELS
     web_host: str = "127.0.0.1"
     partitions: int = EVENT_PARTITIONS  # of the events topic, as found on the broker
+    alert_levels: tuple[str, ...] = ("province", "regency")
+    alert_hold: timedelta = timedelta(minutes=1)
 
 
 class _TableStore:
@@ -98,6 +108,8 @@ class CoverageWorker:
         )
         self.rekeyed = self.app.topic(REKEYED_EVENTS, partitions=settings.partitions, internal=True, **raw)
         self.dead_letters = self.app.topic(DEAD_LETTER, **raw)
+        self.partials = self.app.topic(REGION_PARTIALS, partitions=1, **raw)
+        self.alerts = self.app.topic(COVERAGE_ALERTS, **raw)
         self.table = self.app.tables.add(
             _ParticipantTable(
                 self,
@@ -111,11 +123,24 @@ class CoverageWorker:
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
+        self.last_timestamps: dict[int, float] = {}  # events partition -> Kafka timestamp of the last message read
+        self.recovered_at: dict[int, float] = {}  # events partition -> monotonic time its counts were rebuilt
+        self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float]] = {}  # partition -> (counts, builder, sent at)
+        self.stage = StageRunner(
+            self.app,
+            self.alerts,
+            settings.kafka_bootstrap,
+            lambda: self.reference,
+            clock,
+            tuple(dict.fromkeys(settings.levels + settings.alert_levels)),
+            settings.alert_levels,
+            settings.alert_hold,
+        )
         self.collector = RegionCollector(
             self._owned_counts,
             lambda: self.reference,
             lambda: self.processor.counted_on,
-            lambda: len(self.processor.counts) == settings.partitions,
+            lambda: self.stage.reports,
             settings.levels,
         )
         self._wire()
@@ -127,6 +152,7 @@ class CoverageWorker:
         app = self.app
         app.agent(self.events, name="participant-events")(self._consume_events)
         app.agent(self.rekeyed, name="rekeyed-events")(self._consume_rekeyed)
+        app.agent(self.partials, name="region-stage")(self.stage.consume)
         app.timer(interval=1.0)(self._tick)  # cheap unless the day turned
 
         # faust calls page handlers as handler(view, request); a bound method would lose the view
@@ -186,6 +212,7 @@ class CoverageWorker:
         for event in batch:
             message = event.message
             self.next_offsets[(message.topic, message.partition)] = message.offset + 1
+            self.last_timestamps[message.partition] = message.timestamp
             EVENT_DELAY.observe(max(0.0, now - message.timestamp))  # record timestamps are in seconds
         if batch:
             LAST_EVENT.set(batch[-1].message.timestamp)
@@ -216,9 +243,35 @@ class CoverageWorker:
             try:
                 self.reference = load_reference(self.registry, self.reference.thresholds)
                 self.processor.use_regions(self.reference.tree)
+                self.builders.clear()
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")
+        await self._publish_partials()
+        await self.stage.tick()
+
+    async def _publish_partials(self) -> None:
+        """Each owned partition's absolute counts, to the region stage, when changed or due."""
+        now = time.monotonic()
+        for partition, counts in list(self.processor.counts.items()):
+            known_counts, builder, sent_at = self.builders.get(partition, (None, None, 0.0))
+            if known_counts is not counts:  # recounted: start from a fresh history cache
+                builder, sent_at = PartialBuilder(self.reference.tree, self.stage.report_levels), 0.0
+            changed = counts.version != builder.built_version
+            if not (changed and now - sent_at >= PARTIAL_SECONDS or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS):
+                continue
+            partial = builder.build(counts, partition, self.settings.partitions, self.processor.counted_on, self._caught_up(partition))
+            await self.partials.send(key=str(partition).encode(), value=encode_partial(partial))
+            self.builders[partition] = (counts, builder, now)
+
+    def _caught_up(self, partition: int) -> bool:
+        processed = self.next_offsets.get((PARTICIPANT_EVENTS, partition))
+        if processed is None:  # nothing read since the counts were rebuilt: nothing was waiting
+            return time.monotonic() - self.recovered_at.get(partition, time.monotonic()) >= 3.0
+        highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
+        if highwater is not None and processed >= highwater:
+            return True
+        return time.time() - self.last_timestamps.get(partition, 0.0) <= CAUGHT_UP_RECENT_SECONDS
 
     async def _metrics_page(self, web):
         self._measure_consumer_lag()
@@ -255,11 +308,15 @@ class CoverageWorker:
     # called by the table on rebalance and after recovery
     def partitions_recovered(self, partitions: Set[int]) -> None:
         self.processor.rebuild(partitions)
+        for partition in partitions:
+            self.recovered_at[partition] = time.monotonic()
         PARTITIONS.set(len(self.processor.counts))
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
         self.processor.forget(partitions)
         for partition in partitions:
+            self.builders.pop(partition, None)
+            self.last_timestamps.pop(partition, None)
             for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):
                 self.next_offsets.pop((topic, partition), None)
             try:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
-from typing import Callable, Iterable
+from datetime import date, datetime, time
+from typing import Callable, Iterable, Mapping
 
 from prometheus_client import Counter as PromCounter
 from prometheus_client import Gauge, Histogram, disable_created_metrics
@@ -11,10 +11,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .domain.counts import Breakdown, roll_up
-from .domain.events import SEGMENTS
+from .domain.cliff import CLIFF_HORIZON_DAYS
+from .domain.events import PONTIANAK, SEGMENTS
 from .domain.fold import Contribution
 from .domain.trajectory import STATUSES, RegionFigures, region_figures
 from .reference import Reference
+from .stage import RegionReport
 
 disable_created_metrics()  # *_created series only add noise to dashboards
 
@@ -35,11 +37,12 @@ PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker current
 
 
 class RegionCollector(Collector):
-    """Region gauges from the counts of this worker's own partitions, computed on each scrape.
+    """Region gauges, computed on each scrape.
 
-    A worker exports only what its partitions hold, so summing ucj_active_participants over
-    every worker's endpoint counts each participant once. Ratios and statuses need every
-    partition: a worker that owns only some exports none rather than wrong ones.
+    Active counts come from this worker's own partitions, so summing ucj_active_participants
+    over every worker's endpoint counts each participant once. Ratios, statuses and the
+    outlook need every partition: only the worker running the region stage exports them,
+    from the summed partials, and no worker exports them while the stage is incomplete.
     """
 
     def __init__(
@@ -47,16 +50,17 @@ class RegionCollector(Collector):
         counts: Callable[[], Iterable[tuple[Contribution, int]]],
         reference: Callable[[], Reference],
         today: Callable[[], date],
-        complete: Callable[[], bool],
+        reports: Callable[[], Mapping[str, RegionReport] | None],
         levels: Iterable[str] = DEFAULT_LEVELS,
     ):
         self.counts = counts
         self.reference = reference
         self.today = today
-        self.complete = complete
+        self.reports = reports
         self.levels = tuple(levels)
 
     def figures(self) -> tuple[list[str], dict[str, Counter[Breakdown]], list[RegionFigures]]:
+        """Figures of this worker's own partitions (exact for a worker that owns them all)."""
         reference, day = self.reference(), self.today()
         totals = roll_up(self.counts(), reference.tree)
         codes = [c for level in self.levels for c in reference.tree.codes_at(level)]
@@ -88,28 +92,95 @@ class RegionCollector(Collector):
                     active.add_metric([code, tree.level_of(code), segment, funding], breakdown[(segment, funding)])
         yield active
 
-        gauges = {
-            "workforce": GaugeMetricFamily("ucj_eligible_workforce", "Eligible workforce for this year (registry)", labels=labels),
-            "coverage": GaugeMetricFamily("ucj_coverage_ratio", "Active participants / eligible workforce", labels=labels),
-            "planned": GaugeMetricFamily("ucj_planned_ratio", "Coverage the plan calls for today", labels=labels),
-            "gap": GaugeMetricFamily("ucj_gap_ratio", "Planned minus actual coverage (x100 = percentage points)", labels=labels),
-            "gap_workers": GaugeMetricFamily("ucj_gap_workers", "Workers missing to be on plan (negative when ahead)", labels=labels),
-        }
-        status = GaugeMetricFamily("ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"])
-        complete = self.complete()
+        workforce = GaugeMetricFamily("ucj_eligible_workforce", "Eligible workforce for this year (registry)", labels=labels)
+        planned = GaugeMetricFamily("ucj_planned_ratio", "Coverage the plan calls for today", labels=labels)
         for f in figures:
             region = [f.region, tree.level_of(f.region)]
-            for name, value in (("workforce", f.workforce), ("coverage", f.coverage), ("planned", f.planned), ("gap", f.gap), ("gap_workers", f.gap_workers)):
-                if value is not None and (complete or name in ("workforce", "planned")):
-                    gauges[name].add_metric(region, value)
-            if f.status is not None and complete:
-                for state in STATUSES:
-                    status.add_metric(region + [state], 1.0 if state == f.status else 0.0)
-        yield from gauges.values()
-        yield status
+            if f.workforce is not None:
+                workforce.add_metric(region, f.workforce)
+            if f.planned is not None:
+                planned.add_metric(region, f.planned)
+        yield workforce
+        yield planned
+        yield from self._global_gauges(tree, codes)
 
         info = GaugeMetricFamily("ucj_region_info", "Region names and parents (value 1)", labels=labels + ["name", "parent"])
         for code in codes:
             region = tree.regions[code]
             info.add_metric([code, region.level, region.name, region.parent or ""], 1)
         yield info
+
+    def _global_gauges(self, tree, codes: list[str]):
+        labels = ["region", "level"]
+        gauges = {
+            name: GaugeMetricFamily(metric, text, labels=labels)
+            for name, metric, text in GLOBAL_GAUGES
+        }
+        status = GaugeMetricFamily("ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"])
+        cliff = GaugeMetricFamily(
+            "ucj_lapse_cliff_participants",
+            f"Active participants whose coverage ends within {CLIFF_HORIZON_DAYS} days with nothing after it, by payer group",
+            labels=labels + ["payer"],
+        )
+        reports = self.reports() or {}
+        for code in codes:
+            report = reports.get(code)
+            if report is None:
+                continue
+            region = [code, tree.level_of(code)]
+            for name, value in report_values(report).items():
+                if value is not None:
+                    gauges[name].add_metric(region, value)
+            if report.figures.status is not None:
+                for state in STATUSES:
+                    status.add_metric(region + [state], 1.0 if state == report.figures.status else 0.0)
+            if report.cliff is not None:
+                by_group: Counter[str] = Counter()
+                for payer, n in report.cliff.by_payer.items():
+                    by_group[payer_group(payer)] += n
+                for group, n in sorted(by_group.items()):
+                    cliff.add_metric(region + [group], n)
+        yield from gauges.values()
+        yield status
+        yield cliff
+
+
+GLOBAL_GAUGES = (
+    ("coverage", "ucj_coverage_ratio", "Active participants / eligible workforce"),
+    ("gap", "ucj_gap_ratio", "Planned minus actual coverage (x100 = percentage points)"),
+    ("gap_workers", "ucj_gap_workers", "Workers missing to be on plan (negative when ahead)"),
+    ("pace", "ucj_pace_per_day", "Net change in active participants per day over the trailing 30 days"),
+    ("eta", "ucj_eta_timestamp_seconds", "When coverage reaches the next plan target at the current pace (absent when it does not)"),
+    ("target", "ucj_target_timestamp_seconds", "Date of the next plan target"),
+    ("required_pace", "ucj_required_pace_per_day", "Workers a day needed to reach the next plan target on its date"),
+    ("enrollments", "ucj_enrollments_needed_per_month", "Enrollments a month needed to reach the next plan target"),
+    ("budget", "ucj_assistance_budget_idr", "Assistance budget to close the gap: gap workers x Rp 16,800 x months left"),
+)
+
+
+def report_values(report: RegionReport) -> dict[str, float | None]:
+    f, o = report.figures, report.outlook
+    return {
+        "coverage": f.coverage,
+        "gap": f.gap,
+        "gap_workers": f.gap_workers,
+        "pace": o.pace_per_day,
+        "eta": _timestamp(o.eta),
+        "target": _timestamp(o.target_date),
+        "required_pace": o.required_pace_per_day,
+        "enrollments": o.enrollments_needed_per_month,
+        "budget": o.budget_idr,
+    }
+
+
+def _timestamp(day: date | None) -> float | None:
+    """Local midnight of the day, in Unix seconds (Grafana shows dates from these)."""
+    return None if day is None else datetime.combine(day, time(), PONTIANAK).timestamp()
+
+
+def payer_group(payer: str) -> str:
+    """A bounded label for a payer: village and company payers are grouped."""
+    for prefix in ("APBDES", "CSR"):
+        if payer.startswith(prefix):
+            return prefix
+    return payer  # self_paid, or APBD-<province or regency code>

@@ -5,6 +5,7 @@ mutable mapping of participant_id -> bytes (the Faust table in production).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,9 @@ class Outcome:
     event_type: str  # wire type
 
 
+_versions = itertools.count(1)
+
+
 class PartitionCounts:
     """What one partition's participants add up to on the counted day; derived, never stored."""
 
@@ -36,6 +40,7 @@ class PartitionCounts:
         self.active = ActiveCounts()  # by Contribution
         self.cliff = ActiveCounts()  # by CliffContribution
         self.daily = DailyActive()  # by region, day by day
+        self.version = next(_versions)  # changes with every change of the counts
 
     def total(self) -> int:
         return self.active.total()
@@ -95,6 +100,7 @@ class CoverageProcessor:
         counts.active.move(old[0], contribution_on(after, day))
         counts.cliff.move(old[1], cliff_on(after, day))
         counts.daily.move(old[2], old[3], self._history_chain(after), active_spans(after))
+        counts.version = next(_versions)
 
     def _history_chain(self, coverage: Coverage) -> tuple[str, ...]:
         code = coverage.region_code

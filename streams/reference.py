@@ -20,8 +20,11 @@ class Reference:
     def workforce(self, code: str, day: date) -> int | None:
         return workforce_of(code, self.workforce_by_year(day.year), self.tree)
 
+    def plan(self, code: str) -> PlanPoints:
+        return plan_of(code, self.plans, self.tree)
+
     def planned(self, code: str, day: date) -> float | None:
-        return planned_ratio(plan_of(code, self.plans, self.tree), day)
+        return planned_ratio(self.plan(code), day)
 
 
 def load_reference(registry, thresholds: StatusThresholds = StatusThresholds()) -> Reference:

@@ -12,6 +12,11 @@ COVERAGE_ALERTS = "ucj.coverage-alerts"
 # Internal: events produced without participant_id as key land on the wrong partition; the
 # worker forwards them here, keyed properly, so one participant's state lives in one partition.
 REKEYED_EVENTS = "ucj-coverage-rekeyed-events"
+# Internal: absolute partial counts per event partition, keyed by that partition and
+# compacted, so it holds the latest partial of each. The volume is small (one message per
+# partition every few seconds), so one partition does: its owner sees the whole province,
+# which province figures and alerts need, and each partial stays atomic across regions.
+REGION_PARTIALS = "ucj-coverage-region-partials"
 
 # Partition count the events topic is created with. The participant table is co-partitioned
 # with it, and it bounds how many workers can share the load. A topic that already exists
@@ -21,6 +26,7 @@ EVENT_PARTITIONS = 8
 # the source of truth: every derived number is rebuilt from it, so it is never deleted
 FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
 DEAD_LETTER_RETENTION = {"retention.ms": str(90 * 24 * 3600 * 1000)}
+COMPACTED = {"cleanup.policy": "compact"}
 
 
 def ensure_topics(bootstrap: str) -> int:
@@ -41,6 +47,9 @@ def ensure_topics(bootstrap: str) -> int:
                 f"delete {REKEYED_EVENTS} (it holds only forwarded copies) and start again"
             )
         _create_missing(admin, DEAD_LETTER, 1, DEAD_LETTER_RETENTION)
+        # the alert log: the worker rebuilds which alerts are open from it, so it is kept
+        _create_missing(admin, COVERAGE_ALERTS, 1, FOREVER)
+        _create_missing(admin, REGION_PARTIALS, 1, COMPACTED)
         return partitions
     finally:
         admin.close()

@@ -44,10 +44,10 @@ def registry_url(tmp_path_factory):
 class WorkerProcess:
     """`ucj worker` in a child process, with its metrics endpoint; restarts keep its port and state."""
 
-    def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory"):
+    def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory", options: tuple[str, ...] = ()):
         self.port = free_port()
         self.log_path = state_dir / f"worker-{self.port}.log"
-        self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}")]
+        self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}"), *options]
         self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
         self.start()
 

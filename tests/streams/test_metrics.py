@@ -1,9 +1,12 @@
+from collections import Counter
 from datetime import date
 
 from streams.domain.fold import Contribution
 from streams.domain.regions import Region, RegionTree
-from streams.metrics import RegionCollector
+from streams.metrics import RegionCollector, payer_group
+from streams.partials import HISTORY_DAYS, RegionTotals
 from streams.reference import Reference
+from streams.stage import region_report
 
 TREE = RegionTree.from_regions(
     [
@@ -17,8 +20,19 @@ REFERENCE = Reference(TREE, lambda year: {"61.07": 1000}, {"61": [(date(2025, 1,
 COUNTS = [(Contribution("61.07.01.2001", "BPU", "assisted"), 300), (Contribution("61.07", "PU", "self_paid"), 200)]
 
 
+DAY = date(2025, 6, 1)
+# what the region stage summed from every partition
+TOTALS = RegionTotals(
+    Counter({("BPU", "assisted"): 300, ("PU", "self_paid"): 200}),
+    [440] * (HISTORY_DAYS - 30) + [470] * 29 + [500],
+    {"APBDES-61.07.01.2001": (20, date(2025, 6, 30)), "APBDES-61.07.01.2002": (5, date(2025, 7, 2)), "self_paid": (1, date(2025, 7, 1))},
+)
+REPORTS = {code: region_report(code, TOTALS, REFERENCE, DAY) for code in ("61", "61.07", "61.07.01")}
+
+
 def collect(complete: bool, levels=("province", "regency", "district")) -> dict:
-    collector = RegionCollector(lambda: COUNTS, lambda: REFERENCE, lambda: date(2025, 6, 1), lambda: complete, levels)
+    reports = REPORTS if complete else None
+    collector = RegionCollector(lambda: COUNTS, lambda: REFERENCE, lambda: DAY, lambda: reports, levels)
     return {family.name: family.samples for family in collector.collect()}
 
 
@@ -36,15 +50,22 @@ def test_active_participants_by_region_level_segment_and_funding():
     assert len(values(active, region="61")) == 8  # every segment x funding, zeros included
 
 
-def test_ratios_and_status_when_every_partition_is_counted_here():
+def test_ratios_status_and_outlook_come_from_the_region_stage():
     families = collect(complete=True)
     assert values(families["ucj_coverage_ratio"], region="61.07") == [0.5]
     assert values(families["ucj_gap_ratio"], region="61.07") == [0.0]
     assert values(families["ucj_region_status"], region="61.07", status="on_track") == [1.0]
     assert values(families["ucj_coverage_ratio"], region="61.07.01") == []  # no workforce figure
+    assert values(families["ucj_pace_per_day"], region="61.07") == [2.0]  # 440 -> 500 in 30 days
+    assert values(families["ucj_lapse_cliff_participants"], region="61.07") == [25, 1]  # APBDES, self_paid
+    assert values(families["ucj_assistance_budget_idr"], region="61.07") == []  # past the last plan point: no target date
 
 
-def test_a_worker_with_some_partitions_exports_no_ratios():
+def test_payers_are_grouped_into_bounded_labels():
+    assert [payer_group(p) for p in ("APBDES-61.07.01.2001", "CSR-PT-X", "APBD-61.07", "self_paid")] == ["APBDES", "CSR", "APBD-61.07", "self_paid"]
+
+
+def test_a_worker_not_running_a_complete_stage_exports_no_ratios():
     families = collect(complete=False)
     assert sum(values(families["ucj_active_participants"], region="61")) == 500
     assert values(families["ucj_planned_ratio"], region="61.07") == [0.5]

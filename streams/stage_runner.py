@@ -1,0 +1,107 @@
+"""The region stage inside a worker: runs on whichever worker owns the partials partition."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from faust.types import TP
+
+from .alert_log import book_from_log, read_alert_log
+from .clock import Clock
+from .domain.alerting import AlertBook
+from .domain.alerts import alert_to_wire
+from .partials import decode_partial
+from .reference import Reference
+from .stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
+from .topics import REGION_PARTIALS
+
+log = logging.getLogger(__name__)
+
+
+class StageRunner:
+    def __init__(
+        self,
+        app,
+        alerts_topic,
+        bootstrap: str,
+        reference: Callable[[], Reference],
+        clock: Clock,
+        report_levels: tuple[str, ...],
+        alert_levels: tuple[str, ...],
+        hold: timedelta,
+    ):
+        self.app = app
+        self.alerts_topic = alerts_topic
+        self.bootstrap = bootstrap
+        self.reference = reference
+        self.clock = clock
+        self.report_levels = report_levels
+        self.alert_levels = alert_levels
+        self.hold = hold
+        self.stage = RegionStage()
+        self.owned = False
+        self.book: AlertBook | None = None  # None until the alert log has been read
+        self._reading: asyncio.Future | None = None
+        self.reports: dict[str, RegionReport] | None = None  # global figures, while this worker runs the stage
+
+    async def consume(self, stream) -> None:
+        async for value in stream:
+            try:
+                self.stage.receive(decode_partial(value))
+            except (ValueError, KeyError, TypeError) as error:
+                log.warning("skipping an unreadable region partial: %s", error)
+
+    async def tick(self) -> None:
+        if not self._owns_stage():
+            if self.owned:
+                log.info("region stage moved to another worker")
+                self.owned, self.book, self._reading, self.reports = False, None, None, None
+                self.stage.clear()
+            return
+        if not self.owned:
+            log.info("this worker runs the region stage; reading the alert log")
+            self.owned = True
+        self._load_book()
+        day = self.stage.complete_day()
+        if day is None:  # a partition is missing, behind, or on another day: no global figures yet
+            return
+        reference = self.reference()
+        codes = [c for level in self.report_levels for c in reference.tree.codes_at(level)]
+        self.reports = region_reports(self.stage.totals(), reference, day, codes)
+        if self.book is not None:
+            await self._publish_due(reference)
+
+    def _owns_stage(self) -> bool:
+        return TP(REGION_PARTIALS, 0) in self.app.consumer.assignment()
+
+    def _load_book(self) -> None:
+        if self.book is not None:
+            return
+        if self._reading is None:
+            self._reading = asyncio.get_running_loop().run_in_executor(None, read_alert_log, self.bootstrap)
+        elif self._reading.done():
+            reading, self._reading = self._reading, None
+            try:
+                transitions = reading.result()
+            except Exception:
+                log.exception("could not read the alert log; trying again")
+                return
+            self.book = book_from_log(transitions)
+            log.info("alert log read: %d transitions, %d alerts open", len(transitions), len(self.book.open))
+
+    async def _publish_due(self, reference: Reference) -> None:
+        reports = {c: r for c, r in self.reports.items() if reference.tree.level_of(c) in self.alert_levels}
+        # hold times are real durations, whatever calendar UCJ_CLOCK sets
+        for decision, report in due_decisions(self.book, reports, datetime.now(timezone.utc), self.hold):
+            alert = alert_transition(decision, report, reference, self.clock.now())
+            sent = await self.alerts_topic.send(key=alert.key, value=json.dumps(alert_to_wire(alert)).encode())
+            await sent  # acknowledged by the broker before the book moves on
+            self.book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
+            f = alert.figures
+            log.info(
+                "alert %s %s: %s %s (%s), gap %s pp = %s workers",
+                alert.transition_id, decision.transition, alert.region_name, decision.kind, decision.status, f.gap_pp, f.gap_workers,
+            )
