@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from dataclasses import asdict, dataclass
 
 from services.config import Settings, environment_help
 from streams.domain.trajectory import RegionFigures, StatusThresholds, region_figures
@@ -45,7 +46,7 @@ def run(args) -> int:
         if args.watch:
             sys.stdout.write("\x1b[H\x1b[2J")  # clear the screen between refreshes
         if rows is not None:
-            print(json.dumps([r.__dict__ for r in rows], indent=1) if args.json else render(rows, day, urls))
+            print(json.dumps([asdict(r) for r in rows], indent=1) if args.json else render(rows, day, urls))
         if not args.watch:
             return 0
         try:
@@ -66,20 +67,30 @@ def fetch(url: str) -> dict:
         raise WorkerUnreachable(f"no answer from worker at {url} ({error}); is `ucj worker` running?") from None
 
 
-def collect(urls: list[str]) -> tuple[list[tuple[str, RegionFigures]], str]:
+@dataclass(frozen=True)
+class StatusRow:
+    name: str
+    figures: RegionFigures  # from the summed counts
+    outlook: dict | None  # pace, ETA and status with the pace rule, from the region stage
+
+
+def collect(urls: list[str]) -> tuple[list[StatusRow], str]:
     """Add up the workers' counts, then derive the figures once from the totals."""
     active: dict[str, int] = defaultdict(int)
     meta: dict[str, dict] = {}
+    outlooks: dict[str, dict] = {}
     for url in urls:
         body = fetch(url)
         day, thresholds = body["day"], StatusThresholds(**body["thresholds"])
         for region in body["regions"]:
             active[region["region"]] += region["active"]
             meta[region["region"]] = region
+            if region.get("outlook"):
+                outlooks[region["region"]] = region["outlook"]
     rows = []
     for code in sorted(meta, key=lambda c: (meta[c]["level"] != "province", c)):
         m = meta[code]
-        rows.append((m["name"], region_figures(code, active[code], m["workforce"], m["planned"], thresholds)))
+        rows.append(StatusRow(m["name"], region_figures(code, active[code], m["workforce"], m["planned"], thresholds), outlooks.get(code)))
     return rows, day
 
 
@@ -87,14 +98,24 @@ def _pct(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio * 100:6.2f}"
 
 
-def render(rows: list[tuple[str, RegionFigures]], day: str, urls: list[str]) -> str:
-    header = f"{'region':<7} {'name':<26} {'active':>9} {'workforce':>10} {'cover %':>8} {'plan %':>7} {'gap pp':>7} {'gap workers':>11}  status"
+def render(rows: list[StatusRow], day: str, urls: list[str]) -> str:
+    header = (
+        f"{'region':<7} {'name':<26} {'active':>9} {'workforce':>10} {'cover %':>8} {'plan %':>7} {'gap pp':>7} "
+        f"{'gap workers':>11} {'pace/day':>9} {'ETA':>10}  status"
+    )
     lines = [f"UCJ coverage, Kalimantan Barat, {day} (Asia/Pontianak), from {', '.join(urls)}", "", header, "-" * len(header)]
-    for name, f in rows:
+    for row in rows:
+        f, outlook = row.figures, row.outlook or {}
         gap_pp = "-" if f.gap is None else f"{f.gap * 100:7.2f}"
         gap_workers = "-" if f.gap_workers is None else f"{f.gap_workers:,}"
         workforce = "-" if f.workforce is None else f"{f.workforce:,}"
+        pace = "-" if outlook.get("pace_per_day") is None else f"{outlook['pace_per_day']:+.1f}"
+        eta = outlook.get("eta") or ("never" if outlook else "-")
+        status = outlook.get("status") or f.status or "-"  # the stage's status includes the pace rule
         lines.append(
-            f"{f.region:<7} {name[:26]:<26} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} {gap_pp:>7} {gap_workers:>11}  {f.status or '-'}"
+            f"{f.region:<7} {row.name[:26]:<26} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} "
+            f"{gap_pp:>7} {gap_workers:>11} {pace:>9} {eta:>10}  {status}"
         )
+    if not any(row.outlook for row in rows):
+        lines += ["", "(pace, ETA and the pace rule appear once the region stage has heard from every partition)"]
     return "\n".join(lines)

@@ -247,8 +247,11 @@ class CoverageWorker:
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")
-        await self._publish_partials()
-        await self.stage.tick()
+        try:
+            await self._publish_partials()
+            await self.stage.tick()
+        except Exception:  # a fault in the figures must not stop the counting
+            log.exception("region stage failed this tick; counting goes on")
 
     async def _publish_partials(self) -> None:
         """Each owned partition's absolute counts, to the region stage, when changed or due."""
@@ -280,6 +283,7 @@ class CoverageWorker:
     async def _status_page(self, web):
         _, _, figures = self.collector.figures()
         tree = self.reference.tree
+        reports = self.stage.reports or {}
         rows = [
             dict(
                 region=f.region,
@@ -292,6 +296,8 @@ class CoverageWorker:
                 gap=f.gap,
                 gap_workers=f.gap_workers,
                 status=f.status,
+                # from the region stage (every partition), on the worker that runs it
+                outlook=_outlook_row(reports.get(f.region)),
             )
             for f in figures
             if tree.level_of(f.region) in ("province", "regency")
@@ -324,6 +330,20 @@ class CoverageWorker:
             except KeyError:
                 pass
         PARTITIONS.set(len(self.processor.counts))
+
+
+def _outlook_row(report) -> dict | None:
+    if report is None:
+        return None
+    o = report.outlook
+    return dict(
+        status=report.figures.status,
+        pace_per_day=o.pace_per_day,
+        eta=o.eta and o.eta.isoformat(),
+        enrollments_needed_per_month=o.enrollments_needed_per_month,
+        budget_idr=o.budget_idr,
+        lapse_cliff=report.cliff and report.cliff.participants,
+    )
 
 
 class _ParticipantTable(faust.Table):

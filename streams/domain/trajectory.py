@@ -14,6 +14,7 @@ STATUSES = ("on_track", "behind", "critical")  # from best to worst
 PACE_WINDOW_DAYS = 30
 DAYS_PER_MONTH = 365.25 / 12
 ASSISTANCE_IDR_PER_WORKER_MONTH = 16_800  # the contribution the assistance programme pays
+MAX_ETA_DAYS = 100 * 365
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class Outlook:
     pace_per_day: float | None
     target_date: date | None  # the next plan point after today; None past the last one
     target_ratio: float | None
-    eta: date | None  # None when the pace is <= 0 and the target is not reached yet
+    eta: date | None  # None when the pace is <= 0 (or the ETA over a century away) and the target is not reached yet
     required_pace_per_day: float | None
     enrollments_needed_per_month: int | None
     months_left: float | None
@@ -122,10 +123,10 @@ def outlook(figures: RegionFigures, pace: float | None, points: PlanPoints, day:
     missing = max(0, math.ceil(round(target_ratio * figures.workforce, 9)) - figures.active)
     if missing == 0:
         eta = day
-    elif pace is not None and pace > 0:
+    elif pace is not None and pace > 0 and missing / pace <= MAX_ETA_DAYS:
         eta = day + timedelta(days=math.ceil(missing / pace))
     else:
-        eta = None
+        eta = None  # not gaining, or so slowly that no date would mean anything
     if target_date is None:
         return Outlook(pace, None, target_ratio, eta, None, None, None, None)
     days_left = (target_date - day).days

@@ -49,3 +49,23 @@ def send_raw(bootstrap: str, records, keyless=frozenset()) -> None:
         producer.send(PARTICIPANT_EVENTS, key=None if id(record) in keyless else record.key, value=record.value)
     producer.flush()
     producer.close()
+
+
+def region_gauge(metrics: dict, name: str) -> dict[str, float]:
+    """A region gauge of one endpoint, by region."""
+    return {s.labels["region"]: s.value for s in metrics.get(name, [])}
+
+
+def wait_for_stage(workers, timeout: float = 60) -> dict:
+    """The metrics of the worker running the region stage, once its figures are out."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        for worker in workers:
+            metrics = worker.metrics()
+            if metrics.get("ucj_pace_per_day"):
+                return metrics
+        if time.monotonic() > deadline:
+            raise AssertionError("no worker exports the region stage's figures")
+        time.sleep(1)

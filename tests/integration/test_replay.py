@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from tests.integration.conftest import FIXED_NOW
-from tests.integration.streams import exported_active, messy_stream, send_raw, true_counts
+from tests.integration.streams import exported_active, messy_stream, region_gauge, send_raw, true_counts, wait_for_stage
 from tests.integration.test_failures import region_codes, wait_exact
 from tests.tools import free_port
 
@@ -26,6 +26,9 @@ def test_replay_ends_with_identical_counts(kafka_bootstrap, registry_url, start_
     send_raw(kafka_bootstrap, records, keyless)
     wait_exact([worker], expected, codes)
     before = exported_active(worker.metrics())
+    # the daily history behind the pace is derived from participant state: a replay rebuilds it
+    pace_before = region_gauge(wait_for_stage([worker]), "ucj_pace_per_day")
+    assert pace_before["61"] != 0
     worker.stop()
 
     env = dict(
@@ -48,6 +51,7 @@ def test_replay_ends_with_identical_counts(kafka_bootstrap, registry_url, start_
     worker.wait_ready()
     wait_exact([worker], expected, codes)
     assert exported_active(worker.metrics()) == before
+    assert region_gauge(wait_for_stage([worker]), "ucj_pace_per_day") == pace_before
 
 
 def test_replay_refuses_while_a_worker_runs(kafka_bootstrap, registry_url, start_worker):

@@ -24,8 +24,8 @@ def serve(body: dict) -> HTTPServer:
     return server
 
 
-def worker_body(active_61: int, active_6107: int) -> dict:
-    region = dict(workforce=None, planned=0.5, coverage=None, gap=None, gap_workers=None, status=None)
+def worker_body(active_61: int, active_6107: int, outlook: dict | None = None) -> dict:
+    region = dict(workforce=None, planned=0.5, coverage=None, gap=None, gap_workers=None, status=None, outlook=outlook)
     return {
         "day": "2025-07-01",
         "partitions": [0],
@@ -38,18 +38,22 @@ def worker_body(active_61: int, active_6107: int) -> dict:
 
 
 def test_counts_of_several_workers_are_added_before_ratios_are_derived():
-    servers = [serve(worker_body(300, 20)), serve(worker_body(200, 30))]
+    stage = dict(status="critical", pace_per_day=-1.5, eta=None, enrollments_needed_per_month=10, budget_idr=0, lapse_cliff=None)
+    servers = [serve(worker_body(300, 20)), serve(worker_body(200, 30, outlook=stage))]
     try:
         urls = [f"http://127.0.0.1:{s.server_port}" for s in servers]
         rows, day = collect(urls)
     finally:
         for s in servers:
             s.shutdown()
-    by_code = {f.region: f for _, f in rows}
+    by_code = {row.figures.region: row.figures for row in rows}
     assert by_code["61"].active == 500 and by_code["61"].coverage == 0.5 and by_code["61"].status == "on_track"
     assert by_code["61.07"].active == 50 and by_code["61.07"].status == "on_track"
     table = render(rows, day, urls)
     assert "Kabupaten Bengkayang" in table and "50.00" in table
+    # the worker running the region stage adds the pace, the ETA and the status with the pace rule
+    [bengkayang] = [line for line in table.splitlines() if "Bengkayang" in line]
+    assert "-1.5" in bengkayang and "never" in bengkayang and bengkayang.endswith("critical")
 
 
 def test_unreachable_worker_is_a_clear_error():

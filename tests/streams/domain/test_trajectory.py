@@ -2,6 +2,8 @@ import math
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import (
@@ -95,3 +97,14 @@ def test_no_eta_without_progress_and_today_when_already_there():
     assert outlook(region_figures("61", 4000, 10_000, 0.45), 0.0, PLAN, day).eta is None
     assert outlook(region_figures("61", 6000, 10_000, 0.45), -5.0, PLAN, day).eta == day
     assert outlook(region_figures("61", 6000, 10_000, 0.45), -5.0, PLAN, day).budget_idr == 0
+
+
+@given(
+    active=st.integers(0, 10**6),
+    workforce=st.integers(1, 10**6),
+    pace=st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)),
+    day=st.dates(date(2000, 1, 1), date(2100, 1, 1)),
+)
+def test_outlook_is_defined_for_any_pace(active, workforce, pace, day):
+    result = outlook(region_figures("61", active, workforce, 0.5), pace, PLAN, day)
+    assert result.eta is None or result.eta >= day
