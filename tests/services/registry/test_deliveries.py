@@ -131,7 +131,7 @@ def test_unknown_delivery(registry: Registry) -> None:
         registry.delivery_attempts(99)
 
 
-def test_a_write_that_fails_records_nothing(registry: Registry, monkeypatch) -> None:
+def test_a_write_that_fails_records_nothing(registry: Registry) -> None:
     registry.enqueue_deliveries([new()], NOW)
     [delivery] = registry.deliveries()
     with pytest.raises(ValueError, match="next_attempt_at must be a timezone-aware"):
