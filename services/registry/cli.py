@@ -10,6 +10,8 @@ from typing import Callable
 from services.config import Settings, environment_help
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
+from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
+from services.registry.seed import PROVINCE_CODE
 from streams.domain.regions import LEVELS
 
 log = logging.getLogger(__name__)
@@ -22,22 +24,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     registry = subparsers.add_parser(
         "registry",
         help="create, load and inspect the region registry",
-        **_help_format(
+        **help_format(
             "The region registry holds the regions of Kalimantan Barat, the eligible workforce "
             "per region and year (the coverage denominator) and the planned coverage trajectories."
         ),
     )
     commands = registry.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", required=True)
-    database = argparse.ArgumentParser(add_help=False)
-    database.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
-    )
+    database = database_option()
 
-    _add(commands, database, "init", _run_init, "create the schema and load the seed data",
-         "Create the tables and load every region, the estimated workforce per regency and the "
-         "default provincial plan. Safe to run again: it never overwrites figures loaded from CSV.")
+    _add(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
+         "Create the tables (or apply the schema migrations an existing registry lacks) and load "
+         "every region, the estimated workforce per regency and the default provincial plan. "
+         "Safe to run again: it never overwrites figures loaded from CSV.")
+    _add(commands, database, "upgrade", _run_upgrade, "apply the schema migrations the registry lacks",
+         "Bring an existing registry to the schema of this version (Alembic migrations shipped "
+         "with the package) without loading any data. A registry created before migrations "
+         "existed is recognised and upgraded too. `init` does the same before seeding.")
     load_workforce = _add(
         commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
         f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
@@ -51,16 +53,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_plan.add_argument("file", metavar="FILE.csv")
     _add(commands, database, "show", _run_show, "print what the registry holds",
-         "Print the number of regions per level, the workforce years and every plan point.")
+         "Print the schema revision, the number of regions per level, the workforce years, "
+         "every plan point and the number of active coordinators.")
+
+
+def database_option() -> argparse.ArgumentParser:
+    """A parent parser with --database-url, for every command that opens the registry."""
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
+    )
+    return database
 
 
 def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
-    parser = commands.add_parser(name, help=summary, parents=[database], **_help_format(description))
+    parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
     parser.set_defaults(run=run)
     return parser
 
 
-def _help_format(description: str) -> dict:
+def help_format(description: str) -> dict:
     # RawDescriptionHelpFormatter keeps the epilog's layout, so the description is wrapped here.
     return dict(
         description=textwrap.fill(description, width=79),
@@ -69,13 +83,14 @@ def _help_format(description: str) -> dict:
     )
 
 
-def _open_registry(args: argparse.Namespace) -> Registry:
+def open_registry(args: argparse.Namespace) -> Registry:
     # Resolved at run time, so that --help works whatever the environment holds.
     return Registry(args.database_url or Settings.from_env().database_url)
 
 
 def _run_init(args: argparse.Namespace) -> int:
-    with _open_registry(args) as registry:
+    with open_registry(args) as registry:
+        _log_upgrade(registry, registry.upgrade())
         report = registry.init()
         if report.regions_added or report.workforce_added or report.plan_points_added:
             log.info(
@@ -88,16 +103,43 @@ def _run_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_upgrade(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        upgrade = registry.upgrade()
+        _log_upgrade(registry, upgrade)
+        if not upgrade.changed:
+            log.info("%s is already at schema revision %s; nothing to do", registry.display_url, upgrade.after)
+    return 0
+
+
+def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:
+    where = registry.display_url
+    if upgrade.stamped:
+        log.info("%s was created before schema migrations; marked it as revision %s", where, BASELINE_REVISION)
+    start = BASELINE_REVISION if upgrade.stamped else upgrade.before
+    if start is None:
+        log.info("created the schema (revision %s) in %s", upgrade.after, where)
+    elif start != upgrade.after:
+        log.info("upgraded the schema of %s from revision %s to %s", where, start, upgrade.after)
+
+
 def _run_load_workforce(args: argparse.Namespace) -> int:
-    return _load(args, Registry.load_workforce_csv, "workforce figures", "years")
+    return load_csv(args, Registry.load_workforce_csv, "workforce figures", "years")
 
 
 def _run_load_plan(args: argparse.Namespace) -> int:
-    return _load(args, Registry.load_plan_csv, "plan points", "regions")
+    return load_csv(args, Registry.load_plan_csv, "plan points", "regions")
 
 
-def _load(args: argparse.Namespace, load: Callable[[Registry, str], LoadReport], what: str, scope: str) -> int:
-    with _open_registry(args) as registry:
+def load_csv(
+    args: argparse.Namespace,
+    load: Callable[[Registry, str], LoadReport],
+    what: str,
+    scope: str,
+    replaced: str = "replacing",
+) -> int:
+    """Run a CSV load and report it; every bad row goes to stderr with its line number."""
+    with open_registry(args) as registry:
         try:
             report = load(registry, args.file)
         except CsvRejected as rejected:
@@ -112,15 +154,15 @@ def _load(args: argparse.Namespace, load: Callable[[Registry, str], LoadReport],
             print(error, file=sys.stderr)
             return EXIT_NOT_INITIALIZED
         log.info(
-            "loaded %s %s for %s %s from %s into %s (replacing %s stored rows)",
+            "loaded %s %s for %s %s from %s into %s (%s %s stored rows)",
             f"{report.loaded:,}", what, scope, ", ".join(report.scope), args.file, registry.display_url,
-            f"{report.replaced:,}",
+            replaced, f"{report.replaced:,}",
         )
     return 0
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    with _open_registry(args) as registry:
+    with open_registry(args) as registry:
         try:
             tree = registry.region_tree()
         except RegistryNotInitialized as error:
@@ -128,7 +170,15 @@ def _run_show(args: argparse.Namespace) -> int:
             return EXIT_NOT_INITIALIZED
         figures = registry.workforce_figures()
         plans = registry.plans()
+        revision = registry.schema_revision()
+        head = head_revision()
+        coordinators = registry.coordinators() if revision == head else None
         print(f"registry {registry.display_url}")
+    if revision == head:
+        print(f"schema revision: {revision} (current)")
+    else:
+        print(f"schema revision: {revision or 'none (created before migrations)'}; this version needs {head}: "
+              "run `ucj registry upgrade`")
     per_level = ", ".join(f"{len(tree.codes_at(level)):,} {level}" for level in LEVELS)
     print(f"regions: {per_level} ({len(tree):,} in all)")
     print("workforce figures:" if figures else "workforce figures: none")
@@ -138,4 +188,9 @@ def _run_show(args: argparse.Namespace) -> int:
     for code, points in plans.items():
         trajectory = ", ".join(f"{day.isoformat()} {ratio:g}" for day, ratio in points)
         print(f"  {code} {tree.regions[code].name}: {trajectory}")
+    if coordinators is not None:
+        operations = sum(1 for c in coordinators if c.region_code == PROVINCE_CODE)
+        regions = len({c.region_code for c in coordinators} - {PROVINCE_CODE})
+        print(f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
+              f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)")
     return 0
