@@ -56,6 +56,12 @@ def add_parser(subparsers) -> None:
         default="province,regency",
         help="comma-separated region levels that raise alerts on ucj.coverage-alerts (default: %(default)s)",
     )
+    parser.add_argument(
+        "--registry-reload",
+        type=duration,
+        default="5m",
+        help="how often the registry (workforce, plans, regions) is read again (default: %(default)s)",
+    )
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(run=run)
@@ -91,6 +97,7 @@ def run(args) -> int:
             partitions=partitions,
             alert_levels=alert_levels,
             alert_hold=args.alert_hold,
+            reference_reload_seconds=args.registry_reload.total_seconds(),
         ),
         Clock.from_env(),
         Registry(settings.database_url),

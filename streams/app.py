@@ -36,7 +36,6 @@ BATCH_SIZE = 2000
 BATCH_WAIT_SECONDS = 0.05  # bounds the latency a batch adds
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-REFERENCE_RELOAD_SECONDS = 300
 PARTIAL_SECONDS = 5.0  # a partition's partial is published at most this often while it changes
 PARTIAL_HEARTBEAT_SECONDS = 30.0  # and at least this often, so a new stage owner hears from all
 # A partition is caught up when nothing is waiting in it, or when what it reads is recent:
@@ -56,6 +55,7 @@ class WorkerSettings:
     partitions: int = EVENT_PARTITIONS  # of the events topic, as found on the broker
     alert_levels: tuple[str, ...] = ("province", "regency")
     alert_hold: timedelta = timedelta(minutes=1)
+    reference_reload_seconds: float = 300.0  # how often the registry is read again
 
 
 class _TableStore:
@@ -239,7 +239,7 @@ class CoverageWorker:
 
     async def _tick(self) -> None:
         self.processor.turn_day_if_needed()
-        if time.monotonic() - self.reference_loaded_at > REFERENCE_RELOAD_SECONDS:
+        if time.monotonic() - self.reference_loaded_at > self.settings.reference_reload_seconds:
             try:
                 self.reference = load_reference(self.registry, self.reference.thresholds)
                 self.processor.use_regions(self.reference.tree)

@@ -56,16 +56,27 @@ def region_gauge(metrics: dict, name: str) -> dict[str, float]:
     return {s.labels["region"]: s.value for s in metrics.get(name, [])}
 
 
-def wait_for_stage(workers, timeout: float = 60) -> dict:
-    """The metrics of the worker running the region stage, once its figures are out."""
+def wait_for_stage(workers, expected: Counter | None = None, timeout: float = 90) -> dict:
+    """The metrics of the worker running the region stage, once its figures are out.
+
+    With `expected`, once its coverage times workforce gives the expected count for the
+    province and every regency: partials reach the stage a few seconds after the counts.
+    """
     import time
 
     deadline = time.monotonic() + timeout
     while True:
         for worker in workers:
             metrics = worker.metrics()
-            if metrics.get("ucj_pace_per_day"):
+            if metrics.get("ucj_pace_per_day") and (expected is None or not stage_differences(metrics, expected)):
                 return metrics
         if time.monotonic() > deadline:
-            raise AssertionError("no worker exports the region stage's figures")
+            raise AssertionError(f"no worker exports the region stage's figures as expected: {stage_differences(metrics, expected or Counter())}")
         time.sleep(1)
+
+
+def stage_differences(metrics: dict, expected: Counter) -> dict:
+    coverage, workforce = region_gauge(metrics, "ucj_coverage_ratio"), region_gauge(metrics, "ucj_eligible_workforce")
+    regions = [code for code in workforce if code.count(".") <= 1]  # the province and the regencies
+    found = {code: round(coverage.get(code, 0) * workforce[code]) for code in regions}
+    return {code: (found[code], expected.get(code, 0)) for code in regions if found[code] != expected.get(code, 0)}

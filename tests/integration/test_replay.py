@@ -27,7 +27,7 @@ def test_replay_ends_with_identical_counts(kafka_bootstrap, registry_url, start_
     wait_exact([worker], expected, codes)
     before = exported_active(worker.metrics())
     # the daily history behind the pace is derived from participant state: a replay rebuilds it
-    pace_before = region_gauge(wait_for_stage([worker]), "ucj_pace_per_day")
+    pace_before = region_gauge(wait_for_stage([worker], expected), "ucj_pace_per_day")
     assert pace_before["61"] != 0
     worker.stop()
 
@@ -51,7 +51,7 @@ def test_replay_ends_with_identical_counts(kafka_bootstrap, registry_url, start_
     worker.wait_ready()
     wait_exact([worker], expected, codes)
     assert exported_active(worker.metrics()) == before
-    assert region_gauge(wait_for_stage([worker]), "ucj_pace_per_day") == pace_before
+    assert region_gauge(wait_for_stage([worker], expected), "ucj_pace_per_day") == pace_before
 
 
 def test_replay_refuses_while_a_worker_runs(kafka_bootstrap, registry_url, start_worker):
