@@ -21,6 +21,10 @@ EVENT_PARTITIONS = 8
 # the source of truth: every derived number is rebuilt from it, so it is never deleted
 FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
 DEAD_LETTER_RETENTION = {"retention.ms": str(90 * 24 * 3600 * 1000)}
+# Alert transitions are derived (rebuildable from the events), read by the notifier; a year
+# lets a notifier that was away for long catch up. One partition: a handful a day, in order.
+ALERT_PARTITIONS = 1
+ALERT_RETENTION = {"retention.ms": str(365 * 24 * 3600 * 1000)}
 
 
 def ensure_topics(bootstrap: str) -> int:
@@ -41,6 +45,7 @@ def ensure_topics(bootstrap: str) -> int:
                 f"delete {REKEYED_EVENTS} (it holds only forwarded copies) and start again"
             )
         _create_missing(admin, DEAD_LETTER, 1, DEAD_LETTER_RETENTION)
+        _create_missing(admin, COVERAGE_ALERTS, ALERT_PARTITIONS, ALERT_RETENTION)
         return partitions
     finally:
         admin.close()
