@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the product and its tests need on a fresh Debian machine:
-# Java and Maven (for the local Kafka), a Python virtualenv with the project, and Kafka's jars.
+# Java and Maven (for the local Kafka), PostgreSQL (for the registry tests on PostgreSQL),
+# a Python virtualenv with the project, and Kafka's jars.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,6 +9,16 @@ cd "$(dirname "$0")/../.."
 apt_packages=()
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
+# The registry tests start a throwaway PostgreSQL server from the Debian package's binaries.
+# Without it they skip (fail under CI=true), so only root installs it here; others get a hint.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_packages+=(postgresql)
+  else
+    echo "note: PostgreSQL is not installed, so the registry tests on PostgreSQL will skip;" \
+      "install it with: sudo apt-get install postgresql" >&2
+  fi
+fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${apt_packages[*]}; install them with: sudo apt-get install ${apt_packages[*]}" >&2

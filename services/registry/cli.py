@@ -10,6 +10,7 @@ from typing import Callable
 from services.config import Settings, environment_help
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
+from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
 from streams.domain.regions import LEVELS
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
     )
 
-    _add(commands, database, "init", _run_init, "create the schema and load the seed data",
-         "Create the tables and load every region, the estimated workforce per regency and the "
-         "default provincial plan. Safe to run again: it never overwrites figures loaded from CSV.")
+    _add(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
+         "Create the tables (or apply the schema migrations an existing registry lacks) and load "
+         "every region, the estimated workforce per regency and the default provincial plan. "
+         "Safe to run again: it never overwrites figures loaded from CSV.")
+    _add(commands, database, "upgrade", _run_upgrade, "apply the schema migrations the registry lacks",
+         "Bring an existing registry to the schema of this version (Alembic migrations shipped "
+         "with the package) without loading any data. A registry created before migrations "
+         "existed is recognised and upgraded too. `init` does the same before seeding.")
     load_workforce = _add(
         commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
         f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
@@ -51,7 +57,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_plan.add_argument("file", metavar="FILE.csv")
     _add(commands, database, "show", _run_show, "print what the registry holds",
-         "Print the number of regions per level, the workforce years and every plan point.")
+         "Print the schema revision, the number of regions per level, the workforce years, "
+         "every plan point and the number of active coordinators.")
 
 
 def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
@@ -76,6 +83,7 @@ def _open_registry(args: argparse.Namespace) -> Registry:
 
 def _run_init(args: argparse.Namespace) -> int:
     with _open_registry(args) as registry:
+        _log_upgrade(registry, registry.upgrade())
         report = registry.init()
         if report.regions_added or report.workforce_added or report.plan_points_added:
             log.info(
@@ -86,6 +94,26 @@ def _run_init(args: argparse.Namespace) -> int:
         else:
             log.info("%s is already initialised; nothing to add", registry.display_url)
     return 0
+
+
+def _run_upgrade(args: argparse.Namespace) -> int:
+    with _open_registry(args) as registry:
+        upgrade = registry.upgrade()
+        _log_upgrade(registry, upgrade)
+        if not upgrade.changed:
+            log.info("%s is already at schema revision %s; nothing to do", registry.display_url, upgrade.after)
+    return 0
+
+
+def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:
+    where = registry.display_url
+    if upgrade.stamped:
+        log.info("%s was created before schema migrations; marked it as revision %s", where, BASELINE_REVISION)
+    start = BASELINE_REVISION if upgrade.stamped else upgrade.before
+    if start is None:
+        log.info("created the schema (revision %s) in %s", upgrade.after, where)
+    elif start != upgrade.after:
+        log.info("upgraded the schema of %s from revision %s to %s", where, start, upgrade.after)
 
 
 def _run_load_workforce(args: argparse.Namespace) -> int:
@@ -128,7 +156,14 @@ def _run_show(args: argparse.Namespace) -> int:
             return EXIT_NOT_INITIALIZED
         figures = registry.workforce_figures()
         plans = registry.plans()
+        revision = registry.schema_revision()
         print(f"registry {registry.display_url}")
+    head = head_revision()
+    if revision == head:
+        print(f"schema revision: {revision} (current)")
+    else:
+        print(f"schema revision: {revision or 'none (created before migrations)'}; this version needs {head}: "
+              "run `ucj registry upgrade`")
     per_level = ", ".join(f"{len(tree.codes_at(level)):,} {level}" for level in LEVELS)
     print(f"regions: {per_level} ({len(tree):,} in all)")
     print("workforce figures:" if figures else "workforce figures: none")

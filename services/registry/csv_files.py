@@ -1,4 +1,4 @@
-"""Reading and validating operators' CSV files (workforce figures, plan points).
+"""Reading and validating operators' CSV files (workforce figures, plan points, coordinators).
 
 Every row is checked and every problem is reported with its line number (line 1 is the
 header), so an operator can fix a file in one pass. A file with any bad row is rejected whole.
@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Iterator, TypeVar
 
+from services.registry.coordinators import coordinator_problems
+
 WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")
 PLAN_COLUMNS = ("region_code", "date", "ratio")
+COORDINATOR_COLUMNS = ("name", "region_code", "email", "webhook_url")
+# May be left out of the header, or empty in a row: then the default applies.
+COORDINATOR_OPTIONAL_COLUMNS = ("webhook_format", "language", "active")
+COORDINATOR_DEFAULTS = {"webhook_format": "json", "language": "id", "active": "true"}
+_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
 
 # Plausible years for workforce figures; anything else is a typo (e.g. 224 or 20245).
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -38,6 +45,16 @@ class CsvRejected(Exception):
 
 
 @dataclass(frozen=True)
+class LoadReport:
+    """What a CSV load did: rows written, rows they replaced (or updated), and the years or
+    regions concerned."""
+
+    loaded: int
+    replaced: int
+    scope: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WorkforceFigure:
     region_code: str
     year: int
@@ -49,6 +66,17 @@ class PlanPoint:
     region_code: str
     date: datetime.date
     ratio: float
+
+
+@dataclass(frozen=True)
+class CoordinatorEntry:
+    name: str
+    region_code: str
+    email: str | None
+    webhook_url: str | None
+    webhook_format: str
+    language: str
+    active: bool
 
 
 def read_workforce_csv(path: str | Path, known_regions: Collection[str]) -> list[WorkforceFigure]:
@@ -93,16 +121,45 @@ def read_plan_csv(path: str | Path, known_regions: Collection[str]) -> list[Plan
     return _read(path, PLAN_COLUMNS, parse)
 
 
+def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> list[CoordinatorEntry]:
+    """Rows of `name,region_code,email,webhook_url[,webhook_format,language,active]`; raises
+    CsvRejected if any row is bad. `region_levels` maps each region code to its level."""
+
+    def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, CoordinatorEntry | None]:
+        values = {name: fields[name] or default for name, default in COORDINATOR_DEFAULTS.items()}
+        webhook_format, language = values["webhook_format"].lower(), values["language"].lower()
+        email, webhook_url = fields["email"] or None, fields["webhook_url"] or None
+        errors += coordinator_problems(
+            fields["name"], fields["region_code"], email, webhook_url, webhook_format, language, region_levels
+        )
+        active = values["active"].lower()
+        if active not in _TRUE + _FALSE:
+            errors.append(f"active must be true or false, got {fields['active']!r}")
+        key = (fields["name"], fields["region_code"])
+        if errors:
+            return key, None
+        entry = CoordinatorEntry(
+            fields["name"], fields["region_code"], email, webhook_url, webhook_format, language, active in _TRUE
+        )
+        return key, entry
+
+    return _read(path, COORDINATOR_COLUMNS, parse, optional=COORDINATOR_OPTIONAL_COLUMNS)
+
+
 def _read(
     path: str | Path,
     columns: tuple[str, ...],
     parse: Callable[[dict[str, str], list[str]], tuple[Key, T | None]],
+    optional: tuple[str, ...] = (),
 ) -> list[T]:
-    """Check the header, then every data row; collect all problems before deciding."""
+    """Check the header, then every data row; collect all problems before deciding.
+
+    Columns in `optional` may be missing from the header: they read as empty.
+    """
     problems: list[Problem] = []
     records: list[T] = []
     first_line_of_key: dict[Key, int] = {}
-    for line, fields in _data_rows(path, columns, problems):
+    for line, fields in _data_rows(path, columns, optional, problems):
         errors: list[str] = []
         key, record = parse(fields, errors)
         if key in first_line_of_key:
@@ -118,9 +175,11 @@ def _read(
     return records
 
 
-def _data_rows(path: str | Path, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
+def _data_rows(
+    path: str | Path, columns: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, fields) for each non-blank data row; header and shape problems go to `problems`."""
-    expected = f"expected header {','.join(columns)}"
+    expected = f"expected header {','.join(columns)}" + "".join(f"[,{name}]" for name in optional)
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM that spreadsheet exports add
@@ -139,7 +198,7 @@ def _data_rows(path: str | Path, columns: tuple[str, ...], problems: list[Proble
     if missing:
         problems.append((1, f"missing column(s) {', '.join(missing)}; {expected}"))
         return
-    repeated = [name for name in columns if header.count(name) > 1]
+    repeated = [name for name in columns + optional if header.count(name) > 1]
     if repeated:
         problems.append((1, f"repeated column(s) {', '.join(repeated)}; {expected}"))
         return
@@ -152,7 +211,7 @@ def _data_rows(path: str | Path, columns: tuple[str, ...], problems: list[Proble
             if len(row) != len(header):
                 problems.append((reader.line_num, f"expected {len(header)} fields, got {len(row)}"))
                 continue
-            fields = {name: value.strip() for name, value in zip(header, row)}
+            fields = dict.fromkeys(optional, "") | {name: value.strip() for name, value in zip(header, row)}
             yield reader.line_num, fields
     except csv.Error as error:
         problems.append((reader.line_num, f"unreadable CSV: {error}"))

@@ -1,9 +1,27 @@
-"""Tables of the region registry: regions, eligible workforce per year, plan points."""
+"""Tables of the registry: regions, eligible workforce per year, plan points, coordinators and
+the notifier's delivery log.
+
+The schema changes only by Alembic migrations (services/registry/migrations/versions); a test
+checks that these models and the migrations agree.
+"""
 from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, MetaData, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streams.domain.regions import LEVELS
@@ -11,13 +29,48 @@ from streams.domain.regions import LEVELS
 # Named constraints, so that later Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
 
 REGION_CODE = String(32)
+
+WEBHOOK_FORMATS = ("json", "alertmanager")
+LANGUAGES = ("id", "en")
+CHANNELS = ("email", "webhook", "alertmanager")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+ATTEMPT_OUTCOMES = ("delivered", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment in time: written as UTC, read back as an aware UTC datetime on every backend.
+
+    SQLite keeps no offset, so naive values would silently mean local time; they are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a timezone-aware datetime is required, got {value.isoformat()}")
+        utc = value.astimezone(datetime.timezone.utc)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -56,3 +109,65 @@ class PlanPointRow(Base):
     region_code: Mapped[str] = mapped_column(REGION_CODE, ForeignKey("regions.code"), primary_key=True)
     date: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
     ratio: Mapped[float]
+
+
+class CoordinatorRow(Base):
+    """Someone who receives the alerts of one region: a regency, or the province (the operations list)."""
+
+    __tablename__ = "coordinators"
+    __table_args__ = (
+        CheckConstraint(_one_of("webhook_format", WEBHOOK_FORMATS), name="webhook_format"),
+        CheckConstraint(_one_of("language", LANGUAGES), name="language"),
+        CheckConstraint("email IS NOT NULL OR webhook_url IS NOT NULL", name="has_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(REGION_CODE, ForeignKey("regions.code"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_format: Mapped[str] = mapped_column(String(16), default="json")
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    """One alert transition to one recipient over one channel: the notifier's outbox and log."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("transition_id", "channel", "recipient"),
+        CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transition_id: Mapped[str] = mapped_column(String(300))
+    alert_id: Mapped[str] = mapped_column(String(300))
+    region_code: Mapped[str] = mapped_column(REGION_CODE)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(500))
+    coordinator_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("coordinators.id"))
+    payload: Mapped[str] = mapped_column(Text)  # the alert as JSON, so the log is a self-contained outbox
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttemptRow(Base):
+    """One try to deliver: when, how it ended, how long it took."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (CheckConstraint(_one_of("outcome", ATTEMPT_OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(Integer, ForeignKey("deliveries.id"), index=True)
+    attempted_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

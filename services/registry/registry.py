@@ -5,11 +5,16 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, inspect, make_url, select
 from sqlalchemy.orm import Session
 
-from services.registry.csv_files import read_plan_csv, read_workforce_csv
+from services.registry import schema
+from services.registry.coordinator_store import CoordinatorStore
+from services.registry.csv_files import LoadReport, read_plan_csv, read_workforce_csv
+from services.registry.deliveries import DeliveryLog
 from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+from services.registry.schema import SchemaUpgrade
 from services.registry.seed import (
     DEFAULT_PROVINCIAL_PLAN,
     PROVINCE_CODE,
@@ -35,19 +40,13 @@ class InitReport:
     plan_points_added: int
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    """What a CSV load did: rows written, rows they replaced, and the years or regions replaced."""
+class Registry(CoordinatorStore, DeliveryLog):
+    """The registry database. Coordinator and delivery-log methods come from the mixins."""
 
-    loaded: int
-    replaced: int
-    scope: tuple[str, ...]
-
-
-class Registry:
     def __init__(self, database_url: str):
         self.database_url = database_url
         self.engine = _create_engine(database_url)
+        self._schema_is_current = False
 
     @property
     def display_url(self) -> str:
@@ -64,12 +63,12 @@ class Registry:
         self.close()
 
     def init(self) -> InitReport:
-        """Create the schema and load the seed data; running it again changes nothing.
+        """Bring the schema to the newest revision and load the seed data; running it again changes nothing.
 
         Regions missing from the database are added. Workforce and plan seeds are only
         written into empty tables, so figures an operator loaded are never overwritten.
         """
-        Base.metadata.create_all(self.engine)
+        self.upgrade()
         with Session(self.engine) as session, session.begin():
             existing = set(session.scalars(select(RegionRow.code)))
             # Parents first, so that the parent foreign key holds row by row.
@@ -94,6 +93,17 @@ class Registry:
                 plan_rows = [dict(region_code=PROVINCE_CODE, date=d, ratio=r) for d, r in DEFAULT_PROVINCIAL_PLAN]
                 session.execute(insert(PlanPointRow), plan_rows)
         return InitReport(len(new_regions), len(workforce_rows), len(plan_rows))
+
+    def upgrade(self) -> SchemaUpgrade:
+        """Apply the schema migrations the database lacks (a database from before migrations
+        is recognised and marked as revision 0001 first). Loads no data."""
+        return schema.upgrade(self.engine)
+
+    def schema_revision(self) -> str | None:
+        """The database's schema revision; None when it has none (new, or from before migrations)."""
+        if not self._database_exists():
+            return None
+        return schema.current_revision(self.engine)
 
     def region_tree(self) -> RegionTree:
         with Session(self.engine) as session:
@@ -157,9 +167,7 @@ class Registry:
 
     def _require_regions(self, session: Session) -> set[str]:
         """All region codes; raises RegistryNotInitialized rather than an SQL error on a new database."""
-        # Checked before connecting, which would leave an empty SQLite file behind.
-        sqlite_file = _sqlite_file(self.engine.url)
-        if sqlite_file is not None and not sqlite_file.exists():
+        if not self._database_exists():
             codes: set[str] = set()
         elif _has_schema(session):
             codes = set(session.scalars(select(RegionRow.code)))
@@ -168,6 +176,27 @@ class Registry:
         if not codes:
             raise RegistryNotInitialized(f"no regions in {self.display_url}; run `ucj registry init` first")
         return codes
+
+    def _require_schema(self, session: Session) -> None:
+        """Raises RegistryNotInitialized, saying what to run, unless the database is initialised
+        and at the newest schema revision (checked once per Registry)."""
+        if self._schema_is_current:
+            return
+        self._require_regions(session)
+        revision = MigrationContext.configure(session.connection()).get_current_revision()
+        head = schema.head_revision()
+        if revision != head:
+            raise RegistryNotInitialized(
+                f"{self.display_url} has schema revision {revision or 'from before migrations'}, "
+                f"this version needs {head}; run `ucj registry upgrade`"
+            )
+        self._schema_is_current = True
+
+    def _database_exists(self) -> bool:
+        """False for a SQLite file that is not there yet; checked before connecting, which
+        would leave an empty file behind."""
+        sqlite_file = _sqlite_file(self.engine.url)
+        return sqlite_file is None or sqlite_file.exists()
 
 
 def figure_for_year(figures_by_year: dict[int, int], year: int) -> int:

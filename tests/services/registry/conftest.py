@@ -1,36 +1,28 @@
 """Fixtures: every registry test runs against each available database backend."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import create_engine
 
 from services.registry import Registry
-from services.registry.models import Base
-
-# SQLite always; PostgreSQL too when a disposable database is given (its tables are dropped).
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("UCJ_TEST_POSTGRES_URL") else [])
+from tests.postgres import fresh_database
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend: a new SQLite file, or a new PostgreSQL database.
+
+    The PostgreSQL case uses the session's server (tests/conftest.py): it is skipped when
+    PostgreSQL is not installed, and fails under CI=true.
+    """
     if request.param == "sqlite":
         # A directory that does not exist yet: the registry must create it.
         yield f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
         return
-    url = os.environ["UCJ_TEST_POSTGRES_URL"]
-    _drop_tables(url)
-    yield url
-    _drop_tables(url)
-
-
-def _drop_tables(url: str) -> None:
-    engine = create_engine(url)
-    Base.metadata.drop_all(engine)
-    engine.dispose()
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture

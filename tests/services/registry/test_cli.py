@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from services.registry import Registry
 from services.registry.cli import add_parser
@@ -118,10 +119,11 @@ def test_flag_overrides_the_environment(tmp_path: Path, monkeypatch) -> None:
     ("argv", "description"),
     [
         (["registry"], "The region registry holds the regions"),
-        (["registry", "init"], "Create the tables and load every region"),
+        (["registry", "init"], "Create the tables (or apply the schema migrations an existing registry lacks)"),
+        (["registry", "upgrade"], "Bring an existing registry to the schema of this version"),
         (["registry", "load-workforce"], "region_code,year,eligible_workforce"),
         (["registry", "load-plan"], "region_code,date,ratio"),
-        (["registry", "show"], "Print the number of regions per level"),
+        (["registry", "show"], "Print the schema revision, the number of regions per level"),
     ],
 )
 def test_help_has_a_description_and_the_environment(argv: list[str], description: str, capsys) -> None:
@@ -132,3 +134,42 @@ def test_help_has_a_description_and_the_environment(argv: list[str], description
     assert description in " ".join(out.split())
     assert "environment:\n  UCJ_DATABASE_URL" in out
     assert "UCJ_DATA_DIR" in out
+
+
+def test_init_says_it_created_the_schema(database_url: str, caplog) -> None:
+    assert ucj("registry", "init", "--database-url", database_url) == 0
+    assert "created the schema (revision 0002) in " in caplog.text
+
+
+def test_upgrade_of_a_registry_from_before_migrations(database_url: str, caplog) -> None:
+    from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+
+    with Registry(database_url) as old:
+        Base.metadata.create_all(old.engine, tables=[RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__])
+    assert ucj("registry", "upgrade", "--database-url", database_url) == 0
+    assert "was created before schema migrations; marked it as revision 0001" in caplog.text
+    assert "from revision 0001 to 0002" in caplog.text
+    caplog.clear()
+
+    assert ucj("registry", "upgrade", "--database-url", database_url) == 0
+    assert "is already at schema revision 0002; nothing to do" in caplog.text
+
+
+def test_show_prints_the_schema_revision(database_url: str, capsys) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    capsys.readouterr()
+    assert ucj("registry", "show", "--database-url", database_url) == 0
+    assert "schema revision: 0002 (current)" in capsys.readouterr().out
+
+
+def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
+    from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+
+    with Registry(database_url) as old, old.engine.begin() as connection:
+        Base.metadata.create_all(connection, tables=[RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__])
+        connection.execute(insert(RegionRow).values(code="61", parent_code=None, level="province", name="Kalimantan Barat"))
+    assert ucj("registry", "show", "--database-url", database_url) == 0
+    assert (
+        "schema revision: none (created before migrations); this version needs 0002: run `ucj registry upgrade`"
+        in capsys.readouterr().out
+    )

@@ -1,0 +1,152 @@
+"""Registry methods for coordinators (mixed into Registry)."""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from services.registry.coordinators import Coordinator, coordinator_problems
+from services.registry.csv_files import CoordinatorEntry, LoadReport, read_coordinators_csv
+from services.registry.models import CoordinatorRow, RegionRow
+
+
+class CoordinatorStore:
+    engine: Engine
+
+    def _require_schema(self, session: Session) -> None:  # provided by Registry
+        raise NotImplementedError
+
+    def add_coordinator(
+        self,
+        name: str,
+        region_code: str,
+        *,
+        email: str | None = None,
+        webhook_url: str | None = None,
+        webhook_format: str = "json",
+        language: str = "id",
+    ) -> Coordinator:
+        """Add an active coordinator; raises ValueError saying what is wrong with the input.
+
+        An active coordinator with the same name and region already existing is an error
+        (change one with `load_coordinators_csv`, or remove it first).
+        """
+        name, region_code = name.strip(), region_code.strip()
+        email, webhook_url = (email or "").strip() or None, (webhook_url or "").strip() or None
+        with Session(self.engine) as session, session.begin():
+            self._require_schema(session)
+            problems = coordinator_problems(
+                name, region_code, email, webhook_url, webhook_format, language, _region_levels(session)
+            )
+            same = _find(session, name, region_code)
+            if same is not None and same.active:
+                problems.append(f"{name} is already a coordinator of {region_code} (id {same.id})")
+            if problems:
+                raise ValueError("; ".join(problems))
+            row = CoordinatorRow(
+                name=name,
+                region_code=region_code,
+                email=email,
+                webhook_url=webhook_url,
+                webhook_format=webhook_format,
+                language=language,
+                active=True,
+                created_at=_now(),
+            )
+            session.add(row)
+            session.flush()
+            return _coordinator(row)
+
+    def coordinators(self, include_inactive: bool = False) -> list[Coordinator]:
+        """Coordinators by region, then name; removed ones only with include_inactive."""
+        with Session(self.engine) as session:
+            self._require_schema(session)
+            query = select(CoordinatorRow).order_by(CoordinatorRow.region_code, CoordinatorRow.name, CoordinatorRow.id)
+            if not include_inactive:
+                query = query.where(CoordinatorRow.active)
+            return [_coordinator(row) for row in session.scalars(query)]
+
+    def active_coordinators(self, region_code: str) -> list[Coordinator]:
+        """The active coordinators of exactly this region (`61`: the operations list)."""
+        with Session(self.engine) as session:
+            self._require_schema(session)
+            query = (
+                select(CoordinatorRow)
+                .where(CoordinatorRow.region_code == region_code, CoordinatorRow.active)
+                .order_by(CoordinatorRow.id)
+            )
+            return [_coordinator(row) for row in session.scalars(query)]
+
+    def remove_coordinator(self, coordinator_id: int) -> Coordinator:
+        """Stop sending to a coordinator. The row stays (inactive), so the delivery log keeps
+        pointing at it. Raises LookupError for an unknown id."""
+        with Session(self.engine) as session, session.begin():
+            self._require_schema(session)
+            row = session.get(CoordinatorRow, coordinator_id)
+            if row is None:
+                raise LookupError(f"no coordinator with id {coordinator_id}")
+            row.active = False
+            return _coordinator(row)
+
+    def load_coordinators_csv(self, path: str | Path) -> LoadReport:
+        """Add or update coordinators from CSV (raises CsvRejected on a bad row, loading nothing).
+
+        A row updates the coordinator with the same name and region (the active one, else the
+        newest), and adds one otherwise. Coordinators not in the file are left alone: the
+        import never removes anyone (`active` set to false in a row does).
+        """
+        with Session(self.engine) as session, session.begin():
+            self._require_schema(session)
+            entries = read_coordinators_csv(path, _region_levels(session))
+            updated = 0
+            for entry in entries:
+                row = _find(session, entry.name, entry.region_code)
+                if row is None:
+                    row = CoordinatorRow(name=entry.name, region_code=entry.region_code, created_at=_now())
+                    session.add(row)
+                else:
+                    updated += 1
+                _apply(row, entry)
+        return LoadReport(len(entries), updated, tuple(sorted({e.region_code for e in entries})))
+
+
+def _region_levels(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(RegionRow.code, RegionRow.level)).tuples())
+
+
+def _find(session: Session, name: str, region_code: str) -> CoordinatorRow | None:
+    """The active coordinator with this name and region, else the newest removed one."""
+    query = (
+        select(CoordinatorRow)
+        .where(CoordinatorRow.name == name, CoordinatorRow.region_code == region_code)
+        .order_by(CoordinatorRow.active.desc(), CoordinatorRow.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def _apply(row: CoordinatorRow, entry: CoordinatorEntry) -> None:
+    row.email = entry.email
+    row.webhook_url = entry.webhook_url
+    row.webhook_format = entry.webhook_format
+    row.language = entry.language
+    row.active = entry.active
+
+
+def _coordinator(row: CoordinatorRow) -> Coordinator:
+    return Coordinator(
+        id=row.id,
+        name=row.name,
+        region_code=row.region_code,
+        email=row.email,
+        webhook_url=row.webhook_url,
+        webhook_format=row.webhook_format,
+        language=row.language,
+        active=row.active,
+    )
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)

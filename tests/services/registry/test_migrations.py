@@ -1,0 +1,87 @@
+"""Schema migrations: a new registry, one from before migrations, and models that match them."""
+from __future__ import annotations
+
+import datetime
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, insert, inspect
+
+from services.registry import Registry
+from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+from services.registry.schema import SchemaUpgrade, _config, head_revision
+
+REVISION_0001_TABLES = [RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__]
+ALL_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
+
+
+def tables(database_url: str) -> set[str]:
+    engine = create_engine(database_url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def differences(database_url: str) -> list:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_head_is_revision_0002() -> None:
+    assert head_revision() == "0002"
+
+
+def test_a_new_database_is_migrated_to_head(database_url: str) -> None:
+    with Registry(database_url) as registry:
+        assert registry.schema_revision() is None
+        assert registry.upgrade() == SchemaUpgrade(before=None, after="0002", stamped=False)
+        assert registry.schema_revision() == "0002"
+        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0002", stamped=False)
+    assert tables(database_url) == ALL_TABLES
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    with Registry(database_url) as registry:
+        registry.upgrade()
+    assert differences(database_url) == []
+
+
+def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url: str) -> None:
+    # What `ucj registry init` created before migrations: create_all of the 0001 tables.
+    with Registry(database_url) as old:
+        Base.metadata.create_all(old.engine, tables=REVISION_0001_TABLES)
+        with old.engine.begin() as connection:
+            connection.execute(insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")])
+            connection.execute(insert(WorkforceRow), [dict(region_code="61", year=2025, eligible_workforce=1234)])
+            connection.execute(insert(PlanPointRow), [dict(region_code="61", date=datetime.date(2025, 1, 1), ratio=0.4)])
+
+    with Registry(database_url) as registry:
+        assert registry.schema_revision() is None
+        registry.init()  # upgrades, then adds only what is missing
+        assert registry.schema_revision() == "0002"
+        assert registry.workforce_figures() == {2025: {"61": 1234}}  # the operator's figures survive
+        assert registry.plans() == {"61": [(datetime.date(2025, 1, 1), 0.4)]}
+        assert len(registry.region_tree()) == 2334
+        assert registry.coordinators() == []
+    assert tables(database_url) == ALL_TABLES
+    assert differences(database_url) == []
+
+
+def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
+    with Registry(database_url) as registry:
+        with registry.engine.begin() as connection:
+            config = _config(connection)
+            command.upgrade(config, "head")
+            command.downgrade(config, "0001")
+            assert set(inspect(connection).get_table_names()) == {"alembic_version", "regions", "workforce", "plan_points"}
+            command.downgrade(config, "base")
+            assert set(inspect(connection).get_table_names()) == {"alembic_version"}
+            command.upgrade(config, "head")
+            assert MigrationContext.configure(connection).get_current_revision() == "0002"
+    assert differences(database_url) == []
