@@ -202,8 +202,8 @@ def run_deliveries(args) -> int:
             )
             if args.attempts:
                 for attempt in registry.delivery_attempts(row.id):
-                    print(f"          attempt at {_time(attempt.at)}: "
-                          + ("delivered" if attempt.delivered else f"failed: {attempt.error}")
+                    print(f"          attempt at {_time(attempt.attempted_at)}: "
+                          + ("delivered" if attempt.outcome == "delivered" else f"failed: {attempt.error}")
                           + f" ({attempt.duration_ms} ms)")
     summary = ", ".join(f"{channel} {status}: {n}" for (channel, status), n in sorted(counts.items())) or "empty"
     print(f"{len(rows)} deliveries shown; log: {summary}", file=sys.stderr)
