@@ -10,6 +10,7 @@ import sys
 COMMAND_MODULES = (
     "services.kafka_local.cli",
     "services.registry.cli",
+    "services.registry.coordinators_cli",
     "services.producer_cli",
     "services.worker_cli",
     "services.simulator_cli",

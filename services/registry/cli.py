@@ -11,6 +11,7 @@ from services.config import Settings, environment_help
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
 from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
+from services.registry.seed import PROVINCE_CODE
 from streams.domain.regions import LEVELS
 
 log = logging.getLogger(__name__)
@@ -23,18 +24,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     registry = subparsers.add_parser(
         "registry",
         help="create, load and inspect the region registry",
-        **_help_format(
+        **help_format(
             "The region registry holds the regions of Kalimantan Barat, the eligible workforce "
             "per region and year (the coverage denominator) and the planned coverage trajectories."
         ),
     )
     commands = registry.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", required=True)
-    database = argparse.ArgumentParser(add_help=False)
-    database.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
-    )
+    database = database_option()
 
     _add(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
          "Create the tables (or apply the schema migrations an existing registry lacks) and load "
@@ -61,13 +57,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
          "every plan point and the number of active coordinators.")
 
 
+def database_option() -> argparse.ArgumentParser:
+    """A parent parser with --database-url, for every command that opens the registry."""
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)",
+    )
+    return database
+
+
 def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
-    parser = commands.add_parser(name, help=summary, parents=[database], **_help_format(description))
+    parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
     parser.set_defaults(run=run)
     return parser
 
 
-def _help_format(description: str) -> dict:
+def help_format(description: str) -> dict:
     # RawDescriptionHelpFormatter keeps the epilog's layout, so the description is wrapped here.
     return dict(
         description=textwrap.fill(description, width=79),
@@ -76,13 +83,13 @@ def _help_format(description: str) -> dict:
     )
 
 
-def _open_registry(args: argparse.Namespace) -> Registry:
+def open_registry(args: argparse.Namespace) -> Registry:
     # Resolved at run time, so that --help works whatever the environment holds.
     return Registry(args.database_url or Settings.from_env().database_url)
 
 
 def _run_init(args: argparse.Namespace) -> int:
-    with _open_registry(args) as registry:
+    with open_registry(args) as registry:
         _log_upgrade(registry, registry.upgrade())
         report = registry.init()
         if report.regions_added or report.workforce_added or report.plan_points_added:
@@ -97,7 +104,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _run_upgrade(args: argparse.Namespace) -> int:
-    with _open_registry(args) as registry:
+    with open_registry(args) as registry:
         upgrade = registry.upgrade()
         _log_upgrade(registry, upgrade)
         if not upgrade.changed:
@@ -117,15 +124,22 @@ def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:
 
 
 def _run_load_workforce(args: argparse.Namespace) -> int:
-    return _load(args, Registry.load_workforce_csv, "workforce figures", "years")
+    return load_csv(args, Registry.load_workforce_csv, "workforce figures", "years")
 
 
 def _run_load_plan(args: argparse.Namespace) -> int:
-    return _load(args, Registry.load_plan_csv, "plan points", "regions")
+    return load_csv(args, Registry.load_plan_csv, "plan points", "regions")
 
 
-def _load(args: argparse.Namespace, load: Callable[[Registry, str], LoadReport], what: str, scope: str) -> int:
-    with _open_registry(args) as registry:
+def load_csv(
+    args: argparse.Namespace,
+    load: Callable[[Registry, str], LoadReport],
+    what: str,
+    scope: str,
+    replaced: str = "replacing",
+) -> int:
+    """Run a CSV load and report it; every bad row goes to stderr with its line number."""
+    with open_registry(args) as registry:
         try:
             report = load(registry, args.file)
         except CsvRejected as rejected:
@@ -140,15 +154,15 @@ def _load(args: argparse.Namespace, load: Callable[[Registry, str], LoadReport],
             print(error, file=sys.stderr)
             return EXIT_NOT_INITIALIZED
         log.info(
-            "loaded %s %s for %s %s from %s into %s (replacing %s stored rows)",
+            "loaded %s %s for %s %s from %s into %s (%s %s stored rows)",
             f"{report.loaded:,}", what, scope, ", ".join(report.scope), args.file, registry.display_url,
-            f"{report.replaced:,}",
+            replaced, f"{report.replaced:,}",
         )
     return 0
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    with _open_registry(args) as registry:
+    with open_registry(args) as registry:
         try:
             tree = registry.region_tree()
         except RegistryNotInitialized as error:
@@ -157,8 +171,9 @@ def _run_show(args: argparse.Namespace) -> int:
         figures = registry.workforce_figures()
         plans = registry.plans()
         revision = registry.schema_revision()
+        head = head_revision()
+        coordinators = registry.coordinators() if revision == head else None
         print(f"registry {registry.display_url}")
-    head = head_revision()
     if revision == head:
         print(f"schema revision: {revision} (current)")
     else:
@@ -173,4 +188,9 @@ def _run_show(args: argparse.Namespace) -> int:
     for code, points in plans.items():
         trajectory = ", ".join(f"{day.isoformat()} {ratio:g}" for day, ratio in points)
         print(f"  {code} {tree.regions[code].name}: {trajectory}")
+    if coordinators is not None:
+        operations = sum(1 for c in coordinators if c.region_code == PROVINCE_CODE)
+        regions = len({c.region_code for c in coordinators} - {PROVINCE_CODE})
+        print(f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
+              f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)")
     return 0

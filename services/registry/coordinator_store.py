@@ -113,7 +113,7 @@ class CoordinatorStore:
 
 
 def _region_levels(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(RegionRow.code, RegionRow.level)).tuples())
+    return dict(session.execute(select(RegionRow.code, RegionRow.level)).all())
 
 
 def _find(session: Session, name: str, region_code: str) -> CoordinatorRow | None:

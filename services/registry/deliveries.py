@@ -201,7 +201,7 @@ class DeliveryLog:
             query = select(DeliveryRow.channel, DeliveryRow.status, func.count()).group_by(
                 DeliveryRow.channel, DeliveryRow.status
             )
-            return {(channel, status): count for channel, status, count in session.execute(query).tuples()}
+            return {(channel, status): count for channel, status, count in session.execute(query)}
 
 
 def _require_aware(moment: datetime.datetime, name: str) -> None:

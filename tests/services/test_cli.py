@@ -2,7 +2,7 @@ import pytest
 
 from services.cli import build_parser
 
-COMMANDS = ["kafka", "registry", "produce", "worker", "simulate", "status", "demo"]
+COMMANDS = ["kafka", "registry", "coordinators", "produce", "worker", "simulate", "status", "demo"]
 
 
 def test_every_command_is_listed(capsys):

@@ -1,0 +1,148 @@
+"""`ucj coordinators ...`: who receives the alerts of each region."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable
+
+from services.registry.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_INITIALIZED,
+    database_option,
+    help_format,
+    load_csv,
+    open_registry,
+)
+from services.registry.coordinators import Coordinator
+from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_OPTIONAL_COLUMNS
+from services.registry.models import LANGUAGES, WEBHOOK_FORMATS
+from services.registry.registry import Registry, RegistryNotInitialized
+from services.registry.seed import PROVINCE_CODE
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    coordinators = subparsers.add_parser(
+        "coordinators",
+        help="who receives the alerts of each region",
+        **help_format(
+            "Coordinators receive the alerts of their region by email, by webhook or both. A "
+            f"coordinator belongs to a regency (e.g. 61.07) or to the province {PROVINCE_CODE}: the "
+            "coordinators of the province are the operations list, which receives the province's alerts."
+        ),
+    )
+    commands = coordinators.add_subparsers(dest="coordinators_command", metavar="SUBCOMMAND", required=True)
+    database = database_option()
+
+    add = _add(commands, database, "add", _run_add, "add a coordinator",
+               "Add a coordinator of a regency, or of the province (the operations list). Give an "
+               "email address, a webhook URL or both.")
+    add.add_argument("--name", required=True, help="the person or team, e.g. 'Disnaker Bengkayang'")
+    add.add_argument("--region", required=True, metavar="CODE",
+                     help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list")
+    add.add_argument("--email", metavar="ADDRESS", help="send alerts to this email address")
+    add.add_argument("--webhook", metavar="URL", help="POST alerts to this http(s) URL")
+    add.add_argument("--webhook-format", choices=WEBHOOK_FORMATS, default="json",
+                     help="body of the webhook: the alert as JSON, or Alertmanager's format (default json)")
+    add.add_argument("--language", choices=LANGUAGES, default="id",
+                     help="language of the messages: Indonesian or English (default id)")
+
+    listing = _add(commands, database, "list", _run_list, "print the coordinators as a table",
+                   "Print the active coordinators by region, the operations list first.")
+    listing.add_argument("--all", action="store_true", help="include removed coordinators")
+
+    remove = _add(commands, database, "remove", _run_remove, "stop sending alerts to a coordinator",
+                  "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
+                  "coordinator stays in the registry as removed, so the delivery log keeps its name.")
+    remove.add_argument("id", type=int, metavar="ID")
+
+    columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
+    load = _add(
+        commands, database, "import", _run_import, "add or update coordinators from CSV",
+        f"Load a CSV with header {columns}. Optional columns may be left out or empty: "
+        "webhook_format json, language id, active true. A row updates the coordinator with the "
+        "same name and region, or adds one; coordinators not in the file are left alone, and "
+        "active=false in a row removes one. If any row is bad, every bad row is listed and "
+        "nothing is loaded.")
+    load.add_argument("file", metavar="FILE.csv")
+
+
+def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
+    parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _run_add(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        try:
+            added = registry.add_coordinator(
+                args.name, args.region, email=args.email, webhook_url=args.webhook,
+                webhook_format=args.webhook_format, language=args.language,
+            )
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        except ValueError as error:
+            print(f"not added: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        log.info("added coordinator %s: %s", added.id, _describe(added))
+    return 0
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        try:
+            removed = registry.remove_coordinator(args.id)
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        except LookupError as error:
+            print(f"{error}; `ucj coordinators list --all` shows the ids", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        log.info("removed coordinator %s: %s; it receives no more alerts", removed.id, _describe(removed))
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    return load_csv(args, Registry.load_coordinators_csv, "coordinators", "regions", replaced="updating")
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        try:
+            coordinators = registry.coordinators(include_inactive=args.all)
+            names = {code: region.name for code, region in registry.region_tree().regions.items()}
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+    if not coordinators:
+        print("no coordinators" + ("" if args.all else " (active)") + "; add one with `ucj coordinators add`")
+        return 0
+    header = ["id", "region", "name", "email", "webhook", "format", "lang"] + (["active"] if args.all else [])
+    rows = [
+        [
+            str(c.id),
+            f"{c.region_code} {'operations list' if c.region_code == PROVINCE_CODE else names.get(c.region_code, '')}",
+            c.name,
+            c.email or "-",
+            c.webhook_url or "-",
+            c.webhook_format if c.webhook_url else "-",
+            c.language,
+        ] + (["yes" if c.active else "removed"] if args.all else [])
+        for c in coordinators
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _describe(coordinator: Coordinator) -> str:
+    channels = [f"email {coordinator.email}"] if coordinator.email else []
+    if coordinator.webhook_url:
+        channels.append(f"webhook {coordinator.webhook_url} ({coordinator.webhook_format})")
+    region = "the operations list" if coordinator.region_code == PROVINCE_CODE else coordinator.region_code
+    return f"{coordinator.name} of {region}, {' and '.join(channels)}, language {coordinator.language}"
