@@ -106,7 +106,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from datetime import timezone
 
     from prometheus_client import start_http_server
 
@@ -132,7 +131,7 @@ def run(args) -> int:
     except ValueError as error:
         raise SystemExit(f"ucj notifier: {error}") from None
     registry = Registry(settings.database_url)
-    registry.region_tree()  # fails with a plain sentence when the registry is not initialised
+    registry.delivery_counts()  # a plain sentence, not a traceback, when the registry is not initialised or upgraded
     ensure_topics(settings.kafka_bootstrap)
     metrics = NotifierMetrics()
     start_http_server(args.metrics_port, addr=args.metrics_host, registry=metrics.registry)
@@ -155,33 +154,47 @@ def run(args) -> int:
         )
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
     delivery = DeliveryLoop(registry, sender, policy, metrics, threads=args.threads,
                             poll_seconds=args.poll_interval.total_seconds(), clock=utc_now)
     delivery_thread = threading.Thread(target=delivery.run, args=(stop,), name="delivery-loop", daemon=True)
-    delivery_thread.start()
     intake = Intake(
         registry,
         IntakeSettings(default_language=args.language, alertmanager_url=args.alertmanager_url, max_alert_age=args.max_alert_age),
         metrics,
-        clock=lambda: utc_now().astimezone(timezone.utc),
+        clock=utc_now,
     )
     consumer = alert_consumer(settings.kafka_bootstrap)
+    failures: list[BaseException] = []
+
+    def consume_until_stopped() -> None:
+        try:
+            consume(consumer, intake, stop)
+        except BaseException as error:  # noqa: BLE001 - reported below, and the process ends
+            log.exception("the alert consumer stopped")
+            failures.append(error)
+            stop.set()
+
+    # Both loops run in daemon threads: a consumer stuck in a group join must not keep a
+    # stopping notifier alive. Everything that matters is in the delivery log already.
+    consumer_thread = threading.Thread(target=consume_until_stopped, name="alert-consumer", daemon=True)
+    delivery_thread.start()
+    consumer_thread.start()
     log.info(
         "notifier running: alerts from %s, delivery log in %s, metrics on http://%s:%d/metrics",
         settings.kafka_bootstrap, registry.display_url, args.metrics_host, args.metrics_port,
     )
-    try:
-        consume(consumer, intake, stop)
-    except KeyboardInterrupt:
+    while not stop.wait(1.0):
         pass
-    finally:
-        stop.set()
+    log.info("stopping: finishing the deliveries in flight")
+    delivery_thread.join(timeout=max(args.http_timeout.total_seconds(), args.smtp_timeout.total_seconds()) + 5)
+    consumer_thread.join(timeout=5)
+    if not consumer_thread.is_alive():
         consumer.close(autocommit=False)
-        delivery_thread.join(timeout=args.http_timeout.total_seconds() + args.smtp_timeout.total_seconds() + 5)
-        registry.close()
-        log.info("notifier stopped")
-    return 0
+    registry.close()
+    log.info("notifier stopped")
+    return 1 if failures else 0
 
 
 def run_deliveries(args) -> int:

@@ -27,6 +27,10 @@ def alert_consumer(bootstrap: str, group_id: str = GROUP_ID):
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=200,
+        # a restart after a crash waits for the dead member's session to expire before it gets
+        # the partition: 10 s instead of the client's default 45 s
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=3_000,
     )
 
 
