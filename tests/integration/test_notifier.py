@@ -106,7 +106,7 @@ class HttpReceiver:
 
 
 class NotifierProcess:
-    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int):
+    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
         self.port = free_port()
         self.log_path = log_dir / f"notifier-{self.port}.log"
         self.command = [
@@ -115,7 +115,7 @@ class NotifierProcess:
             "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
             "--dashboard-url", "http://grafana.test:3000",
             "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
-            "--http-timeout", "5s", "--smtp-timeout", "5s",
+            "--http-timeout", "5s", "--smtp-timeout", "5s", *extra_args,
         ]
         self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
         self.start()
@@ -183,8 +183,8 @@ def coordinators(registry, http):
 def start_notifier(kafka_bootstrap, coordinators, smtp, tmp_path):
     started = []
 
-    def start() -> NotifierProcess:
-        notifier = NotifierProcess(kafka_bootstrap, coordinators.database_url, tmp_path, smtp.port)
+    def start(*extra_args) -> NotifierProcess:
+        notifier = NotifierProcess(kafka_bootstrap, coordinators.database_url, tmp_path, smtp.port, extra_args)
         started.append(notifier)
         return notifier
 
@@ -354,3 +354,46 @@ def test_the_same_transition_produced_twice_is_delivered_once(start_notifier, pr
     assert notifier.running()
     invalid = notifier.metrics()["ucj_notifier_invalid_alerts"]
     assert [s.value for s in invalid if s.name.endswith("_total")] == [2]
+
+
+def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produce, registry, smtp, http):
+    registry.add_coordinator("Bappeda Bengkayang", BENGKAYANG, webhook_url=http.url + "/hooks/bky-am", webhook_format="alertmanager")
+    notifier = start_notifier("--alertmanager-url", http.url + "/am", "--language", "en")
+    raised = now_alert()
+    produce(raised)
+    wait_for(all_delivered(registry, 4), "the raised alert delivered", [notifier])
+    resolved = now_alert(transition="resolved", status="on_track", previous_status="behind")
+    produce(resolved)
+    wait_for(all_delivered(registry, 8), "the resolved alert delivered", [notifier])
+    time.sleep(1)
+    by_path = {}
+    for path, headers, body in http.requests:
+        by_path.setdefault(path, []).append(body)
+    assert sorted(by_path) == ["/am/api/v2/alerts", "/hooks/bengkayang", "/hooks/bky-am"]
+    firing, ended = by_path["/am/api/v2/alerts"]
+    assert [a["labels"]["status"] for a in firing] == ["behind"]
+    assert firing[0]["labels"]["alertname"] == "UCJCoverageBehind" and firing[0]["labels"]["alert_id"] == raised.alert_id
+    assert firing[0]["annotations"]["summary"] == "[UCJ] Bengkayang: behind — alert raised"  # the notifier's language
+    assert firing[0]["endsAt"] > firing[0]["startsAt"]
+    assert sorted(a["labels"]["status"] for a in ended) == ["behind", "critical", "on_track"]
+    assert all(a["endsAt"] == a["startsAt"] for a in ended)
+    webhook_raised, webhook_resolved = by_path["/hooks/bky-am"]
+    assert webhook_raised["version"] == "4" and webhook_raised["status"] == "firing"
+    assert webhook_resolved["status"] == "resolved"
+    assert webhook_raised["alerts"][0]["fingerprint"] == webhook_resolved["alerts"][0]["fingerprint"]
+    assert "peringatan dibuka" in webhook_raised["commonAnnotations"]["summary"]  # the coordinator's language
+
+
+def test_the_notifier_creates_the_alerts_topic(kafka_bootstrap, start_notifier, registry):
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    notifier = start_notifier()
+    wait_for(lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", [notifier])
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        [described] = admin.describe_topics([COVERAGE_ALERTS])
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, COVERAGE_ALERTS)])["topic"]
+    finally:
+        admin.close()
+    assert len(described["partitions"]) == 1
+    assert configs[COVERAGE_ALERTS]["retention.ms"]["value"] == str(365 * 24 * 3600 * 1000)

@@ -56,3 +56,39 @@ def test_later_transitions_thread_under_the_first_and_no_chart_is_fine():
 def test_settings_domain():
     assert SmtpSettings(sender="UCJ <ucj@kalbar.go.id>").domain == "kalbar.go.id"
     assert SmtpSettings(sender="nobody").domain == "localhost"
+
+
+def test_send_email_to_a_real_smtp_server_and_its_refusal():
+    import pytest
+    from aiosmtpd.controller import Controller
+
+    from services.notifier.channels import DeliveryFailed
+    from services.notifier.channels.smtp import send_email
+    from tests.tools import free_port
+
+    class Handler:
+        refuse = False
+        received = []
+
+        async def handle_DATA(self, server, session, envelope):
+            if self.refuse:
+                return "451 4.3.0 try again later"
+            self.received.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="UCJ <ucj@kalbar.example>", timeout=5)
+        send_email(settings, email_for(alert()), "kab@example.org")
+        [(mail_from, rcpt_tos, content)] = handler.received
+        assert mail_from == "ucj@kalbar.example" and rcpt_tos == ["kab@example.org"]
+        assert b"Message-ID: <ucj." in content
+        handler.refuse = True
+        with pytest.raises(DeliveryFailed, match="451"):
+            send_email(settings, email_for(alert()), "kab@example.org")
+    finally:
+        controller.stop()
+    with pytest.raises(DeliveryFailed, match="SMTP 127.0.0.1"):
+        send_email(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2), email_for(alert()), "kab@example.org")
