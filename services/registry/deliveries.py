@@ -98,11 +98,11 @@ class DeliveryLog:
             self._require_schema(session)
             insert = _INSERT[self.engine.dialect.name]
             # ON CONFLICT DO NOTHING: a row another transaction inserted first is skipped, not an error.
-            statement = insert(DeliveryRow).on_conflict_do_nothing(index_elements=_UNIQUE_KEY)
-            added = 0
-            for row in rows:
-                added += session.execute(statement.values(**row)).rowcount
-            return added
+            # RETURNING yields a row only for an inserted delivery (rowcount is not reliable here).
+            table = DeliveryRow.__table__
+            statement = insert(table).on_conflict_do_nothing(index_elements=_UNIQUE_KEY).returning(table.c.id)
+            connection = session.connection()
+            return sum(connection.execute(statement.values(**row)).first() is not None for row in rows)
 
     def due_deliveries(self, now: datetime.datetime, limit: int = 100) -> list[Delivery]:
         """Pending deliveries due at `now`, the longest waiting first."""
