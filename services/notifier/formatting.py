@@ -1,7 +1,6 @@
 """Numbers, money, percentages and dates written the way each language writes them."""
 from __future__ import annotations
 
-import math
 from datetime import date
 
 LANGUAGES = ("id", "en")
@@ -43,7 +42,3 @@ def long_date(day: date, language: str) -> str:
     """31 Desember 2025 (id) or 31 December 2025 (en)."""
     return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
 
-
-def whole(value: float) -> int:
-    """Workers are whole: a fractional count rounds up (a gap of 0.2 worker is one worker)."""
-    return math.ceil(value)
