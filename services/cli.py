@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "services.status",
     "services.replay",
     "services.demo",
+    "services.notifier.cli",
 )
 
 

@@ -1,0 +1,399 @@
+"""`ucj notifier` as a child process against a real broker, a real SMTP server (aiosmtpd) and
+a real HTTP receiver: each alert transition reaches its recipients once, through receiver
+outages, SIGKILLs and duplicated alerts."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.registry import Registry
+from streams.domain.alerts import alert_to_wire
+from streams.topics import COVERAGE_ALERTS
+from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, figures
+from tests.tools import free_port
+
+pytestmark = pytest.mark.integration
+
+BKY_EMAIL, BKY_HOOK = "disnaker@bengkayang.go.id", "/hooks/bengkayang"
+SKW_EMAIL, SKW_HOOK = "kota@singkawang.go.id", "/hooks/singkawang"
+
+
+class SmtpReceiver:
+    """aiosmtpd on a free port; keeps every accepted message, or refuses all with 451 when down."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[tuple[str, object]] = []  # (recipient, parsed message)
+        self.down = False
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.down:
+            return "451 4.3.0 try again later"
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.messages.append((recipient, parsed))
+        return "250 OK"
+
+    def received(self) -> Counter:
+        """(recipient, transition id) -> how many times it arrived."""
+        with self.lock:
+            return Counter((r, m["X-UCJ-Transition-Id"]) for r, m in self.messages)
+
+    def stop(self):
+        self.controller.stop()
+
+
+class HttpReceiver:
+    """A webhook receiver: keeps every POST it accepts (2xx), answers 503 while down."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, dict, dict]] = []  # (path, headers, body)
+        self.refused = 0
+        self.down = False
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.down:
+                    with receiver.lock:
+                        receiver.refused += 1
+                    self.send_response(503)
+                    self.end_headers()
+                    self.wfile.write(b"down for maintenance")
+                    return
+                with receiver.lock:
+                    receiver.requests.append((self.path, dict(self.headers), json.loads(body)))
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self) -> Counter:
+        """(path, Idempotency-Key) -> how many times it was accepted."""
+        with self.lock:
+            return Counter((path, headers.get("Idempotency-Key")) for path, headers, _ in self.requests)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class NotifierProcess:
+    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
+        self.port = free_port()
+        self.log_path = log_dir / f"notifier-{self.port}.log"
+        self.command = [
+            sys.executable, "-m", "services.cli", "notifier",
+            "--metrics-port", str(self.port),
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
+            "--dashboard-url", "http://grafana.test:3000",
+            "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
+            "--http-timeout", "5s", "--smtp-timeout", "5s", *extra_args,
+        ]
+        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
+        self.start()
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no offset commit, no last log write."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.running():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def metrics(self) -> dict[str, list]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return {family.name: family.samples for family in text_string_to_metric_families(text)}
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def registry(tmp_path):
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    with Registry(url) as registry:
+        registry.init()
+        yield registry
+
+
+@pytest.fixture
+def smtp():
+    receiver = SmtpReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def http():
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def coordinators(registry, http):
+    registry.add_coordinator("Disnaker Bengkayang", BENGKAYANG, email=BKY_EMAIL, webhook_url=http.url + BKY_HOOK)
+    registry.add_coordinator("Kota Singkawang", SINGKAWANG, email=SKW_EMAIL, webhook_url=http.url + SKW_HOOK, language="en")
+    return registry
+
+
+@pytest.fixture
+def start_notifier(kafka_bootstrap, coordinators, smtp, tmp_path):
+    started = []
+
+    def start(*extra_args) -> NotifierProcess:
+        notifier = NotifierProcess(kafka_bootstrap, coordinators.database_url, tmp_path, smtp.port, extra_args)
+        started.append(notifier)
+        return notifier
+
+    yield start
+    for notifier in started:
+        notifier.stop()
+
+
+@pytest.fixture
+def produce(kafka_bootstrap):
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+
+    def send(*items) -> None:
+        for item in items:
+            if isinstance(item, bytes):
+                producer.send(COVERAGE_ALERTS, key=b"61.07", value=item)
+            else:
+                producer.send(COVERAGE_ALERTS, key=item.key, value=json.dumps(alert_to_wire(item)).encode())
+        producer.flush()
+
+    yield send
+    producer.close()
+
+
+def now_alert(region=BENGKAYANG, **options):
+    return alert(region, at=datetime.now(timezone.utc).replace(microsecond=0), **options)
+
+
+def wait_for(condition, what: str, notifiers=(), timeout: float = 90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for notifier in notifiers:
+            assert notifier.running(), f"notifier exited:\n{notifier.log_tail()}"
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}" + "".join(f"\n{n.log_tail()}" for n in notifiers))
+
+
+def all_delivered(registry, count: int):
+    return lambda: len(registry.deliveries(status="delivered")) == count and not registry.deliveries(status="pending")
+
+
+def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(start_notifier, produce, registry, smtp, http):
+    notifier = start_notifier()
+    raised = now_alert()
+    produce(raised)
+    wait_for(all_delivered(registry, 2), "the raised alert delivered", [notifier])
+    time.sleep(1.5)  # anything more would arrive now
+
+    assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1})
+    assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1})
+    [(_, email)] = smtp.messages
+    assert email["Subject"] == "[UCJ] Bengkayang: tertinggal — peringatan dibuka"
+    assert "Rp 10.080.000" in email.get_body(("plain",)).get_content()
+    assert "var-regency=61.07" in email.get_body(("html",)).get_content()
+    assert [p.get_content_type() for p in email.walk() if p.get_content_maintype() == "image"] == ["image/png"]
+    [(_, headers, body)] = http.requests
+    assert headers["Content-Type"] == "application/json"
+    assert body["alert"] == alert_to_wire(raised)
+    assert body["message"]["language"] == "id" and body["message"]["subject"] == email["Subject"]
+
+    resolved = replace(
+        now_alert(transition="resolved", status="on_track", previous_status="behind"),
+        figures=figures(coverage=0.452, gap_pp=-0.2, gap_workers=-300, budget_idr=0, enrollments_needed_per_month=0),
+    )
+    produce(resolved)
+    wait_for(all_delivered(registry, 4), "the resolved alert delivered", [notifier])
+    time.sleep(1.5)
+    assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1, (BKY_EMAIL, resolved.transition_id): 1})
+    assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1, (BKY_HOOK, resolved.transition_id): 1})
+    assert smtp.messages[1][1]["Subject"] == "[UCJ] Bengkayang: kembali sesuai rencana — peringatan selesai"
+    assert smtp.messages[1][1]["In-Reply-To"] == email["Message-ID"]
+    # the other regency's coordinator received nothing
+    assert not [r for r, _ in smtp.messages if r == SKW_EMAIL]
+
+    metrics = notifier.metrics()
+    delivered = {(s.labels["channel"], s.labels["outcome"]): s.value for s in metrics["ucj_notifier_deliveries"] if s.name.endswith("_total")}
+    assert delivered[("email", "delivered")] == 2 and delivered[("webhook", "delivered")] == 2
+    consumed = {s.labels["transition"]: s.value for s in metrics["ucj_notifier_alerts_consumed"] if s.name.endswith("_total")}
+    assert consumed == {"raised": 1, "resolved": 1}
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "services.cli", "notifier", "deliveries", "--status", "delivered"],
+        env=dict(os.environ, UCJ_DATABASE_URL=registry.database_url), capture_output=True, text=True, check=True,
+    )
+    assert listing.stdout.count("delivered") >= 4 and BKY_EMAIL in listing.stdout
+
+
+def test_receiver_down_is_retried_and_delivered_once_when_back(start_notifier, produce, registry, smtp, http):
+    http.down = True
+    notifier = start_notifier()
+    raised = now_alert(SINGKAWANG)
+    produce(raised)
+    wait_for(lambda: len(registry.deliveries(status="delivered")) == 1, "the email delivered", [notifier])
+    [webhook] = registry.deliveries(status="pending")
+    wait_for(lambda: len(registry.delivery_attempts(webhook.id)) >= 3, "three failed attempts", [notifier])
+    attempts = registry.delivery_attempts(webhook.id)
+    assert {a.outcome for a in attempts} == {"failed"} and "HTTP 503" in attempts[0].error
+    assert http.refused >= 3 and http.received() == Counter()
+
+    http.down = False
+    wait_for(all_delivered(registry, 2), "the webhook delivered", [notifier])
+    time.sleep(3)  # the retry interval is at most 1 s: a second copy would arrive now
+    assert http.received() == Counter({(SKW_HOOK, raised.transition_id): 1})
+    assert smtp.received() == Counter({(SKW_EMAIL, raised.transition_id): 1})
+    assert http.requests[0][2]["message"]["language"] == "en"
+    assert registry.delivery_attempts(webhook.id)[-1].outcome == "delivered"
+
+
+def test_sigkill_during_an_outage_and_a_backlog_loses_nothing_and_sends_nothing_twice(start_notifier, produce, registry, smtp, http):
+    http.down = True  # webhooks fail and pile up; emails are delivered
+    first = [now_alert(BENGKAYANG, episode=e) for e in range(1, 6)] + [now_alert(SINGKAWANG, episode=e) for e in range(1, 6)]
+    notifier = start_notifier()
+    produce(*first)
+    wait_for(lambda: len(registry.deliveries(status="delivered")) == 10, "the ten emails delivered", [notifier])
+    wait_for(lambda: all(d.attempts >= 2 for d in registry.deliveries(status="pending")), "webhook retries", [notifier])
+    notifier.kill()
+
+    later = [now_alert(BENGKAYANG, episode=e) for e in range(6, 9)]
+    produce(*later)  # while the notifier is down
+    http.down = False
+    notifier.start()
+    wait_for(all_delivered(registry, 26), "everything delivered after the restart", [notifier])
+    time.sleep(3)
+
+    expected_emails = Counter({({BENGKAYANG: BKY_EMAIL, SINGKAWANG: SKW_EMAIL}[a.region_code], a.transition_id): 1 for a in first + later})
+    expected_hooks = Counter({({BENGKAYANG: BKY_HOOK, SINGKAWANG: SKW_HOOK}[a.region_code], a.transition_id): 1 for a in first + later})
+    assert smtp.received() == expected_emails
+    assert http.received() == expected_hooks
+
+
+def test_sigkill_while_delivering_sends_each_transition_at_least_once_and_a_resend_is_recognisable(start_notifier, produce, registry, smtp, http):
+    """A kill at a random moment can hit the in-doubt window (the receiver accepted, the log
+    has not recorded it yet): such a message is sent once more, with the same
+    Idempotency-Key / Message-ID, and never more than once per kill."""
+    alerts = [now_alert(BENGKAYANG, episode=e) for e in range(1, 21)]
+    notifier = start_notifier()
+    produce(*alerts)
+    wait_for(lambda: len(http.requests) >= 3, "some webhooks delivered", [notifier])
+    notifier.kill()
+    notifier.start()
+    wait_for(all_delivered(registry, 40), "everything delivered after the restart", [notifier])
+    time.sleep(2)
+    for received, recipient in ((smtp.received(), BKY_EMAIL), (http.received(), BKY_HOOK)):
+        counts = {a.transition_id: received[(recipient, a.transition_id)] for a in alerts}
+        assert all(n >= 1 for n in counts.values()), counts
+        assert sum(n - 1 for n in counts.values()) <= 4, counts  # at most the in-flight ones (--threads 4)
+    # duplicates carry the same Message-ID: a receiver can drop them
+    ids = Counter((r, m["X-UCJ-Transition-Id"], m["Message-ID"]) for r, m in smtp.messages)
+    assert len({key[:2] for key in ids}) == len(ids)
+
+
+def test_the_same_transition_produced_twice_is_delivered_once(start_notifier, produce, registry, smtp, http):
+    notifier = start_notifier()
+    raised = now_alert()
+    produce(raised, b"not an alert", b'{"schema": "ucj.coverage-alert/1"}', raised)
+    wait_for(all_delivered(registry, 2), "the alert delivered", [notifier])
+    escalated = now_alert(transition="updated", status="critical", previous_status="behind")
+    produce(escalated, raised, escalated)
+    wait_for(all_delivered(registry, 4), "the escalation delivered", [notifier])
+    time.sleep(2)
+    assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1, (BKY_EMAIL, escalated.transition_id): 1})
+    assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1, (BKY_HOOK, escalated.transition_id): 1})
+    assert notifier.running()
+    invalid = notifier.metrics()["ucj_notifier_invalid_alerts"]
+    assert [s.value for s in invalid if s.name.endswith("_total")] == [2]
+
+
+def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produce, registry, smtp, http):
+    registry.add_coordinator("Bappeda Bengkayang", BENGKAYANG, webhook_url=http.url + "/hooks/bky-am", webhook_format="alertmanager")
+    notifier = start_notifier("--alertmanager-url", http.url + "/am", "--language", "en")
+    raised = now_alert()
+    produce(raised)
+    wait_for(all_delivered(registry, 4), "the raised alert delivered", [notifier])
+    resolved = now_alert(transition="resolved", status="on_track", previous_status="behind")
+    produce(resolved)
+    wait_for(all_delivered(registry, 8), "the resolved alert delivered", [notifier])
+    time.sleep(1)
+    by_path = {}
+    for path, headers, body in http.requests:
+        by_path.setdefault(path, []).append(body)
+    assert sorted(by_path) == ["/am/api/v2/alerts", "/hooks/bengkayang", "/hooks/bky-am"]
+    firing, ended = by_path["/am/api/v2/alerts"]
+    assert [a["labels"]["status"] for a in firing] == ["behind"]
+    assert firing[0]["labels"]["alertname"] == "UCJCoverageBehind" and firing[0]["labels"]["alert_id"] == raised.alert_id
+    assert firing[0]["annotations"]["summary"] == "[UCJ] Bengkayang: behind — alert raised"  # the notifier's language
+    assert firing[0]["endsAt"] > firing[0]["startsAt"]
+    assert sorted(a["labels"]["status"] for a in ended) == ["behind", "critical", "on_track"]
+    assert all(a["endsAt"] == a["startsAt"] for a in ended)
+    webhook_raised, webhook_resolved = by_path["/hooks/bky-am"]
+    assert webhook_raised["version"] == "4" and webhook_raised["status"] == "firing"
+    assert webhook_resolved["status"] == "resolved"
+    assert webhook_raised["alerts"][0]["fingerprint"] == webhook_resolved["alerts"][0]["fingerprint"]
+    assert "peringatan dibuka" in webhook_raised["commonAnnotations"]["summary"]  # the coordinator's language
+
+
+def test_the_notifier_creates_the_alerts_topic(kafka_bootstrap, start_notifier, registry):
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    notifier = start_notifier()
+    wait_for(lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", [notifier])
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        [described] = admin.describe_topics([COVERAGE_ALERTS])
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, COVERAGE_ALERTS)])["topic"]
+    finally:
+        admin.close()
+    assert len(described["partitions"]) == 1
+    assert configs[COVERAGE_ALERTS]["retention.ms"]["value"] == "-1"  # the stage rebuilds open alerts from it

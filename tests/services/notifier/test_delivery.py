@@ -1,0 +1,146 @@
+"""The delivery loop against a real registry (SQLite), with a recording stand-in for the channels."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from services.notifier import payloads
+from services.notifier.backoff import RetryPolicy
+from services.notifier.channels import DeliveryFailed
+from services.notifier.delivery import DeliveryLoop
+from services.notifier.metrics import NotifierMetrics
+from services.notifier.routing import Route
+from services.registry import NewDelivery
+from tests.services.notifier.samples import alert
+
+T0 = datetime(2026, 6, 30, 1, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+class Channels:
+    """Accepts or refuses per recipient; records what it accepted."""
+
+    def __init__(self):
+        self.down: set[str] = set()
+        self.accepted: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def send(self, delivery) -> None:
+        if delivery.recipient in self.down:
+            raise DeliveryFailed("HTTP 503 Service Unavailable")
+        with self.lock:
+            self.accepted.append((delivery.transition_id, delivery.recipient))
+
+
+def enqueue(registry, recipients, transition=None, now=T0):
+    transition = transition or alert()
+    items = [
+        NewDelivery(transition.transition_id, transition.alert_id, transition.region_code, channel, recipient, None,
+                    payloads.encode(transition, Route(channel, recipient, None, "id", "json")))
+        for channel, recipient in recipients
+    ]
+    return registry.enqueue_deliveries(items, now)
+
+
+def make_loop(registry, channels, clock, **policy):
+    metrics = NotifierMetrics()
+    policy = RetryPolicy(**{"initial_seconds": 5, "max_seconds": 60, "give_up_seconds": 3600, "jitter": 0, **policy})
+    return DeliveryLoop(registry, channels, policy, metrics, clock=clock, poll_seconds=0.05), metrics
+
+
+def sample(metrics, name, **labels):
+    return metrics.registry.get_sample_value(name, labels) or 0
+
+
+def test_delivered_once_and_never_again(registry):
+    clock, channels = Clock(), Channels()
+    loop, metrics = make_loop(registry, channels, clock)
+    enqueue(registry, [("email", "a@x.go.id"), ("webhook", "http://hook/a")])
+    assert loop.deliver_due_now() == 2
+    assert loop.deliver_due_now() == 0
+    clock.now += timedelta(days=2)
+    assert loop.deliver_due_now() == 0
+    assert sorted(channels.accepted) == [("coverage_status:61.07:1:1", "a@x.go.id"), ("coverage_status:61.07:1:1", "http://hook/a")]
+    assert {d.status for d in registry.deliveries()} == {"delivered"}
+    assert sample(metrics, "ucj_notifier_deliveries_total", channel="email", outcome="delivered") == 1
+    assert sample(metrics, "ucj_notifier_last_delivery_timestamp_seconds") > 0
+
+
+def test_failures_are_retried_with_backoff_and_recorded(registry):
+    clock, channels = Clock(), Channels()
+    loop, metrics = make_loop(registry, channels, clock)
+    enqueue(registry, [("webhook", "http://down/hook"), ("email", "b@x.go.id")])
+    channels.down.add("http://down/hook")
+    loop.deliver_due_now()
+    # the other recipient is not held up by the failing one
+    assert channels.accepted == [("coverage_status:61.07:1:1", "b@x.go.id")]
+    [pending] = registry.deliveries(status="pending")
+    assert pending.attempts == 1 and pending.last_error == "HTTP 503 Service Unavailable"
+    assert pending.next_attempt_at == T0 + timedelta(seconds=5)
+    assert loop.deliver_due_now() == 0  # not due yet
+    clock.now += timedelta(seconds=5)
+    loop.deliver_due_now()
+    [pending] = registry.deliveries(status="pending")
+    assert pending.attempts == 2 and pending.next_attempt_at == clock.now + timedelta(seconds=10)
+    channels.down.clear()
+    clock.now += timedelta(seconds=10)
+    loop.deliver_due_now()
+    assert {d.status for d in registry.deliveries()} == {"delivered"}
+    attempts = registry.delivery_attempts(pending.id)
+    assert [a.outcome for a in attempts] == ["failed", "failed", "delivered"]
+    assert channels.accepted.count(("coverage_status:61.07:1:1", "http://down/hook")) == 1
+    assert sample(metrics, "ucj_notifier_deliveries_total", channel="webhook", outcome="failed") == 2
+    assert sample(metrics, "ucj_notifier_deliveries_total", channel="webhook", outcome="delivered") == 1
+
+
+def test_gives_up_at_the_give_up_age(registry):
+    clock, channels = Clock(), Channels()
+    loop, metrics = make_loop(registry, channels, clock, give_up_seconds=30)
+    enqueue(registry, [("webhook", "http://down/hook")])
+    channels.down.add("http://down/hook")
+    for _ in range(20):
+        loop.deliver_due_now()
+        clock.now += timedelta(seconds=60)
+    [failed] = registry.deliveries()
+    assert failed.status == "failed"
+    assert [a.outcome for a in registry.delivery_attempts(failed.id)] == ["failed"] * failed.attempts
+    assert sample(metrics, "ucj_notifier_deliveries_total", channel="webhook", outcome="gave_up") == 1
+    channels.down.clear()
+    assert loop.deliver_due_now() == 0 and channels.accepted == []
+
+
+def test_a_broken_payload_is_a_failed_attempt_not_a_crash(registry):
+    clock = Clock()
+    from services.notifier.sending import Sender, SendSettings
+
+    loop, _ = make_loop(registry, Sender(SendSettings()), clock)
+    registry.enqueue_deliveries([NewDelivery("t:1", "t", "61.07", "webhook", "http://127.0.0.1:9/x", None, "{not json")], T0)
+    loop.deliver_due_now()
+    [pending] = registry.deliveries()
+    assert pending.status == "pending" and "unreadable payload" in pending.last_error
+
+
+def test_the_threaded_loop_delivers_and_stops(registry):
+    channels = Channels()
+    loop, metrics = make_loop(registry, channels, lambda: datetime.now(timezone.utc))
+    enqueue(registry, [("email", f"c{i}@x.go.id") for i in range(10)], now=datetime.now(timezone.utc))
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    thread.start()
+    deadline = time.monotonic() + 20
+    while len(channels.accepted) < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # would anything be sent twice?
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert sorted(r for _, r in channels.accepted) == sorted(f"c{i}@x.go.id" for i in range(10))
+    assert sample(metrics, "ucj_notifier_pending_deliveries", channel="email") == 0
