@@ -10,7 +10,8 @@ from datetime import timedelta, timezone
 from urllib.parse import quote
 
 from services.notifier.formatting import long_date, number, percent, points, rupiah
-from streams.domain.alerts import ASSISTANCE_IDR_PER_WORKER_MONTH, AlertTransition
+from streams.domain.alerts import AlertTransition
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
 
 PONTIANAK = timezone(timedelta(hours=7), "WIB")  # the design note's dates are taken in Asia/Pontianak
 
