@@ -38,9 +38,9 @@ BATCH_WAIT_SECONDS = 0.05  # bounds the latency a batch adds
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PARTIAL_SECONDS = 5.0  # a partition's partial is published at most this often while it changes
 PARTIAL_HEARTBEAT_SECONDS = 30.0  # and at least this often, so a new stage owner hears from all
-# A partition is caught up when nothing is waiting in it, or when what it reads is recent:
-# during a replay it is neither, and the stage raises no alert on figures still being rebuilt.
-CAUGHT_UP_RECENT_SECONDS = 60.0
+# A partition is caught up when at most this many messages wait in it: during a replay or
+# the catch-up of a backlog it is not, and the stage judges no figures still being rebuilt.
+CAUGHT_UP_MESSAGES = 5000
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,6 @@ class CoverageWorker:
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
-        self.last_timestamps: dict[int, float] = {}  # events partition -> Kafka timestamp of the last message read
         self.recovered_at: dict[int, float] = {}  # events partition -> monotonic time its counts were rebuilt
         self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float]] = {}  # partition -> (counts, builder, sent at)
         self.stage = StageRunner(
@@ -212,7 +211,6 @@ class CoverageWorker:
         for event in batch:
             message = event.message
             self.next_offsets[(message.topic, message.partition)] = message.offset + 1
-            self.last_timestamps[message.partition] = message.timestamp
             EVENT_DELAY.observe(max(0.0, now - message.timestamp))  # record timestamps are in seconds
         if batch:
             LAST_EVENT.set(batch[-1].message.timestamp)
@@ -272,9 +270,7 @@ class CoverageWorker:
         if processed is None:  # nothing read since the counts were rebuilt: nothing was waiting
             return time.monotonic() - self.recovered_at.get(partition, time.monotonic()) >= 3.0
         highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
-        if highwater is not None and processed >= highwater:
-            return True
-        return time.time() - self.last_timestamps.get(partition, 0.0) <= CAUGHT_UP_RECENT_SECONDS
+        return highwater is not None and highwater - processed <= CAUGHT_UP_MESSAGES
 
     async def _metrics_page(self, web):
         self._measure_consumer_lag()
@@ -322,7 +318,6 @@ class CoverageWorker:
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)
-            self.last_timestamps.pop(partition, None)
             for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):
                 self.next_offsets.pop((topic, partition), None)
             try:

@@ -119,7 +119,7 @@ class RegionCollector(Collector):
         status = GaugeMetricFamily("ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"])
         cliff = GaugeMetricFamily(
             "ucj_lapse_cliff_participants",
-            f"Active participants whose coverage ends within {CLIFF_HORIZON_DAYS} days with nothing after it, by payer group",
+            f"Active participants whose assistance ends within {CLIFF_HORIZON_DAYS} days with nothing after it, by payer group",
             labels=labels + ["payer"],
         )
         reports = self.reports() or {}
@@ -135,11 +135,8 @@ class RegionCollector(Collector):
                 for state in STATUSES:
                     status.add_metric(region + [state], 1.0 if state == report.figures.status else 0.0)
             if report.cliff is not None:
-                by_group: Counter[str] = Counter()
-                for payer, n in report.cliff.by_payer.items():
-                    by_group[payer_group(payer)] += n
-                for group, n in sorted(by_group.items()):
-                    cliff.add_metric(region + [group], n)
+                for payer, n in sorted(report.cliff.by_payer.items()):
+                    cliff.add_metric(region + [payer], n)
         yield from gauges.values()
         yield status
         yield cliff
@@ -177,10 +174,3 @@ def _timestamp(day: date | None) -> float | None:
     """Local midnight of the day, in Unix seconds (Grafana shows dates from these)."""
     return None if day is None else datetime.combine(day, time(), PONTIANAK).timestamp()
 
-
-def payer_group(payer: str) -> str:
-    """A bounded label for a payer: village and company payers are grouped."""
-    for prefix in ("APBDES", "CSR"):
-        if payer.startswith(prefix):
-            return prefix
-    return payer  # self_paid, or APBD-<province or regency code>

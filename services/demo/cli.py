@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,24 +23,25 @@ def add_parser(subparsers) -> None:
         help="run the whole stack locally: Kafka, registry, worker, notifier, simulator, a live status view and alerts",
         description=(
             "Start a local Kafka (ucj kafka up), a demo registry (UCJ_DATA_DIR/demo/registry.db) with a\n"
-            "coordinator per regency, a worker, the notifier with a local mail sink, and the simulator;\n"
-            "then show the coverage table per regency, refreshed every few seconds.\n\n"
-            "The story: the simulated participants are far fewer than the province's workforce, so once\n"
-            "they are loaded the demo scales the workforce until every regency is just above its plan.\n"
+            "coordinator per regency, publish the simulator's Kalbar history (ucj simulate), start a\n"
+            "worker and the notifier with a local mail sink, and show the coverage table per regency,\n"
+            "refreshed every few seconds.\n\n"
+            "The story: the simulated participants are far fewer than the province's workforce, so the\n"
+            "demo scales the workforce until every regency ends just above its plan.\n"
             "Then a cohort of village apparatus in one regency (--regency) lapses for non-payment: the\n"
             "regency falls behind, the worker raises an alert on ucj.coverage-alerts, and the notifier\n"
             "mails the regency's coordinator. The mails appear under the table and are saved as .eml\n"
-            "files (with the chart) in UCJ_DATA_DIR/demo/mail/. Ctrl-C stops everything but Kafka\n"
-            "(ucj kafka down). Logs go to UCJ_DATA_DIR/demo/."
+            "files (with the chart) in UCJ_DATA_DIR/demo/mail/. The demo runs its own Kafka (on\n"
+            "--kafka-port, data in UCJ_DATA_DIR/demo/) and starts from nothing each time; Ctrl-C stops\n"
+            "it all. Logs go to UCJ_DATA_DIR/demo/."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help("UCJ_DATA_DIR", "UCJ_WEB_PORT"),
     )
     parser.add_argument("--participants", type=int, default=40_000, help="simulated participants (default: %(default)s)")
-    parser.add_argument("--rate", type=float, default=4_000, help="simulated events per second (default: %(default)s)")
     parser.add_argument("--regency", default=DEMO_REGENCY, help="regency that falls behind (default: %(default)s, Kabupaten Sambas)")
     parser.add_argument("--alert-hold", default="20s", help="worker's --alert-hold in the demo (default: %(default)s)")
-    parser.add_argument("--kafka-port", type=int, default=9092, help="port of the local Kafka (default: %(default)s)")
+    parser.add_argument("--kafka-port", type=int, default=9092, help="port of the demo's Kafka; it needs this port and the next (default: %(default)s)")
     parser.add_argument("--refresh", type=float, default=3.0, help="seconds between status refreshes (default: %(default)s)")
     parser.add_argument("--for", dest="run_for", type=float, help="stop by itself after this many seconds")
     parser.set_defaults(run=run)
@@ -48,54 +50,62 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from services.demo.mail_sink import MailSink
     from services.demo.story import Story
-    from services.kafka_local import ensure_broker
+    from services.kafka_local import ensure_broker, stop_broker
     from services.status import WorkerUnreachable, collect, render
 
     settings = Settings.from_env()
     demo_dir = settings.data_dir / "demo"
-    demo_dir.mkdir(parents=True, exist_ok=True)
+    kafka_dir = demo_dir / "kafka"
+    # every run starts from nothing: its own broker, registry, worker state and mail
+    stop_broker(port=args.kafka_port, data_dir=kafka_dir)
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    demo_dir.mkdir(parents=True)
     database_url = f"sqlite:///{demo_dir / 'registry.db'}"
-    log.info("starting the local Kafka on port %d (the first run downloads its jars with Maven)", args.kafka_port)
-    bootstrap = ensure_broker(port=args.kafka_port)
-    story = Story(bootstrap, database_url, args.regency)
-    story.prepare_registry()
-
-    sink = MailSink(demo_dir / "mail").start()
-    env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
-    children = [
-        _start("worker", ["worker", "--alert-hold", args.alert_hold, "--registry-reload", "5s"], env, demo_dir),
-        _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--retry-initial", "2s"], env, demo_dir),
-        _start("simulator", ["simulate", "--participants", str(args.participants), "--rate", str(args.rate)], env, demo_dir),
-    ]
-    url = f"http://127.0.0.1:{settings.web_port}"
-    started = time.monotonic()
+    log.info("starting the demo's Kafka on port %d (the first run downloads its jars with Maven)", args.kafka_port)
+    bootstrap = ensure_broker(port=args.kafka_port, data_dir=kafka_dir)
+    children = []
+    sink = None
     try:
-        while args.run_for is None or time.monotonic() - started < args.run_for:
-            for name, child, log_path in children:
-                if name != "simulator" and child.poll() is not None:
-                    print(f"the {name} stopped (exit {child.returncode}); see {log_path}", file=sys.stderr)
-                    return 1
-            simulator_done = children[2][1].poll() is not None
-            try:
-                rows, day = collect([url])
-                story.advance(url, simulator_done)
-                screen = render(rows, day, [url])
-            except WorkerUnreachable:
-                screen = f"waiting for the worker at {url} to start (log: {demo_dir / 'worker.log'}) ..."
-            mails = [f"  {m.at:%H:%M:%S}  to {', '.join(m.recipients)}: {m.subject}" for m in sink.received[-8:]]
-            sys.stdout.write(
-                "\x1b[H\x1b[2J" + screen + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
-                + ("\n".join(mails) or "  none yet") + f"\n\nlogs: {demo_dir}   Ctrl-C to stop\n"
-            )
-            sys.stdout.flush()
-            time.sleep(args.refresh)
+        story = Story(bootstrap, database_url, args.regency)
+        story.prepare(args.participants)
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
+        sink = MailSink(demo_dir / "mail").start()
+        env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
+        children = [
+            _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], env, demo_dir),
+            _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--retry-initial", "2s"], env, demo_dir),
+        ]
+        _show(args, story, sink, children, f"http://127.0.0.1:{settings.web_port}", demo_dir, collect, render, WorkerUnreachable)
     except KeyboardInterrupt:
         pass
     finally:
         _stop(children)
-        sink.stop()
-        print(f"stopped the worker, the notifier and the simulator; Kafka is still running (ucj kafka down --port {args.kafka_port})")
+        if sink is not None:
+            sink.stop()
+        stop_broker(port=args.kafka_port, data_dir=kafka_dir)
+        print(f"stopped the worker, the notifier and the demo's Kafka; its data stays in {demo_dir} until the next demo")
     return 0
+
+
+def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnreachable) -> None:
+    started = time.monotonic()
+    while args.run_for is None or time.monotonic() - started < args.run_for:
+        for name, child, log_path in children:
+            if child.poll() is not None:
+                raise SystemExit(f"the {name} stopped (exit {child.returncode}); see {log_path}")
+        try:
+            rows, day = collect([url])
+            story.advance(url)
+            screen = render(rows, day, [url])
+        except WorkerUnreachable:
+            screen = f"waiting for the worker at {url} to start (log: {demo_dir / 'worker.log'}) ..."
+        mails = [f"  {m.at:%H:%M:%S}  to {', '.join(m.recipients)}: {m.subject}" for m in sink.received[-8:]]
+        sys.stdout.write(
+            "\x1b[H\x1b[2J" + screen + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
+            + ("\n".join(mails) or "  none yet") + f"\n\nlogs: {demo_dir}   Ctrl-C to stop\n"
+        )
+        sys.stdout.flush()
+        time.sleep(args.refresh)
 
 
 def _start(name: str, arguments: list[str], env: dict, logs: Path):

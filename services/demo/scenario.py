@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Iterable
 
 ON_PLAN_MARGIN = 0.015  # regencies start 1.5 percentage points above plan
 
@@ -68,7 +67,3 @@ def _event(run: str, i: int, what: str, now: datetime, village: str, **fields) -
         **fields,
     }
 
-
-def regency_active(rows: Iterable[dict]) -> dict[str, int]:
-    """Active participants per regency from the rows of a worker's /status."""
-    return {row["region"]: row["active"] for row in rows if row["level"] == "regency"}

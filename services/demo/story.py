@@ -1,20 +1,26 @@
-"""The demo's phases, advanced from the main loop as the worker's figures come in."""
+"""The demo's story, step by step.
+
+Before the worker starts: the simulated history is generated, the workforce is scaled so
+that every regency ends just above its plan, and everything is published. Once the worker
+shows every regency on track, a cohort of village apparatus in one regency lapses.
+"""
 from __future__ import annotations
 
 import json
 import logging
 import tempfile
 import time
-from datetime import datetime
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
-from services.demo.scenario import cohort_enrollments, cohort_lapses, cohort_size, on_plan_workforce, regency_active, workforce_csv
+from services.demo.scenario import cohort_enrollments, cohort_lapses, cohort_size, on_plan_workforce, workforce_csv
 from services.status import fetch
 
 log = logging.getLogger(__name__)
 
 PROVINCE = "61"
-ON_PLAN_WAIT_SECONDS = 90  # lapse the cohort even if some regency is still off plan by then
+ON_PLAN_WAIT_SECONDS = 120  # lapse the cohort even if some regency is still off plan by then
 
 
 class Story:
@@ -27,80 +33,104 @@ class Story:
         self.clock = Clock.from_env()
         self.run = self.clock.now().strftime("%Y%m%d%H%M%S")  # a new cohort each run
         self.phase = "loading"
-        self.cohort = 0
         self.since = time.monotonic()
 
-    def prepare_registry(self) -> None:
-        """Initialise the demo registry and give every regency (and the province) a coordinator."""
+    def prepare(self, participants: int) -> None:
+        """Registry with coordinators and scaled workforce, then the whole history published."""
         from services.registry import Registry
+        from services.simulation import generate_events
         from streams.reference import load_reference
 
         with Registry(self.database_url) as registry:
             registry.init()
-            tree = registry.region_tree()
+            self.tree = tree = registry.region_tree()
             if self.regency not in tree or tree.level_of(self.regency) != "regency":
                 raise SystemExit(f"--regency {self.regency} is not a regency code (e.g. 61.01)")
-            have = {c.region_code for c in registry.coordinators()}
-            for code in [PROVINCE] + tree.codes_at("regency"):
-                if code not in have:
-                    name = "Tim Operasional Provinsi" if code == PROVINCE else f"Koordinator {tree.regions[code].name}"
-                    email = "operasional@demo.ucj.local" if code == PROVINCE else f"koordinator.{code}@demo.ucj.local"
-                    registry.add_coordinator(name, code, email=email)
+            _add_demo_coordinators(registry, tree)
             reference = load_reference(registry)
-        today = self.clock.today()
+        now, today = self.clock.now(), self.clock.today()
         self.regency_name = tree.regions[self.regency].name
-        self.villages = [c for c in tree.codes_at("village") if c.startswith(self.regency + ".")]
-        self.planned = {code: reference.planned(code, today) for code in tree.codes_at("regency")}
-        self.regions = tree
+        villages = [c for c in tree.codes_at("village") if c.startswith(self.regency + ".")]
+        planned = {code: reference.planned(code, today) for code in tree.codes_at("regency")}
 
-    def advance(self, url: str, simulator_done: bool) -> None:
+        log.info("demo: simulating %d participants from 2024-01-01 to %s", participants, today)
+        records = list(generate_events(participants=participants, seed=61, start=date(2024, 1, 1), end=today, now=now))
+        active = self._active_by_regency([r.value for r in records if r.valid])
+        self.cohort = cohort_size(active[self.regency], planned[self.regency])
+        enrollments = cohort_enrollments(self.run, villages, self.cohort, today, now)
+        active[self.regency] += self.cohort
+        self._load_workforce(on_plan_workforce(active, planned))
+        self.lapses = cohort_lapses(self.run, villages, self.cohort, today, now)
+        self._send([(r.key, r.value) for r in records] + [(e["participant_id"].encode(), json.dumps(e).encode()) for e in enrollments])
+
+    def advance(self, url: str) -> None:
+        if self.phase != "loading":
+            return
         rows = fetch(url)["regions"]
-        staged = bool(rows) and all(row.get("outlook") for row in rows)
-        active = regency_active(rows)
-        if self.phase == "loading" and simulator_done and staged:
-            self.cohort = cohort_size(active[self.regency], self.planned[self.regency])
-            self._publish(cohort_enrollments(self.run, self.villages, self.cohort, self.clock.today(), self.clock.now()))
-            self._enter("enrolling", target=active[self.regency] + self.cohort)
-        elif self.phase == "enrolling" and staged and active[self.regency] >= self.target:
-            self._scale_workforce(active)
-            self._enter("scaling")
-        elif self.phase == "scaling":
-            on_plan = all((row["outlook"] or {}).get("status") == "on_track" for row in rows) if staged else False
-            if on_plan or time.monotonic() - self.since > ON_PLAN_WAIT_SECONDS:
-                self._publish(cohort_lapses(self.run, self.villages, self.cohort, self.clock.today(), self.clock.now()))
-                self._enter("lapsed")
+        on_plan = bool(rows) and all((row.get("outlook") or {}).get("status") == "on_track" for row in rows)
+        if on_plan or time.monotonic() - self.since > ON_PLAN_WAIT_SECONDS:
+            self._send([(e["participant_id"].encode(), json.dumps(e).encode()) for e in self.lapses])
+            self.phase, self.since = "lapsed", time.monotonic()
 
     def headline(self) -> str:
         waited = time.monotonic() - self.since
-        return {
-            "loading": "Demo: loading the simulated participants; the story starts once they are all counted.",
-            "enrolling": f"Demo: enrolling {self.cohort} village apparatus in {self.regency_name} ({waited:.0f} s) ...",
-            "scaling": "Demo: workforce scaled to the simulated population so that every regency is just above plan; "
-            f"waiting for the figures to show it ({waited:.0f} s) ...",
-            "lapsed": f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment "
-            f"{waited:.0f} s ago. The region stage raises an alert once the regency has been off track for the hold time, "
-            "and the notifier mails its coordinator.",
-        }[self.phase]
+        if self.phase == "loading":
+            return (
+                f"Demo: the worker is counting the simulated history ({waited:.0f} s). The workforce was scaled to the "
+                "simulated population, so every regency should settle just above its plan."
+            )
+        return (
+            f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment {waited:.0f} s ago. "
+            "The region stage raises an alert once the regency has been off track for the hold time, "
+            "and the notifier mails its coordinator."
+        )
 
-    def _enter(self, phase: str, target: int = 0) -> None:
-        log.info("demo: %s", phase)
-        self.phase, self.since, self.target = phase, time.monotonic(), target
+    def _active_by_regency(self, values: list[bytes]) -> Counter:
+        """Active participants per regency today, by the worker's own validation and fold."""
+        from streams.domain.fold import History, apply, contribution_on, fold
+        from streams.domain.validation import Rejected, parse_event
 
-    def _publish(self, events: list[dict]) -> None:
-        from services.producer import EventPublisher, kafka_producer
+        now, today = self.clock.now(), self.clock.today()
+        histories: dict[str, History] = {}
+        for value in values:
+            event = parse_event(value, self.tree, now)
+            if not isinstance(event, Rejected):
+                histories[event.participant_id] = apply(histories.get(event.participant_id, History()), event)
+        active: Counter = Counter({code: 0 for code in self.tree.codes_at("regency")})
+        for history in histories.values():
+            contribution = contribution_on(fold(history), today)
+            if contribution is not None:
+                active[self.tree.regency_of(contribution.region_code)] += 1
+        return active
 
-        producer = kafka_producer(self.bootstrap)
-        try:
-            report = EventPublisher(producer, self.regions, self.clock.now).publish(json.dumps(e).encode() for e in events)
-        finally:
-            producer.close()
-        log.info("demo: published %d events", report.sent)
-
-    def _scale_workforce(self, active: dict[str, int]) -> None:
+    def _load_workforce(self, figures: dict[str, int]) -> None:
         from services.registry import Registry
 
-        figures = on_plan_workforce(active, self.planned)
         with tempfile.TemporaryDirectory() as tmp, Registry(self.database_url) as registry:
             path = Path(tmp) / "workforce.csv"
             path.write_text(workforce_csv(figures, PROVINCE, self.clock.today().year))
             registry.load_workforce_csv(path)
+
+    def _send(self, messages: list[tuple[bytes, bytes]]) -> None:
+        """Published as any registration system might: the simulated stream includes invalid input."""
+        from services.producer import kafka_producer
+        from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+
+        ensure_topics(self.bootstrap)
+        producer = kafka_producer(self.bootstrap)
+        try:
+            for key, value in messages:
+                producer.send(PARTICIPANT_EVENTS, key=key, value=value)
+            producer.flush()
+        finally:
+            producer.close()
+        log.info("demo: published %d messages", len(messages))
+
+
+def _add_demo_coordinators(registry, tree) -> None:
+    have = {c.region_code for c in registry.coordinators()}
+    for code in [PROVINCE] + tree.codes_at("regency"):
+        if code not in have:
+            name = "Tim Operasional Provinsi" if code == PROVINCE else f"Koordinator {tree.regions[code].name}"
+            email = "operasional@demo.ucj.local" if code == PROVINCE else f"koordinator.{code}@demo.ucj.local"
+            registry.add_coordinator(name, code, email=email)

@@ -99,7 +99,7 @@ class Outlook:
     """Where the region is heading, and what closing its gap takes (design note, "Gap figures")."""
 
     pace_per_day: float | None
-    target_date: date | None  # the next plan point after today; None past the last one
+    target_date: date | None  # the next plan point after today (past the last one: the end of the budget year)
     target_ratio: float | None
     eta: date | None  # None when the pace is <= 0 (or the ETA over a century away) and the target is not reached yet
     required_pace_per_day: float | None
@@ -109,11 +109,19 @@ class Outlook:
 
 
 def next_target(points: PlanPoints, day: date) -> tuple[date | None, float | None]:
-    """The first plan point after `day`; past the last point, its ratio with no date."""
+    """The first plan point after `day`.
+
+    Past the last point the plan stays flat at its ratio, and the target date is the end of
+    the budget year (the next one on 31 December), so that the required pace and the budget
+    still say what staying on plan takes.
+    """
     for point_date, ratio in points:
         if point_date > day:
             return point_date, ratio
-    return (None, points[-1][1]) if points else (None, None)
+    if not points:
+        return None, None
+    year_end = date(day.year, 12, 31)
+    return (year_end if day < year_end else date(day.year + 1, 12, 31)), points[-1][1]
 
 
 def outlook(figures: RegionFigures, pace: float | None, points: PlanPoints, day: date) -> Outlook:

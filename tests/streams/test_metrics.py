@@ -3,7 +3,7 @@ from datetime import date
 
 from streams.domain.fold import Contribution
 from streams.domain.regions import Region, RegionTree
-from streams.metrics import RegionCollector, payer_group
+from streams.metrics import RegionCollector
 from streams.partials import HISTORY_DAYS, RegionTotals
 from streams.reference import Reference
 from streams.stage import region_report
@@ -25,7 +25,7 @@ DAY = date(2025, 6, 1)
 TOTALS = RegionTotals(
     Counter({("BPU", "assisted"): 300, ("PU", "self_paid"): 200}),
     [440] * (HISTORY_DAYS - 30) + [470] * 29 + [500],
-    {"APBDES-61.07.01.2001": (20, date(2025, 6, 30)), "APBDES-61.07.01.2002": (5, date(2025, 7, 2)), "self_paid": (1, date(2025, 7, 1))},
+    {"APBDES": (25, date(2025, 6, 30)), "APBD-61.07": (1, date(2025, 7, 1))},
 )
 REPORTS = {code: region_report(code, TOTALS, REFERENCE, DAY) for code in ("61", "61.07", "61.07.01")}
 
@@ -57,12 +57,9 @@ def test_ratios_status_and_outlook_come_from_the_region_stage():
     assert values(families["ucj_region_status"], region="61.07", status="on_track") == [1.0]
     assert values(families["ucj_coverage_ratio"], region="61.07.01") == []  # no workforce figure
     assert values(families["ucj_pace_per_day"], region="61.07") == [2.0]  # 440 -> 500 in 30 days
-    assert values(families["ucj_lapse_cliff_participants"], region="61.07") == [25, 1]  # APBDES, self_paid
-    assert values(families["ucj_assistance_budget_idr"], region="61.07") == []  # past the last plan point: no target date
+    assert values(families["ucj_lapse_cliff_participants"], region="61.07") == [1, 25]  # APBD-61.07, APBDES
+    assert values(families["ucj_assistance_budget_idr"], region="61.07") == [0]  # on plan: nothing to close
 
-
-def test_payers_are_grouped_into_bounded_labels():
-    assert [payer_group(p) for p in ("APBDES-61.07.01.2001", "CSR-PT-X", "APBD-61.07", "self_paid")] == ["APBDES", "CSR", "APBD-61.07", "self_paid"]
 
 
 def test_a_worker_not_running_a_complete_stage_exports_no_ratios():

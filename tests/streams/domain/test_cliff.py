@@ -1,6 +1,6 @@
 from datetime import date
 
-from streams.domain.cliff import SELF_PAID, CliffContribution, cliff_on
+from streams.domain.cliff import CliffContribution, cliff_on, payer_group
 from streams.domain.fold import Coverage, Interval
 
 TODAY = date(2026, 11, 15)
@@ -16,7 +16,17 @@ def test_assistance_ending_at_the_budget_year_end_is_a_cliff_by_its_payer():
 
 
 def test_coverage_ending_beyond_the_horizon_is_no_cliff():
-    assert cliff_on(coverage(Interval(date(2026, 1, 1), date(2027, 3, 1), None)), TODAY) is None
+    assert cliff_on(coverage(Interval(date(2026, 1, 1), date(2027, 3, 1), "APBD-61")), TODAY) is None
+
+
+def test_self_paid_coverage_renews_month_by_month_and_is_no_cliff():
+    assert cliff_on(coverage(Interval(date(2026, 1, 1), date(2026, 11, 30), None)), TODAY) is None
+
+
+def test_village_budgets_and_companies_are_grouped():
+    c = coverage(Interval(date(2026, 1, 1), date(2026, 12, 31), "APBDES-61.07.01.2001"))
+    assert cliff_on(c, TODAY).payer == "APBDES"
+    assert [payer_group(p) for p in ("APBDES-61.07.01.2001", "CSR-PT-X", "APBD-61.07")] == ["APBDES", "CSR", "APBD-61.07"]
 
 
 def test_something_after_the_end_means_no_cliff():
@@ -24,11 +34,11 @@ def test_something_after_the_end_means_no_cliff():
     assert cliff_on(c, TODAY) is None
 
 
-def test_self_paid_extension_of_assistance_is_counted_as_self_paid():
+def test_assistance_extended_by_self_payment_is_no_cliff():
     c = coverage(Interval(date(2026, 1, 1), date(2026, 11, 10), "APBD-61"), Interval(date(2026, 11, 5), date(2026, 11, 30), None))
-    assert cliff_on(c, TODAY) == CliffContribution("61.07.01", SELF_PAID, date(2026, 11, 30))
+    assert cliff_on(c, TODAY) is None
 
 
 def test_participants_not_active_today_are_not_on_the_cliff():
-    assert cliff_on(coverage(Interval(date(2026, 12, 1), date(2026, 12, 20), None)), TODAY) is None
-    assert cliff_on(coverage(Interval(date(2026, 1, 1), date(2026, 11, 14), None)), TODAY) is None
+    assert cliff_on(coverage(Interval(date(2026, 12, 1), date(2026, 12, 20), "APBD-61")), TODAY) is None
+    assert cliff_on(coverage(Interval(date(2026, 1, 1), date(2026, 11, 14), "APBD-61")), TODAY) is None

@@ -76,7 +76,9 @@ def test_pace_is_the_net_change_per_day_over_thirty_days():
 def test_next_target_is_the_first_plan_point_after_today():
     assert next_target(PLAN, date(2025, 3, 1)) == (date(2025, 12, 31), 0.5956)
     assert next_target(PLAN, date(2024, 12, 31)) == (date(2025, 12, 31), 0.5956)
-    assert next_target(PLAN, date(2026, 3, 1)) == (None, 0.5956)
+    assert next_target(PLAN, date(2026, 3, 1)) == (date(2026, 12, 31), 0.5956)  # past the plan: the budget year's end
+    assert next_target(PLAN, date(2026, 12, 31)) == (date(2027, 12, 31), 0.5956)
+    assert next_target([], date(2026, 3, 1)) == (None, None)
 
 
 def test_outlook_of_a_region_behind_its_plan():
