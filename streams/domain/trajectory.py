@@ -140,8 +140,7 @@ def outlook(figures: RegionFigures, pace: float | None, points: PlanPoints, day:
     days_left = (target_date - day).days
     required = missing / days_left
     months_left = days_left / DAYS_PER_MONTH
-    # contributions are paid by the month, so a started month is paid in full
-    budget = max(0, figures.gap_workers or 0) * ASSISTANCE_IDR_PER_WORKER_MONTH * math.ceil(round(months_left, 9))
+    budget = round(max(0, figures.gap_workers or 0) * ASSISTANCE_IDR_PER_WORKER_MONTH * months_left)
     return Outlook(
         pace, target_date, target_ratio, eta, required, math.ceil(round(required * DAYS_PER_MONTH, 9)), months_left, budget
     )

@@ -91,7 +91,7 @@ def test_outlook_of_a_region_behind_its_plan():
     assert result.required_pace_per_day == pytest.approx(missing / 100)
     assert result.enrollments_needed_per_month == math.ceil(missing / 100 * DAYS_PER_MONTH)
     assert result.months_left == pytest.approx(100 / DAYS_PER_MONTH)
-    assert result.budget_idr == 500 * 16_800 * 4  # 3.3 months: contributions are paid by whole months
+    assert result.budget_idr == round(500 * 16_800 * 100 / DAYS_PER_MONTH)  # 3.3 months left
 
 
 def test_no_eta_without_progress_and_today_when_already_there():
