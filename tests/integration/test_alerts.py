@@ -113,3 +113,45 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         assert len(log) == 3 and len({t.transition_id for t in log}) == 3
     finally:
         worker.stop()
+
+
+def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_resolution(kafka_bootstrap, small_registry, tmp_path):
+    """Events in, mail and webhook out: the whole pipeline, with nothing mocked."""
+    from tests.integration.conftest import WorkerProcess
+    from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
+
+    smtp, http = SmtpReceiver(), HttpReceiver()
+    with Registry(small_registry) as registry:
+        registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
+        registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
+        registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--alert-hold", "3s"))
+    notifier = NotifierProcess(kafka_bootstrap, small_registry, tmp_path, smtp.port)
+    try:
+        worker.wait_ready()
+        send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
+        assert wait_until(lambda: len(statuses(worker)) >= 15 and set(statuses(worker).values()) == {"on_track"}), worker.log_tail()
+
+        send_raw(kafka_bootstrap, lapsed(BEHIND, 20))
+        assert wait_until(lambda: http.received(), timeout=120), notifier.log_tail()
+        time.sleep(8)  # room for any duplicate to show up
+        [(path, headers, body)] = http.requests
+        alert = body["alert"]
+        assert path == "/bengkayang" and alert["transition"] == "raised" and alert["region_code"] == BEHIND
+        assert alert["figures"]["gap_workers"] == 10 and headers["Idempotency-Key"] == alert["transition_id"]
+        assert "10" in body["message"]["text"] and "Bengkayang" in body["message"]["subject"]
+        assert list(smtp.received()) == [("disnaker@bengkayang.go.id", alert["transition_id"])]
+
+        send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))
+        assert wait_until(lambda: len(http.requests) == 2, timeout=120), notifier.log_tail()
+        time.sleep(8)
+        assert [(p, b["alert"]["transition"], b["alert"]["alert_id"]) for p, _, b in http.requests] == [
+            ("/bengkayang", "raised", alert["alert_id"]),
+            ("/bengkayang", "resolved", alert["alert_id"]),
+        ]
+        assert sorted(smtp.received().values()) == [1, 1] and {r for r, _ in smtp.received()} == {"disnaker@bengkayang.go.id"}
+    finally:
+        notifier.stop()
+        worker.stop()
+        smtp.stop()
+        http.stop()

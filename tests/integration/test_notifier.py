@@ -7,147 +7,23 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
-from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from services.registry import Registry
 from streams.domain.alerts import alert_to_wire
 from streams.topics import COVERAGE_ALERTS
 from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, figures
-from tests.tools import free_port
+from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 
 pytestmark = pytest.mark.integration
 
 BKY_EMAIL, BKY_HOOK = "disnaker@bengkayang.go.id", "/hooks/bengkayang"
 SKW_EMAIL, SKW_HOOK = "kota@singkawang.go.id", "/hooks/singkawang"
-
-
-class SmtpReceiver:
-    """aiosmtpd on a free port; keeps every accepted message, or refuses all with 451 when down."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-
-        self.messages: list[tuple[str, object]] = []  # (recipient, parsed message)
-        self.down = False
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.down:
-            return "451 4.3.0 try again later"
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            for recipient in envelope.rcpt_tos:
-                self.messages.append((recipient, parsed))
-        return "250 OK"
-
-    def received(self) -> Counter:
-        """(recipient, transition id) -> how many times it arrived."""
-        with self.lock:
-            return Counter((r, m["X-UCJ-Transition-Id"]) for r, m in self.messages)
-
-    def stop(self):
-        self.controller.stop()
-
-
-class HttpReceiver:
-    """A webhook receiver: keeps every POST it accepts (2xx), answers 503 while down."""
-
-    def __init__(self):
-        self.requests: list[tuple[str, dict, dict]] = []  # (path, headers, body)
-        self.refused = 0
-        self.down = False
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.down:
-                    with receiver.lock:
-                        receiver.refused += 1
-                    self.send_response(503)
-                    self.end_headers()
-                    self.wfile.write(b"down for maintenance")
-                    return
-                with receiver.lock:
-                    receiver.requests.append((self.path, dict(self.headers), json.loads(body)))
-                self.send_response(202)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def received(self) -> Counter:
-        """(path, Idempotency-Key) -> how many times it was accepted."""
-        with self.lock:
-            return Counter((path, headers.get("Idempotency-Key")) for path, headers, _ in self.requests)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class NotifierProcess:
-    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
-        self.port = free_port()
-        self.log_path = log_dir / f"notifier-{self.port}.log"
-        self.command = [
-            sys.executable, "-m", "services.cli", "notifier",
-            "--metrics-port", str(self.port),
-            "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
-            "--dashboard-url", "http://grafana.test:3000",
-            "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
-            "--http-timeout", "5s", "--smtp-timeout", "5s", *extra_args,
-        ]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
-        self.start()
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no offset commit, no last log write."""
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.running():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def metrics(self) -> dict[str, list]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
-            text = response.read().decode()
-        return {family.name: family.samples for family in text_string_to_metric_families(text)}
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @pytest.fixture
