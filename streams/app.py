@@ -130,7 +130,6 @@ class CoverageWorker:
             self.alerts,
             settings.kafka_bootstrap,
             lambda: self.reference,
-            clock,
             tuple(dict.fromkeys(settings.levels + settings.alert_levels)),
             settings.alert_levels,
             settings.alert_hold,

@@ -4,15 +4,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from faust.types import TP
 
 from .alert_log import book_from_log, read_alert_log
-from .clock import Clock
 from .domain.alerting import AlertBook
 from .domain.alerts import alert_to_wire
+from .domain.events import PONTIANAK
 from .partials import decode_partial
 from .reference import Reference
 from .stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
@@ -28,7 +28,6 @@ class StageRunner:
         alerts_topic,
         bootstrap: str,
         reference: Callable[[], Reference],
-        clock: Clock,
         report_levels: tuple[str, ...],
         alert_levels: tuple[str, ...],
         hold: timedelta,
@@ -37,7 +36,6 @@ class StageRunner:
         self.alerts_topic = alerts_topic
         self.bootstrap = bootstrap
         self.reference = reference
-        self.clock = clock
         self.report_levels = report_levels
         self.alert_levels = alert_levels
         self.hold = hold
@@ -94,9 +92,11 @@ class StageRunner:
 
     async def _publish_due(self, reference: Reference) -> None:
         reports = {c: r for c, r in self.reports.items() if reference.tree.level_of(c) in self.alert_levels}
-        # hold times are real durations, whatever calendar UCJ_CLOCK sets
-        for decision, report in due_decisions(self.book, reports, datetime.now(timezone.utc), self.hold):
-            alert = alert_transition(decision, report, reference, self.clock.now())
+        # Hold times and decision times are real, whatever calendar UCJ_CLOCK sets: the
+        # figures carry the calendar day they are for.
+        now = datetime.now(PONTIANAK)
+        for decision, report in due_decisions(self.book, reports, now, self.hold):
+            alert = alert_transition(decision, report, reference, now)
             sent = await self.alerts_topic.send(key=alert.key, value=json.dumps(alert_to_wire(alert)).encode())
             await sent  # acknowledged by the broker before the book moves on
             self.book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
