@@ -124,7 +124,8 @@ class CoverageWorker:
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.recovered_at: dict[int, float] = {}  # events partition -> monotonic time its counts were rebuilt
-        self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float]] = {}  # partition -> (counts, builder, sent at)
+        # partition -> (counts, builder, sent at, caught up) of its last published partial
+        self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float, bool]] = {}
         self.stage = StageRunner(
             self.app,
             self.alerts,
@@ -254,15 +255,16 @@ class CoverageWorker:
         """Each owned partition's absolute counts, to the region stage, when changed or due."""
         now = time.monotonic()
         for partition, counts in list(self.processor.counts.items()):
-            known_counts, builder, sent_at = self.builders.get(partition, (None, None, 0.0))
+            known_counts, builder, sent_at, was_caught_up = self.builders.get(partition, (None, None, 0.0, False))
             if known_counts is not counts:  # recounted: start from a fresh history cache
                 builder, sent_at = PartialBuilder(self.reference.tree, self.stage.report_levels), 0.0
-            changed = counts.version != builder.built_version
+            caught_up = self._caught_up(partition)
+            changed = counts.version != builder.built_version or caught_up != was_caught_up
             if not (changed and now - sent_at >= PARTIAL_SECONDS or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS):
                 continue
-            partial = builder.build(counts, partition, self.settings.partitions, self.processor.counted_on, self._caught_up(partition))
+            partial = builder.build(counts, partition, self.settings.partitions, self.processor.counted_on, caught_up)
             await self.partials.send(key=str(partition).encode(), value=encode_partial(partial))
-            self.builders[partition] = (counts, builder, now)
+            self.builders[partition] = (counts, builder, now, caught_up)
 
     def _caught_up(self, partition: int) -> bool:
         processed = self.next_offsets.get((PARTICIPANT_EVENTS, partition))

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from tests.services.kafka_local.ports import free_port_pair
+from tests.integration.processes import ServiceProcess
 from tests.tools import free_port, require_tool
 
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
@@ -41,7 +40,7 @@ def registry_url(tmp_path_factory):
     return url
 
 
-class WorkerProcess:
+class WorkerProcess(ServiceProcess):
     """`ucj worker` in a child process, with its metrics endpoint; restarts keep its port and state."""
 
     def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory", options: tuple[str, ...] = ()):
@@ -50,27 +49,6 @@ class WorkerProcess:
         self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}"), *options]
         self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
         self.start()
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no commit, no flush."""
-        self.process.kill()
-        self.process.wait()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def metrics(self) -> dict[str, list]:
-        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
-            text = response.read().decode()
-        return {family.name: family.samples for family in text_string_to_metric_families(text)}
 
     def status(self) -> dict:
         with urllib.request.urlopen(self.url + "/status", timeout=10) as response:
@@ -87,18 +65,6 @@ class WorkerProcess:
                 pass
             time.sleep(0.5)
         raise AssertionError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.running():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
-import urllib.request
 from collections import Counter
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
-
+from tests.integration.processes import ServiceProcess
 from tests.tools import free_port
 
 
@@ -90,7 +87,7 @@ class HttpReceiver:
         self.server.server_close()
 
 
-class NotifierProcess:
+class NotifierProcess(ServiceProcess):
     def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
         self.port = free_port()
         self.log_path = log_dir / f"notifier-{self.port}.log"
@@ -104,32 +101,3 @@ class NotifierProcess:
         ]
         self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
         self.start()
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no offset commit, no last log write."""
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.running():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def metrics(self) -> dict[str, list]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
-            text = response.read().decode()
-        return {family.name: family.samples for family in text_string_to_metric_families(text)}
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
