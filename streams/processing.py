@@ -95,12 +95,20 @@ class CoverageProcessor:
         self._history_chains = {}
 
     def _move(self, counts: PartitionCounts, before: Coverage | None, after: Coverage) -> None:
-        day = self.counted_on
-        old = (contribution_on(before, day), cliff_on(before, day), self._history_chain(before), active_spans(before)) if before else (None, None, (), ())
-        counts.active.move(old[0], contribution_on(after, day))
-        counts.cliff.move(old[1], cliff_on(after, day))
-        counts.daily.move(old[2], old[3], self._history_chain(after), active_spans(after))
+        old_contribution, old_cliff, old_chain, old_spans = self._parts(before)
+        contribution, cliff, chain, spans = self._parts(after)
+        counts.active.move(old_contribution, contribution)
+        counts.cliff.move(old_cliff, cliff)
+        if (old_chain, old_spans) != (chain, spans):
+            counts.daily.move(old_chain, old_spans, chain, spans)
         counts.version = next(_versions)
+
+    def _parts(self, coverage: Coverage | None):
+        """What a participant adds to each of the partition's counts."""
+        if coverage is None:
+            return None, None, (), ()
+        day, spans = self.counted_on, active_spans(coverage)
+        return contribution_on(coverage, day), cliff_on(coverage, day, spans), self._history_chain(coverage), spans
 
     def _history_chain(self, coverage: Coverage) -> tuple[str, ...]:
         code = coverage.region_code

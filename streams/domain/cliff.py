@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .fold import Coverage
-from .history import active_spans
+from .history import Span, active_spans
 
 CLIFF_HORIZON_DAYS = 60
 
@@ -32,11 +32,14 @@ def payer_group(payer_id: str) -> str:
     return payer_id
 
 
-def cliff_on(coverage: Coverage, day: date, horizon_days: int = CLIFF_HORIZON_DAYS) -> CliffContribution | None:
-    """The participant's contribution to the cliff seen on `day`, if it is on the edge."""
+def cliff_on(coverage: Coverage, day: date, spans: tuple[Span, ...] | None = None, horizon_days: int = CLIFF_HORIZON_DAYS) -> CliffContribution | None:
+    """The participant's contribution to the cliff seen on `day`, if it is on the edge.
+
+    `spans` are the coverage's active_spans, when the caller has them already.
+    """
     if coverage.region_code is None:
         return None
-    spans = active_spans(coverage)
+    spans = active_spans(coverage) if spans is None else spans
     if not spans:
         return None
     start, end = spans[-1]  # a later span would mean something comes after: no cliff
