@@ -77,6 +77,7 @@ def run(args) -> int:
     from streams.clock import Clock
     from streams.domain.trajectory import StatusThresholds
     from services.registry import Registry
+    from services.registry.seed import regency_seats
     from streams.topics import ensure_topics
 
     levels = _levels("--levels", args.levels)
@@ -98,6 +99,7 @@ def run(args) -> int:
             alert_levels=alert_levels,
             alert_hold=args.alert_hold,
             reference_reload_seconds=args.registry_reload.total_seconds(),
+            seats=regency_seats(),
         ),
         Clock.from_env(),
         Registry(settings.database_url),

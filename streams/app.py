@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY, generate_latest
 from .clock import Clock
 from .domain.events import type_name
 from .domain.validation import Rejected
-from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, RegionCollector
+from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
 from .domain.trajectory import StatusThresholds
 from .partials import PartialBuilder, encode_partial
 from .partitioning import partition_of
@@ -56,6 +56,7 @@ class WorkerSettings:
     alert_levels: tuple[str, ...] = ("province", "regency")
     alert_hold: timedelta = timedelta(minutes=1)
     reference_reload_seconds: float = 300.0  # how often the registry is read again
+    seats: dict[str, tuple[str, float, float]] | None = None  # regency -> (seat, latitude, longitude)
 
 
 class _TableStore:
@@ -141,6 +142,8 @@ class CoverageWorker:
             lambda: self.processor.counted_on,
             lambda: self.stage.reports,
             settings.levels,
+            self.stage.open_alerts,
+            settings.seats,
         )
         self._wire()
 
@@ -316,6 +319,7 @@ class CoverageWorker:
         PARTITIONS.set(len(self.processor.counts))
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
+        REBALANCES.inc()
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)

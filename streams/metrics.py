@@ -34,6 +34,8 @@ EVENT_DELAY = Histogram(
 LAST_EVENT = Gauge("ucj_last_event_timestamp_seconds", "Kafka timestamp of the last processed message (Unix seconds)")
 CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
 PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker currently counts")
+REBALANCES = PromCounter("ucj_rebalances", "Rebalances this worker took part in (partitions revoked, then assigned again)")
+ALERT_TRANSITIONS = PromCounter("ucj_alert_transitions", "Alert transitions published by this worker's region stage", ["kind", "transition"])
 
 
 class RegionCollector(Collector):
@@ -52,12 +54,16 @@ class RegionCollector(Collector):
         today: Callable[[], date],
         reports: Callable[[], Mapping[str, RegionReport] | None],
         levels: Iterable[str] = DEFAULT_LEVELS,
+        open_alerts: Callable[[], Mapping[tuple[str, str], str]] = dict,
+        seats: Mapping[str, tuple[str, float, float]] | None = None,
     ):
         self.counts = counts
         self.reference = reference
         self.today = today
         self.reports = reports
         self.levels = tuple(levels)
+        self.open_alerts = open_alerts  # (kind, region) -> status, on the worker running the stage
+        self.seats = seats or {}  # regency -> (seat, latitude, longitude), for map panels
 
     def figures(self) -> tuple[list[str], dict[str, Counter[Breakdown]], list[RegionFigures]]:
         """Figures of this worker's own partitions (exact for a worker that owns them all)."""
@@ -109,6 +115,18 @@ class RegionCollector(Collector):
             region = tree.regions[code]
             info.add_metric([code, region.level, region.name, region.parent or ""], 1)
         yield info
+
+        location = GaugeMetricFamily("ucj_region_location", "Seat of each regency, for map panels (value 1)", labels=labels + ["seat", "latitude", "longitude"])
+        for code, (seat, latitude, longitude) in sorted(self.seats.items()):
+            if code in tree:
+                location.add_metric([code, tree.level_of(code), seat, str(latitude), str(longitude)], 1)
+        yield location
+
+        alerts = GaugeMetricFamily("ucj_alerts_open", "Open alerts by region, kind and the worst status notified (value 1)", labels=labels + ["kind", "status"])
+        for (kind, code), status in sorted(self.open_alerts().items()):
+            if code in tree:
+                alerts.add_metric([code, tree.level_of(code), kind, status], 1)
+        yield alerts
 
     def _global_gauges(self, tree, codes: list[str]):
         labels = ["region", "level"]

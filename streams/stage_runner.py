@@ -13,6 +13,7 @@ from .alert_log import book_from_log, read_alert_log
 from .domain.alerting import AlertBook
 from .domain.alerts import alert_to_wire
 from .domain.events import PONTIANAK
+from .metrics import ALERT_TRANSITIONS
 from .partials import decode_partial
 from .reference import Reference
 from .stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
@@ -72,6 +73,10 @@ class StageRunner:
         if self.book is not None:
             await self._publish_due(reference)
 
+    def open_alerts(self) -> dict[tuple[str, str], str]:
+        """(kind, region) -> worst status notified, while this worker runs the stage."""
+        return {key: alert.status for key, alert in self.book.open.items()} if self.book else {}
+
     def _owns_stage(self) -> bool:
         return TP(REGION_PARTIALS, 0) in self.app.consumer.assignment()
 
@@ -100,6 +105,7 @@ class StageRunner:
             sent = await self.alerts_topic.send(key=alert.key, value=json.dumps(alert_to_wire(alert)).encode())
             await sent  # acknowledged by the broker before the book moves on
             self.book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
+            ALERT_TRANSITIONS.labels(kind=decision.kind, transition=decision.transition).inc()
             f = alert.figures
             log.info(
                 "alert %s %s: %s %s (%s), gap %s pp = %s workers",

@@ -36,3 +36,8 @@ def seed_regions() -> list[Region]:
 def seed_workforce_estimates() -> dict[str, int]:
     """Estimated eligible workforce per regency (the same figure is used for every seed year)."""
     return {row["code"]: int(row["eligible_workforce_estimate"]) for row in _read_data_csv("kalbar_regencies.csv")}
+
+
+def regency_seats() -> dict[str, tuple[str, float, float]]:
+    """Each regency's seat (the town) with its latitude and longitude, for map panels."""
+    return {row["code"]: (row["seat"], float(row["seat_lat"]), float(row["seat_lon"])) for row in _read_data_csv("kalbar_regencies.csv")}

@@ -72,3 +72,16 @@ def test_a_worker_not_running_a_complete_stage_exports_no_ratios():
 def test_village_series_when_asked():
     families = collect(complete=True, levels=("village",))
     assert sum(values(families["ucj_active_participants"], region="61.07.01.2001")) == 300
+
+
+def test_regency_seats_and_open_alerts_for_dashboards():
+    collector = RegionCollector(
+        lambda: COUNTS, lambda: REFERENCE, lambda: DAY, lambda: REPORTS,
+        open_alerts=lambda: {("coverage_status", "61.07"): "critical"},
+        seats={"61.07": ("Bengkayang", 0.83, 109.48)},
+    )
+    families = {family.name: family.samples for family in collector.collect()}
+    [seat] = families["ucj_region_location"]
+    assert seat.labels == {"region": "61.07", "level": "regency", "seat": "Bengkayang", "latitude": "0.83", "longitude": "109.48"}
+    [alert] = families["ucj_alerts_open"]
+    assert alert.labels["kind"] == "coverage_status" and alert.labels["status"] == "critical" and alert.value == 1
