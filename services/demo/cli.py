@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
         "demo",
         help="run the whole stack locally: Kafka, registry, worker, notifier, simulator, a live status view and alerts",
         description=(
-            "Start a local Kafka (ucj kafka up), a demo registry (UCJ_DATA_DIR/demo/registry.db) with a\n"
+            "Start its own local Kafka, a demo registry (UCJ_DATA_DIR/demo/registry.db) with a\n"
             "coordinator per regency, publish the simulator's Kalbar history (ucj simulate), start a\n"
             "worker and the notifier with a local mail sink, and show the coverage table per regency,\n"
             "refreshed every few seconds.\n\n"
