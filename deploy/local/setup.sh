@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the product and its tests need on a fresh Debian machine:
 # Java and Maven (for the local Kafka), PostgreSQL (for the registry tests on PostgreSQL),
+# promtool and amtool (for the Prometheus and Alertmanager configuration tests),
 # a Python virtualenv with the project, and Kafka's jars.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
@@ -19,6 +20,19 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
       "install it with: sudo apt-get install postgresql" >&2
   fi
 fi
+# tests/deploy check deploy/prometheus with promtool and deploy/alertmanager with amtool
+# (Debian packages prometheus and prometheus-alertmanager, both in /usr/bin). Without them
+# those tests skip (fail under CI=true): root installs them, others get a hint.
+for tool in promtool:prometheus amtool:prometheus-alertmanager; do
+  if ! command -v "${tool%%:*}" >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+      apt_packages+=("${tool#*:}")
+    else
+      echo "note: ${tool%%:*} is not installed, so its tests in tests/deploy will skip;" \
+        "install it with: sudo apt-get install ${tool#*:}" >&2
+    fi
+  fi
+done
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${apt_packages[*]}; install them with: sudo apt-get install ${apt_packages[*]}" >&2
