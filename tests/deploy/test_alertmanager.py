@@ -101,3 +101,10 @@ def test_inhibit_rules_name_existing_alerts():
         for matcher in inhibit["source_matchers"] + inhibit["target_matchers"]:
             alertnames = re.fullmatch(r'alertname=~?"([^"]+)"', matcher).group(1).split("|")
             assert set(alertnames) <= names, matcher
+
+
+def test_compose_mounts_this_configuration_and_the_notifier_posts_to_it():
+    services = load(ROOT / "docker-compose.yml")["services"]
+    assert "./deploy/alertmanager:/etc/alertmanager:ro" in services["alertmanager"]["volumes"]
+    assert "--config.file=/etc/alertmanager/alertmanager.yml" in services["alertmanager"]["command"]
+    assert services["notifier"]["environment"]["UCJ_ALERTMANAGER_URL"] == "http://alertmanager:9093"

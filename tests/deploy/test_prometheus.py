@@ -53,11 +53,19 @@ def test_scrape_jobs_point_at_the_compose_services():
     targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]}
     assert targets["ucj-worker"] == ["worker-1:6066", "worker-2:6066"]
     assert targets["ucj-notifier"] == ["notifier:6070"]
+    alertmanagers = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert alertmanagers == ["alertmanager:9093"]
     services = load(ROOT / "docker-compose.yml")["services"]
-    for target in targets["ucj-worker"] + targets["ucj-notifier"]:
+    for target in targets["ucj-worker"] + targets["ucj-notifier"] + alertmanagers:
         assert target.split(":")[0] in services, target
-    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["alertmanager:9093"]
     assert sorted(config["rule_files"]) == ["rules/alerts.yml", "rules/recording.yml"]
+
+
+def test_compose_mounts_this_directory_as_the_config():
+    """Rule files are relative to prometheus.yml, so the whole directory is mounted."""
+    prometheus = load(ROOT / "docker-compose.yml")["services"]["prometheus"]
+    assert "./deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
 
 
 @pytest.mark.parametrize("rule", alert_rules(), ids=lambda rule: rule["alert"])
