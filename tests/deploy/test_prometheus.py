@@ -31,7 +31,7 @@ def test_rules_are_valid(promtool):
 
 
 def test_rule_unit_tests_pass(promtool):
-    assert [path.name for path in UNIT_TESTS] == ["alerts_test.yml", "recording_test.yml"]
+    assert [path.name for path in UNIT_TESTS] == ["alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
     done = run(promtool, "test", "rules", *UNIT_TESTS, cwd=PROMETHEUS)
     assert "FAILED" not in done.stdout + done.stderr
 
@@ -87,7 +87,8 @@ def test_runbook_has_a_section_per_alert_and_no_other():
 
 def test_every_alert_is_tested_firing_and_quiet():
     firing, quiet = set(), set()
-    for case in load(PROMETHEUS / "tests" / "alerts_test.yml")["tests"]:
+    cases = [case for path in UNIT_TESTS if path.name.startswith("alerts") for case in load(path)["tests"]]
+    for case in cases:
         for check in case.get("alert_rule_test", []):
             (firing if check.get("exp_alerts") else quiet).add(check["alertname"])
     names = {rule["alert"] for rule in alert_rules()}
