@@ -18,6 +18,7 @@ from grafana_foundation_sdk.builders import geomap, prometheus, stat, table, tim
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
+from grafana_foundation_sdk.models.geomap import TooltipMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 GENERATED = Path(__file__).parent / "generated"
@@ -195,6 +196,7 @@ def province() -> db.Dashboard:
         .with_transformation(model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True, "Value": True, "instance": True, "job": True, "level": True}}))
         .mappings(STATUS_MAPPINGS)
         .view(geomap.MapViewConfig().id("coords").lat(0.0).lon(110.4).zoom(6.5))
+        .tooltip(geomap.TooltipOptions().mode(TooltipMode.DETAILS))
         .basemap(common_builders.MapLayerOptions().type("default").name("Basemap"))
         .layers(
             [
