@@ -78,6 +78,7 @@ class PrometheusServer:
     def __init__(self, binary: str, directory: Path, jobs: dict[str, list[int]]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        directory.mkdir(parents=True, exist_ok=True)
         config = directory / "prometheus.yml"
         scrape = "".join(
             f"  - job_name: {job}\n    static_configs:\n      - targets: [{', '.join(repr(f'127.0.0.1:{p}') for p in ports)}]\n"
@@ -180,6 +181,11 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
         assert len(regencies) == 14, regencies
         assert BEHIND in regencies
 
+        [geomap] = [expr for uid, what, expr in queries if "Regency status" in what]
+        markers = {s["metric"]["region"]: s["metric"] for s in prometheus.query(geomap)}
+        assert len(markers) == 14 and all(float(m["latitude"]) < 3 and float(m["longitude"]) > 108 for m in markers.values()), markers
+        assert markers[BEHIND]["status"] in ("behind", "critical"), markers[BEHIND]
+
         # The behind regency first: its alert is open. A regency without an ETA (pace <= 0) rightly shows
         # "not at this pace", so the regency dashboard is proven on the first regency where all its panels
         # have data, and every failure is listed for the best one when none has.
@@ -189,8 +195,10 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
             if not failures[regency]:
                 break
         best = min(failures, key=lambda r: len(failures[r]))
-        print(f"checked {len(queries)} queries with $regency={best}; empty for other regencies tried: "
-              + "; ".join(f"{r}: {len(f)}" for r, f in failures.items() if r != best))
+        print(f"checked {len(queries)} dashboard queries with $regency={best}")
+        for regency, lines in failures.items():
+            if regency != best:
+                print(f"with $regency={regency} ({len(lines)} empty, so another regency was tried):", *lines, sep="\n  ")
         for line in failures[best]:
             print(line)
         assert not failures[best], f"{len(failures[best])} of {len(queries)} dashboard queries returned nothing:\n" + "\n".join(failures[best])
