@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "services.replay",
     "services.demo",
     "services.notifier.cli",
+    "services.dashboards_cli",
 )
 
 
