@@ -11,8 +11,8 @@ then a cohort in one regency lapses, it falls behind, an alert is raised and del
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +23,7 @@ import pytest
 
 from dashboards.build import GENERATED
 from services.registry import Registry
+from tests.integration.processes import ServiceProcess
 from tests.integration.test_alerts import wait_until
 from tests.tools import free_port, require_tool
 
@@ -72,12 +73,11 @@ def substitute(expr: str, regency: str) -> str:
     return expr.replace("${regency}", regency).replace("$regency", regency)
 
 
-class PrometheusServer:
+class PrometheusServer(ServiceProcess):
     """The Debian `prometheus` binary on a free port, scraping the given jobs every second."""
 
     def __init__(self, binary: str, directory: Path, jobs: dict[str, list[int]]):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         directory.mkdir(parents=True, exist_ok=True)
         config = directory / "prometheus.yml"
         scrape = "".join(
@@ -86,18 +86,15 @@ class PrometheusServer:
         )
         config.write_text(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{scrape}")
         self.log_path = directory / "prometheus.log"
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    binary,
-                    f"--config.file={config}",
-                    f"--storage.tsdb.path={directory / 'tsdb'}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--storage.tsdb.retention.time=1d",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.command = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={directory / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--storage.tsdb.retention.time=1d",
+        ]
+        self.env = dict(os.environ)
+        self.start()
         ready = wait_until(self._ready, timeout=60, every=0.5)
         assert ready, f"prometheus not ready:\n{self.log_tail()}"
 
@@ -123,17 +120,6 @@ class PrometheusServer:
     def targets_up(self) -> bool:
         return {s["metric"]["job"] for s in self.query("up == 1")} >= {"ucj-worker", "ucj-notifier"}
 
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def empty_queries(prometheus: PrometheusServer, queries: list[tuple[str, str, str]], regency: str) -> list[str]:
