@@ -19,11 +19,13 @@ from .reference import Reference
 class RegionStage:
     def __init__(self) -> None:
         self.latest: dict[int, RegionPartial] = {}
+        self.received = 0  # partials taken in, so callers know when the sums changed
 
     def receive(self, partial: RegionPartial) -> None:
         known = self.latest.get(partial.partition)
         if known is None or partial.day >= known.day:  # absolute values: the newest replaces
             self.latest[partial.partition] = partial
+            self.received += 1
 
     def clear(self) -> None:
         self.latest.clear()

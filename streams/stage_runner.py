@@ -45,6 +45,7 @@ class StageRunner:
         self.book: AlertBook | None = None  # None until the alert log has been read
         self._reading: asyncio.Future | None = None
         self.reports: dict[str, RegionReport] | None = None  # global figures, while this worker runs the stage
+        self._reported: tuple[int, Reference] | None = None  # (partials received, reference) behind `reports`
 
     async def consume(self, stream) -> None:
         async for value in stream:
@@ -57,7 +58,7 @@ class StageRunner:
         if not self._owns_stage():
             if self.owned:
                 log.info("region stage moved to another worker")
-                self.owned, self.book, self._reading, self.reports = False, None, None, None
+                self.owned, self.book, self._reading, self.reports, self._reported = False, None, None, None, None
                 self.stage.clear()
             return
         if not self.owned:
@@ -68,8 +69,11 @@ class StageRunner:
         if day is None:  # a partition is missing, behind, or on another day: no global figures yet
             return
         reference = self.reference()
-        codes = [c for level in self.report_levels for c in reference.tree.codes_at(level)]
-        self.reports = region_reports(self.stage.totals(), reference, day, codes)
+        if self._reported is None or self._reported[0] != self.stage.received or self._reported[1] is not reference:
+            # summed again only when a partial came in or the registry was read again
+            codes = [c for level in self.report_levels for c in reference.tree.codes_at(level)]
+            self.reports = region_reports(self.stage.totals(), reference, day, codes)
+            self._reported = (self.stage.received, reference)
         if self.book is not None:
             await self._publish_due(reference)
 
