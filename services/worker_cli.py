@@ -59,8 +59,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--registry-reload",
         type=duration,
-        default="5m",
-        help="how often the registry (workforce, plans, regions) is read again (default: %(default)s)",
+        default="1m",
+        help="how often the registry (workforce, plans, regions) is read again, so figures loaded with "
+        "`ucj registry load-workforce` or `load-plan` count without a restart (default: %(default)s)",
     )
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))

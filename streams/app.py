@@ -55,7 +55,7 @@ class WorkerSettings:
     partitions: int = EVENT_PARTITIONS  # of the events topic, as found on the broker
     alert_levels: tuple[str, ...] = ("province", "regency")
     alert_hold: timedelta = timedelta(minutes=1)
-    reference_reload_seconds: float = 300.0  # how often the registry is read again
+    reference_reload_seconds: float = 60.0  # how often the registry is read again
     seats: dict[str, tuple[str, float, float]] | None = None  # regency -> (seat, latitude, longitude)
 
 
@@ -242,9 +242,11 @@ class CoverageWorker:
         self.processor.turn_day_if_needed()
         if time.monotonic() - self.reference_loaded_at > self.settings.reference_reload_seconds:
             try:
-                self.reference = load_reference(self.registry, self.reference.thresholds)
-                self.processor.use_regions(self.reference.tree)
-                self.builders.clear()
+                reference = load_reference(self.registry, self.reference.thresholds)
+                if reference.tree.regions != self.reference.tree.regions:
+                    self.processor.use_regions(reference.tree)
+                    self.builders.clear()
+                self.reference = reference  # new workforce figures and plans count from the next figures on
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")

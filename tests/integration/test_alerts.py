@@ -155,3 +155,21 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
         worker.stop()
         smtp.stop()
         http.stop()
+
+
+def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_bootstrap, small_registry, tmp_path):
+    from tests.integration.conftest import WorkerProcess
+
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--registry-reload", "2s"))
+    try:
+        worker.wait_ready()
+        send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
+        assert wait_until(lambda: statuses(worker).get(BEHIND) == "on_track"), worker.log_tail()
+        workforce = tmp_path / "bigger.csv"
+        workforce.write_text("region_code,year,eligible_workforce\n" + "".join(f"{code},2026,{200 if code == BEHIND else 100}\n" for code in REGENCIES))
+        with Registry(small_registry) as registry:
+            registry.load_workforce_csv(workforce)
+        assert wait_until(lambda: statuses(worker).get(BEHIND) == "critical", timeout=60), worker.log_tail()  # 60 of 200
+        assert worker.running()
+    finally:
+        worker.stop()
