@@ -46,10 +46,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--critical-pp", type=float, default=5.0, help="gap in percentage points above which a region is critical (default: %(default)s)")
     parser.add_argument(
         "--alert-hold",
-        type=duration,
+        type=alert_hold,
         default=os.environ.get("UCJ_ALERT_HOLD", "1m"),
         help="how long a region must stay off track before an alert is raised, and back on track before "
-        "it is resolved, e.g. 90s, 5m, 1h, 0 (default: UCJ_ALERT_HOLD or 1m; an escalation is sent at once)",
+        "it is resolved, e.g. 90s, 5m, 1h; at least 10s, two refreshes of the figures "
+        "(default: UCJ_ALERT_HOLD or 1m; an escalation is sent at once)",
     )
     parser.add_argument(
         "--alert-levels",
@@ -118,6 +119,18 @@ def _levels(flag: str, text: str) -> tuple[str, ...]:
     if unknown:
         raise SystemExit(f"{flag}: unknown level(s) {unknown}; choose from {LEVEL_CHOICES}")
     return levels
+
+
+def alert_hold(text: str) -> timedelta:
+    from streams.partials import MINIMUM_ALERT_HOLD
+
+    hold = duration(text)
+    if hold < MINIMUM_ALERT_HOLD:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is shorter than {MINIMUM_ALERT_HOLD.total_seconds():.0f}s: the figures are refreshed every "
+            f"{MINIMUM_ALERT_HOLD.total_seconds() / 2:.0f}s, and a shorter hold could alert on a picture taken mid-batch"
+        )
+    return hold
 
 
 def duration(text: str) -> timedelta:

@@ -1,6 +1,7 @@
 """The Faust worker: thin shells (agents, table, timers, pages) around CoverageProcessor."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -15,12 +16,14 @@ import faust
 from faust.types import TP
 from prometheus_client import REGISTRY, generate_latest
 
+from .catch_up import CatchUp, assigned, progressed, with_target
 from .clock import Clock
 from .domain.events import type_name
 from .domain.validation import Rejected
-from .metrics import CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
+from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
+from .offsets import spans
 from .domain.trajectory import StatusThresholds
-from .partials import PartialBuilder, encode_partial
+from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .partitioning import partition_of
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
@@ -36,11 +39,7 @@ BATCH_SIZE = 2000
 BATCH_WAIT_SECONDS = 0.05  # bounds the latency a batch adds
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-PARTIAL_SECONDS = 5.0  # a partition's partial is published at most this often while it changes
-PARTIAL_HEARTBEAT_SECONDS = 30.0  # and at least this often, so a new stage owner hears from all
-# A partition is caught up when at most this many messages wait in it: during a replay or
-# the catch-up of a backlog it is not, and the stage judges no figures still being rebuilt.
-CAUGHT_UP_MESSAGES = 5000
+COUNTED_TOPICS = (PARTICIPANT_EVENTS, REKEYED_EVENTS)  # both feed a partition's counts
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,8 @@ class CoverageWorker:
         )
         self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
-        self.recovered_at: dict[int, float] = {}  # events partition -> monotonic time its counts were rebuilt
+        self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
+        self._learning: tuple[int, asyncio.Future] | None = None  # (generation, query) of where recovered partitions start and end
         # partition -> (counts, builder, sent at, caught up) of its last published partial
         self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float, bool]] = {}
         self.stage = StageRunner(
@@ -233,7 +233,7 @@ class CoverageWorker:
     def _measure_consumer_lag(self) -> None:
         """Messages of the events topic not yet processed, per owned partition."""
         for partition in list(self.processor.counts):
-            highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
+            highwater = self._highwater(TP(PARTICIPANT_EVENTS, partition))
             processed_up_to = self.next_offsets.get((PARTICIPANT_EVENTS, partition))
             if highwater is not None and processed_up_to is not None:
                 CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - processed_up_to))
@@ -251,6 +251,8 @@ class CoverageWorker:
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")
         try:
+            self._learn_targets()
+            self._follow_catch_up()
             await self._publish_partials()
             await self.stage.tick()
         except Exception:  # a fault in the figures must not stop the counting
@@ -263,20 +265,63 @@ class CoverageWorker:
             known_counts, builder, sent_at, was_caught_up = self.builders.get(partition, (None, None, 0.0, False))
             if known_counts is not counts:  # recounted: start from a fresh history cache
                 builder, sent_at = PartialBuilder(self.reference.tree, self.stage.report_levels), 0.0
-            caught_up = self._caught_up(partition)
-            changed = counts.version != builder.built_version or caught_up != was_caught_up
-            if not (changed and now - sent_at >= PARTIAL_SECONDS or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS):
+            caught_up = self.catch_up.get(partition, CatchUp()).caught_up
+            changed = counts.version != builder.built_version
+            # a change of caught_up goes out at once: the stage waits for it, or must stop judging
+            if not (caught_up != was_caught_up or changed and now - sent_at >= PARTIAL_SECONDS or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS):
                 continue
-            partial = builder.build(counts, partition, self.settings.partitions, self.processor.counted_on, caught_up)
+            partial = builder.build(
+                counts, partition, self.settings.partitions, self.processor.counted_on, caught_up, self.app.consumer_generation_id
+            )
             await self.partials.send(key=str(partition).encode(), value=encode_partial(partial))
             self.builders[partition] = (counts, builder, now, caught_up)
 
-    def _caught_up(self, partition: int) -> bool:
-        processed = self.next_offsets.get((PARTICIPANT_EVENTS, partition))
-        if processed is None:  # nothing read since the counts were rebuilt: nothing was waiting
-            return time.monotonic() - self.recovered_at.get(partition, time.monotonic()) >= 3.0
-        highwater = self.app.consumer.highwater(TP(PARTICIPANT_EVENTS, partition))
-        return highwater is not None and highwater - processed <= CAUGHT_UP_MESSAGES
+    def _learn_targets(self) -> None:
+        """Asks the broker where recovered partitions start and end; the answer is taken a later tick."""
+        generation = self.app.consumer_generation_id
+        if self._learning is not None:
+            asked_in, query = self._learning
+            if not query.done():
+                return
+            self._learning = None
+            try:
+                found = query.result()
+            except Exception:
+                log.exception("could not read the offsets of recovered partitions; asking again")
+                return
+            if asked_in != generation:  # a rebalance since: the answer is for partitions we may not own
+                return
+            for partition in [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]:
+                ends = {topic: found[(topic, partition)].end for topic in COUNTED_TOPICS if (topic, partition) in found}
+                if len(ends) != len(COUNTED_TOPICS):
+                    continue
+                for topic in COUNTED_TOPICS:  # what the group committed was processed, by us or before us
+                    key = (topic, partition)
+                    self.next_offsets[key] = max(self.next_offsets.get(key, 0), found[key].start)
+                self.catch_up[partition] = with_target(self.catch_up[partition], ends)
+                log.info("partition %d is caught up once it has processed up to %s", partition, ends)
+        waiting = [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]
+        if waiting and self._learning is None:
+            wanted = [(topic, p) for p in waiting for topic in COUNTED_TOPICS]
+            query = asyncio.get_running_loop().run_in_executor(None, spans, self.settings.kafka_bootstrap, APP_ID, wanted)
+            self._learning = (generation, query)
+
+    def _follow_catch_up(self) -> None:
+        for partition, state in list(self.catch_up.items()):
+            processed = {t: self.next_offsets[(t, partition)] for t in COUNTED_TOPICS if (t, partition) in self.next_offsets}
+            highwaters = {t: self._highwater(TP(t, partition)) for t in COUNTED_TOPICS}
+            now = progressed(state, processed, highwaters)
+            if now.caught_up != state.caught_up:
+                log.info("partition %d %s", partition, "is caught up" if now.caught_up else f"fell behind; caught up again at {now.target}")
+            self.catch_up[partition] = now
+            CAUGHT_UP.labels(partition=str(partition)).set(1 if now.caught_up else 0)
+
+    def _highwater(self, tp: TP) -> int | None:
+        """The end of a partition as the last fetch saw it; None before a fetch or once revoked."""
+        try:
+            return self.app.consumer.highwater(tp)
+        except AssertionError:  # aiokafka asserts the partition is assigned
+            return None
 
     async def _metrics_page(self, web):
         self._measure_consumer_lag()
@@ -317,7 +362,7 @@ class CoverageWorker:
     def partitions_recovered(self, partitions: Set[int]) -> None:
         self.processor.rebuild(partitions)
         for partition in partitions:
-            self.recovered_at[partition] = time.monotonic()
+            self.catch_up[partition] = assigned()
         PARTITIONS.set(len(self.processor.counts))
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
@@ -325,12 +370,14 @@ class CoverageWorker:
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)
-            for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):
+            self.catch_up.pop(partition, None)
+            for topic in COUNTED_TOPICS:
                 self.next_offsets.pop((topic, partition), None)
-            try:
-                CONSUMER_LAG.remove(str(partition))
-            except KeyError:
-                pass
+            for gauge in (CONSUMER_LAG, CAUGHT_UP):
+                try:
+                    gauge.remove(str(partition))
+                except KeyError:
+                    pass
         PARTITIONS.set(len(self.processor.counts))
 
 

@@ -32,9 +32,17 @@ EVENT_DELAY = Histogram(
     buckets=(0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300),
 )
 LAST_EVENT = Gauge("ucj_last_event_timestamp_seconds", "Kafka timestamp of the last processed message (Unix seconds)")
+CAUGHT_UP = Gauge(
+    "ucj_partition_caught_up",
+    "1 when an owned events partition has processed what was waiting when it was assigned (or when it fell behind), else 0",
+    ["partition"],
+)
 CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
 PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker currently counts")
 REBALANCES = PromCounter("ucj_rebalances", "Rebalances this worker took part in (partitions revoked, then assigned again)")
+STAGE_EVALUATIONS = PromCounter(
+    "ucj_region_stage_evaluations", "Times this worker's region stage judged complete, caught-up figures for alerts"
+)
 ALERT_TRANSITIONS = PromCounter("ucj_alert_transitions", "Alert transitions published by this worker's region stage", ["kind", "transition"])
 
 

@@ -16,8 +16,13 @@ from .domain.cliff import CliffContribution
 from .domain.counts import roll_up
 from .domain.regions import RegionTree
 
-PARTIAL_SCHEMA = "ucj.region-partial/1"
+PARTIAL_SCHEMA = "ucj.region-partial/2"  # /2 added the generation
 HISTORY_DAYS = 91  # today and the 90 days before: the 30-day pace and the charts in alerts
+PARTIAL_SECONDS = 5.0  # a partition's partial is published at most this often while it changes
+PARTIAL_HEARTBEAT_SECONDS = 30.0  # and at least this often, so a new stage owner hears from all
+# A shorter alert hold could raise an alert from a partial picture taken in the middle of a
+# burst of events, before the partition's next partial corrects it.
+MINIMUM_ALERT_HOLD = timedelta(seconds=2 * PARTIAL_SECONDS)
 
 CliffByPayer = dict[str, tuple[int, date]]  # payer -> (participants, first last covered day)
 
@@ -28,6 +33,7 @@ class RegionPartial:
     partitions: int  # of the events topic, so the stage knows when it has them all
     day: date
     caught_up: bool  # the partition's owner has read what was there (no replay in progress)
+    generation: int  # of the consumer group when it was built: one from before a rebalance is stale
     active: dict[str, dict[tuple[str, str], int]]  # region -> (segment, funding) -> participants
     history: dict[str, list[int]]  # region -> active participants on each of the HISTORY_DAYS to `day`
     cliff: dict[str, CliffByPayer]  # region -> payer -> lapse cliff
@@ -47,7 +53,7 @@ class PartialBuilder:
         self._history_day: date | None = None
         self.built_version: int | None = None  # the counts version of the last partial
 
-    def build(self, counts, partition: int, partitions: int, day: date, caught_up: bool) -> RegionPartial:
+    def build(self, counts, partition: int, partitions: int, day: date, caught_up: bool, generation: int) -> RegionPartial:
         """`counts` is the partition's processing.PartitionCounts."""
         daily = counts.daily
         changed = daily.take_changed_regions()
@@ -66,6 +72,7 @@ class PartialBuilder:
             partitions=partitions,
             day=day,
             caught_up=caught_up,
+            generation=generation,
             active={
                 code: dict(breakdown)
                 for code, breakdown in roll_up(counts.active.items(), self.tree).items()
@@ -100,6 +107,7 @@ def encode_partial(partial: RegionPartial) -> bytes:
             "partitions": partial.partitions,
             "day": partial.day.isoformat(),
             "caught_up": partial.caught_up,
+            "generation": partial.generation,
             "active": {code: {f"{s}/{f}": n for (s, f), n in b.items()} for code, b in partial.active.items()},
             "history": partial.history,
             "cliff": {code: {payer: [n, d.isoformat()] for payer, (n, d) in p.items()} for code, p in partial.cliff.items()},
@@ -117,6 +125,7 @@ def decode_partial(data: bytes) -> RegionPartial:
         partitions=body["partitions"],
         day=date.fromisoformat(body["day"]),
         caught_up=body["caught_up"],
+        generation=body["generation"],
         active={code: {tuple(k.split("/")): n for k, n in b.items()} for code, b in body["active"].items()},
         history=body["history"],
         cliff={code: {payer: (n, date.fromisoformat(d)) for payer, (n, d) in p.items()} for code, p in body["cliff"].items()},

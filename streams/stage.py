@@ -30,14 +30,19 @@ class RegionStage:
     def clear(self) -> None:
         self.latest.clear()
 
-    def complete_day(self) -> date | None:
-        """The day every partition reported on, each caught up; None until then."""
+    def complete_day(self, generation: int) -> date | None:
+        """The day every partition reported on, each caught up in this generation; None until then.
+
+        A partial from an earlier generation (before a rebalance or a restart) is stale: the
+        stage waits until every partition's new owner has caught up again.
+        """
         partials = list(self.latest.values())
         if not partials:
             return None
         expected = set(range(max(p.partitions for p in partials)))
         days = {p.day for p in partials}
-        if set(self.latest) != expected or len(days) != 1 or not all(p.caught_up for p in partials):
+        current = all(p.caught_up and p.generation == generation for p in partials)
+        if set(self.latest) != expected or len(days) != 1 or not current:
             return None
         return days.pop()
 

@@ -13,7 +13,7 @@ from .alert_log import book_from_log, read_alert_log
 from .domain.alerting import AlertBook
 from .domain.alerts import alert_to_wire
 from .domain.events import PONTIANAK
-from .metrics import ALERT_TRANSITIONS
+from .metrics import ALERT_TRANSITIONS, STAGE_EVALUATIONS
 from .partials import decode_partial
 from .reference import Reference
 from .stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
@@ -65,8 +65,8 @@ class StageRunner:
             log.info("this worker runs the region stage; reading the alert log")
             self.owned = True
         self._load_book()
-        day = self.stage.complete_day()
-        if day is None:  # a partition is missing, behind, or on another day: no global figures yet
+        day = self.stage.complete_day(self.app.consumer_generation_id)
+        if day is None:  # a partition is missing, behind, stale or on another day: no global figures yet
             return
         reference = self.reference()
         if self._reported is None or self._reported[0] != self.stage.received or self._reported[1] is not reference:
@@ -76,6 +76,7 @@ class StageRunner:
             self._reported = (self.stage.received, reference)
         if self.book is not None:
             await self._publish_due(reference)
+            STAGE_EVALUATIONS.inc()
 
     def open_alerts(self) -> dict[tuple[str, str], str]:
         """(kind, region) -> worst status notified, while this worker runs the stage."""

@@ -25,7 +25,7 @@ def fed_processor():
 
 
 def partials_of(p):
-    return [PartialBuilder(TREE, LEVELS).build(p.counts[n], n, 2, p.counted_on, True) for n in sorted(p.counts)]
+    return [PartialBuilder(TREE, LEVELS).build(p.counts[n], n, 2, p.counted_on, True, 1) for n in sorted(p.counts)]
 
 
 def test_a_partial_survives_the_wire():
@@ -46,8 +46,8 @@ def test_summed_partials_are_the_counts_of_every_partition():
 def test_the_builder_recomputes_only_what_changed_and_all_on_a_new_day():
     p = fed_processor()
     builder = PartialBuilder(TREE, LEVELS)
-    first = builder.build(p.counts[0], 0, 2, p.counted_on, True)
-    again = builder.build(p.counts[0], 0, 2, p.counted_on, True)
+    first = builder.build(p.counts[0], 0, 2, p.counted_on, True, 1)
+    again = builder.build(p.counts[0], 0, 2, p.counted_on, True, 1)
     assert again.history == first.history and builder.built_version == p.counts[0].version
-    later = builder.build(p.counts[0], 0, 2, date(2025, 9, 30), True)
+    later = builder.build(p.counts[0], 0, 2, date(2025, 9, 30), True, 1)
     assert later.history["61"][-1] == 0 and Counter(later.history["61"])[1] > 0  # ended 31 Aug, seen from 30 Sep

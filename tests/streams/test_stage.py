@@ -13,19 +13,33 @@ TREE = RegionTree.from_regions([Region("61", None, "province", "K"), Region("61.
 REFERENCE = Reference(TREE, lambda year: {"61.07": 100, "61": 100}, {"61": [(date(2026, 1, 1), 0.5), (date(2026, 12, 31), 0.5)]})
 
 
-def partial(partition: int, active: int, day: date = DAY, caught_up: bool = True) -> RegionPartial:
-    return RegionPartial(partition, 2, day, caught_up, {"61.07": {("BPU", "self_paid"): active}}, {"61.07": [active] * HISTORY_DAYS}, {})
+def partial(partition: int, active: int, day: date = DAY, caught_up: bool = True, generation: int = 1) -> RegionPartial:
+    return RegionPartial(partition, 2, day, caught_up, generation, {"61.07": {("BPU", "self_paid"): active}}, {"61.07": [active] * HISTORY_DAYS}, {})
 
 
 def test_complete_only_with_every_partition_caught_up_on_one_day():
     stage = RegionStage()
     stage.receive(partial(0, 10))
-    assert stage.complete_day() is None  # partition 1 unheard
+    assert stage.complete_day(1) is None  # partition 1 unheard
     stage.receive(partial(1, 5, caught_up=False))
-    assert stage.complete_day() is None  # partition 1 still catching up
+    assert stage.complete_day(1) is None  # partition 1 still catching up
     stage.receive(partial(1, 7))
-    assert stage.complete_day() == DAY
+    assert stage.complete_day(1) == DAY
     assert sum(stage.totals()["61.07"].active.values()) == 17  # the newest partial of partition 1 replaced the older
+
+
+def test_partials_from_before_a_rebalance_or_restart_are_stale():
+    stage = RegionStage()
+    stage.receive(partial(0, 10, generation=4))
+    stage.receive(partial(1, 7, generation=4))
+    assert stage.complete_day(4) == DAY
+    assert stage.complete_day(5) is None  # the group rebalanced: every partition must catch up again
+    stage.receive(partial(0, 12, generation=5))
+    assert stage.complete_day(5) is None  # partition 1's new owner has not reported yet
+    stage.receive(partial(1, 7, caught_up=False, generation=5))
+    assert stage.complete_day(5) is None
+    stage.receive(partial(1, 9, generation=5))
+    assert stage.complete_day(5) == DAY and sum(stage.totals()["61.07"].active.values()) == 21
 
 
 def test_a_partial_of_an_earlier_day_does_not_replace_a_newer_one():
