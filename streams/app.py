@@ -352,6 +352,8 @@ class CoverageWorker:
         body = dict(
             day=self.processor.counted_on.isoformat(),
             partitions=sorted(self.processor.counts),
+            caught_up=sorted(p for p, state in self.catch_up.items() if state.caught_up),
+            stage=dict(runs_here=self.stage.owned, complete=self.stage.complete),
             next_offsets=[[topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())],
             thresholds=dataclasses.asdict(self.reference.thresholds),
             regions=rows,

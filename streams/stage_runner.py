@@ -42,6 +42,7 @@ class StageRunner:
         self.hold = hold
         self.stage = RegionStage()
         self.owned = False
+        self.complete = False  # every partition reported and caught up in this generation, on this day
         self.book: AlertBook | None = None  # None until the alert log has been read
         self._reading: asyncio.Future | None = None
         self.reports: dict[str, RegionReport] | None = None  # global figures, while this worker runs the stage
@@ -59,6 +60,7 @@ class StageRunner:
             if self.owned:
                 log.info("region stage moved to another worker")
                 self.owned, self.book, self._reading, self.reports, self._reported = False, None, None, None, None
+                self.complete = False
                 self.stage.clear()
             return
         if not self.owned:
@@ -66,6 +68,7 @@ class StageRunner:
             self.owned = True
         self._load_book()
         day = self.stage.complete_day(self.app.consumer_generation_id)
+        self.complete = day is not None
         if day is None:  # a partition is missing, behind, stale or on another day: no global figures yet
             return
         reference = self.reference()

@@ -2,7 +2,9 @@
 
 Before the worker starts: the simulated history is generated, the workforce is scaled so
 that every regency ends just above its plan, and everything is published. Once the worker
-shows every regency on track, a cohort of village apparatus in one regency lapses.
+has caught up with that history (every partition has processed what was waiting, and the
+region stage judges complete figures) and shows every regency on track, a cohort of
+village apparatus in one regency lapses.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from services.status import fetch
 log = logging.getLogger(__name__)
 
 PROVINCE = "61"
-ON_PLAN_WAIT_SECONDS = 120  # lapse the cohort even if some regency is still off plan by then
+ON_PLAN_WAIT_SECONDS = 60  # after catching up, lapse the cohort even if some regency is still off plan by then
 
 
 class Story:
@@ -34,6 +36,8 @@ class Story:
         self.run = self.clock.now().strftime("%Y%m%d%H%M%S")  # a new cohort each run
         self.phase = "loading"
         self.since = time.monotonic()
+        self.caught_up_at: float | None = None
+        self.progress = "waiting for the worker to start"
 
     def prepare(self, participants: int) -> None:
         """Registry with coordinators and scaled workforce, then the whole history published."""
@@ -66,9 +70,20 @@ class Story:
     def advance(self, url: str) -> None:
         if self.phase != "loading":
             return
-        rows = fetch(url)["regions"]
+        status = fetch(url)
+        partitions, caught_up = status["partitions"], status.get("caught_up", [])
+        complete = bool(partitions) and set(caught_up) == set(partitions) and status.get("stage", {}).get("complete", False)
+        if not complete:  # the history is still being counted: figures now would be partial
+            self.caught_up_at = None
+            self.progress = f"{len(caught_up)} of {len(partitions)} partitions caught up" if partitions else "waiting for partitions"
+            return
+        if self.caught_up_at is None:
+            self.caught_up_at = time.monotonic()
+            log.info("demo: the worker caught up with the history after %.0f s", self.caught_up_at - self.since)
+        self.progress = "caught up"
+        rows = status["regions"]
         on_plan = bool(rows) and all((row.get("outlook") or {}).get("status") == "on_track" for row in rows)
-        if on_plan or time.monotonic() - self.since > ON_PLAN_WAIT_SECONDS:
+        if on_plan or time.monotonic() - self.caught_up_at > ON_PLAN_WAIT_SECONDS:
             self._send([(e["participant_id"].encode(), json.dumps(e).encode()) for e in self.lapses])
             self.phase, self.since = "lapsed", time.monotonic()
 
@@ -76,8 +91,10 @@ class Story:
         waited = time.monotonic() - self.since
         if self.phase == "loading":
             return (
-                f"Demo: the worker is counting the simulated history ({waited:.0f} s). The workforce was scaled to the "
-                "simulated population, so every regency should settle just above its plan."
+                f"Demo: the worker is counting the simulated history ({waited:.0f} s; {self.progress}). The story waits "
+                "until it has caught up. The workforce was scaled to the simulated population, so every regency "
+                "should settle just above its plan; then a cohort in "
+                f"{self.regency_name} lapses."
             )
         return (
             f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment {waited:.0f} s ago. "

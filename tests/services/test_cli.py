@@ -39,3 +39,13 @@ def test_missing_input_file_is_reported(tmp_path, monkeypatch, capsys):
     Registry(f"sqlite:///{tmp_path / 'r.db'}").init()
     assert main(["produce", str(tmp_path / "missing.jsonl")]) == 1
     assert "No such file or directory" in capsys.readouterr().err
+
+
+def test_an_alert_hold_shorter_than_two_refreshes_of_the_figures_is_refused(capsys):
+    from datetime import timedelta
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["worker", "--alert-hold", "3s"])
+    assert exit_.value.code == 2
+    assert "shorter than 10s" in capsys.readouterr().err
+    assert build_parser().parse_args(["worker", "--alert-hold", "10s"]).alert_hold == timedelta(seconds=10)
