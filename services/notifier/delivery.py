@@ -47,6 +47,9 @@ class DeliveryLoop:
         self.clock = clock
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver")
         self.in_flight: set[int] = set()
+        # Rows finished while the due rows are being read: that read may still show them
+        # pending, and handing them out again would send them twice.
+        self.finished_during_read: set[int] = set()
         self.lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
@@ -72,9 +75,11 @@ class DeliveryLoop:
 
     def submit_due(self) -> int:
         submitted = 0
+        with self.lock:
+            self.finished_during_read.clear()
         for delivery in self.registry.due_deliveries(self.clock(), limit=self.batch):
             with self.lock:
-                if delivery.id in self.in_flight:
+                if delivery.id in self.in_flight or delivery.id in self.finished_during_read:
                     continue
                 self.in_flight.add(delivery.id)
             self.pool.submit(self._deliver_and_release, delivery)
@@ -96,6 +101,7 @@ class DeliveryLoop:
         finally:
             with self.lock:
                 self.in_flight.discard(delivery.id)
+                self.finished_during_read.add(delivery.id)
 
     def deliver(self, delivery) -> None:
         """One attempt: send, then record what happened in the log."""
