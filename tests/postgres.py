@@ -33,7 +33,7 @@ def server_binaries() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version, reverse=True)
     if candidates:
         return Path(candidates[0]).parent
-    return Path(require_tool("initdb", INSTALL_HINT)).parent  # skips, or fails under CI=true
+    return Path(require_tool("initdb", INSTALL_HINT)).parent  # skips, or fails under CI (tests/tools.py in_ci)
 
 
 def _version(initdb: str) -> float:
