@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 from hypothesis import settings
 from sqlalchemy import URL
 
+from services.registry import Registry
 from tests.postgres import server_from_environment, throwaway_server
 from tests.tools import in_ci
 
@@ -33,3 +35,16 @@ def postgres_server() -> Iterator[URL]:
     with throwaway_server() as url:
         yield url
 
+
+@pytest.fixture(scope="session")
+def registry_template(tmp_path_factory) -> Path:
+    """An SQLite registry file on which Registry.init() ran, once per session.
+
+    init() applies every migration and loads 2,335 regions, the workforce and the plan; tests
+    that need an initialised registry copy this file (tests/tools.py copy_registry) instead.
+    Never open it for writing.
+    """
+    path = tmp_path_factory.mktemp("registry-template") / "registry.db"
+    with Registry(f"sqlite:///{path}") as registry:
+        registry.init()
+    return path

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for tests, and a fresh database per test.
+"""A throwaway PostgreSQL server for tests, a fresh database per test, and copies of a template.
 
 `UCJ_TEST_POSTGRES_URL` names a server to use instead (a role allowed to CREATE DATABASE;
 each test gets its own database there, dropped afterwards). Otherwise a cluster is created
@@ -106,5 +106,21 @@ def fresh_database(server: URL) -> Iterator[str]:
             with admin.connect() as connection:
                 # FORCE: a test may leave a connection open (PostgreSQL 13+).
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def copy_database(server: URL, template_url: str, target_url: str) -> None:
+    """Make the database of `target_url` a copy of the database of `template_url` (both on `server`).
+
+    PostgreSQL copies a database only into a new one (CREATE DATABASE ... TEMPLATE), so the
+    target is dropped first; nobody may be connected to either while this runs.
+    """
+    template, target = make_url(template_url).database, make_url(target_url).database
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
+            connection.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
     finally:
         admin.dispose()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,13 @@ def child_env(**settings: str) -> dict[str, str]:
     """
     inherited = {name: value for name, value in os.environ.items() if name in INHERITED or name.startswith(INHERITED_PREFIXES)}
     return {**inherited, **settings}
+
+
+def copy_registry(template: Path, path: Path) -> str:
+    """Copy an initialised SQLite registry file (see the `registry_template` fixture) to `path`; its URL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 def free_port() -> int:

@@ -5,9 +5,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from sqlalchemy import make_url
 
 from services.registry import Registry
-from tests.postgres import fresh_database
+from tests.postgres import copy_database, fresh_database
+from tests.tools import copy_registry
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -15,7 +17,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """An empty database on each backend: a new SQLite file, or a new PostgreSQL database.
 
     The PostgreSQL case uses the session's server (tests/conftest.py): it is skipped when
-    PostgreSQL is not installed, and fails under CI=true.
+    PostgreSQL is not installed, and fails under CI.
     """
     if request.param == "sqlite":
         # A directory that does not exist yet: the registry must create it.
@@ -25,9 +27,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_registry_template(postgres_server) -> Iterator[str]:
+    """A PostgreSQL database on which Registry.init() ran, once per session; copied, never used."""
+    with fresh_database(postgres_server) as url:
+        with Registry(url) as registry:
+            registry.init()
+        yield url
+
+
 @pytest.fixture
-def registry(database_url: str) -> Iterator[Registry]:
-    """An initialised registry with the seed data."""
+def registry(database_url: str, request: pytest.FixtureRequest) -> Iterator[Registry]:
+    """An initialised registry with the seed data, in the database of `database_url`.
+
+    A copy of the session's template (init() takes far longer than a copy, and about 240
+    tests need one); tests of init() itself use `registry_after_init` or run it themselves.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        copy_registry(request.getfixturevalue("registry_template"), Path(url.database))
+    else:
+        server = request.getfixturevalue("postgres_server")
+        copy_database(server, request.getfixturevalue("postgres_registry_template"), database_url)
+    with Registry(database_url) as registry:
+        yield registry
+
+
+@pytest.fixture
+def registry_after_init(database_url: str) -> Iterator[Registry]:
+    """A registry on which this test ran Registry.init() itself: for the tests of init's seed data."""
     with Registry(database_url) as registry:
         registry.init()
         yield registry
