@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import urllib.request
@@ -14,7 +13,7 @@ from services.kafka_local import ensure_broker, stop_broker
 from tests.integration.broker import empty_broker
 from tests.integration.processes import ServiceProcess
 from tests.services.kafka_local.ports import free_port_pair
-from tests.tools import copy_registry, free_port, require_tool
+from tests.tools import child_env, copy_registry, free_port, require_tool
 
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
 # port -> data dir of the session's broker, for tests that stop and start it again
@@ -58,7 +57,7 @@ class WorkerProcess(ServiceProcess):
         self.port = free_port()
         self.log_path = state_dir / f"worker-{self.port}.log"
         self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}"), *options]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
+        self.env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock, UCJ_DATA_DIR=str(state_dir))
         self.start()
 
     def status(self) -> dict:
