@@ -93,34 +93,23 @@ _database_numbers = itertools.count(1)
 
 
 @contextmanager
-def fresh_database(server: URL) -> Iterator[str]:
-    """Create an empty database on `server`, yield its URL, and drop it afterwards."""
+def fresh_database(server: URL, template: str | None = None) -> Iterator[str]:
+    """Create a database on `server`, yield its URL, and drop it afterwards.
+
+    Empty, or a copy of the database at URL `template` (on the same server; nobody may be
+    connected to it while it is copied).
+    """
     name = f"ucj_test_{os.getpid()}_{next(_database_numbers)}"
+    copy_of = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
             with admin.connect() as connection:
                 # FORCE: a test may leave a connection open (PostgreSQL 13+).
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def copy_database(server: URL, template_url: str, target_url: str) -> None:
-    """Make the database of `target_url` a copy of the database of `template_url` (both on `server`).
-
-    PostgreSQL copies a database only into a new one (CREATE DATABASE ... TEMPLATE), so the
-    target is dropped first; nobody may be connected to either while this runs.
-    """
-    template, target = make_url(template_url).database, make_url(target_url).database
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
-            connection.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
     finally:
         admin.dispose()

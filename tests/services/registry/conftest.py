@@ -5,25 +5,31 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import make_url
 
 from services.registry import Registry
-from tests.postgres import copy_database, fresh_database
+from tests.postgres import fresh_database
 from tests.tools import copy_registry
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend: a new SQLite file, or a new PostgreSQL database.
+    """A database on each backend: a new SQLite file, or a new PostgreSQL database.
 
+    Empty; or, when the test also asks for `registry`, a copy of the session's initialised
+    template (Registry.init() takes far longer than a copy, and most tests need one). The
+    tests of init() itself ask for `database_url` alone, or for `registry_after_init`.
     The PostgreSQL case uses the session's server (tests/conftest.py): it is skipped when
     PostgreSQL is not installed, and fails under CI.
     """
+    initialised = "registry" in request.fixturenames
     if request.param == "sqlite":
         # A directory that does not exist yet: the registry must create it.
-        yield f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
+        path = tmp_path / "state" / "registry.db"
+        yield copy_registry(request.getfixturevalue("registry_template"), path) if initialised else f"sqlite:///{path}"
         return
-    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+    # CREATE DATABASE ... TEMPLATE copies the template in one statement
+    template = request.getfixturevalue("postgres_registry_template") if initialised else None
+    with fresh_database(request.getfixturevalue("postgres_server"), template=template) as url:
         yield url
 
 
@@ -37,18 +43,8 @@ def postgres_registry_template(postgres_server) -> Iterator[str]:
 
 
 @pytest.fixture
-def registry(database_url: str, request: pytest.FixtureRequest) -> Iterator[Registry]:
-    """An initialised registry with the seed data, in the database of `database_url`.
-
-    A copy of the session's template (init() takes far longer than a copy, and about 240
-    tests need one); tests of init() itself use `registry_after_init` or run it themselves.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        copy_registry(request.getfixturevalue("registry_template"), Path(url.database))
-    else:
-        server = request.getfixturevalue("postgres_server")
-        copy_database(server, request.getfixturevalue("postgres_registry_template"), database_url)
+def registry(database_url: str) -> Iterator[Registry]:
+    """An initialised registry with the seed data (a copy of the template: see `database_url`)."""
     with Registry(database_url) as registry:
         yield registry
 
