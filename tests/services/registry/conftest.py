@@ -11,7 +11,8 @@ from tests.postgres import fresh_database
 from tests.tools import copy_registry
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL is "slow": its ~120 tests and the server take about 45 s, so the fast run skips them
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database on each backend: a new SQLite file, or a new PostgreSQL database.
 
