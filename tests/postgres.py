@@ -21,7 +21,7 @@ from typing import Iterator
 
 from sqlalchemy import URL, create_engine, make_url, text
 
-from tests.tools import free_port, require_tool
+from tests.tools import child_env, free_port, require_tool
 
 INSTALL_HINT = "apt-get install postgresql, or set UCJ_TEST_POSTGRES_URL"
 SYSTEM_USER = "postgres"
@@ -63,7 +63,8 @@ def throwaway_server() -> Iterator[URL]:
     port = free_port()
 
     def run(*argv: str) -> None:
-        completed = subprocess.run([*run_as, *argv], capture_output=True, text=True)
+        # child_env: a developer's PG* variables (PGPORT, PGOPTIONS, ...) must not reach the server
+        completed = subprocess.run([*run_as, *argv], env=child_env(), capture_output=True, text=True)
         if completed.returncode != 0:
             server_log = log.read_text(errors="replace") if log.exists() else ""
             raise RuntimeError(f"{' '.join(argv)} failed:\n{completed.stdout}{completed.stderr}{server_log}")
