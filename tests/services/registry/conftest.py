@@ -24,7 +24,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """
     initialised = "registry" in request.fixturenames
     if request.param == "sqlite":
-        # A directory that does not exist yet: the registry must create it.
+        # An empty database is in a directory that does not exist yet: the registry must create it.
         path = tmp_path / "state" / "registry.db"
         yield copy_registry(request.getfixturevalue("registry_template"), path) if initialised else f"sqlite:///{path}"
         return
