@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for tests, and a fresh database per test.
+"""A throwaway PostgreSQL server for tests, a fresh database per test, and copies of a template.
 
 `UCJ_TEST_POSTGRES_URL` names a server to use instead (a role allowed to CREATE DATABASE;
 each test gets its own database there, dropped afterwards). Otherwise a cluster is created
@@ -21,7 +21,7 @@ from typing import Iterator
 
 from sqlalchemy import URL, create_engine, make_url, text
 
-from tests.tools import free_port, require_tool
+from tests.tools import child_env, free_port, require_tool
 
 INSTALL_HINT = "apt-get install postgresql, or set UCJ_TEST_POSTGRES_URL"
 SYSTEM_USER = "postgres"
@@ -33,7 +33,7 @@ def server_binaries() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version, reverse=True)
     if candidates:
         return Path(candidates[0]).parent
-    return Path(require_tool("initdb", INSTALL_HINT)).parent  # skips, or fails under CI=true
+    return Path(require_tool("initdb", INSTALL_HINT)).parent  # skips, or fails under CI (tests/tools.py in_ci)
 
 
 def _version(initdb: str) -> float:
@@ -63,7 +63,8 @@ def throwaway_server() -> Iterator[URL]:
     port = free_port()
 
     def run(*argv: str) -> None:
-        completed = subprocess.run([*run_as, *argv], capture_output=True, text=True)
+        # child_env: a developer's PG* variables (PGPORT, PGOPTIONS, ...) must not reach the server
+        completed = subprocess.run([*run_as, *argv], env=child_env(), capture_output=True, text=True)
         if completed.returncode != 0:
             server_log = log.read_text(errors="replace") if log.exists() else ""
             raise RuntimeError(f"{' '.join(argv)} failed:\n{completed.stdout}{completed.stderr}{server_log}")
@@ -93,13 +94,18 @@ _database_numbers = itertools.count(1)
 
 
 @contextmanager
-def fresh_database(server: URL) -> Iterator[str]:
-    """Create an empty database on `server`, yield its URL, and drop it afterwards."""
+def fresh_database(server: URL, template: str | None = None) -> Iterator[str]:
+    """Create a database on `server`, yield its URL, and drop it afterwards.
+
+    Empty, or a copy of the database at URL `template` (on the same server; nobody may be
+    connected to it while it is copied).
+    """
     name = f"ucj_test_{os.getpid()}_{next(_database_numbers)}"
+    copy_of = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:

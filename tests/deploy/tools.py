@@ -6,13 +6,15 @@ from pathlib import Path
 
 import yaml
 
+from tests.tools import child_env
+
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 ALERTMANAGER = ROOT / "deploy" / "alertmanager"
 
 
 def run(*command: str | Path, cwd: Path = ROOT, expect_success: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([str(part) for part in command], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=120)
     if expect_success:
         assert done.returncode == 0, (
             f"`{' '.join(str(part) for part in command)}` exited with {done.returncode}\n"

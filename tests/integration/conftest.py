@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import urllib.request
@@ -11,33 +10,44 @@ from pathlib import Path
 import pytest
 
 from services.kafka_local import ensure_broker, stop_broker
-from services.registry import Registry
-from tests.services.kafka_local.ports import free_port_pair
+from tests.integration.broker import empty_broker
 from tests.integration.processes import ServiceProcess
-from tests.tools import free_port, require_tool
+from tests.services.kafka_local.ports import free_port_pair
+from tests.tools import child_env, copy_registry, free_port, require_tool
 
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight
-BROKER_DATA_DIRS: dict[int, Path] = {}  # port -> data dir, for tests that restart the broker
+# port -> data dir of the session's broker, for tests that stop and start it again
+# (test_failures.py): `kafka_bootstrap` starts it again for the next test if one did not.
+BROKER_DATA_DIRS: dict[int, Path] = {}
 
 
-@pytest.fixture
-def kafka_bootstrap(tmp_path_factory):
-    """A fresh single-node Kafka per test, so topics start empty."""
+@pytest.fixture(scope="session")
+def session_broker(tmp_path_factory):
+    """One single-node Kafka for the whole session (`kafka_bootstrap` empties it for each test)."""
     require_tool("java", "apt-get install openjdk-17-jre-headless")
     require_tool("mvn", "apt-get install maven")
     port = free_port_pair()
     data_dir = tmp_path_factory.mktemp("kafka")
-    bootstrap = ensure_broker(port=port, data_dir=data_dir, timeout=120)
     BROKER_DATA_DIRS[port] = data_dir
-    yield bootstrap
-    stop_broker(port=port, data_dir=data_dir)
+    try:
+        yield ensure_broker(port=port, data_dir=data_dir, timeout=120)
+    finally:
+        stop_broker(port=port, data_dir=data_dir)
+
+
+@pytest.fixture
+def kafka_bootstrap(session_broker):
+    """The session's broker as if new: no topics but the broker's own, no consumer groups."""
+    port = int(session_broker.rsplit(":", 1)[1])
+    ensure_broker(port=port, data_dir=BROKER_DATA_DIRS[port], timeout=120)  # running, unless a test stopped it
+    empty_broker(session_broker)
+    return session_broker
 
 
 @pytest.fixture(scope="module")
-def registry_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
-    Registry(url).init()
-    return url
+def registry_url(registry_template, tmp_path_factory):
+    """An initialised SQLite registry, shared by the tests of a module."""
+    return copy_registry(registry_template, tmp_path_factory.mktemp("registry") / "registry.db")
 
 
 class WorkerProcess(ServiceProcess):
@@ -47,7 +57,7 @@ class WorkerProcess(ServiceProcess):
         self.port = free_port()
         self.log_path = state_dir / f"worker-{self.port}.log"
         self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}"), *options]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock)
+        self.env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock, UCJ_DATA_DIR=str(state_dir))
         self.start()
 
     def status(self) -> dict:

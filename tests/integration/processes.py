@@ -14,7 +14,7 @@ class ServiceProcess:
     port: int
     log_path: Path
     command: list[str]
-    env: dict[str, str]
+    env: dict[str, str]  # from tests.tools.child_env: never the developer's UCJ_* settings
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from collections import Counter
@@ -11,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.integration.processes import ServiceProcess
-from tests.tools import free_port
+from tests.tools import child_env, free_port
 
 
 class SmtpReceiver:
@@ -99,5 +98,5 @@ class NotifierProcess(ServiceProcess):
             "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
             "--http-timeout", "5s", "--smtp-timeout", "5s", *extra_args,
         ]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
+        self.env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(log_dir))
         self.start()

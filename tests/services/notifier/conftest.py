@@ -1,24 +1,13 @@
-"""A real SQLite registry per test (initialised once, copied), and coordinators in it."""
+"""A real SQLite registry per test (a copy of the session's initialised template), and coordinators in it."""
 from __future__ import annotations
-
-import shutil
 
 import pytest
 
 from services.registry import Registry
-
-
-@pytest.fixture(scope="session")
-def initialised_registry_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("registry-template") / "registry.db"
-    with Registry(f"sqlite:///{path}") as registry:
-        registry.init()
-    return path
+from tests.tools import copy_registry
 
 
 @pytest.fixture
-def registry(initialised_registry_file, tmp_path):
-    path = tmp_path / "registry.db"
-    shutil.copy(initialised_registry_file, path)
-    with Registry(f"sqlite:///{path}") as registry:
+def registry(registry_template, tmp_path):
+    with Registry(copy_registry(registry_template, tmp_path / "registry.db")) as registry:
         yield registry

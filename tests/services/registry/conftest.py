@@ -8,26 +8,51 @@ import pytest
 
 from services.registry import Registry
 from tests.postgres import fresh_database
+from tests.tools import copy_registry
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL is "slow": its ~120 tests and the server take about 45 s, so the fast run skips them
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend: a new SQLite file, or a new PostgreSQL database.
+    """A database on each backend: a new SQLite file, or a new PostgreSQL database.
 
+    Empty; or, when the test also asks for `registry`, a copy of the session's initialised
+    template (Registry.init() takes far longer than a copy, and most tests need one). The
+    tests of init() itself ask for `database_url` alone, or for `registry_after_init`.
     The PostgreSQL case uses the session's server (tests/conftest.py): it is skipped when
-    PostgreSQL is not installed, and fails under CI=true.
+    PostgreSQL is not installed, and fails under CI.
     """
+    initialised = "registry" in request.fixturenames
     if request.param == "sqlite":
-        # A directory that does not exist yet: the registry must create it.
-        yield f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
+        # An empty database is in a directory that does not exist yet: the registry must create it.
+        path = tmp_path / "state" / "registry.db"
+        yield copy_registry(request.getfixturevalue("registry_template"), path) if initialised else f"sqlite:///{path}"
         return
-    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+    # CREATE DATABASE ... TEMPLATE copies the template in one statement
+    template = request.getfixturevalue("postgres_registry_template") if initialised else None
+    with fresh_database(request.getfixturevalue("postgres_server"), template=template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_registry_template(postgres_server) -> Iterator[str]:
+    """A PostgreSQL database on which Registry.init() ran, once per session; copied, never used."""
+    with fresh_database(postgres_server) as url:
+        with Registry(url) as registry:
+            registry.init()
         yield url
 
 
 @pytest.fixture
 def registry(database_url: str) -> Iterator[Registry]:
-    """An initialised registry with the seed data."""
+    """An initialised registry with the seed data (a copy of the template: see `database_url`)."""
+    with Registry(database_url) as registry:
+        yield registry
+
+
+@pytest.fixture
+def registry_after_init(database_url: str) -> Iterator[Registry]:
+    """A registry on which this test ran Registry.init() itself: for the tests of init's seed data."""
     with Registry(database_url) as registry:
         registry.init()
         yield registry

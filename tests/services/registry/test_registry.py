@@ -19,8 +19,8 @@ from services.registry.registry import figure_for_year
 REGENCIES = [f"61.{n:02d}" for n in range(1, 13)] + ["61.71", "61.72"]
 
 
-def test_init_loads_every_region_of_the_province(registry: Registry) -> None:
-    tree = registry.region_tree()
+def test_init_loads_every_region_of_the_province(registry_after_init: Registry) -> None:
+    tree = registry_after_init.region_tree()
 
     counts = {level: len(tree.codes_at(level)) for level in ("province", "regency", "district", "village")}
     assert counts == {"province": 1, "regency": 14, "district": 174, "village": 2145}
@@ -30,8 +30,8 @@ def test_init_loads_every_region_of_the_province(registry: Registry) -> None:
     assert tree.self_and_ancestors("61.01.01.2001") == ("61.01.01.2001", "61.01.01", "61.01", "61")
 
 
-def test_init_seeds_the_regency_estimate_for_each_seed_year(registry: Registry) -> None:
-    figures = registry.workforce_figures()
+def test_init_seeds_the_regency_estimate_for_each_seed_year(registry_after_init: Registry) -> None:
+    figures = registry_after_init.workforce_figures()
 
     assert SEED_WORKFORCE_YEARS == (2024, 2025, 2026)
     assert sorted(figures) == [2024, 2025, 2026]
@@ -41,15 +41,15 @@ def test_init_seeds_the_regency_estimate_for_each_seed_year(registry: Registry) 
         assert sum(figures[year].values()) == 1_700_000  # the BPJS denominator split by population
 
 
-def test_init_seeds_the_default_provincial_plan(registry: Registry) -> None:
-    assert registry.plans() == {
+def test_init_seeds_the_default_provincial_plan(registry_after_init: Registry) -> None:
+    assert registry_after_init.plans() == {
         "61": [
             (datetime.date(2024, 6, 1), 0.3539),
             (datetime.date(2024, 12, 31), 0.5014),
             (datetime.date(2025, 12, 31), 0.5956),
         ]
     }
-    assert list(DEFAULT_PROVINCIAL_PLAN) == registry.plans()["61"]
+    assert list(DEFAULT_PROVINCIAL_PLAN) == registry_after_init.plans()["61"]
 
 
 def test_init_twice_adds_nothing(database_url: str) -> None:

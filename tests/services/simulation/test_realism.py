@@ -11,7 +11,11 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from statistics import median
 
+import pytest
+
 from .conftest import originals
+
+pytestmark = pytest.mark.slow  # statistics of a 20,000-participant stream: about 10 s
 
 PROVINCE_2024_COHORT = 26_300 / 1_000_000  # per simulated participant (programmes.py)
 BENGKAYANG_CONTINUED = 1 - 2_484 / 4_600
