@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 from services.notifier import payloads
@@ -12,6 +11,7 @@ from services.notifier.delivery import DeliveryLoop
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import Route
 from services.registry import NewDelivery
+from tests.integration.waiting import wait_until
 from tests.services.notifier.samples import alert
 
 T0 = datetime(2026, 6, 30, 1, 0, tzinfo=timezone.utc)
@@ -135,12 +135,9 @@ def test_the_threaded_loop_delivers_and_stops(registry):
     stop = threading.Event()
     thread = threading.Thread(target=loop.run, args=(stop,))
     thread.start()
-    deadline = time.monotonic() + 20
-    while len(channels.accepted) < 10 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # would anything be sent twice?
+    wait_until(lambda: len(registry.deliveries(status="delivered")) == 10, "the ten deliveries recorded")
     stop.set()
-    thread.join(10)
+    thread.join(60)  # the loop ends once the deliveries in flight are done: nothing can be sent after this
     assert not thread.is_alive()
     assert sorted(r for _, r in channels.accepted) == sorted(f"c{i}@x.go.id" for i in range(10))
     assert sample(metrics, "ucj_notifier_pending_deliveries", channel="email") == 0
