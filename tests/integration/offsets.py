@@ -45,7 +45,7 @@ def committed_to_end(bootstrap: str, group: str, topic: str) -> bool:
     ends = end_offsets(bootstrap, topic)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
-        committed = admin.list_consumer_group_offsets(group)
+        committed = admin.list_group_offsets(group)[group]
     finally:
         admin.close()
     return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())

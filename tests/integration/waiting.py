@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable, TypeVar
 
+from kafka.errors import KafkaError
+
 T = TypeVar("T")
 
 DEADLINE = 180.0  # seconds
@@ -25,19 +27,20 @@ def wait_until(
 
     Fails when `timeout` seconds have passed, saying what it waited for (`what`, or what it
     returns when called then, to show the state at the deadline), or as soon as one of
-    `processes` (ServiceProcess) has exited, with the end of its log. An OSError from the
-    condition, such as an endpoint not answering yet, counts as "not yet".
+    `processes` (ServiceProcess) has exited, with the end of its log. An OSError or a
+    KafkaError from the condition, such as an endpoint or a group coordinator not answering
+    yet, counts as "not yet".
     """
     processes = list(processes)
     deadline = time.monotonic() + timeout
-    error: OSError | None = None
+    error: Exception | None = None
     while True:
         for process in processes:
             if not process.running():
                 raise AssertionError(f"{_describe(what)}: {process.log_path.name} exited\n{process.log_tail()}")
         try:
             result = condition()
-        except OSError as failure:
+        except (OSError, KafkaError) as failure:
             error, result = failure, None
         if result:
             return result
