@@ -4,6 +4,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from services.notifier import payloads
 from services.notifier.backoff import RetryPolicy
 from services.notifier.channels import DeliveryFailed
@@ -38,6 +40,18 @@ class Channels:
             raise DeliveryFailed("HTTP 503 Service Unavailable")
         with self.lock:
             self.accepted.append((delivery.transition_id, delivery.recipient))
+
+
+class GatedChannels(Channels):
+    """Holds every send until `open` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.open = threading.Event()
+
+    def send(self, delivery) -> None:
+        self.open.wait(60)
+        super().send(delivery)
 
 
 def enqueue(registry, recipients, transition=None, now=T0):
@@ -141,3 +155,28 @@ def test_the_threaded_loop_delivers_and_stops(registry):
     assert not thread.is_alive()
     assert sorted(r for _, r in channels.accepted) == sorted(f"c{i}@x.go.id" for i in range(10))
     assert sample(metrics, "ucj_notifier_pending_deliveries", channel="email") == 0
+
+
+@pytest.mark.xfail(raises=AssertionError, strict=True, reason="submit_due reads the due rows, then skips the ones in flight: "
+                   "a row delivered and released in between is sent again (services/notifier/delivery.py)")
+def test_a_row_delivered_while_the_due_rows_are_read_is_not_sent_again(registry):
+    """The interleaving a busy machine makes likely, made certain: the due rows are read while a
+    row is being sent, and that send is done (logged, released) before the rows are handed out."""
+    now = datetime.now(timezone.utc)
+    channels = GatedChannels()
+    policy = RetryPolicy(initial_seconds=5, max_seconds=60, give_up_seconds=3600, jitter=0)
+    loop = DeliveryLoop(registry, channels, policy, NotifierMetrics(), threads=1, clock=lambda: now)
+    enqueue(registry, [("email", "a@x.go.id")], now=now)
+    assert loop.submit_due() == 1  # being sent, held at the gate
+    read = registry.due_deliveries
+
+    def read_while_sending(at, limit):
+        rows = read(at, limit)  # the row is still pending
+        channels.open.set()
+        loop.pool.submit(lambda: None).result()  # one thread: the send before this is done
+        return rows
+
+    registry.due_deliveries = read_while_sending
+    loop.submit_due()
+    loop.pool.shutdown(wait=True)
+    assert channels.accepted == [("coverage_status:61.07:1:1", "a@x.go.id")]
