@@ -3,14 +3,15 @@ and neither a worker restart nor repeated evaluation publishes a transition twic
 from __future__ import annotations
 
 import json
-import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from services.registry import Registry
 from streams.alert_log import read_alert_log
-from tests.integration.streams import send_raw
+from tests.integration.streams import send_raw, wait_stage_settled
+from tests.integration.waiting import wait_until
 from tests.streams.domain.factories import wire
 
 pytestmark = pytest.mark.integration
@@ -18,6 +19,8 @@ pytestmark = pytest.mark.integration
 REGENCIES = ["61.01", "61.02", "61.03", "61.04", "61.05", "61.06", "61.07", "61.08", "61.09", "61.10", "61.11", "61.12", "61.71", "61.72"]
 BEHIND, CLIFF = "61.07", "61.72"  # Bengkayang falls behind; Kota Singkawang's assistance ends soon
 VILLAGE = {"61.07": "61.07.01.2001", "61.72": "61.72.01.1001"}
+HOLD_SECONDS = 10  # longer than the 5 s between two partials of a partition: a status outlasts a fresh figure
+HOLD = ("--alert-hold", f"{HOLD_SECONDS}s")
 
 
 @pytest.fixture
@@ -63,29 +66,31 @@ def statuses(worker) -> dict[str, str]:
     return {s.labels["region"]: s.labels["status"] for s in samples if s.value == 1.0}
 
 
-def wait_until(condition, timeout: float = 90, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
+def all_on_track(worker) -> dict[str, str] | None:
+    """The statuses once the province and every regency have one and the province is on track."""
+    found = statuses(worker)
+    return found if found.get("61") == "on_track" and len(found) >= 15 else None
+
+
+def alerts_where(bootstrap: str, **fields) -> list:
+    """The transitions on the alert log with these field values."""
+    return [t for t in read_alert_log(bootstrap) if all(getattr(t, name) == value for name, value in fields.items())]
 
 
 def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small_registry, tmp_path):
     from tests.integration.conftest import WorkerProcess
 
-    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--alert-hold", "3s"))
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     try:
         worker.wait_ready()
         records = [r for code in REGENCIES if code != CLIFF for r in enrolled(code, 60)]
         records += enrolled(CLIFF, 20) + assisted_until(CLIFF, 40, "2026-08-15")  # 40 of 60 lapse in 47 days
         send_raw(kafka_bootstrap, records)
-        assert wait_until(lambda: statuses(worker).get("61") == "on_track" and len(statuses(worker)) >= 15), worker.log_tail()
-        assert all(status == "on_track" for status in statuses(worker).values())
+        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))  # 40 of 100 active: 10 points below plan
-        raised = wait_until(lambda: [t for t in read_alert_log(kafka_bootstrap) if t.kind == "coverage_status"])
+        raised = wait_until(lambda: alerts_where(kafka_bootstrap, kind="coverage_status"), "a coverage alert", processes=[worker])
         assert [(t.region_code, t.transition, t.status) for t in raised] == [(BEHIND, "raised", "critical")], worker.log_tail()
         alert = raised[0]
         assert alert.figures.gap_workers == 10 and alert.figures.active == 40 and alert.figures.gap_pp == pytest.approx(10.0)
@@ -93,7 +98,7 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         assert alert.figures.pace_per_day == pytest.approx(-20 / 30)  # 60 active a month ago, 40 today
         assert len(alert.history) == 91 and alert.history[-1].coverage == pytest.approx(0.4)
 
-        [cliff] = [t for t in read_alert_log(kafka_bootstrap) if t.kind == "lapse_cliff"]
+        [cliff] = alerts_where(kafka_bootstrap, kind="lapse_cliff")
         assert (cliff.region_code, cliff.transition, cliff.status) == (CLIFF, "raised", "critical")
         assert cliff.lapse_cliff.participants == 40 and cliff.lapse_cliff.by_payer == {"APBD-61.72": 40}
         assert str(cliff.lapse_cliff.first_end) == "2026-08-15"
@@ -101,14 +106,14 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         worker.kill()  # a restart reads the alert log back and publishes nothing new
         worker.start()
         worker.wait_ready()
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "critical")
-        time.sleep(8)  # several evaluations past the hold
+        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical after the restart", processes=[worker])
+        wait_stage_settled(worker, HOLD_SECONDS)
         assert len(read_alert_log(kafka_bootstrap)) == 2
 
         send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))  # back to 60 of 100
-        resolved = wait_until(lambda: [t for t in read_alert_log(kafka_bootstrap) if t.transition == "resolved"])
+        resolved = wait_until(lambda: alerts_where(kafka_bootstrap, transition="resolved"), "the alert resolved", processes=[worker])
         assert [(t.region_code, t.alert_id, t.sequence) for t in resolved] == [(BEHIND, alert.alert_id, 2)]
-        time.sleep(6)
+        wait_stage_settled(worker, HOLD_SECONDS)
         log = read_alert_log(kafka_bootstrap)
         assert len(log) == 3 and len({t.transition_id for t in log}) == 3
     finally:
@@ -121,30 +126,35 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
     from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 
     smtp, http = SmtpReceiver(), HttpReceiver()
-    with Registry(small_registry) as registry:
-        registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
-        registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
-        registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
-    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--alert-hold", "3s"))
+    registry = Registry(small_registry)
+    registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
+    registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
+    registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     notifier = NotifierProcess(kafka_bootstrap, small_registry, tmp_path, smtp.port)
     try:
         worker.wait_ready()
         send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
-        assert wait_until(lambda: len(statuses(worker)) >= 15 and set(statuses(worker).values()) == {"on_track"}), worker.log_tail()
+        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))
-        assert wait_until(lambda: http.received(), timeout=120), notifier.log_tail()
-        time.sleep(8)  # room for any duplicate to show up
+        wait_until(lambda: http.received(), "the alert delivered by webhook", processes=[worker, notifier])
+        # no duplicate is on its way: the stage has evaluated past its hold again, and the notifier has read and sent everything
+        wait_stage_settled(worker, HOLD_SECONDS)
+        notifier.wait_settled(registry)
         [(path, headers, body)] = http.requests
         alert = body["alert"]
         assert path == "/bengkayang" and alert["transition"] == "raised" and alert["region_code"] == BEHIND
         assert alert["figures"]["gap_workers"] == 10 and headers["Idempotency-Key"] == alert["transition_id"]
         assert "10" in body["message"]["text"] and "Bengkayang" in body["message"]["subject"]
-        assert list(smtp.received()) == [("disnaker@bengkayang.go.id", alert["transition_id"])]
+        assert smtp.received() == Counter({("disnaker@bengkayang.go.id", alert["transition_id"]): 1})
 
         send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))
-        assert wait_until(lambda: len(http.requests) == 2, timeout=120), notifier.log_tail()
-        time.sleep(8)
+        wait_until(lambda: len(http.requests) >= 2, "the resolution delivered by webhook", processes=[worker, notifier])
+        wait_stage_settled(worker, HOLD_SECONDS)
+        notifier.wait_settled(registry)
+        notifier.finish()
         assert [(p, b["alert"]["transition"], b["alert"]["alert_id"]) for p, _, b in http.requests] == [
             ("/bengkayang", "raised", alert["alert_id"]),
             ("/bengkayang", "resolved", alert["alert_id"]),
@@ -155,6 +165,7 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
         worker.stop()
         smtp.stop()
         http.stop()
+        registry.close()
 
 
 def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_bootstrap, small_registry, tmp_path):
@@ -164,12 +175,12 @@ def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_b
     try:
         worker.wait_ready()
         send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "on_track"), worker.log_tail()
+        wait_until(lambda: statuses(worker).get(BEHIND) == "on_track", "Bengkayang on track", processes=[worker])
         workforce = tmp_path / "bigger.csv"
         workforce.write_text("region_code,year,eligible_workforce\n" + "".join(f"{code},2026,{200 if code == BEHIND else 100}\n" for code in REGENCIES))
         with Registry(small_registry) as registry:
             registry.load_workforce_csv(workforce)
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "critical", timeout=60), worker.log_tail()  # 60 of 200
+        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical: 60 of 200", processes=[worker])
         assert worker.running()
     finally:
         worker.stop()
