@@ -9,7 +9,11 @@ from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from services.notifier.consumer import GROUP_ID
+from streams.topics import COVERAGE_ALERTS
+from tests.integration.offsets import committed_to_end
 from tests.integration.processes import ServiceProcess
+from tests.integration.waiting import DEADLINE, wait_until
 from tests.tools import child_env, free_port
 
 
@@ -88,6 +92,7 @@ class HttpReceiver:
 
 class NotifierProcess(ServiceProcess):
     def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
+        self.bootstrap = bootstrap
         self.port = free_port()
         self.log_path = log_dir / f"notifier-{self.port}.log"
         self.command = [
@@ -96,7 +101,23 @@ class NotifierProcess(ServiceProcess):
             "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
             "--dashboard-url", "http://grafana.test:3000",
             "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
-            "--http-timeout", "5s", "--smtp-timeout", "5s", *extra_args,
+            # a timeout is a failed attempt and a resend: far longer than a busy machine takes to answer
+            "--http-timeout", "30s", "--smtp-timeout", "30s", *extra_args,
         ]
         self.env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(log_dir))
         self.start()
+
+    def wait_settled(self, registry, timeout: float = DEADLINE) -> None:
+        """Until every alert on the topic is in the delivery log (the notifier's group has
+        committed the topic's end: it enqueues before it commits) and none is pending: from
+        then on it has nothing left to send, but sends already started may still arrive (finish)."""
+
+        def settled() -> bool:
+            return committed_to_end(self.bootstrap, GROUP_ID, COVERAGE_ALERTS) and not registry.deliveries(status="pending")
+
+        wait_until(settled, "the notifier settled: alerts read to the end, no delivery pending", timeout=timeout, every=1, processes=[self])
+
+    def finish(self) -> None:
+        """SIGTERM, and wait: a clean stop completes the deliveries in flight, so nothing more arrives."""
+        self.stop()
+        assert self.process.returncode == 0, f"the notifier did not stop cleanly ({self.process.returncode}):\n{self.log_tail()}"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from services.simulation import generate_events
 from tests.integration.oracle import active_by_region
+from tests.integration.waiting import DEADLINE, wait_until
 
 
 def messy_stream(participants: int, seed: int, now: datetime):
@@ -56,23 +57,47 @@ def region_gauge(metrics: dict, name: str) -> dict[str, float]:
     return {s.labels["region"]: s.value for s in metrics.get(name, [])}
 
 
-def wait_for_stage(workers, expected: Counter | None = None, timeout: float = 90) -> dict:
+def wait_for_stage(workers, expected: Counter | None = None, timeout: float = DEADLINE) -> dict:
     """The metrics of the worker running the region stage, once its figures are out.
 
     With `expected`, once its coverage times workforce gives the expected count for the
     province and every regency: partials reach the stage a few seconds after the counts.
     """
-    import time
+    seen: dict = {}
 
-    deadline = time.monotonic() + timeout
-    while True:
+    def stage_metrics() -> dict | None:
         for worker in workers:
-            metrics = worker.metrics()
+            seen["metrics"] = metrics = worker.metrics()
             if metrics.get("ucj_pace_per_day") and (expected is None or not stage_differences(metrics, expected)):
                 return metrics
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no worker exports the region stage's figures as expected: {stage_differences(metrics, expected or Counter())}")
-        time.sleep(1)
+        return None
+
+    def wrong() -> str:
+        return f"a worker exports the region stage's figures as expected: {stage_differences(seen.get('metrics', {}), expected or Counter())}"
+
+    return wait_until(stage_metrics, wrong, timeout=timeout, every=1, processes=workers)
+
+
+def counter_total(metrics: dict, family: str) -> float:
+    """A counter of one endpoint, summed over its labels (0 before its first increment)."""
+    return sum(s.value for s in metrics.get(family, []) if s.name.endswith("_total"))
+
+
+def stage_evaluations(worker) -> float:
+    """How often the region stage has judged complete figures (every partition caught up) and evaluated alerts."""
+    return counter_total(worker.metrics(), "ucj_region_stage_evaluations")
+
+
+def wait_stage_settled(worker, hold_seconds: float, more: int = 3) -> None:
+    """Until a full hold has passed from now and the region stage has then judged complete
+    figures `more` times again: a transition it would publish on these figures, after its
+    hold, a duplicate included, is published by then."""
+    import time
+
+    expired = time.monotonic() + hold_seconds
+    wait_until(lambda: time.monotonic() >= expired, f"the {hold_seconds:.0f} s hold to pass", timeout=hold_seconds + 60)
+    wanted = stage_evaluations(worker) + more
+    wait_until(lambda: stage_evaluations(worker) >= wanted, f"{more} more evaluations of the region stage past the hold", processes=[worker])
 
 
 def stage_differences(metrics: dict, expected: Counter) -> dict:

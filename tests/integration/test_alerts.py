@@ -2,90 +2,42 @@
 and neither a worker restart nor repeated evaluation publishes a transition twice."""
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
+from collections import Counter
 
 import pytest
 
 from services.registry import Registry
 from streams.alert_log import read_alert_log
-from tests.integration.streams import send_raw
-from tests.streams.domain.factories import wire
+from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
+    BEHIND, CLIFF, HOLD, HOLD_SECONDS, REGENCIES, all_on_track, assisted_until, enrolled, lapsed, small_registry, statuses,
+)
+from tests.integration.streams import send_raw, wait_stage_settled
+from tests.integration.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-REGENCIES = ["61.01", "61.02", "61.03", "61.04", "61.05", "61.06", "61.07", "61.08", "61.09", "61.10", "61.11", "61.12", "61.71", "61.72"]
-BEHIND, CLIFF = "61.07", "61.72"  # Bengkayang falls behind; Kota Singkawang's assistance ends soon
-VILLAGE = {"61.07": "61.07.01.2001", "61.72": "61.72.01.1001"}
 
-
-@pytest.fixture
-def small_registry(tmp_path: Path) -> str:
-    """100 eligible workers per regency and a flat plan of 50%: a few events move a status."""
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    with Registry(url) as registry:
-        registry.init()
-        workforce = tmp_path / "workforce.csv"
-        workforce.write_text("region_code,year,eligible_workforce\n" + "".join(f"{code},2026,100\n" for code in REGENCIES))
-        registry.load_workforce_csv(workforce)
-        plan = tmp_path / "plan.csv"
-        plan.write_text("region_code,date,ratio\n61,2026-01-01,0.5\n61,2026-12-31,0.5\n")
-        registry.load_plan_csv(plan)
-        tree = registry.region_tree()
-    VILLAGE.update({code: next(c for c in tree.codes_at("village") if c.startswith(code + ".")) for code in REGENCIES if code not in VILLAGE})
-    return url
-
-
-class Record:
-    def __init__(self, event: dict):
-        self.key, self.value = event["participant_id"].encode(), json.dumps(event).encode()
-
-
-def enrolled(regency: str, n: int, prefix: str = "P", **fields) -> list[Record]:
-    common = dict(occurred_at="2026-06-01T09:00:00+07:00", region_code=VILLAGE[regency], covered_from="2026-01-01", paid_through="2026-12-31")
-    common.update(fields)
-    return [Record(wire(event_id=f"{prefix}-{regency}-{i}-e", participant_id=f"{prefix}-{regency}-{i}", **common)) for i in range(n)]
-
-
-def assisted_until(regency: str, n: int, last_day: str) -> list[Record]:
-    common = dict(occurred_at="2026-06-01T09:00:00+07:00", region_code=VILLAGE[regency], payer_id=f"APBD-{regency}", period_start="2026-01-01", period_end=last_day)
-    return [Record(wire("assistance_payment", event_id=f"A-{regency}-{i}-e", participant_id=f"A-{regency}-{i}", **common)) for i in range(n)]
-
-
-def lapsed(regency: str, n: int) -> list[Record]:
-    common = dict(occurred_at="2026-06-29T09:00:00+07:00", region_code=VILLAGE[regency], reason="non_payment", effective_date="2026-06-30")
-    return [Record(wire("lapse", event_id=f"P-{regency}-{i}-lapse", participant_id=f"P-{regency}-{i}", **common)) for i in range(n)]
-
-
-def statuses(worker) -> dict[str, str]:
-    samples = worker.metrics().get("ucj_region_status", [])
-    return {s.labels["region"]: s.labels["status"] for s in samples if s.value == 1.0}
-
-
-def wait_until(condition, timeout: float = 90, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
+def alerts_where(bootstrap: str, **fields) -> list:
+    """The transitions on the alert log with these field values."""
+    return [t for t in read_alert_log(bootstrap) if all(getattr(t, name) == value for name, value in fields.items())]
 
 
 def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small_registry, tmp_path):
     from tests.integration.conftest import WorkerProcess
 
-    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--alert-hold", "3s"))
+    records = [r for code in REGENCIES if code != CLIFF for r in enrolled(code, 60)]
+    records += enrolled(CLIFF, 20) + assisted_until(CLIFF, 40, "2026-08-15")  # 40 of 60 lapse in 47 days
+    # waiting before the worker starts: an empty province judged before they arrive would be
+    # critical everywhere, truly, and alert after the hold on a slow machine
+    send_raw(kafka_bootstrap, records)
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     try:
         worker.wait_ready()
-        records = [r for code in REGENCIES if code != CLIFF for r in enrolled(code, 60)]
-        records += enrolled(CLIFF, 20) + assisted_until(CLIFF, 40, "2026-08-15")  # 40 of 60 lapse in 47 days
-        send_raw(kafka_bootstrap, records)
-        assert wait_until(lambda: statuses(worker).get("61") == "on_track" and len(statuses(worker)) >= 15), worker.log_tail()
-        assert all(status == "on_track" for status in statuses(worker).values())
+        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))  # 40 of 100 active: 10 points below plan
-        raised = wait_until(lambda: [t for t in read_alert_log(kafka_bootstrap) if t.kind == "coverage_status"])
+        raised = wait_until(lambda: alerts_where(kafka_bootstrap, kind="coverage_status"), "a coverage alert", processes=[worker])
         assert [(t.region_code, t.transition, t.status) for t in raised] == [(BEHIND, "raised", "critical")], worker.log_tail()
         alert = raised[0]
         assert alert.figures.gap_workers == 10 and alert.figures.active == 40 and alert.figures.gap_pp == pytest.approx(10.0)
@@ -93,7 +45,7 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         assert alert.figures.pace_per_day == pytest.approx(-20 / 30)  # 60 active a month ago, 40 today
         assert len(alert.history) == 91 and alert.history[-1].coverage == pytest.approx(0.4)
 
-        [cliff] = [t for t in read_alert_log(kafka_bootstrap) if t.kind == "lapse_cliff"]
+        [cliff] = alerts_where(kafka_bootstrap, kind="lapse_cliff")
         assert (cliff.region_code, cliff.transition, cliff.status) == (CLIFF, "raised", "critical")
         assert cliff.lapse_cliff.participants == 40 and cliff.lapse_cliff.by_payer == {"APBD-61.72": 40}
         assert str(cliff.lapse_cliff.first_end) == "2026-08-15"
@@ -101,14 +53,14 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         worker.kill()  # a restart reads the alert log back and publishes nothing new
         worker.start()
         worker.wait_ready()
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "critical")
-        time.sleep(8)  # several evaluations past the hold
+        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical after the restart", processes=[worker])
+        wait_stage_settled(worker, HOLD_SECONDS)
         assert len(read_alert_log(kafka_bootstrap)) == 2
 
         send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))  # back to 60 of 100
-        resolved = wait_until(lambda: [t for t in read_alert_log(kafka_bootstrap) if t.transition == "resolved"])
+        resolved = wait_until(lambda: alerts_where(kafka_bootstrap, transition="resolved"), "the alert resolved", processes=[worker])
         assert [(t.region_code, t.alert_id, t.sequence) for t in resolved] == [(BEHIND, alert.alert_id, 2)]
-        time.sleep(6)
+        wait_stage_settled(worker, HOLD_SECONDS)
         log = read_alert_log(kafka_bootstrap)
         assert len(log) == 3 and len({t.transition_id for t in log}) == 3
     finally:
@@ -121,30 +73,35 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
     from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 
     smtp, http = SmtpReceiver(), HttpReceiver()
-    with Registry(small_registry) as registry:
-        registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
-        registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
-        registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
-    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=("--alert-hold", "3s"))
+    registry = Registry(small_registry)
+    registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
+    registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
+    registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
+    send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])  # waiting, as in the first test
+    worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     notifier = NotifierProcess(kafka_bootstrap, small_registry, tmp_path, smtp.port)
     try:
         worker.wait_ready()
-        send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
-        assert wait_until(lambda: len(statuses(worker)) >= 15 and set(statuses(worker).values()) == {"on_track"}), worker.log_tail()
+        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))
-        assert wait_until(lambda: http.received(), timeout=120), notifier.log_tail()
-        time.sleep(8)  # room for any duplicate to show up
+        wait_until(lambda: http.received(), "the alert delivered by webhook", processes=[worker, notifier])
+        # no duplicate is on its way: the stage has evaluated past its hold again, and the notifier has read and sent everything
+        wait_stage_settled(worker, HOLD_SECONDS)
+        notifier.wait_settled(registry)
         [(path, headers, body)] = http.requests
         alert = body["alert"]
         assert path == "/bengkayang" and alert["transition"] == "raised" and alert["region_code"] == BEHIND
         assert alert["figures"]["gap_workers"] == 10 and headers["Idempotency-Key"] == alert["transition_id"]
         assert "10" in body["message"]["text"] and "Bengkayang" in body["message"]["subject"]
-        assert list(smtp.received()) == [("disnaker@bengkayang.go.id", alert["transition_id"])]
+        assert smtp.received() == Counter({("disnaker@bengkayang.go.id", alert["transition_id"]): 1})
 
         send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))
-        assert wait_until(lambda: len(http.requests) == 2, timeout=120), notifier.log_tail()
-        time.sleep(8)
+        wait_until(lambda: len(http.requests) >= 2, "the resolution delivered by webhook", processes=[worker, notifier])
+        wait_stage_settled(worker, HOLD_SECONDS)
+        notifier.wait_settled(registry)
+        notifier.finish()
         assert [(p, b["alert"]["transition"], b["alert"]["alert_id"]) for p, _, b in http.requests] == [
             ("/bengkayang", "raised", alert["alert_id"]),
             ("/bengkayang", "resolved", alert["alert_id"]),
@@ -155,6 +112,7 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
         worker.stop()
         smtp.stop()
         http.stop()
+        registry.close()
 
 
 def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_bootstrap, small_registry, tmp_path):
@@ -164,12 +122,12 @@ def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_b
     try:
         worker.wait_ready()
         send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "on_track"), worker.log_tail()
+        wait_until(lambda: statuses(worker).get(BEHIND) == "on_track", "Bengkayang on track", processes=[worker])
         workforce = tmp_path / "bigger.csv"
         workforce.write_text("region_code,year,eligible_workforce\n" + "".join(f"{code},2026,{200 if code == BEHIND else 100}\n" for code in REGENCIES))
         with Registry(small_registry) as registry:
             registry.load_workforce_csv(workforce)
-        assert wait_until(lambda: statuses(worker).get(BEHIND) == "critical", timeout=60), worker.log_tail()  # 60 of 200
+        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical: 60 of 200", processes=[worker])
         assert worker.running()
     finally:
         worker.stop()

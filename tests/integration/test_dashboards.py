@@ -11,9 +11,7 @@ then a cohort in one regency lapses, it falls behind, an alert is raised and del
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,8 +22,8 @@ import pytest
 from dashboards.build import GENERATED
 from services.registry import Registry
 from tests.integration.processes import ServiceProcess
-from tests.integration.test_alerts import wait_until
-from tests.tools import free_port, require_tool
+from tests.integration.waiting import wait_until
+from tests.tools import child_env, free_port, require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -93,13 +91,11 @@ class PrometheusServer(ServiceProcess):
             f"--web.listen-address=127.0.0.1:{self.port}",
             "--storage.tsdb.retention.time=1d",
         ]
-        self.env = dict(os.environ)
+        self.env = child_env()
         self.start()
-        ready = wait_until(self._ready, timeout=60, every=0.5)
-        assert ready, f"prometheus not ready:\n{self.log_tail()}"
+        wait_until(self._ready, "prometheus ready", processes=[self])
 
     def _ready(self) -> bool:
-        assert self.process.poll() is None, f"prometheus exited:\n{self.log_tail()}"
         try:
             with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as response:
                 return response.status == 200
@@ -144,11 +140,13 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
         story.prepare(PARTICIPANTS)  # registry with coordinators (email), workforce on plan, history published
         with Registry(registry_url) as registry:
             registry.add_coordinator("Disnaker Bengkayang (webhook)", BEHIND, webhook_url=http.url + "/bengkayang")
-        worker = WorkerProcess(kafka_bootstrap, registry_url, tmp_path, clock=CLOCK, options=("--alert-hold", "2s"))
+        # a hold longer than the 5 s between two partials of a partition: a status outlasts a fresh figure
+        worker = WorkerProcess(kafka_bootstrap, registry_url, tmp_path, clock=CLOCK, options=("--alert-hold", "10s"))
         notifier = NotifierProcess(kafka_bootstrap, registry_url, tmp_path, smtp.port)
         prometheus = PrometheusServer(binary, tmp_path / "prometheus", {"ucj-worker": [worker.port], "ucj-notifier": [notifier.port]})
         worker.wait_ready(timeout=120)
-        assert wait_until(prometheus.targets_up, timeout=60), prometheus.log_tail()
+        children = [prometheus, worker, notifier]
+        wait_until(prometheus.targets_up, "Prometheus scrapes the worker and the notifier", processes=children)
 
         def lapsed() -> bool:
             try:
@@ -157,10 +155,9 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
                 return False
             return story.phase == "lapsed"
 
-        assert wait_until(lapsed, timeout=240, every=2), worker.log_tail()
-        assert wait_until(lambda: http.received(), timeout=120), f"no webhook delivery:\n{notifier.log_tail()}\n{worker.log_tail()}"
-        assert wait_until(lambda: prometheus.query('ucj_alerts_open{region="%s"}' % BEHIND), timeout=30)
-        time.sleep(20)  # rate()/increase() windows of 15 s hold many 1 s samples, on both sides of the alert
+        wait_until(lapsed, "the cohort lapsed", timeout=300, every=2, processes=children)
+        wait_until(lambda: http.received(), "the alert delivered by webhook", processes=children)
+        wait_until(lambda: prometheus.query('ucj_alerts_open{region="%s"}' % BEHIND), "the open alert in Prometheus", processes=children)
 
         variable = next(expr for uid, what, expr in queries if what.startswith("variable $regency"))
         regencies = sorted({s["metric"]["region"] for s in prometheus.query(variable)})
@@ -174,20 +171,28 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
 
         # The behind regency first: its alert is open. A regency without an ETA (pace <= 0) rightly shows
         # "not at this pace", so the regency dashboard is proven on the first regency where all its panels
-        # have data, and every failure is listed for the best one when none has.
+        # have data, and every failure is listed for the best one when none has. Rate and increase windows
+        # (15 s) return data once they hold two samples of a series: the wait ends when they do.
         failures: dict[str, list[str]] = {}
-        for regency in [BEHIND] + [r for r in regencies if r != BEHIND]:
-            failures[regency] = empty_queries(prometheus, queries, regency)
-            if not failures[regency]:
-                break
-        best = min(failures, key=lambda r: len(failures[r]))
-        print(f"checked {len(queries)} dashboard queries with $regency={best}")
+
+        def proven_regency() -> str | None:
+            failures.clear()
+            for regency in [BEHIND] + [r for r in regencies if r != BEHIND]:
+                failures[regency] = empty_queries(prometheus, queries, regency)
+                if not failures[regency]:
+                    return regency
+            return None
+
+        def best_failures() -> str:
+            best = min(failures, key=lambda r: len(failures[r]), default=BEHIND)
+            lines = failures.get(best, ["(Prometheus did not answer)"])
+            return f"every dashboard query returns data; with $regency={best}, {len(lines)} of {len(queries)} returned nothing:\n" + "\n".join(lines)
+
+        proven = wait_until(proven_regency, best_failures, every=2, processes=children)
+        print(f"checked {len(queries)} dashboard queries with $regency={proven}")
         for regency, lines in failures.items():
-            if regency != best:
+            if regency != proven:
                 print(f"with $regency={regency} ({len(lines)} empty, so another regency was tried):", *lines, sep="\n  ")
-        for line in failures[best]:
-            print(line)
-        assert not failures[best], f"{len(failures[best])} of {len(queries)} dashboard queries returned nothing:\n" + "\n".join(failures[best])
     finally:
         for process in (prometheus, notifier, worker):
             if process is not None:

@@ -10,7 +10,8 @@ import pytest
 from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from tests.integration.conftest import FIXED_NOW
-from tests.integration.streams import differences, exported_active, messy_stream, send_raw, true_counts, wait_for_stage
+from tests.integration.streams import counter_total, differences, exported_active, messy_stream, send_raw, true_counts, wait_for_stage
+from tests.integration.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -23,33 +24,21 @@ def region_codes(registry_url):
     return [c for level in LEVELS for c in tree.codes_at(level)]
 
 
-def wait_exact(workers, expected, codes, timeout=240.0) -> None:
+def wait_exact(workers, expected, codes) -> None:
     """Poll every endpoint until the summed counts equal the true ones for every region."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for worker in workers:
-            assert worker.running(), worker.log_tail()
-        try:
-            wrong = differences(exported_active(*(w.metrics() for w in workers)), expected, codes)
-        except OSError:
-            wrong = {"endpoint": "not answering"}
-        if not wrong:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not exact after {timeout}s, e.g. {dict(list(wrong.items())[:5])}")
-        time.sleep(1)
+    wrong: dict = {}
+
+    def exact() -> bool:
+        wrong.clear()
+        wrong.update(differences(exported_active(*(w.metrics() for w in workers)), expected, codes))
+        return not wrong
+
+    # up to 100,000 events to count on a shared machine: the deadline only bounds a hang
+    wait_until(exact, lambda: f"exact counts; (exported, true) differ, e.g. {dict(list(wrong.items())[:5])}", timeout=600, every=1, processes=workers)
 
 
-def wait_some_progress(worker, minimum: int, timeout=120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if sum(s.value for s in worker.metrics()["ucj_events"] if s.name.endswith("_total")) >= minimum:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"worker made no progress:\n{worker.log_tail()}")
+def wait_some_progress(worker, minimum: int) -> None:
+    wait_until(lambda: counter_total(worker.metrics(), "ucj_events") >= minimum, f"{minimum} events processed", every=0.2, processes=[worker])
 
 
 def test_one_worker_killed_three_times_ends_exact(kafka_bootstrap, registry_url, start_worker):
@@ -81,8 +70,8 @@ def test_broker_restart_keeps_counts_exact(kafka_bootstrap, registry_url, start_
     send_raw(kafka_bootstrap, records[:half], keyless)
     port = int(kafka_bootstrap.rsplit(":", 1)[1])
     data_dir = _broker_data_dir(port)
-    stop_broker(port=port, data_dir=data_dir)
-    time.sleep(3)
+    wait_some_progress(worker, minimum=1)  # the broker goes while the worker works
+    stop_broker(port=port, data_dir=data_dir)  # returns once the broker has exited: its ports are free again
     ensure_broker(port=port, data_dir=data_dir, timeout=120)
     send_raw(kafka_bootstrap, records[half:], keyless)
     wait_exact([worker], expected, codes)
@@ -105,7 +94,8 @@ def test_two_workers_one_killed_and_restarted_sum_exact(kafka_bootstrap, registr
     wait_some_progress(second, minimum=1)
     second.kill()
     send_raw(kafka_bootstrap, records[third : 2 * third], keyless)
-    time.sleep(5)
+    # the killed worker's session expires (10 s) and the first takes its partitions over: it alone counts everything sent
+    wait_exact([first], true_counts(records[: 2 * third], NOW.date()), codes)
     second.start()
     second.wait_ready()
     send_raw(kafka_bootstrap, records[2 * third :], keyless)

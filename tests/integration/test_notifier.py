@@ -4,10 +4,8 @@ outages, SIGKILLs and duplicated alerts."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -17,8 +15,11 @@ import pytest
 from services.registry import Registry
 from streams.domain.alerts import alert_to_wire
 from streams.topics import COVERAGE_ALERTS
+from tests.postgres import fresh_database
 from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, figures
 from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
+from tests.integration.waiting import wait_until
+from tests.tools import child_env
 
 pytestmark = pytest.mark.integration
 
@@ -27,9 +28,18 @@ SKW_EMAIL, SKW_HOOK = "kota@singkawang.go.id", "/hooks/singkawang"
 
 
 @pytest.fixture
-def registry(tmp_path):
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    with Registry(url) as registry:
+def database_url(request, tmp_path):
+    """SQLite; or, parametrized indirectly with "postgresql", a fresh database on the session's server."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def registry(database_url):
+    with Registry(database_url) as registry:
         registry.init()
         yield registry
 
@@ -91,28 +101,26 @@ def now_alert(region=BENGKAYANG, **options):
     return alert(region, at=datetime.now(timezone.utc).replace(microsecond=0), **options)
 
 
-def wait_for(condition, what: str, notifiers=(), timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for notifier in notifiers:
-            assert notifier.running(), f"notifier exited:\n{notifier.log_tail()}"
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}" + "".join(f"\n{n.log_tail()}" for n in notifiers))
+def delivered(registry) -> int:
+    return len(registry.deliveries(status="delivered"))
 
 
-def all_delivered(registry, count: int):
-    return lambda: len(registry.deliveries(status="delivered")) == count and not registry.deliveries(status="pending")
+def counter(notifier, family: str, *labels: str) -> dict[tuple[str, ...], float]:
+    """A counter on the notifier's /metrics: label values -> count, leaving out the series at 0."""
+    return {tuple(s.labels[n] for n in labels): s.value for s in notifier.metrics()[family] if s.name.endswith("_total") and s.value}
 
 
-def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(start_notifier, produce, registry, smtp, http):
+def delivered_counts(notifier) -> dict[str, float]:
+    return {channel: n for (channel, outcome), n in counter(notifier, "ucj_notifier_deliveries", "channel", "outcome").items() if outcome == "delivered"}
+
+
+def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(start_notifier, produce, registry, smtp, http, tmp_path):
     notifier = start_notifier()
     raised = now_alert()
     produce(raised)
-    wait_for(all_delivered(registry, 2), "the raised alert delivered", [notifier])
-    time.sleep(1.5)  # anything more would arrive now
+    notifier.wait_settled(registry)
 
+    assert delivered(registry) == 2
     assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1})
     assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1})
     [(_, email)] = smtp.messages
@@ -130,8 +138,14 @@ def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(star
         figures=figures(coverage=0.452, gap_pp=-0.2, gap_workers=-300, budget_idr=0, enrollments_needed_per_month=0),
     )
     produce(resolved)
-    wait_for(all_delivered(registry, 4), "the resolved alert delivered", [notifier])
-    time.sleep(1.5)
+    notifier.wait_settled(registry)
+    # the notifier counts a delivery just after the log records it
+    wait_until(lambda: delivered_counts(notifier) == {"email": 2, "webhook": 2}, lambda: f"deliveries counted as logged: {delivered_counts(notifier)}")
+    # consumed before the offsets were committed
+    assert counter(notifier, "ucj_notifier_alerts_consumed", "transition") == {("raised",): 1, ("resolved",): 1}
+    notifier.finish()
+
+    assert delivered(registry) == 4
     assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1, (BKY_EMAIL, resolved.transition_id): 1})
     assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1, (BKY_HOOK, resolved.transition_id): 1})
     assert smtp.messages[1][1]["Subject"] == "[UCJ] Bengkayang: kembali sesuai rencana — peringatan selesai"
@@ -139,15 +153,9 @@ def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(star
     # the other regency's coordinator received nothing
     assert not [r for r, _ in smtp.messages if r == SKW_EMAIL]
 
-    metrics = notifier.metrics()
-    delivered = {(s.labels["channel"], s.labels["outcome"]): s.value for s in metrics["ucj_notifier_deliveries"] if s.name.endswith("_total")}
-    assert delivered[("email", "delivered")] == 2 and delivered[("webhook", "delivered")] == 2
-    consumed = {s.labels["transition"]: s.value for s in metrics["ucj_notifier_alerts_consumed"] if s.name.endswith("_total")}
-    assert consumed == {"raised": 1, "resolved": 1}
-
     listing = subprocess.run(
         [sys.executable, "-m", "services.cli", "notifier", "deliveries", "--status", "delivered"],
-        env=dict(os.environ, UCJ_DATABASE_URL=registry.database_url), capture_output=True, text=True, check=True,
+        env=child_env(UCJ_DATABASE_URL=registry.database_url, UCJ_DATA_DIR=str(tmp_path)), capture_output=True, text=True, check=True,
     )
     assert listing.stdout.count("delivered") >= 4 and BKY_EMAIL in listing.stdout
 
@@ -157,38 +165,41 @@ def test_receiver_down_is_retried_and_delivered_once_when_back(start_notifier, p
     notifier = start_notifier()
     raised = now_alert(SINGKAWANG)
     produce(raised)
-    wait_for(lambda: len(registry.deliveries(status="delivered")) == 1, "the email delivered", [notifier])
+    wait_until(lambda: delivered(registry) == 1, "the email delivered", processes=[notifier])
     [webhook] = registry.deliveries(status="pending")
-    wait_for(lambda: len(registry.delivery_attempts(webhook.id)) >= 3, "three failed attempts", [notifier])
+    wait_until(lambda: len(registry.delivery_attempts(webhook.id)) >= 3, "three failed attempts", processes=[notifier])
     attempts = registry.delivery_attempts(webhook.id)
     assert {a.outcome for a in attempts} == {"failed"} and "HTTP 503" in attempts[0].error
     assert http.refused >= 3 and http.received() == Counter()
 
     http.down = False
-    wait_for(all_delivered(registry, 2), "the webhook delivered", [notifier])
-    time.sleep(3)  # the retry interval is at most 1 s: a second copy would arrive now
+    notifier.wait_settled(registry)
+    notifier.finish()
+    assert delivered(registry) == 2
     assert http.received() == Counter({(SKW_HOOK, raised.transition_id): 1})
     assert smtp.received() == Counter({(SKW_EMAIL, raised.transition_id): 1})
     assert http.requests[0][2]["message"]["language"] == "en"
     assert registry.delivery_attempts(webhook.id)[-1].outcome == "delivered"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)  # PostgreSQL: the log locks rows
 def test_sigkill_during_an_outage_and_a_backlog_loses_nothing_and_sends_nothing_twice(start_notifier, produce, registry, smtp, http):
     http.down = True  # webhooks fail and pile up; emails are delivered
     first = [now_alert(BENGKAYANG, episode=e) for e in range(1, 6)] + [now_alert(SINGKAWANG, episode=e) for e in range(1, 6)]
     notifier = start_notifier()
     produce(*first)
-    wait_for(lambda: len(registry.deliveries(status="delivered")) == 10, "the ten emails delivered", [notifier])
-    wait_for(lambda: all(d.attempts >= 2 for d in registry.deliveries(status="pending")), "webhook retries", [notifier])
+    wait_until(lambda: delivered(registry) == 10, "the ten emails delivered", processes=[notifier])
+    wait_until(lambda: all(d.attempts >= 2 for d in registry.deliveries(status="pending")), "webhook retries", processes=[notifier])
     notifier.kill()
 
     later = [now_alert(BENGKAYANG, episode=e) for e in range(6, 9)]
     produce(*later)  # while the notifier is down
     http.down = False
     notifier.start()
-    wait_for(all_delivered(registry, 26), "everything delivered after the restart", [notifier])
-    time.sleep(3)
+    notifier.wait_settled(registry)
+    notifier.finish()
 
+    assert delivered(registry) == 26
     expected_emails = Counter({({BENGKAYANG: BKY_EMAIL, SINGKAWANG: SKW_EMAIL}[a.region_code], a.transition_id): 1 for a in first + later})
     expected_hooks = Counter({({BENGKAYANG: BKY_HOOK, SINGKAWANG: SKW_HOOK}[a.region_code], a.transition_id): 1 for a in first + later})
     assert smtp.received() == expected_emails
@@ -202,11 +213,12 @@ def test_sigkill_while_delivering_sends_each_transition_at_least_once_and_a_rese
     alerts = [now_alert(BENGKAYANG, episode=e) for e in range(1, 21)]
     notifier = start_notifier()
     produce(*alerts)
-    wait_for(lambda: len(http.requests) >= 3, "some webhooks delivered", [notifier])
+    wait_until(lambda: len(http.requests) >= 3, "some webhooks delivered", processes=[notifier])
     notifier.kill()
     notifier.start()
-    wait_for(all_delivered(registry, 40), "everything delivered after the restart", [notifier])
-    time.sleep(2)
+    notifier.wait_settled(registry)
+    notifier.finish()
+    assert delivered(registry) == 40
     for received, recipient in ((smtp.received(), BKY_EMAIL), (http.received(), BKY_HOOK)):
         counts = {a.transition_id: received[(recipient, a.transition_id)] for a in alerts}
         assert all(n >= 1 for n in counts.values()), counts
@@ -220,16 +232,16 @@ def test_the_same_transition_produced_twice_is_delivered_once(start_notifier, pr
     notifier = start_notifier()
     raised = now_alert()
     produce(raised, b"not an alert", b'{"schema": "ucj.coverage-alert/1"}', raised)
-    wait_for(all_delivered(registry, 2), "the alert delivered", [notifier])
+    notifier.wait_settled(registry)
+    assert delivered(registry) == 2
     escalated = now_alert(transition="updated", status="critical", previous_status="behind")
     produce(escalated, raised, escalated)
-    wait_for(all_delivered(registry, 4), "the escalation delivered", [notifier])
-    time.sleep(2)
+    notifier.wait_settled(registry)
+    assert counter(notifier, "ucj_notifier_invalid_alerts") == {(): 2}  # counted before the offsets were committed
+    notifier.finish()
+    assert delivered(registry) == 4
     assert smtp.received() == Counter({(BKY_EMAIL, raised.transition_id): 1, (BKY_EMAIL, escalated.transition_id): 1})
     assert http.received() == Counter({(BKY_HOOK, raised.transition_id): 1, (BKY_HOOK, escalated.transition_id): 1})
-    assert notifier.running()
-    invalid = notifier.metrics()["ucj_notifier_invalid_alerts"]
-    assert [s.value for s in invalid if s.name.endswith("_total")] == [2]
 
 
 def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produce, registry, smtp, http):
@@ -237,11 +249,13 @@ def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produ
     notifier = start_notifier("--alertmanager-url", http.url + "/am", "--language", "en")
     raised = now_alert()
     produce(raised)
-    wait_for(all_delivered(registry, 4), "the raised alert delivered", [notifier])
+    notifier.wait_settled(registry)
+    assert delivered(registry) == 4
     resolved = now_alert(transition="resolved", status="on_track", previous_status="behind")
     produce(resolved)
-    wait_for(all_delivered(registry, 8), "the resolved alert delivered", [notifier])
-    time.sleep(1)
+    notifier.wait_settled(registry)
+    notifier.finish()
+    assert delivered(registry) == 8
     by_path = {}
     for path, headers, body in http.requests:
         by_path.setdefault(path, []).append(body)
@@ -264,7 +278,7 @@ def test_the_notifier_creates_the_alerts_topic(kafka_bootstrap, start_notifier, 
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
     notifier = start_notifier()
-    wait_for(lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", [notifier])
+    wait_until(lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", processes=[notifier])
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
         [described] = admin.describe_topics([COVERAGE_ALERTS])

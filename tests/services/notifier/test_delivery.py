@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 from services.notifier import payloads
@@ -12,6 +11,7 @@ from services.notifier.delivery import DeliveryLoop
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import Route
 from services.registry import NewDelivery
+from tests.integration.waiting import wait_until
 from tests.services.notifier.samples import alert
 
 T0 = datetime(2026, 6, 30, 1, 0, tzinfo=timezone.utc)
@@ -38,6 +38,18 @@ class Channels:
             raise DeliveryFailed("HTTP 503 Service Unavailable")
         with self.lock:
             self.accepted.append((delivery.transition_id, delivery.recipient))
+
+
+class GatedChannels(Channels):
+    """Holds every send until `open` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.open = threading.Event()
+
+    def send(self, delivery) -> None:
+        self.open.wait(60)
+        super().send(delivery)
 
 
 def enqueue(registry, recipients, transition=None, now=T0):
@@ -135,12 +147,33 @@ def test_the_threaded_loop_delivers_and_stops(registry):
     stop = threading.Event()
     thread = threading.Thread(target=loop.run, args=(stop,))
     thread.start()
-    deadline = time.monotonic() + 20
-    while len(channels.accepted) < 10 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # would anything be sent twice?
+    wait_until(lambda: len(registry.deliveries(status="delivered")) == 10, "the ten deliveries recorded")
     stop.set()
-    thread.join(10)
+    thread.join(60)  # the loop ends once the deliveries in flight are done: nothing can be sent after this
     assert not thread.is_alive()
     assert sorted(r for _, r in channels.accepted) == sorted(f"c{i}@x.go.id" for i in range(10))
     assert sample(metrics, "ucj_notifier_pending_deliveries", channel="email") == 0
+
+
+def test_a_row_delivered_while_the_due_rows_are_read_is_not_sent_again(registry):
+    """The interleaving a busy machine makes likely, made certain: the due rows are read while a
+    row is being sent, and that send is done (logged, released) before the rows are handed out.
+    The read still shows the row pending; handing it out again would send it twice."""
+    now = datetime.now(timezone.utc)
+    channels = GatedChannels()
+    policy = RetryPolicy(initial_seconds=5, max_seconds=60, give_up_seconds=3600, jitter=0)
+    loop = DeliveryLoop(registry, channels, policy, NotifierMetrics(), threads=1, clock=lambda: now)
+    enqueue(registry, [("email", "a@x.go.id")], now=now)
+    assert loop.submit_due() == 1  # being sent, held at the gate
+    read = registry.due_deliveries
+
+    def read_while_sending(at, limit):
+        rows = read(at, limit)  # the row is still pending
+        channels.open.set()
+        loop.pool.submit(lambda: None).result()  # one thread: the send before this is done
+        return rows
+
+    registry.due_deliveries = read_while_sending
+    loop.submit_due()
+    loop.pool.shutdown(wait=True)
+    assert channels.accepted == [("coverage_status:61.07:1:1", "a@x.go.id")]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,13 +15,14 @@ from tests.tools import free_port
 @pytest.fixture
 def server():
     seen = []
+    released = threading.Event()  # /slow answers only when the test is over: a timeout never races the answer
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             seen.append((self.path, dict(self.headers), body))
             if self.path == "/slow":
-                time.sleep(2)
+                released.wait(60)
             status = {"/ok": 200, "/accepted": 202, "/down": 503, "/moved": 302, "/bad": 400}.get(self.path, 200)
             self.send_response(status)
             if status == 302:
@@ -39,6 +39,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    released.set()
     httpd.shutdown()
     httpd.server_close()
 

@@ -80,7 +80,7 @@ def test_send_email_to_a_real_smtp_server_and_its_refusal():
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="UCJ <ucj@kalbar.example>", timeout=5)
+        settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="UCJ <ucj@kalbar.example>", timeout=30)
         send_email(settings, email_for(alert()), "kab@example.org")
         [(mail_from, rcpt_tos, content)] = handler.received
         assert mail_from == "ucj@kalbar.example" and rcpt_tos == ["kab@example.org"]
