@@ -10,6 +10,7 @@ from hypothesis import settings
 from sqlalchemy import URL
 
 from services.registry import Registry
+from tests.cpu_hog import cpu_hog  # noqa: F401 (an autouse fixture: UCJ_TEST_CPU_HOG=N keeps N cores busy)
 from tests.postgres import server_from_environment, throwaway_server
 from tests.tools import in_ci
 
