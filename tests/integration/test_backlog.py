@@ -30,9 +30,9 @@ ACTIVE, FORMER = 60, 400  # per regency, of 100 eligible workers against a flat 
 
 
 def backlog() -> tuple[list, Counter]:
-    """Former participants first (enrolled, lapsed in April), then the active ones; and the
-    true active count per partition."""
-    former = [r for code in REGENCIES for r in enrolled(code, FORMER, prefix="F") + lapsed(code, FORMER, prefix="F", on="2026-04-30")]
+    """Former participants first (enrolled 1 June, lapsed mid-June), then the active ones; and
+    the true active count per partition."""
+    former = [r for code in REGENCIES for r in enrolled(code, FORMER, prefix="F") + lapsed(code, FORMER, prefix="F", on="2026-06-15")]
     active = [r for code in REGENCIES for r in enrolled(code, ACTIVE)]
     return former + active, Counter(partition_of(r.key.decode(), EVENT_PARTITIONS) for r in active)
 
