@@ -41,7 +41,7 @@ def postgres_server() -> Iterator[URL]:
 def registry_template(tmp_path_factory) -> Path:
     """An SQLite registry file on which Registry.init() ran, once per session.
 
-    init() applies every migration and loads 2,335 regions, the workforce and the plan; tests
+    init() applies every migration and loads 2,334 regions, the workforce and the plan; tests
     that need an initialised registry copy this file (tests/tools.py copy_registry) instead.
     Never open it for writing.
     """

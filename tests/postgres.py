@@ -63,7 +63,8 @@ def throwaway_server() -> Iterator[URL]:
     port = free_port()
 
     def run(*argv: str) -> None:
-        # child_env: a developer's PG* variables (PGPORT, PGOPTIONS, ...) must not reach the server
+        # like every child process of the tests: only the allowlisted environment (PGDATA and
+        # the other PG* variables of the developer's shell stay out)
         completed = subprocess.run([*run_as, *argv], env=child_env(), capture_output=True, text=True)
         if completed.returncode != 0:
             server_log = log.read_text(errors="replace") if log.exists() else ""
