@@ -33,8 +33,9 @@ def wait_exact(workers, expected, codes) -> None:
         wrong.update(differences(exported_active(*(w.metrics() for w in workers)), expected, codes))
         return not wrong
 
-    # up to 100,000 events to count on a shared machine: the deadline only bounds a hang
-    wait_until(exact, lambda: f"exact counts; (exported, true) differ, e.g. {dict(list(wrong.items())[:5])}", timeout=600, every=1, processes=workers)
+    # up to 100,000 events, replayed after kills, on a shared machine (a loaded one took over 12 minutes):
+    # the deadline only bounds a hang
+    wait_until(exact, lambda: f"exact counts; (exported, true) differ, e.g. {dict(list(wrong.items())[:5])}", timeout=1200, every=1, processes=workers)
 
 
 def wait_some_progress(worker, minimum: int) -> None:
