@@ -48,9 +48,10 @@ def progressed(state: CatchUp, processed: Offsets, highwaters: Mapping[str, int 
         if _waiting(processed, highwaters) > FALLING_BEHIND_MESSAGES:
             return CatchUp({t: h for t, h in highwaters.items() if h is not None}, False)
         return state
-    target_reached = state.target is not None and _reached(processed, state.target)
+    if state.target is not None:  # the end it must reach is known: a zero lag on an older view of the topic does not count
+        return CatchUp(None, True) if _reached(processed, state.target) else state
     lag_is_zero = bool(highwaters) and None not in highwaters.values() and _reached(processed, highwaters)
-    return CatchUp(None, True) if target_reached or lag_is_zero else state
+    return CatchUp(None, True) if lag_is_zero else state
 
 
 def _reached(processed: Offsets, offsets: Mapping[str, int | None]) -> bool:

@@ -29,7 +29,7 @@ class ServiceProcess:
         if self.running():
             self.process.terminate()
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=60)  # the notifier finishes sends in flight: up to its 30 s timeout
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
