@@ -291,7 +291,7 @@ class CoverageWorker:
                 return
             if asked_in != generation:  # a rebalance since: the answer is for partitions we may not own
                 return
-            for partition in [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]:
+            for partition in self._without_target():
                 ends = {topic: found[(topic, partition)].end for topic in COUNTED_TOPICS if (topic, partition) in found}
                 if len(ends) != len(COUNTED_TOPICS):
                     continue
@@ -300,11 +300,15 @@ class CoverageWorker:
                     self.next_offsets[key] = max(self.next_offsets.get(key, 0), found[key].start)
                 self.catch_up[partition] = with_target(self.catch_up[partition], ends)
                 log.info("partition %d is caught up once it has processed up to %s", partition, ends)
-        waiting = [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]
+        waiting = self._without_target()
         if waiting and self._learning is None:
             wanted = [(topic, p) for p in waiting for topic in COUNTED_TOPICS]
             query = asyncio.get_running_loop().run_in_executor(None, spans, self.settings.kafka_bootstrap, APP_ID, wanted)
             self._learning = (generation, query)
+
+    def _without_target(self) -> list[int]:
+        """Partitions that wait to learn where they must read up to."""
+        return [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]
 
     def _follow_catch_up(self) -> None:
         for partition, state in list(self.catch_up.items()):
