@@ -33,7 +33,7 @@ REASONS = (
     "wrong_field_type",
     "bad_event_id",
     "bad_participant_id",
-    "participant_id_is_nik",
+    "raw_nik",  # a NIK-shaped value where a pseudonym or id belongs
     "bad_timestamp",
     "bad_date",
     "unknown_region",
@@ -43,6 +43,17 @@ REASONS = (
     "bad_interval",
     "bad_amount",
     "future_event",
+    "too_large",  # the whole event is over the size limit
+    "too_long",  # a string field is over its length limit
+    "date_out_of_range",
+    "bad_payer_id",
+    "bad_source",
+    "bad_nik",  # the gateway's nik field is not a well-formed NIK
+    "nik_and_participant_id",  # both given: which one names the worker is unclear
+    "region_out_of_scope",  # gateway: outside the calling source's regions
+    "source_mismatch",  # gateway: the body names another source than the key's
+    "bad_csv_row",  # gateway: a CSV row that does not fit its header
+    "processing_error",  # worker: a valid event whose participant could not be folded
 )
 
 
@@ -93,7 +104,7 @@ def _parse(raw: bytes, regions: Container[str], now: datetime) -> ParticipantEve
         source=fields.non_empty("source"),
     )
     if NIK_PATTERN.fullmatch(common["participant_id"]):
-        raise _Reject("participant_id_is_nik", "participant_id looks like a raw NIK; send a pseudonym")
+        raise _Reject("raw_nik", "participant_id looks like a raw NIK; send a pseudonym")
     if common["region_code"] not in regions:
         raise _Reject("unknown_region", f"region_code {common['region_code']!r} is not in the registry")
     if common["segment"] not in SEGMENTS:

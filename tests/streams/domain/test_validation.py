@@ -63,7 +63,7 @@ def test_wire_round_trip():
         (raw(event_id=7), "wrong_field_type"),
         (raw(participant_id=""), "bad_participant_id"),
         (raw(participant_id="p" * 129), "bad_participant_id"),
-        (raw(participant_id="6107012345678901"), "participant_id_is_nik"),
+        (raw(participant_id="6107012345678901"), "raw_nik"),
         (raw(occurred_at="yesterday"), "bad_timestamp"),
         (raw(occurred_at="2025-06-01T09:00:00"), "bad_timestamp"),
         (raw(occurred_at="2025-06-15T12:06:00+07:00"), "future_event"),
