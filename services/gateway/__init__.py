@@ -1,0 +1,1 @@
+"""`ucj gateway`: the HTTP front door for registration systems (see README "For registration systems")."""
