@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "services.demo",
     "services.notifier.cli",
     "services.dashboards_cli",
+    "services.gateway.cli",
 )
 
 

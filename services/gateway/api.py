@@ -1,0 +1,260 @@
+"""The HTTP layer: routes, authentication, limits and answers. The work is done in imports.py."""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Protocol, Sequence
+
+from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.gateway import bodies, schemas
+from services.gateway.admission import Admission, Scope
+from services.gateway.imports import ImportResult, run_import
+from services.gateway.metrics import GatewayMetrics
+from services.gateway.publishing import Delivery
+from services.gateway.settings import MAX_BODY_BYTES, MAX_EVENTS, RETRY_AFTER_SECONDS
+from streams.domain.nik import mask_niks
+from streams.domain.pseudonym import Pseudonymizer
+from streams.domain.regions import RegionTree
+
+log = logging.getLogger("services.gateway")
+
+JSON_TYPES = {"application/json": bodies.split_json_array, "application/x-ndjson": bodies.split_json_lines}
+CSV_TYPES = {"text/csv": bodies.split_csv}
+
+
+class SourceLike(Protocol):
+    name: str
+    regions: Sequence[str]
+
+
+class KeyLookup(Protocol):
+    def source_for_key(self, key: str) -> SourceLike | None:
+        """The active source the key belongs to; None for an unknown or revoked key."""
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[tuple[bytes, bytes]]) -> Delivery: ...
+
+
+@dataclass
+class Gateway:
+    """Everything the app needs, made by the CLI (real adapters) or a test (fakes)."""
+
+    keys: KeyLookup
+    tree: RegionTree
+    pseudonymizer: Pseudonymizer
+    now: Callable[[], datetime]
+    publisher: Publisher
+    probes: dict[str, Callable[[], bool]]  # "kafka", "registry" -> is it reachable?
+    metrics: GatewayMetrics
+    registry_errors: tuple[type[Exception], ...] = ()  # what the key lookup raises when its database is down
+    on_start: Callable[[], None] = lambda: None
+    on_stop: Callable[[], None] = lambda: None
+
+
+class Refused(Exception):
+    """An answer other than 200, with a one-sentence error."""
+
+    def __init__(self, status: int, error: str, headers: dict[str, str] | None = None, body: dict | None = None):
+        super().__init__(error)
+        self.status, self.headers = status, headers or {}
+        self.body = {"error": mask_niks(error), **(body or {})}
+
+
+UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="ucj-gateway"'}
+RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+_PROBLEM = {"model": schemas.Problem}
+INGEST_RESPONSES = {
+    200: {"model": schemas.ImportSummary, "description": "Every event was accepted or rejected; the rejected ones are listed"},
+    400: {**_PROBLEM, "description": "The body cannot be read (not UTF-8, not a JSON array, CSV without a header)"},
+    401: {**_PROBLEM, "description": "No key, or an unknown or revoked key; nothing was published",
+          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+    413: {**_PROBLEM, "description": f"More than {MAX_EVENTS:,} events or {MAX_BODY_BYTES // 2**20} MB; nothing was published"},
+    415: {**_PROBLEM, "description": "A content type this endpoint does not read, or a charset other than UTF-8"},
+    503: {"model": schemas.Unavailable, "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}}},
+}
+DRY_RUN = Query(False, description="true: check the events and answer the summary, publish nothing")
+
+bearer = HTTPBearer(auto_error=False, description="the source's key, issued by `ucj sources add`")
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await run_in_threadpool(gateway.on_start)
+        yield
+        await run_in_threadpool(gateway.on_stop)
+
+    app = FastAPI(
+        title="UCJ ingest gateway",
+        version="1",
+        description="Participant events from registration systems into the UCJ coverage monitor. See README, \"For registration systems\".",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestMetrics, metrics=gateway.metrics)
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, refusal: Refused) -> JSONResponse:
+        return JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
+
+    async def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Scope:
+        endpoint = request.url.path
+        if credentials is None:
+            log.info("%s: refused, no bearer key", endpoint)
+            raise Refused(401, "send the source's key as Authorization: Bearer KEY", UNAUTHENTICATED)
+        try:
+            source = await run_in_threadpool(gateway.keys.source_for_key, credentials.credentials)
+        except gateway.registry_errors as error:
+            log.warning("%s: the registry is unavailable: %s", endpoint, type(error).__name__)
+            raise Refused(503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()) from None
+        if source is None:
+            log.info("%s: refused, unknown or revoked key", endpoint)
+            raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
+        return Scope(source.name, tuple(source.regions))
+
+    async def ingest(request: Request, scope: Scope, types: dict, dry_run: bool) -> JSONResponse:
+        split = types.get(_media_type(request, types))
+        body = await _read_body(request)
+        admission = Admission(scope, gateway.tree, gateway.pseudonymizer, gateway.now())
+        publish = None if dry_run else gateway.publisher.publish
+        try:
+            result = await run_in_threadpool(lambda: run_import(split(bodies.decode(body)), admission, publish))
+        except bodies.BodyError as error:
+            log.info("%s: source %s: unreadable body", request.url.path, scope.source)
+            raise Refused(400, str(error)) from None
+        except bodies.TooManyEvents as error:
+            raise Refused(413, str(error)) from None
+        if not dry_run:
+            gateway.metrics.count_events(scope.source, result.outcomes)
+        log.info(
+            "%s: source %s: %d accepted, %d rejected, %d unpublished%s", request.url.path, scope.source,
+            result.accepted, len(result.rejected), len(result.unpublished), " (dry run)" if dry_run else "",
+        )
+        summary = _summary(result, dry_run)
+        if result.unpublished:
+            unpublished = [{"index": item.index, "line": item.line} for item in result.unpublished]
+            raise Refused(503, f"Kafka is unavailable ({result.error}); resend the batch later", RETRY, {**summary, "not_published": unpublished})
+        return JSONResponse(summary)
+
+    @app.post("/v1/events", response_model=schemas.ImportSummary, responses=INGEST_RESPONSES,
+              openapi_extra={"requestBody": schemas.EVENTS_BODY}, summary="Publish events: a JSON array or JSON Lines")
+    async def post_events(request: Request, dry_run: bool = DRY_RUN, scope: Scope = Depends(authenticated)):
+        return await ingest(request, scope, JSON_TYPES, dry_run)
+
+    @app.post("/v1/events/csv", response_model=schemas.ImportSummary, responses=INGEST_RESPONSES,
+              openapi_extra={"requestBody": schemas.CSV_BODY}, summary="Publish events: CSV as spreadsheets export it")
+    async def post_events_csv(request: Request, dry_run: bool = DRY_RUN, scope: Scope = Depends(authenticated)):
+        return await ingest(request, scope, CSV_TYPES, dry_run)
+
+    @app.get("/v1/whoami", response_model=schemas.WhoAmI, summary="The calling source and its regions",
+             responses={401: INGEST_RESPONSES[401], 503: INGEST_RESPONSES[503]})
+    async def whoami(scope: Scope = Depends(authenticated)):
+        regions = [gateway.tree.regions.get(code) for code in scope.regions]
+        return schemas.WhoAmI(
+            source=scope.source,
+            regions=[schemas.RegionOut(code=r.code, name=r.name, level=r.level) for r in regions if r is not None],
+        )
+
+    @app.get("/healthz", response_model=schemas.Health, summary="Are Kafka and the registry reachable?",
+             responses={503: {"model": schemas.Health, "description": "Kafka or the registry is unreachable"}})
+    async def healthz():
+        reachable = {name: await run_in_threadpool(_probe, check) for name, check in gateway.probes.items()}
+        body = schemas.Health(
+            status="ok" if all(reachable.values()) else "unavailable",
+            **{name: "reachable" if ok else "unreachable" for name, ok in reachable.items()},
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics (ucj_gateway_*)",
+             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+    async def metrics():
+        return PlainTextResponse(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            document.setdefault("components", {}).setdefault("schemas", {})["Event"] = schemas.EVENT
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return app
+
+
+def _media_type(request: Request, types: dict) -> str:
+    header = request.headers.get("content-type", "")
+    media, *parameters = [part.strip().lower() for part in header.split(";")]
+    if media not in types:
+        raise Refused(415, f"send the body as {' or '.join(types)}, not {media or 'no content type'}")
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            raise Refused(415, "send the body in UTF-8 (charset=utf-8)")
+    return media
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it is known to be over the limit."""
+    declared = request.headers.get("content-length", "")
+    too_large = Refused(413, f"a request body holds at most {MAX_BODY_BYTES // 2**20} MB; split the batch")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _probe(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except Exception:  # a probe that fails says "unreachable"; /healthz itself answers
+        return False
+
+
+def _summary(result: ImportResult, dry_run: bool) -> dict:
+    return {
+        "accepted": result.accepted,
+        "rejected": [{"index": r.index, "line": r.line, "reason": r.reason, "detail": r.detail} for r in result.rejected],
+        "dry_run": dry_run,
+    }
+
+
+def _empty_summary() -> dict:
+    return {"accepted": 0, "rejected": [], "dry_run": False, "not_published": []}
+
+
+class RequestMetrics:
+    """ASGI middleware: every HTTP request counted by endpoint and status, and timed."""
+
+    def __init__(self, app, metrics: GatewayMetrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def send_with_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            self.metrics.observe_request(scope["path"], status, time.perf_counter() - started)

@@ -1,0 +1,167 @@
+"""The Kafka adapter: send admitted events and learn which ones the broker acknowledged.
+
+Blocking (kafka-python); the API calls it from a worker thread. When the broker cannot be
+reached, or a send fails, the producer is closed and a new one is made for the next
+request: an idempotent producer whose batches expired can otherwise stay unable to send.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError, MessageSizeTooLargeError
+
+from services.gateway.settings import BOOTSTRAP_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, MAX_BLOCK_MS, REQUEST_TIMEOUT_MS
+from services.producer import kafka_producer
+from streams.domain.events import ParticipantEvent, to_wire
+from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+def message(event: ParticipantEvent) -> tuple[bytes, bytes]:
+    """(key, value) of an event on the events topic: keyed by participant_id, the canonical JSON as value.
+
+    ASCII JSON is also UTF-8, and stays encodable whatever the strings hold.
+    """
+    return event.participant_id.encode(), json.dumps(to_wire(event), separators=(",", ":")).encode()
+
+
+# What became of each message of a batch:
+ACKNOWLEDGED = "acknowledged"
+TOO_LARGE = "too_large"  # over the broker's message size; the event's fault, not the broker's
+UNPUBLISHED = "unpublished"  # the broker could not be reached or did not acknowledge in time
+
+
+@dataclass(frozen=True)
+class Delivery:
+    results: tuple[str, ...]  # per message, in order
+    error: str | None = None  # why some were unpublished
+
+
+def gateway_producer(bootstrap: str) -> KafkaProducer:
+    """The project's producer (acks=all, idempotent) with timeouts short enough for a request."""
+    return kafka_producer(
+        bootstrap,
+        client_id="ucj-gateway",
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        max_block_ms=MAX_BLOCK_MS,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        delivery_timeout_ms=DELIVERY_TIMEOUT_MS,
+        allow_auto_create_topics=False,  # a topic made by the broker would have one partition
+    )
+
+
+class KafkaPublisher:
+    """Publishes batches to the events topic with one shared producer, made when first needed."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str = PARTICIPANT_EVENTS,
+        make_producer: Callable[[str], KafkaProducer] = gateway_producer,
+        make_topics: Callable[[str], object] = ensure_topics,
+    ):
+        self.bootstrap, self.topic = bootstrap, topic
+        self._make_producer, self._make_topics = make_producer, make_topics
+        self._producer: KafkaProducer | None = None
+        self._topics_ensured = False
+        self._lock = threading.Lock()
+
+    def publish(self, messages: Sequence[tuple[bytes, bytes]]) -> Delivery:
+        """Send every (key, value) and wait for the broker's acknowledgements, at most the delivery timeout."""
+        if not messages:
+            return Delivery(())
+        try:
+            producer = self._current()
+        except KafkaError as error:
+            return Delivery((UNPUBLISHED,) * len(messages), f"cannot reach Kafka: {error}")
+        futures: list = []  # None: too large to send
+        error = None
+        for key, value in messages:
+            try:
+                futures.append(producer.send(self.topic, key=key, value=value))
+            except MessageSizeTooLargeError:
+                futures.append(None)
+            except KafkaError as failure:  # no metadata or buffer space in time: the rest would wait as long
+                error = f"cannot send to Kafka: {failure}"
+                break
+        deadline = time.monotonic() + DELIVERY_TIMEOUT_MS / 1000 + 5
+        results = []
+        for future in futures:
+            try:
+                if future is None:
+                    results.append(TOO_LARGE)
+                    continue
+                future.get(timeout=max(0.0, deadline - time.monotonic()))
+                results.append(ACKNOWLEDGED)
+            except MessageSizeTooLargeError:
+                results.append(TOO_LARGE)
+            except KafkaError as failure:
+                results.append(UNPUBLISHED)
+                error = error or f"Kafka did not acknowledge: {failure}"
+        results += [UNPUBLISHED] * (len(messages) - len(results))
+        if UNPUBLISHED in results:
+            self._discard(producer)
+        return Delivery(tuple(results), error)
+
+    def connect(self) -> bool:
+        """Make the producer (and the topics, when missing) now; False when Kafka cannot be reached."""
+        try:
+            self._current()
+        except KafkaError:
+            return False
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=5)
+
+    def _current(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                producer = self._make_producer(self.bootstrap)
+                if not self._topics_ensured:  # the broker answered the producer, so this does not wait long
+                    try:
+                        self._make_topics(self.bootstrap)
+                    except BaseException:
+                        producer.close(timeout=0)
+                        raise
+                    self._topics_ensured = True
+                self._producer = producer
+            return self._producer
+
+    def _discard(self, producer: KafkaProducer) -> None:
+        with self._lock:
+            if self._producer is producer:
+                self._producer = None
+        log.warning("Kafka failed a send; the next request makes a new producer")
+        # Closing waits for the batches of other requests still in flight: they end within the
+        # delivery timeout, acknowledged or failed, and their requests learn which.
+        threading.Thread(target=_close_quietly, args=(producer,), name="ucj-gateway-close-producer", daemon=True).start()
+
+
+def _close_quietly(producer: KafkaProducer) -> None:
+    try:
+        producer.close(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
+    except KafkaError as error:
+        log.warning("closing a failed Kafka producer: %s", error)
+
+def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
+    """Does any bootstrap server accept a connection? (for /healthz; sends nothing)"""
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
