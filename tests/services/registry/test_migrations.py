@@ -13,7 +13,8 @@ from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade, _config, head_revision
 
 REVISION_0001_TABLES = [RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__]
-ALL_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
+REVISION_0002_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
+ALL_TABLES = REVISION_0002_TABLES | {"sources", "source_regions"}
 
 
 def tables(database_url: str) -> set[str]:
@@ -33,16 +34,16 @@ def differences(database_url: str) -> list:
         engine.dispose()
 
 
-def test_head_is_revision_0002() -> None:
-    assert head_revision() == "0002"
+def test_head_is_revision_0003() -> None:
+    assert head_revision() == "0003"
 
 
 def test_a_new_database_is_migrated_to_head(database_url: str) -> None:
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
-        assert registry.upgrade() == SchemaUpgrade(before=None, after="0002", stamped=False)
-        assert registry.schema_revision() == "0002"
-        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0002", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before=None, after="0003", stamped=False)
+        assert registry.schema_revision() == "0003"
+        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0003", stamped=False)
     assert tables(database_url) == ALL_TABLES
 
 
@@ -64,7 +65,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
         registry.init()  # upgrades, then adds only what is missing
-        assert registry.schema_revision() == "0002"
+        assert registry.schema_revision() == "0003"
         assert registry.workforce_figures() == {2025: {"61": 1234}}  # the operator's figures survive
         assert registry.plans() == {"61": [(datetime.date(2025, 1, 1), 0.4)]}
         assert len(registry.region_tree()) == 2334
@@ -78,10 +79,12 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
         with registry.engine.begin() as connection:
             config = _config(connection)
             command.upgrade(config, "head")
+            command.downgrade(config, "0002")
+            assert set(inspect(connection).get_table_names()) == REVISION_0002_TABLES | {"alembic_version"}
             command.downgrade(config, "0001")
             assert set(inspect(connection).get_table_names()) == {"alembic_version", "regions", "workforce", "plan_points"}
             command.downgrade(config, "base")
             assert set(inspect(connection).get_table_names()) == {"alembic_version"}
             command.upgrade(config, "head")
-            assert MigrationContext.configure(connection).get_current_revision() == "0002"
+            assert MigrationContext.configure(connection).get_current_revision() == "0003"
     assert differences(database_url) == []
