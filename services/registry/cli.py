@@ -54,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     load_plan.add_argument("file", metavar="FILE.csv")
     _add(commands, database, "show", _run_show, "print what the registry holds",
          "Print the schema revision, the number of regions per level, the workforce years, "
-         "every plan point and the number of active coordinators.")
+         "every plan point, the number of active coordinators and the number of sources.")
 
 
 def database_option() -> argparse.ArgumentParser:
@@ -173,6 +173,7 @@ def _run_show(args: argparse.Namespace) -> int:
         revision = registry.schema_revision()
         head = head_revision()
         coordinators = registry.coordinators() if revision == head else None
+        sources = registry.sources() if revision == head else None
         print(f"registry {registry.display_url}")
     if revision == head:
         print(f"schema revision: {revision} (current)")
@@ -193,4 +194,7 @@ def _run_show(args: argparse.Namespace) -> int:
         regions = len({c.region_code for c in coordinators} - {PROVINCE_CODE})
         print(f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
               f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)")
+    if sources is not None:
+        active = sum(1 for source in sources if source.active)
+        print(f"sources: {active} active, {len(sources) - active} revoked (`ucj sources list`)")
     return 0
