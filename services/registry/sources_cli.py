@@ -6,7 +6,7 @@ import sys
 from datetime import datetime
 from typing import Callable
 
-from services.registry.cli import database_option, help_format, open_registry
+from services.registry.cli import add_command, database_option, help_format, open_registry, print_table
 from services.registry.registry import RegistryNotInitialized
 from services.registry.sources import MAX_NAME, Source
 
@@ -36,11 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = sources.add_subparsers(dest="sources_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    add = _add(commands, database, "add", _run_add, "add a source and print its key",
-               "Add a source allowed to publish for the given regions and everything below them, "
-               "and print its key alone on the last line of standard output, so that "
-               "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1) "
-               "keeps it. The key is shown only this once.")
+    add = add_command(commands, database, "add", _run_add, "add a source and print its key",
+                      "Add a source allowed to publish for the given regions and everything below them, "
+                      "and print its key alone on the last line of standard output, so that "
+                      "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1) "
+                      "keeps it. The key is shown only this once.")
     add.add_argument("--name", required=True,
                      help=f"the source's name, 1 to {MAX_NAME} letters, digits, dots, dashes or underscores, "
                           "e.g. disnaker-bengkayang")
@@ -48,26 +48,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                      help="a region the source may publish for, with everything below it, e.g. 61.07; "
                           "repeat for more")
 
-    _add(commands, database, "list", _run_list, "print the sources as a table",
-         "Print every source, active and revoked: name, regions, when it was added, when its "
-         "current key was issued, and when it was revoked. Keys and their hashes are never shown.")
+    add_command(commands, database, "list", _run_list, "print the sources as a table",
+                "Print every source, active and revoked: name, regions, when it was added, when its "
+                "current key was issued, and when it was revoked. Keys and their hashes are never shown.")
 
-    revoke = _add(commands, database, "revoke", _run_revoke, "stop a source's key working, for good",
-                  "Revoke a source: its key stops working at once, and it can publish nothing more. "
-                  "The source stays listed and its name stays taken, because its events carry it.")
+    revoke = add_command(commands, database, "revoke", _run_revoke, "stop a source's key working, for good",
+                         "Revoke a source: its key stops working at once, and it can publish nothing more. "
+                         "The source stays listed and its name stays taken, because its events carry it.")
     revoke.add_argument("name", metavar="NAME")
 
-    rotate = _add(commands, database, "rotate", _run_rotate, "give a source a new key",
-                  "Issue a new key for an active source and print it alone on the last line of "
-                  "standard output; the previous key stops working at once. The key is shown only "
-                  "this once.")
+    rotate = add_command(commands, database, "rotate", _run_rotate, "give a source a new key",
+                         "Issue a new key for an active source and print it alone on the last line of "
+                         "standard output; the previous key stops working at once. The key is shown only "
+                         "this once.")
     rotate.add_argument("name", metavar="NAME")
-
-
-def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
-    parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
-    parser.set_defaults(run=run)
-    return parser
 
 
 def _run_add(args: argparse.Namespace) -> int:
@@ -112,9 +106,7 @@ def _run_list(args: argparse.Namespace) -> int:
         return 0
     header = ["name", "regions", "created", "key issued", "revoked"]
     rows = [_row(source) for source in sources]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    print_table(header, rows)
     return 0
 
 
