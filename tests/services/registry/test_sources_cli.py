@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -11,8 +14,10 @@ from services.cli import main
 from services.registry import Registry
 from services.registry.schema import _config
 from services.registry.sources import key_hash
+from tests.tools import child_env
 
 KEY = re.compile(r"ucjk_[A-Za-z0-9_-]{43}")
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)
@@ -155,3 +160,26 @@ def test_help_explains_sources_scope_and_the_key(capsys) -> None:
     assert "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1)" in " ".join(
         capsys.readouterr().out.split()
     )
+
+
+def test_registry_show_counts_the_sources(ucj, capsys) -> None:
+    ucj("sources", "add", "--name", "desa", "--region", "61.07")
+    ucj("sources", "add", "--name", "disnaker", "--region", "61.07")
+    ucj("sources", "revoke", "desa")
+    capsys.readouterr()
+    assert ucj("registry", "show") == 0
+    assert "sources: 1 active, 1 revoked (`ucj sources list`)\n" in capsys.readouterr().out
+
+
+def test_in_a_shell_the_last_line_is_the_key_and_the_log_goes_to_stderr(
+    registry: Registry, database_url: str, tmp_path: Path
+) -> None:
+    added = subprocess.run(
+        [sys.executable, "-m", "services.cli", "sources", "add", "--name", "desa", "--region", "61.07"],
+        env=child_env(UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(tmp_path)), cwd=REPO,
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    lines = added.stdout.splitlines()
+    assert len(lines) == 2 and KEY.fullmatch(lines[-1])
+    assert "added source desa" in added.stderr and lines[-1] not in added.stderr
+    assert registry.source_for_key(lines[-1]).name == "desa"
