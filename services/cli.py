@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "services.kafka_local.cli",
     "services.registry.cli",
     "services.registry.coordinators_cli",
+    "services.registry.sources_cli",
     "services.producer_cli",
     "services.worker_cli",
     "services.simulator_cli",

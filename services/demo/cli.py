@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,14 @@ def add_parser(subparsers) -> None:
         description=(
             "Start its own local Kafka, a demo registry (UCJ_DATA_DIR/demo/registry.db) with a\n"
             "coordinator per regency, publish the simulator's Kalbar history (ucj simulate), start a\n"
-            "worker and the notifier with a local mail sink, and show the coverage table per regency,\n"
+            "worker, the notifier with a local mail sink and the ingest gateway (on --gateway-port, with\n"
+            "a pseudonym key made for the demo in UCJ_DATA_DIR/demo/pseudonym.key and one source whose\n"
+            "key is in UCJ_DATA_DIR/demo/source.key), and show the coverage table per regency,\n"
             "refreshed every few seconds.\n\n"
             "The story: the simulated participants are far fewer than the province's workforce, so the\n"
             "demo scales the workforce until every regency ends just above its plan.\n"
-            "Then a cohort of village apparatus in one regency (--regency) lapses for non-payment: the\n"
+            "Then a cohort of village apparatus in one regency (--regency) lapses for non-payment (their\n"
+            "village administration uploads a CSV naming them by NIK through the gateway): the\n"
             "regency falls behind, the worker raises an alert on ucj.coverage-alerts, and the notifier\n"
             "mails the regency's coordinator. The mails appear under the table and are saved as .eml\n"
             "files (with the chart) in UCJ_DATA_DIR/demo/mail/. The demo runs its own Kafka (on\n"
@@ -42,6 +46,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--regency", default=DEMO_REGENCY, help="regency that falls behind (default: %(default)s, Kabupaten Sambas)")
     parser.add_argument("--alert-hold", default="20s", help="worker's --alert-hold in the demo (default: %(default)s)")
     parser.add_argument("--kafka-port", type=int, default=9092, help="port of the demo's Kafka; it needs this port and the next (default: %(default)s)")
+    parser.add_argument("--gateway-port", type=int, default=8080, help="port of the demo's ingest gateway (default: %(default)s)")
     parser.add_argument("--refresh", type=float, default=3.0, help="seconds between status refreshes (default: %(default)s)")
     parser.add_argument("--for", dest="run_for", type=float, help="stop by itself after this many seconds")
     parser.set_defaults(run=run)
@@ -52,6 +57,8 @@ def run(args) -> int:
     from services.demo.story import Story
     from services.kafka_local import ensure_broker, stop_broker
     from services.status import WorkerUnreachable, collect, render
+    from services.secrets import pseudonym_key
+    from streams.domain.pseudonym import Pseudonymizer
 
     settings = Settings.from_env()
     demo_dir = settings.data_dir / "demo"
@@ -66,14 +73,19 @@ def run(args) -> int:
     children = []
     sink = None
     try:
-        story = Story(bootstrap, database_url, args.regency)
+        key_file = _demo_secret(demo_dir / "pseudonym.key", secrets.token_urlsafe(48))
+        gateway_url = f"http://127.0.0.1:{args.gateway_port}"
+        pseudonymizer = Pseudonymizer(pseudonym_key({"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}))  # read as the gateway reads it
+        story = Story(bootstrap, database_url, args.regency, pseudonymizer, gateway_url)
         story.prepare(args.participants)
+        _demo_secret(demo_dir / "source.key", story.source_key)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
         sink = MailSink(demo_dir / "mail").start()
         env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
         children = [
             _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], env, demo_dir),
             _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--retry-initial", "2s"], env, demo_dir),
+            _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(env, UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
         ]
         _show(args, story, sink, children, f"http://127.0.0.1:{settings.web_port}", demo_dir, collect, render, WorkerUnreachable)
     except KeyboardInterrupt:
@@ -83,7 +95,7 @@ def run(args) -> int:
         if sink is not None:
             sink.stop()
         stop_broker(port=args.kafka_port, data_dir=kafka_dir)
-        print(f"stopped the worker, the notifier and the demo's Kafka; its data stays in {demo_dir} until the next demo")
+        print(f"stopped the worker, the notifier, the gateway and the demo's Kafka; its data stays in {demo_dir} until the next demo")
     return 0
 
 
@@ -102,10 +114,19 @@ def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnr
         mails = [f"  {m.at:%H:%M:%S}  to {', '.join(m.recipients)}: {m.subject}" for m in sink.received[-8:]]
         sys.stdout.write(
             "\x1b[H\x1b[2J" + screen + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
-            + ("\n".join(mails) or "  none yet") + f"\n\nlogs: {demo_dir}   Ctrl-C to stop\n"
+            + ("\n".join(mails) or "  none yet")
+            + f"\n\ngateway: {story.gateway_url} (source {story.source.name}, key in {demo_dir / 'source.key'})"
+            + f"\nlogs: {demo_dir}   Ctrl-C to stop\n"
         )
         sys.stdout.flush()
         time.sleep(args.refresh)
+
+
+def _demo_secret(path: Path, value: str) -> Path:
+    """A secret of this demo run, readable by its owner only."""
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    return path
 
 
 def _start(name: str, arguments: list[str], env: dict, logs: Path):

@@ -30,8 +30,22 @@ def cohort_size(regency_active: int, planned: float, margin: float = ON_PLAN_MAR
     return max(20, math.ceil((margin + 0.04) * workforce))
 
 
-def cohort_enrollments(run: str, villages: list[str], size: int, today: date, now: datetime) -> list[dict]:
-    """Village apparatus enrolled for the whole year, spread over the regency's villages."""
+def cohort_niks(villages: list[str], size: int) -> list[str]:
+    """Well-formed NIKs for the cohort, registered in the villages' districts (made up, one per worker)."""
+    niks = []
+    for i in range(size):
+        province, regency, district = villages[i % len(villages)].split(".")[:3]
+        day = 1 + i % 28 + (40 if i % 2 else 0)  # every other one a woman: day + 40
+        month, year = 1 + (i // 28) % 12, 70 + i % 30
+        niks.append(f"{province}{regency}{district}{day:02d}{month:02d}{year:02d}{1 + i % 9999:04d}")
+    return niks
+
+
+def cohort_enrollments(run: str, villages: list[str], participant_ids: list[str], today: date, now: datetime) -> list[dict]:
+    """Village apparatus enrolled for the whole year, spread over the regency's villages.
+
+    Published by the demo's BPJS feed, which knows each worker by the pseudonym of their NIK.
+    """
     return [
         _event(
             run,
@@ -39,20 +53,27 @@ def cohort_enrollments(run: str, villages: list[str], size: int, today: date, no
             "enrolled",
             now,
             villages[i % len(villages)],
+            participant_id=participant_id,
+            source="ucj-demo",
             type="enrollment",
             covered_from=date(today.year, 1, 1).isoformat(),
             paid_through=date(today.year, 12, 31).isoformat(),
         )
-        for i in range(size)
+        for i, participant_id in enumerate(participant_ids)
     ]
 
 
-def cohort_lapses(run: str, villages: list[str], size: int, today: date, now: datetime) -> list[dict]:
-    """The same cohort lapsing for non-payment, effective today."""
-    return [
-        _event(run, i, "lapsed", now, villages[i % len(villages)], type="lapse", reason="non_payment", effective_date=today.isoformat())
-        for i in range(size)
-    ]
+LAPSE_COLUMNS = ("schema", "event_id", "type", "occurred_at", "nik", "region_code", "segment", "reason", "effective_date")
+
+
+def cohort_lapses_csv(run: str, villages: list[str], niks: list[str], today: date, now: datetime) -> str:
+    """The same cohort lapsing for non-payment today, as a village administration's spreadsheet
+    export (semicolons, as Indonesian-locale Excel writes them), workers named by NIK."""
+    rows = [";".join(LAPSE_COLUMNS)]
+    for i, nik in enumerate(niks):
+        event = _event(run, i, "lapsed", now, villages[i % len(villages)], nik=nik, type="lapse", reason="non_payment", effective_date=today.isoformat())
+        rows.append(";".join(str(event[column]) for column in LAPSE_COLUMNS))
+    return "\r\n".join(rows) + "\r\n"
 
 
 def _event(run: str, i: int, what: str, now: datetime, village: str, **fields) -> dict:
@@ -60,10 +81,7 @@ def _event(run: str, i: int, what: str, now: datetime, village: str, **fields) -
         "schema": "ucj.participant-event/1",
         "event_id": f"demo-{run}-{i}-{what}",
         "occurred_at": now.isoformat(),
-        "participant_id": f"DEMO-{run}-{i:05d}",
         "region_code": village,
         "segment": "BPU",
-        "source": "ucj-demo",
         **fields,
     }
-

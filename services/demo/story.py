@@ -4,7 +4,9 @@ Before the worker starts: the simulated history is generated, the workforce is s
 that every regency ends just above its plan, and everything is published. Once the worker
 has caught up with that history (every partition has processed what was waiting, and the
 region stage judges complete figures) and shows every regency on track, a cohort of
-village apparatus in one regency lapses.
+village apparatus in one regency lapses: their village administration uploads a spreadsheet
+naming them by NIK through the gateway, which turns each NIK into the same pseudonym the
+BPJS feed used when it enrolled them.
 """
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import json
 import logging
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from services.demo.scenario import cohort_enrollments, cohort_lapses, cohort_size, on_plan_workforce, workforce_csv
+from services.demo.scenario import cohort_enrollments, cohort_lapses_csv, cohort_niks, cohort_size, on_plan_workforce, workforce_csv
 from services.status import fetch
 
 log = logging.getLogger(__name__)
@@ -26,10 +30,13 @@ ON_PLAN_WAIT_SECONDS = 60  # after catching up, lapse the cohort even if some re
 
 
 class Story:
-    def __init__(self, bootstrap: str, database_url: str, regency: str):
+    def __init__(self, bootstrap: str, database_url: str, regency: str, pseudonymizer, gateway_url: str):
         from streams.clock import Clock
 
         self.bootstrap = bootstrap
+        self.pseudonymizer = pseudonymizer  # the gateway's own key: the same NIK gives the same participant
+        self.gateway_url = gateway_url
+        self.upload: dict | None = None  # the gateway's import summary of the lapses
         self.database_url = database_url
         self.regency = regency
         self.clock = Clock.from_env()
@@ -51,6 +58,7 @@ class Story:
             if self.regency not in tree or tree.level_of(self.regency) != "regency":
                 raise SystemExit(f"--regency {self.regency} is not a regency code (e.g. 61.01)")
             _add_demo_coordinators(registry, tree)
+            self.source, self.source_key = registry.add_source(f"demo-villages-{self.regency}", [self.regency])
             reference = load_reference(registry)
         now, today = self.clock.now(), self.clock.today()
         self.regency_name = tree.regions[self.regency].name
@@ -61,10 +69,11 @@ class Story:
         records = list(generate_events(participants=participants, seed=61, start=date(2024, 1, 1), end=today, now=now))
         active = self._active_by_regency([r.value for r in records if r.valid])
         self.cohort = cohort_size(active[self.regency], planned[self.regency])
-        enrollments = cohort_enrollments(self.run, villages, self.cohort, today, now)
+        niks = cohort_niks(villages, self.cohort)
+        enrollments = cohort_enrollments(self.run, villages, [self.pseudonymizer.participant_id(n) for n in niks], today, now)
         active[self.regency] += self.cohort
         self._load_workforce(on_plan_workforce(active, planned))
-        self.lapses = cohort_lapses(self.run, villages, self.cohort, today, now)
+        self.lapses_csv = cohort_lapses_csv(self.run, villages, niks, today, now)
         self._send([(r.key, r.value) for r in records] + [(e["participant_id"].encode(), json.dumps(e).encode()) for e in enrollments])
 
     def advance(self, url: str) -> None:
@@ -84,7 +93,12 @@ class Story:
         rows = status["regions"]
         on_plan = bool(rows) and all((row.get("outlook") or {}).get("status") == "on_track" for row in rows)
         if on_plan or time.monotonic() - self.caught_up_at > ON_PLAN_WAIT_SECONDS:
-            self._send([(e["participant_id"].encode(), json.dumps(e).encode()) for e in self.lapses])
+            try:
+                self.upload = self._upload_lapses()
+            except OSError as error:  # the gateway is still starting, or down: try again next time
+                self.progress = f"caught up; the gateway at {self.gateway_url} did not take the lapses ({error})"
+                return
+            log.info("demo: the gateway took the lapses: %d accepted, %d rejected", self.upload["accepted"], len(self.upload["rejected"]))
             self.phase, self.since = "lapsed", time.monotonic()
 
     def headline(self) -> str:
@@ -97,10 +111,25 @@ class Story:
                 f"{self.regency_name} lapses."
             )
         return (
-            f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment {waited:.0f} s ago. "
+            f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment {waited:.0f} s ago: "
+            f"source {self.source.name} uploaded them by NIK as a CSV through the gateway "
+            f"({self.upload['accepted']} accepted, {len(self.upload['rejected'])} rejected). "
             "The region stage raises an alert once the regency has been off track for the hold time, "
             "and the notifier mails its coordinator."
         )
+
+    def _upload_lapses(self) -> dict:
+        request = urllib.request.Request(
+            f"{self.gateway_url}/v1/events/csv",
+            data=self.lapses_csv.encode("utf-8"),
+            headers={"Content-Type": "text/csv; charset=utf-8", "Authorization": f"Bearer {self.source_key}"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            raise OSError(f"HTTP {error.code}: {error.read()[:300].decode(errors='replace')}") from None
 
     def _active_by_regency(self, values: list[bytes]) -> Counter:
         """Active participants per regency today, by the worker's own validation and fold."""

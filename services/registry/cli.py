@@ -32,29 +32,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = registry.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    _add(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
-         "Create the tables (or apply the schema migrations an existing registry lacks) and load "
-         "every region, the estimated workforce per regency and the default provincial plan. "
-         "Safe to run again: it never overwrites figures loaded from CSV.")
-    _add(commands, database, "upgrade", _run_upgrade, "apply the schema migrations the registry lacks",
-         "Bring an existing registry to the schema of this version (Alembic migrations shipped "
-         "with the package) without loading any data. A registry created before migrations "
-         "existed is recognised and upgraded too. `init` does the same before seeding.")
-    load_workforce = _add(
+    add_command(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
+                "Create the tables (or apply the schema migrations an existing registry lacks) and load "
+                "every region, the estimated workforce per regency and the default provincial plan. "
+                "Safe to run again: it never overwrites figures loaded from CSV.")
+    add_command(commands, database, "upgrade", _run_upgrade, "apply the schema migrations the registry lacks",
+                "Bring an existing registry to the schema of this version (Alembic migrations shipped "
+                "with the package) without loading any data. A registry created before migrations "
+                "existed is recognised and upgraded too. `init` does the same before seeding.")
+    load_workforce = add_command(
         commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
         f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
         "a positive whole number of workers). All figures of the years in the file are replaced. "
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_workforce.add_argument("file", metavar="FILE.csv")
-    load_plan = _add(
+    load_plan = add_command(
         commands, database, "load-plan", _run_load_plan, "load coverage plans from CSV",
         f"Load a CSV with header {','.join(PLAN_COLUMNS)} (ISO date, ratio from 0 to 1). "
         "The whole plan of every region in the file is replaced; other regions keep theirs. "
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_plan.add_argument("file", metavar="FILE.csv")
-    _add(commands, database, "show", _run_show, "print what the registry holds",
-         "Print the schema revision, the number of regions per level, the workforce years, "
-         "every plan point and the number of active coordinators.")
+    add_command(commands, database, "show", _run_show, "print what the registry holds",
+                "Print the schema revision, the number of regions per level, the workforce years, "
+                "every plan point, the number of active coordinators and the number of sources.")
 
 
 def database_option() -> argparse.ArgumentParser:
@@ -68,10 +68,18 @@ def database_option() -> argparse.ArgumentParser:
     return database
 
 
-def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
+def add_command(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
+    """A subcommand with --database-url that runs `run(args)`."""
     parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
     parser.set_defaults(run=run)
     return parser
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    """Rows under a header, each column as wide as its widest value."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
 
 
 def help_format(description: str) -> dict:
@@ -173,6 +181,7 @@ def _run_show(args: argparse.Namespace) -> int:
         revision = registry.schema_revision()
         head = head_revision()
         coordinators = registry.coordinators() if revision == head else None
+        sources = registry.sources() if revision == head else None
         print(f"registry {registry.display_url}")
     if revision == head:
         print(f"schema revision: {revision} (current)")
@@ -193,4 +202,7 @@ def _run_show(args: argparse.Namespace) -> int:
         regions = len({c.region_code for c in coordinators} - {PROVINCE_CODE})
         print(f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
               f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)")
+    if sources is not None:
+        active = sum(1 for source in sources if source.active)
+        print(f"sources: {active} active, {len(sources) - active} revoked (`ucj sources list`)")
     return 0

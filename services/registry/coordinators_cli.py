@@ -4,15 +4,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Callable
 
 from services.registry.cli import (
     EXIT_BAD_INPUT,
     EXIT_NOT_INITIALIZED,
+    add_command,
     database_option,
     help_format,
     load_csv,
     open_registry,
+    print_table,
 )
 from services.registry.coordinators import Coordinator
 from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_OPTIONAL_COLUMNS
@@ -36,9 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = coordinators.add_subparsers(dest="coordinators_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    add = _add(commands, database, "add", _run_add, "add a coordinator",
-               "Add a coordinator of a regency, or of the province (the operations list). Give an "
-               "email address, a webhook URL or both.")
+    add = add_command(commands, database, "add", _run_add, "add a coordinator",
+                      "Add a coordinator of a regency, or of the province (the operations list). Give an "
+                      "email address, a webhook URL or both.")
     add.add_argument("--name", required=True, help="the person or team, e.g. 'Disnaker Bengkayang'")
     add.add_argument("--region", required=True, metavar="CODE",
                      help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list")
@@ -49,17 +50,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--language", choices=LANGUAGES, default="id",
                      help="language of the messages: Indonesian or English (default id)")
 
-    listing = _add(commands, database, "list", _run_list, "print the coordinators as a table",
-                   "Print the active coordinators by region, the operations list first.")
+    listing = add_command(commands, database, "list", _run_list, "print the coordinators as a table",
+                          "Print the active coordinators by region, the operations list first.")
     listing.add_argument("--all", action="store_true", help="include removed coordinators")
 
-    remove = _add(commands, database, "remove", _run_remove, "stop sending alerts to a coordinator",
-                  "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
-                  "coordinator stays in the registry as removed, so the delivery log keeps its name.")
+    remove = add_command(commands, database, "remove", _run_remove, "stop sending alerts to a coordinator",
+                         "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
+                         "coordinator stays in the registry as removed, so the delivery log keeps its name.")
     remove.add_argument("id", type=int, metavar="ID")
 
     columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
-    load = _add(
+    load = add_command(
         commands, database, "import", _run_import, "add or update coordinators from CSV",
         f"Load a CSV with header {columns}. Optional columns may be left out or empty: "
         "webhook_format json, language id, active true. A row updates the coordinator with the "
@@ -67,12 +68,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "active=false in a row removes one. If any row is bad, every bad row is listed and "
         "nothing is loaded.")
     load.add_argument("file", metavar="FILE.csv")
-
-
-def _add(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
-    parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
-    parser.set_defaults(run=run)
-    return parser
 
 
 def _run_add(args: argparse.Namespace) -> int:
@@ -134,9 +129,7 @@ def _run_list(args: argparse.Namespace) -> int:
         ] + (["yes" if c.active else "removed"] if args.all else [])
         for c in coordinators
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    print_table(header, rows)
     return 0
 
 

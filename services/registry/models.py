@@ -1,5 +1,5 @@
-"""Tables of the registry: regions, eligible workforce per year, plan points, coordinators and
-the notifier's delivery log.
+"""Tables of the registry: regions, eligible workforce per year, plan points, coordinators, the
+notifier's delivery log, and the sources allowed to publish events with their key hashes.
 
 The schema changes only by Alembic migrations (services/registry/migrations/versions); a test
 checks that these models and the migrations agree.
@@ -22,7 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from streams.domain.regions import LEVELS
 
@@ -171,3 +171,27 @@ class DeliveryAttemptRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class SourceRow(Base):
+    """A registration system allowed to publish events; only the hash of its key is kept."""
+
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # never reused: events carry it forever
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)  # SHA-256 hex of the key
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    key_issued_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    regions: Mapped[list[SourceRegionRow]] = relationship(
+        order_by="SourceRegionRow.region_code", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class SourceRegionRow(Base):
+    """One region a source may publish for, with everything below it."""
+
+    __tablename__ = "source_regions"
+
+    source_name: Mapped[str] = mapped_column(String(64), ForeignKey("sources.name"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(REGION_CODE, ForeignKey("regions.code"), primary_key=True)

@@ -1,4 +1,5 @@
-"""The region registry: regions, eligible workforce per year and coverage plans in one database."""
+"""The region registry: regions, eligible workforce per year, coverage plans, coordinators and
+sources in one database."""
 from __future__ import annotations
 
 import datetime
@@ -15,6 +16,7 @@ from services.registry.csv_files import LoadReport, read_plan_csv, read_workforc
 from services.registry.deliveries import DeliveryLog
 from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade
+from services.registry.source_store import SourceStore
 from services.registry.seed import (
     DEFAULT_PROVINCIAL_PLAN,
     PROVINCE_CODE,
@@ -40,8 +42,8 @@ class InitReport:
     plan_points_added: int
 
 
-class Registry(CoordinatorStore, DeliveryLog):
-    """The registry database. Coordinator and delivery-log methods come from the mixins."""
+class Registry(CoordinatorStore, DeliveryLog, SourceStore):
+    """The registry database. Coordinator, delivery-log and source methods come from the mixins."""
 
     def __init__(self, database_url: str):
         self.database_url = database_url

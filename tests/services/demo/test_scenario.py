@@ -1,11 +1,15 @@
 """The demo's story holds: scaled regencies are on plan, and losing the cohort puts one behind."""
+import csv
+import io
 import json
 from datetime import date, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.demo.scenario import cohort_enrollments, cohort_lapses, cohort_size, on_plan_workforce, workforce_csv
+from services.demo.scenario import cohort_enrollments, cohort_lapses_csv, cohort_niks, cohort_size, on_plan_workforce, workforce_csv
+from streams.domain.nik import nik_problem
+from streams.domain.pseudonym import Pseudonymizer
 from streams.domain.events import PONTIANAK
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import region_figures
@@ -29,8 +33,15 @@ def test_workforce_csv_gives_the_province_the_sum():
 
 def test_cohort_events_are_valid_and_one_participant_each():
     tree = RegionTree.from_regions([Region("61", None, "province", "K"), Region("61.01", "61", "regency", "S"), Region("61.01.01", "61.01", "district", "D"), Region("61.01.01.2001", "61.01.01", "village", "V")])
-    now = datetime(2026, 11, 25, 10, 0, tzinfo=PONTIANAK)
-    events = cohort_enrollments("r1", ["61.01.01.2001"], 3, date(2026, 11, 25), now) + cohort_lapses("r1", ["61.01.01.2001"], 3, date(2026, 11, 25), now)
-    parsed = [parse_event(json.dumps(e).encode(), tree, now) for e in events]
+    now, today = datetime(2026, 11, 25, 10, 0, tzinfo=PONTIANAK), date(2026, 11, 25)
+    villages = ["61.01.01.2001"]
+    niks = cohort_niks(villages, 400)
+    assert len(set(niks)) == 400 and all(nik_problem(n) is None for n in niks)
+    pseudonymizer = Pseudonymizer(b"k" * 32)
+    enrollments = cohort_enrollments("r1", villages, [pseudonymizer.participant_id(n) for n in niks], today, now)
+    # the gateway's part, done by hand: each NIK becomes its pseudonym, the source comes from the key
+    rows = list(csv.DictReader(io.StringIO(cohort_lapses_csv("r1", villages, niks, today, now)), delimiter=";"))
+    lapses = [dict(row, participant_id=pseudonymizer.participant_id(row.pop("nik")), source="demo-villages-61.01") for row in rows]
+    parsed = [parse_event(json.dumps(e).encode(), tree, now) for e in enrollments + lapses]
     assert not [p for p in parsed if isinstance(p, Rejected)]
-    assert len({p.participant_id for p in parsed}) == 3 and len({p.event_id for p in parsed}) == 6
+    assert len({p.participant_id for p in parsed}) == 400 and len({p.event_id for p in parsed}) == 800

@@ -9,11 +9,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, inspect
 
 from services.registry import Registry
-from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+from services.registry.models import Base, CoordinatorRow, PlanPointRow, RegionRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade, _config, head_revision
 
 REVISION_0001_TABLES = [RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__]
-ALL_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
+REVISION_0002_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
+ALL_TABLES = REVISION_0002_TABLES | {"sources", "source_regions"}
 
 
 def tables(database_url: str) -> set[str]:
@@ -33,16 +34,16 @@ def differences(database_url: str) -> list:
         engine.dispose()
 
 
-def test_head_is_revision_0002() -> None:
-    assert head_revision() == "0002"
+def test_head_is_revision_0003() -> None:
+    assert head_revision() == "0003"
 
 
 def test_a_new_database_is_migrated_to_head(database_url: str) -> None:
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
-        assert registry.upgrade() == SchemaUpgrade(before=None, after="0002", stamped=False)
-        assert registry.schema_revision() == "0002"
-        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0002", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before=None, after="0003", stamped=False)
+        assert registry.schema_revision() == "0003"
+        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0003", stamped=False)
     assert tables(database_url) == ALL_TABLES
 
 
@@ -64,7 +65,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
         registry.init()  # upgrades, then adds only what is missing
-        assert registry.schema_revision() == "0002"
+        assert registry.schema_revision() == "0003"
         assert registry.workforce_figures() == {2025: {"61": 1234}}  # the operator's figures survive
         assert registry.plans() == {"61": [(datetime.date(2025, 1, 1), 0.4)]}
         assert len(registry.region_tree()) == 2334
@@ -78,10 +79,43 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
         with registry.engine.begin() as connection:
             config = _config(connection)
             command.upgrade(config, "head")
+            command.downgrade(config, "0002")
+            assert set(inspect(connection).get_table_names()) == REVISION_0002_TABLES | {"alembic_version"}
             command.downgrade(config, "0001")
             assert set(inspect(connection).get_table_names()) == {"alembic_version", "regions", "workforce", "plan_points"}
             command.downgrade(config, "base")
             assert set(inspect(connection).get_table_names()) == {"alembic_version"}
             command.upgrade(config, "head")
-            assert MigrationContext.configure(connection).get_current_revision() == "0002"
+            assert MigrationContext.configure(connection).get_current_revision() == "0003"
+    assert differences(database_url) == []
+
+
+def test_a_registry_at_revision_0002_upgrades_to_sources_and_keeps_its_data(database_url: str) -> None:
+    # A registry as the previous version left it: schema 0002, with regions, a workforce figure and a coordinator.
+    with Registry(database_url) as old:
+        with old.engine.begin() as connection:
+            command.upgrade(_config(connection), "0002")
+    with Registry(database_url) as old, old.engine.begin() as connection:
+        connection.execute(insert(RegionRow), [
+            dict(code="61", parent_code=None, level="province", name="Kalimantan Barat"),
+            dict(code="61.07", parent_code="61", level="regency", name="Kabupaten Bengkayang"),
+        ])
+        connection.execute(insert(WorkforceRow), [dict(region_code="61.07", year=2025, eligible_workforce=1234)])
+        connection.execute(insert(CoordinatorRow), [dict(
+            name="Rina", region_code="61.07", email="rina@bengkayang.go.id", webhook_url=None, webhook_format="json",
+            language="id", active=True, created_at=datetime.datetime(2025, 1, 2, tzinfo=datetime.timezone.utc),
+        )])
+    assert tables(database_url) == REVISION_0002_TABLES
+
+    with Registry(database_url) as registry:
+        assert registry.schema_revision() == "0002"
+        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0003", stamped=False)
+        assert [(c.name, c.region_code, c.email) for c in registry.coordinators()] == [
+            ("Rina", "61.07", "rina@bengkayang.go.id")
+        ]
+        assert registry.workforce_figures() == {2025: {"61.07": 1234}}
+        assert registry.sources() == []
+        source, key = registry.add_source("disnaker-bengkayang", ["61.07"])
+        assert registry.source_for_key(key) == source
+    assert tables(database_url) == ALL_TABLES
     assert differences(database_url) == []

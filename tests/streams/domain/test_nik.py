@@ -1,0 +1,74 @@
+"""NIKs are recognised in any formatting, wherever they hide, and masked completely."""
+import calendar
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.domain.nik import PROVINCE_CODES, contains_nik, mask_nik_bytes, mask_niks, nik_problem, nik_spans, normalize_nik
+
+
+@st.composite
+def niks(draw) -> str:
+    province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
+    regency, district = draw(st.integers(1, 99)), draw(st.integers(1, 99))
+    month, year = draw(st.integers(1, 12)), draw(st.integers(0, 99))
+    day = draw(st.integers(1, calendar.monthrange(2001, month)[1]))
+    day += draw(st.sampled_from([0, 40]))
+    serial = draw(st.integers(1, 9999))
+    return f"{province:02d}{regency:02d}{district:02d}{day:02d}{month:02d}{year:02d}{serial:04d}"
+
+
+@st.composite
+def formatted(draw, nik: str) -> str:
+    """The NIK as people type it: digit groups with separators between some of them."""
+    cuts = sorted(draw(st.sets(st.integers(1, 15), max_size=6)))
+    pieces = [nik[a:b] for a, b in zip([0, *cuts], [*cuts, 16])]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += draw(st.sampled_from([".", " ", "-", "_", "/", " - "])) + piece
+    return out
+
+
+@given(st.data())
+def test_a_formatted_nik_is_found_normalised_and_masked_wherever_it_is(data):
+    nik = data.draw(niks())
+    text = data.draw(formatted(nik))
+    prefix = data.draw(st.sampled_from(["", "NIK:", "nik-", "P-", "id ", "worker "]))
+    suffix = data.draw(st.sampled_from(["", "x", "-a", " done"]))
+    assert nik_problem(nik) is None
+    assert normalize_nik(text) == nik
+    hidden = prefix + text + suffix
+    assert contains_nik(hidden)
+    masked = mask_niks(hidden)
+    assert not contains_nik(masked) and masked.count("*") == 16 and len(masked) == len(hidden)
+    assert mask_nik_bytes(hidden.encode()) == masked.encode()
+
+
+@given(niks(), st.integers(0, 9), st.integers(1, 9))
+def test_longer_numbers_are_not_niks(nik, digit, group):
+    assert not contains_nik(nik + str(digit))  # 17 digits in one group
+    assert contains_nik(f"{group} {nik}")  # a NIK after another number is still found
+
+
+def test_ordinary_ids_are_not_niks():
+    for text in [
+        "20261201123456789012",  # a 20-digit timestamp id
+        "12345678-1234-1234-1234-123456789abc",
+        "sim-42-1234567",
+        "desa-61.07.01.2001",
+        "2026-06-30T12:00:00+07:00",
+        "6171010000000000",  # serial 0000, day 00
+        "9971014101900001",  # no province 99
+        "6100014101900001",  # regency 00
+        "6171013102900001",  # 31 February
+    ]:
+        assert nik_spans(text) == [], text
+
+
+def test_problems_say_which_part_is_wrong():
+    assert "16 digits" in nik_problem("123")
+    assert "province" in nik_problem("9971014101900001")
+    assert "birth date" in nik_problem("6171017213900001")  # day 72 - 40 = 32
+    assert nik_problem("6171016902000001") is None  # 29 February 2000, a woman (69 - 40)
+    assert normalize_nik("6171-0169-0200-0001") == "6171016902000001"
+    assert normalize_nik("61710169020000011") is None

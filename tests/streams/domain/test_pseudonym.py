@@ -1,0 +1,28 @@
+"""Pseudonyms are stable per key, differ between keys, and never look like a NIK."""
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.domain.nik import contains_nik
+from streams.domain.pseudonym import MIN_KEY_BYTES, PREFIX, Pseudonymizer
+from tests.streams.domain.test_nik import niks
+
+keys = st.binary(min_size=MIN_KEY_BYTES, max_size=64)
+
+
+@given(keys, keys, niks())
+def test_same_key_same_id_other_key_other_id(key, other_key, nik):
+    first = Pseudonymizer(key).participant_id(nik)
+    assert first == Pseudonymizer(key).participant_id(nik)
+    assert first.startswith(PREFIX) and len(first) == len(PREFIX) + 32
+    assert not contains_nik(first) and nik not in first
+    if other_key != key:
+        assert Pseudonymizer(other_key).participant_id(nik) != first
+
+
+def test_short_keys_and_malformed_niks_are_refused():
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        Pseudonymizer(b"short")
+    with pytest.raises(ValueError, match="province"):
+        Pseudonymizer(b"k" * 32).participant_id("9971014101900001")
+    assert "k" * 32 not in repr(Pseudonymizer(b"k" * 32))
