@@ -83,6 +83,7 @@ INGEST_RESPONSES = {
     503: {"model": schemas.Unavailable, "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
           "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}}},
 }
+DRAIN_BYTES = 4 * MAX_BODY_BYTES  # the most of a body over the limit that is read and dropped before the 413
 DRY_RUN = Query(False, description="true: check the events and answer the summary, publish nothing")
 
 bearer = HTTPBearer(auto_error=False, description="the source's key, issued by `ucj sources add`")
@@ -204,17 +205,31 @@ def _media_type(request: Request, types: dict) -> str:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused with 413 as soon as it is known to be over the limit."""
+    """The body, refused with 413 once it is known to be over the limit.
+
+    What is over the limit is read and dropped, up to DRAIN_BYTES, unless the client waits
+    for "100 Continue": a client that sends its whole body before it reads the answer (urllib,
+    requests) would otherwise see the connection reset instead of the 413.
+    """
     declared = request.headers.get("content-length", "")
-    too_large = Refused(413, f"a request body holds at most {MAX_BODY_BYTES // 2**20} MB; split the batch")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
+    declared_size = int(declared) if declared.isdigit() else None
+    waits_for_continue = request.headers.get("expect", "").lower() == "100-continue"
+    drain = not waits_for_continue and (declared_size is None or declared_size <= DRAIN_BYTES)
+    chunks: list[bytes] | None = []
+    size = 0
+    if declared_size is not None and declared_size > MAX_BODY_BYTES:
+        chunks = None
+    if chunks is not None or drain:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                chunks = None
+                if not drain or size > DRAIN_BYTES:
+                    break
+            elif chunks is not None:
+                chunks.append(chunk)
+    if chunks is None:
+        raise Refused(413, f"a request body holds at most {MAX_BODY_BYTES // 2**20} MB; split the batch")
     return b"".join(chunks)
 
 

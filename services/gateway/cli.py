@@ -68,6 +68,7 @@ def run(args) -> int:
     registry = Registry(settings.database_url)
     try:
         tree = registry.region_tree()
+        registry.source_for_key("")  # an old schema is one sentence now (RegistryNotInitialized), not a 500 per request
     except SQLAlchemyError as error:
         print(f"ucj gateway: cannot read the registry at {registry.display_url} ({type(error).__name__})", file=sys.stderr)
         return 1

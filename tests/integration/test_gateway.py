@@ -303,3 +303,11 @@ def test_503_while_the_broker_is_stopped_then_the_retried_batch_counts_exactly(k
     assert expected[REGENCY] == 120
     wait_until(lambda: exported_active(worker.metrics())[REGENCY] == 120 and exported_active(worker.metrics())["61"] == 120,
                lambda: f"120 active in {REGENCY}, got {exported_active(worker.metrics())[REGENCY]}", processes=[worker], timeout=300)
+
+
+def test_the_scan_finds_a_nik_in_any_formatting():
+    nik = make_nik("61.07.01.2001", 3)
+    for render in FORMATS.values():
+        with pytest.raises(AssertionError):
+            assert_no_nik_in(f'{{"participant_id": "x{render(nik)}"}}', {nik})
+    assert_no_nik_in(f'{{"participant_id": "{nik[:15]}", "n": {nik[1:]}}}', {nik})

@@ -7,6 +7,7 @@ import logging
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.gateway.api import DRAIN_BYTES
 from services.gateway.publishing import ACKNOWLEDGED, UNPUBLISHED
 from services.gateway.settings import MAX_BODY_BYTES
 from streams.domain.nik import contains_nik
@@ -169,6 +170,7 @@ def test_over_5000_events_is_413(gateway):
 def test_over_5_mb_is_413_whether_declared_or_streamed(gateway):
     big = b"[" + b" " * MAX_BODY_BYTES + b"]"
     assert gateway.post(big).status_code == 413
+    assert gateway.post(b" " * (DRAIN_BYTES + 1)).status_code == 413  # not even read
 
     def chunks():  # no Content-Length: the body is counted as it arrives
         for _ in range(6):
