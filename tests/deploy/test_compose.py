@@ -9,13 +9,18 @@ import pytest
 import yaml
 
 from services.config import ENVIRONMENT
+from services.gateway.settings import ENVIRONMENT as GATEWAY_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 WORKER_PORT = int(ENVIRONMENT["UCJ_WEB_PORT"][0])
 NOTIFIER_PORT = 6070  # ucj notifier --metrics-port default
-LISTENS = {"kafka": 9092, "postgres": 5432, "worker-1": WORKER_PORT, "worker-2": WORKER_PORT, "notifier": NOTIFIER_PORT, "prometheus": 9090, "alertmanager": 9093, "grafana": 3000}
+GATEWAY_PORT = int(GATEWAY_ENVIRONMENT["UCJ_GATEWAY_PORT"][0])
+LISTENS = {
+    "kafka": 9092, "postgres": 5432, "worker-1": WORKER_PORT, "worker-2": WORKER_PORT, "notifier": NOTIFIER_PORT,
+    "gateway": GATEWAY_PORT, "prometheus": 9090, "alertmanager": 9093, "grafana": 3000,
+}
 
 
 def bind_mounts():
@@ -37,7 +42,7 @@ def test_mounted_files_exist(service, source, target):
 
 def test_the_image_is_built_from_the_project():
     assert (ROOT / "Dockerfile").exists()
-    assert all(SERVICES[s]["build"] == "." for s in ("registry-init", "worker-1", "worker-2", "notifier"))
+    assert all(SERVICES[s]["build"] == "." for s in ("registry-init", "worker-1", "worker-2", "notifier", "gateway"))
 
 
 def test_published_ports_are_the_ports_services_listen_on():
@@ -84,3 +89,15 @@ def test_services_find_kafka_postgres_and_alertmanager_by_name():
     assert urlparse(env["UCJ_DATABASE_URL"]).hostname == "postgres"
     assert "PLAINTEXT://kafka:9092" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     assert target(SERVICES["notifier"]["environment"]["UCJ_ALERTMANAGER_URL"]) == ("alertmanager", 9093)
+
+
+def test_the_gateway_reads_the_pseudonym_key_from_a_docker_secret_with_no_default():
+    gateway = SERVICES["gateway"]
+    assert "--host" in gateway["command"] and "0.0.0.0" in gateway["command"]  # reachable from outside its container
+    assert "UCJ_PSEUDONYM_KEY" not in gateway["environment"]  # never the key itself in the environment
+    [secret] = gateway["secrets"]
+    assert gateway["environment"]["UCJ_PSEUDONYM_KEY_FILE"] == f"/run/secrets/{secret}"
+    source = COMPOSE["secrets"][secret]["file"]
+    assert source.startswith("${UCJ_PSEUDONYM_KEY_FILE:?"), f"the key file must be named by the operator, not defaulted: {source}"
+    assert target(gateway["environment"]["UCJ_KAFKA_BOOTSTRAP"]) == ("kafka", LISTENS["kafka"])
+    assert "/healthz" in " ".join(gateway["healthcheck"]["test"])
