@@ -2,6 +2,8 @@
 import json
 from datetime import datetime
 
+import pytest
+
 from services.producer import EventPublisher
 from streams.domain.nik import contains_nik
 from streams.domain.pseudonym import Pseudonymizer
@@ -46,3 +48,22 @@ def test_with_a_pseudonymizer_bad_input_is_rejected_for_its_reason():
     assert bad.reason == "bad_nik" and "6100014101900001" not in bad.detail
     assert check(b"{not json").reason == "not_json"
     assert check(raw(participant_id=DROP, nik=NIK, region_code="99")).reason == "unknown_region"
+
+
+def test_produce_pseudonymize_without_a_key_says_so_in_one_sentence(monkeypatch, capsys):
+    from services.cli import main
+
+    for name in ("UCJ_PSEUDONYM_KEY", "UCJ_PSEUDONYM_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["produce", "--pseudonymize", "-"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("ucj produce: no pseudonym key: set UCJ_PSEUDONYM_KEY or UCJ_PSEUDONYM_KEY_FILE") and "\n" not in error
+
+
+def test_produce_help_names_the_key(capsys):
+    from services.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["produce", "--help"])
+    out = capsys.readouterr().out
+    assert "--pseudonymize" in out and "UCJ_PSEUDONYM_KEY " in out and "UCJ_PSEUDONYM_KEY_FILE" in out
