@@ -48,8 +48,9 @@ LATEST_DATE = date(2100, 12, 31)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_DETAIL_LENGTH = 300
 
-# The producing system: also the name of a gateway source key (`ucj sources add --name`).
-SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# The producing system, kept in every event: also the name of a gateway source (`ucj sources add`).
+MAX_SOURCE_LENGTH = 64
+SOURCE_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_SOURCE_LENGTH - 1}}}")
 # payer_id formats: the province's or a regency's budget (APBD), a village's (APBDes), a company (CSR).
 _APBD = re.compile(r"APBD-([0-9]{2}(?:\.[0-9]{2})?)")
 _APBDES = re.compile(r"APBDES-([0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4})")
@@ -144,13 +145,6 @@ def decode_object(raw: bytes) -> dict[str, Any] | Rejected:
     if not isinstance(obj, dict):
         return Rejected("not_an_object", f"got a JSON {type(obj).__name__}")
     return obj
-
-
-def source_problem(source: str) -> str | None:
-    """Why `source` cannot name a producing system, or None when it can."""
-    if SOURCE_PATTERN.fullmatch(source):
-        return None
-    return "a source is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
 def _no_constant(name: str) -> None:
@@ -311,9 +305,12 @@ class _Fields:
 
     def source(self, name: str) -> str:
         value = self.non_empty(name)
-        problem = source_problem(value)
-        if problem is not None:
-            raise _Reject("bad_source", f"{name} {_shown(value)}: {problem}")
+        if not SOURCE_PATTERN.fullmatch(value):
+            raise _Reject(
+                "bad_source",
+                f"{name} {_shown(value)} is not 1 to {MAX_SOURCE_LENGTH} letters, digits, dots, dashes "
+                "or underscores, starting with a letter or digit",
+            )
         return value
 
     def payer_id(self, name: str, regions: Container[str]) -> str:

@@ -1,9 +1,11 @@
 """Hypothesis strategies for NIKs as people type them, and for JSON-like input."""
 from __future__ import annotations
 
+import calendar
+
 from hypothesis import strategies as st
 
-from streams.domain.nik import PROVINCE_CODES, normalize_nik
+from streams.domain.nik import PROVINCE_CODES
 
 
 @st.composite
@@ -11,21 +13,22 @@ def niks(draw) -> str:
     """A well-formed NIK: 16 digits."""
     province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
     regency, district = draw(st.integers(1, 99)), draw(st.integers(1, 99))
-    day = draw(st.integers(1, 28)) + draw(st.sampled_from((0, 40)))  # women: day + 40
-    month, year, serial = draw(st.integers(1, 12)), draw(st.integers(0, 99)), draw(st.integers(1, 9999))
-    nik = f"{province:02}{regency:02}{district:02}{day:02}{month:02}{year:02}{serial:04}"
-    assert normalize_nik(nik) == nik
-    return nik
+    month, year = draw(st.integers(1, 12)), draw(st.integers(0, 99))
+    day = draw(st.integers(1, calendar.monthrange(2001, month)[1]))
+    day += draw(st.sampled_from([0, 40]))  # women: day + 40
+    serial = draw(st.integers(1, 9999))
+    return f"{province:02d}{regency:02d}{district:02d}{day:02d}{month:02d}{year:02d}{serial:04d}"
 
 
 @st.composite
-def typed(draw, nik: str) -> str:
-    """`nik` as a person might type it: digit groups joined by the separators people use."""
-    cuts = sorted(draw(st.sets(st.integers(1, len(nik) - 1), max_size=5)))
-    groups = [nik[start:end] for start, end in zip([0, *cuts], [*cuts, len(nik)])]
-    separators = draw(st.lists(st.sampled_from(("", " ", ".", "-", "/", " - ")), min_size=len(groups) - 1, max_size=len(groups) - 1))
-    text = groups[0] + "".join(separator + group for separator, group in zip(separators, groups[1:]))
-    return draw(st.sampled_from(("", " "))) + text + draw(st.sampled_from(("", " ")))
+def formatted(draw, nik: str) -> str:
+    """The NIK as people type it: digit groups with separators between some of them."""
+    cuts = sorted(draw(st.sets(st.integers(1, 15), max_size=6)))
+    pieces = [nik[a:b] for a, b in zip([0, *cuts], [*cuts, 16])]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += draw(st.sampled_from([".", " ", "-", "_", "/", " - "])) + piece
+    return out
 
 
 def json_values(text: st.SearchStrategy[str] | None = None) -> st.SearchStrategy:

@@ -11,7 +11,7 @@ from streams.domain.pseudonym import Pseudonymizer
 from streams.domain.validation import Rejected, parse_event
 
 from .factories import DROP, NIK, NOW_TEXT, wire
-from .strategies import niks, typed
+from .strategies import formatted, niks
 
 PSEUDONYMIZER = Pseudonymizer(b"k" * 32)
 REGIONS = {"61", "61.07", "61.07.01", "61.07.01.2001"}
@@ -56,10 +56,10 @@ def test_a_malformed_nik_is_rejected_without_its_digits():
         assert not contains_nik(result.detail)
 
 
-@given(niks().flatmap(lambda nik: st.tuples(st.just(nik), typed(nik))))
+@given(niks().flatmap(lambda nik: st.tuples(st.just(nik), formatted(nik), st.sampled_from(("", " ")))))
 def test_every_formatting_of_a_nik_gives_the_same_participant_and_publishes_no_nik(case):
-    nik, text = case
-    obj = pseudonymize_fields(with_nik(text), PSEUDONYMIZER)
+    nik, text, padding = case
+    obj = pseudonymize_fields(with_nik(padding + text + padding), PSEUDONYMIZER)
     assert obj["participant_id"] == PSEUDONYMIZER.participant_id(nik) and "nik" not in obj
     data = json.dumps(obj).encode()
     event = parse_event(data, REGIONS, datetime.fromisoformat(NOW_TEXT))

@@ -13,7 +13,6 @@ from streams.domain.validation import (
     REASONS,
     Rejected,
     parse_event,
-    source_problem,
 )
 
 from .factories import DROP, NIK, NOW_TEXT, raw
@@ -188,10 +187,9 @@ def test_payer_id_formats(payer_id):
     assert isinstance(parse(raw("assistance_payment", amount_idr=MAX_AMOUNT_IDR)), AssistancePaid)
 
 
-def test_source_names():
-    for name in ("bpjs-enrollment", "pemprov-assistance", "disnaker-61.07", "desa-61.07.01.2001", "A_1"):
-        assert source_problem(name) is None
-    assert source_problem("desa 61") is not None and source_problem("") is not None
+@pytest.mark.parametrize("source", ["bpjs-enrollment", "pemprov-assistance", "disnaker-61.07", "desa-61.07.01.2001", "A_1"])
+def test_the_simulators_sources_are_valid(source):
+    assert parse(raw(source=source)).source == source
 
 
 def test_within_five_minutes_of_now_is_accepted():

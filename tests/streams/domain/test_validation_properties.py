@@ -21,7 +21,7 @@ from streams.domain.nik import contains_nik
 from streams.domain.validation import EARLIEST_DATE, LATEST_DATE, MAX_TEXT_LENGTH, PARSE_REASONS, Rejected, parse_event
 
 from .factories import DROP, NOW_TEXT, wire
-from .strategies import json_values, niks, typed
+from .strategies import formatted, json_values, niks
 
 NOW = datetime.fromisoformat(NOW_TEXT)
 REGIONS = {"61", "61.07", "61.07.01", "61.07.01.2001"}
@@ -43,7 +43,6 @@ moments = (
     | near_the_bounds.flatmap(lambda day: offsets.map(lambda tz: datetime(day.year, day.month, day.day, 23, 59, tzinfo=tz)))
 ).map(datetime.isoformat)
 long_texts = st.integers(MAX_TEXT_LENGTH - 2, MAX_TEXT_LENGTH + 2).map(lambda n: "x" * n) | st.text(min_size=100, max_size=300)
-typed_niks = niks().flatmap(typed)
 values = (
     dates
     | moments
@@ -135,7 +134,7 @@ def test_whatever_is_accepted_folds_on_every_day_around_its_dates(inputs):
 def inputs_carrying_a_nik(draw) -> tuple[str, bytes]:
     """A mutated event with a NIK, typed as people do, in some string, key or number of it."""
     nik = draw(niks())
-    text = f"id {draw(typed(nik))} x"
+    text = f"id {draw(formatted(nik))} x"
     event = json.loads(draw(mutated_events()))
     place = draw(st.sampled_from(("value", "key", "nested", "number")))
     field = draw(st.sampled_from(FIELDS))
