@@ -35,7 +35,7 @@ from .events import (
     ParticipantLapsed,
     local_date,
 )
-from .nik import _SEPARATORS, NIK_DIGITS, contains_nik, mask_niks
+from .nik import contains_nik, mask_niks
 
 MAX_EVENT_BYTES = 16 * 1024  # a schema v1 event is about 400 bytes
 MAX_TEXT_LENGTH = 256  # any string or key of the event
@@ -57,9 +57,6 @@ _APBDES = re.compile(r"APBDES-([0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4})")
 _CSR = re.compile(r"CSR-[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 PAYER_FORMATS = "APBD-<province or regency code>, APBDES-<village code> or CSR-<name>"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# A quick first look for nik.contains_nik, which is slow: a NIK-shaped value is at least 16
-# digits and separators in a row, starting with a digit, which nearly no event holds.
-_MAYBE_NIK = re.compile(rf"[0-9](?:[0-9]|{_SEPARATORS}){{{NIK_DIGITS - 1}}}")
 
 # Reasons parse_event gives.
 PARSE_REASONS = (
@@ -186,15 +183,11 @@ def _check_content(obj: dict[str, Any], text: str) -> None:
             raise _Reject("too_long", f"field {_shown(field)} holds a text of {len(value)} characters, the limit is {MAX_TEXT_LENGTH}")
         if escaped and _SURROGATE.search(value):  # UTF-8 cannot carry one: only an escape can
             raise _Reject("not_json", f"field {_shown(field)} holds an unpaired UTF-16 surrogate")
-    if _holds_nik(text) or escaped and any(_holds_nik(value) for _, value in _strings(obj)):
-        field = next((field for field, value in _strings(obj) if _holds_nik(value)), None)
+    if contains_nik(text) or escaped and any(contains_nik(value) for _, value in _strings(obj)):
+        field = next((field for field, value in _strings(obj) if contains_nik(value)), None)
         if field is None:
             raise _Reject("raw_nik", "the event holds a NIK-shaped number; send a pseudonym")
         raise _Reject("raw_nik", f"field {_shown(field)} holds a NIK-shaped value; send a pseudonym")
-
-
-def _holds_nik(text: str) -> bool:
-    return _MAYBE_NIK.search(text) is not None and contains_nik(text)
 
 
 def _strings(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
