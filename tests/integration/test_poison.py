@@ -22,6 +22,7 @@ from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.oracle import active_by_region
 from tests.integration.offsets import end_offsets, read_to_end
+from tests.integration.test_pipeline import outcomes, processed
 from tests.integration.streams import counter_total, differences, exported_active
 from tests.integration.waiting import wait_until
 from tests.streams.domain.factories import wire
@@ -134,14 +135,6 @@ def against(participant: str, last: dict, name: str, kind: str, **fields) -> Inp
     return keyed(name, event)
 
 
-def outcomes(metrics: dict) -> Counter:
-    totals: Counter = Counter()
-    for sample in metrics.get("ucj_events", []):
-        if sample.name.endswith("_total"):
-            totals[sample.labels["outcome"]] += int(sample.value)
-    return totals
-
-
 def send(bootstrap: str, inputs: list[Input]) -> dict[str, str]:
     """Produce the inputs in order, uncompressed (the broker sees each at its full size); where each landed, by name."""
     producer = kafka_producer(bootstrap, compression_type=None)
@@ -187,11 +180,10 @@ def test_a_poison_corpus_leaves_the_worker_running_and_exact(kafka_bootstrap, re
         def done() -> dict | None:
             metrics = worker.metrics()
             lag = {s.labels["partition"]: s.value for s in metrics.get("ucj_consumer_lag_messages", [])}
-            processed = sum(n for outcome, n in outcomes(metrics).items() if outcome != "rekeyed")
-            return metrics if processed >= sent and set(lag.values()) == {0} else None
+            return metrics if processed(metrics) >= sent and set(lag.values()) == {0} else None
 
         metrics = wait_until(done, lambda: f"{sent} inputs processed: {outcomes(worker.metrics())}", timeout=600, every=1, processes=[worker])
-        assert sum(n for outcome, n in outcomes(metrics).items() if outcome != "rekeyed") == sent
+        assert processed(metrics) == sent
         expected = active_by_region([json.loads(r.value) for r in counted], NOW.date())
         assert differences(exported_active(metrics), expected, codes) == {}, "exported vs true count differ"
         assert worker.process.pid == pid and worker.running() and worker.status()["partitions"]
