@@ -65,7 +65,9 @@ class CoverageProcessor:
         self.counts: dict[int, PartitionCounts] = {}
         self.counted_on: date = clock.today()
 
-    def validate(self, raw: bytes) -> ParticipantEvent | Rejected:
+    def validate(self, raw: bytes | None) -> ParticipantEvent | Rejected:
+        if raw is None:  # a record without a value (a tombstone) is not an event
+            return Rejected("not_json", "the message has no value")
         return parse_event(raw, self.regions, self.clock.now())
 
     def apply_events(self, events: list[ParticipantEvent], partition: int) -> list[Outcome]:

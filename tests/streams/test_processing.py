@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from streams.clock import Clock
 from streams.domain.events import ParticipantEnrolled, ParticipantLapsed
 from streams.domain.regions import Region, RegionTree
+from streams.domain.validation import Rejected
 from streams.processing import CoverageProcessor
 
 from .domain.factories import raw
@@ -33,6 +34,10 @@ def feed(p, data: bytes, partition=0):
 
 def total(p) -> int:
     return sum(c.total() for c in p.counts.values())
+
+
+def test_a_message_without_a_value_is_rejected():
+    assert processor().validate(None) == Rejected("not_json", "the message has no value")
 
 
 def test_applied_then_duplicate():
