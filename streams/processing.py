@@ -66,8 +66,6 @@ class CoverageProcessor:
         self.counted_on: date = clock.today()
 
     def validate(self, raw: bytes | None) -> ParticipantEvent | Rejected:
-        if raw is None:  # a record without a value (a tombstone) is not an event
-            return Rejected("not_json", "the message has no value")
         return parse_event(raw, self.regions, self.clock.now())
 
     def apply_events(self, events: list[ParticipantEvent], partition: int) -> list[Outcome]:

@@ -117,7 +117,7 @@ class _Reject(Exception):
         self.rejection = Rejected(reason, detail)
 
 
-def parse_event(raw: bytes, regions: Container[str], now: datetime) -> ParticipantEvent | Rejected:
+def parse_event(raw: bytes | None, regions: Container[str], now: datetime) -> ParticipantEvent | Rejected:
     """Validate one input against schema v1, the bounds above, the region registry and the clock."""
     obj = decode_object(raw)
     if isinstance(obj, Rejected):
@@ -129,8 +129,10 @@ def parse_event(raw: bytes, regions: Container[str], now: datetime) -> Participa
         return rejected.rejection
 
 
-def decode_object(raw: bytes) -> dict[str, Any] | Rejected:
+def decode_object(raw: bytes | None) -> dict[str, Any] | Rejected:
     """The JSON object in `raw`, checked for size and strict JSON only (parse_event does the rest)."""
+    if raw is None:  # a Kafka record without a value (a tombstone) is not an event
+        return Rejected("not_json", "the message has no value")
     if len(raw) > MAX_EVENT_BYTES:
         return Rejected("too_large", f"an event is at most {MAX_EVENT_BYTES} bytes, got {len(raw)}")
     try:

@@ -199,3 +199,8 @@ def test_within_five_minutes_of_now_is_accepted():
 def test_deep_nesting_is_not_json_not_an_exception():
     for data in (b"[" * 5000 + b"]" * 5000, b'{"a":' * 2500 + b"1" + b"}" * 2500):
         assert parse(data) == Rejected("not_json", "nested too deeply")
+
+
+def test_a_record_without_a_value_is_not_an_event():
+    result = parse_event(None, REGIONS, NOW)
+    assert isinstance(result, Rejected) and result.reason == "not_json"
