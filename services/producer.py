@@ -4,6 +4,7 @@ This is the small API registration systems use from Python; `ucj produce` is bui
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +12,10 @@ from typing import Callable, Container, Iterable
 
 from kafka import KafkaProducer
 
-from streams.domain.validation import Rejected, parse_event
+from streams.domain.edge import pseudonymize_fields
+from streams.domain.events import ParticipantEvent
+from streams.domain.pseudonym import Pseudonymizer
+from streams.domain.validation import Rejected, decode_object, parse_event
 from streams.topics import PARTICIPANT_EVENTS
 
 log = logging.getLogger(__name__)
@@ -43,13 +47,40 @@ def kafka_producer(bootstrap: str, **overrides) -> KafkaProducer:
 
 
 class EventPublisher:
-    """Checks events with the worker's own validation before they leave, so bad input is caught at the source."""
+    """Checks events with the worker's own validation before they leave, so bad input is caught at the source.
 
-    def __init__(self, producer: KafkaProducer, regions: Container[str], now: Callable[[], datetime], topic: str = PARTICIPANT_EVENTS):
+    With a pseudonymizer, an event may name its worker by `nik` instead of `participant_id`:
+    the NIK becomes the same participant_id the gateway gives it, and is not sent. Without
+    one, an event with a nik is rejected (raw_nik).
+    """
+
+    def __init__(
+        self,
+        producer: KafkaProducer,
+        regions: Container[str],
+        now: Callable[[], datetime],
+        topic: str = PARTICIPANT_EVENTS,
+        pseudonymizer: Pseudonymizer | None = None,
+    ):
         self.producer = producer
         self.regions = regions
         self.now = now
         self.topic = topic
+        self.pseudonymizer = pseudonymizer
+
+    def check(self, line: bytes) -> tuple[bytes, ParticipantEvent] | Rejected:
+        """The bytes to send for one input line, and its event; or why it cannot be sent."""
+        if self.pseudonymizer is not None:
+            obj = decode_object(line)
+            if isinstance(obj, Rejected):
+                return obj
+            pseudonymized = pseudonymize_fields(obj, self.pseudonymizer)
+            if isinstance(pseudonymized, Rejected):
+                return pseudonymized
+            if pseudonymized is not obj:
+                line = json.dumps(pseudonymized, separators=(",", ":")).encode("ascii")
+        result = parse_event(line, self.regions, self.now())
+        return result if isinstance(result, Rejected) else (line, result)
 
     def publish(
         self,
@@ -64,11 +95,12 @@ class EventPublisher:
             line = line.rstrip(b"\r\n")
             if not line.strip():
                 continue
-            result = parse_event(line, self.regions, self.now())
-            if isinstance(result, Rejected):
-                report.rejected.append((number, result))
+            checked = self.check(line)
+            if isinstance(checked, Rejected):
+                report.rejected.append((number, checked))
                 continue
-            future = self.producer.send(self.topic, key=result.participant_id.encode(), value=line)
+            value, event = checked
+            future = self.producer.send(self.topic, key=event.participant_id.encode(), value=value)
             future.add_callback(lambda _meta: _count_sent(report))
             future.add_errback(lambda error, n=number: report.failed.append((n, str(error))))
             if progress and number % progress_every == 0:

@@ -16,13 +16,25 @@ def add_parser(subparsers) -> None:
             "against the same rules as the worker, send the valid ones to ucj.participant-events keyed\n"
             "by participant_id, and wait until the broker acknowledges them. Prints how many lines were\n"
             "sent, and every rejected line with its number and reason. Exit code 0 when every line was\n"
-            "sent, 1 when some were rejected or failed."
+            "sent, 1 when some were rejected or failed.\n"
+            "\n"
+            "With --pseudonymize an event may name its worker by `nik` (the 16-digit national id, with or\n"
+            "without separators) instead of `participant_id`: the NIK is replaced by its keyed pseudonym,\n"
+            "the same participant_id the gateway gives it, and never sent. Without it, an event with a\n"
+            "nik is rejected (raw_nik)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR"),
+        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR")
+        + "\n  UCJ_PSEUDONYM_KEY    the province's pseudonym key, for --pseudonymize (no default)"
+        + "\n  UCJ_PSEUDONYM_KEY_FILE  a file holding that key, instead of UCJ_PSEUDONYM_KEY",
     )
     parser.add_argument("file", metavar="FILE", help="JSON Lines file, or - for standard input")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: UCJ_KAFKA_BOOTSTRAP)")
+    parser.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help="replace each event's nik by its pseudonym under UCJ_PSEUDONYM_KEY, as the gateway does",
+    )
     parser.set_defaults(run=run)
 
 
@@ -32,6 +44,16 @@ def run(args) -> int:
     from streams.clock import Clock
     from streams.topics import ensure_topics
 
+    pseudonymizer = None
+    if args.pseudonymize:
+        from services.secrets import SecretError, pseudonym_key
+        from streams.domain.pseudonym import Pseudonymizer
+
+        try:
+            pseudonymizer = Pseudonymizer(pseudonym_key())
+        except SecretError as error:
+            print(f"ucj produce: {error}", file=sys.stderr)
+            return 1
     settings = Settings.from_env()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
     regions = Registry(settings.database_url).region_tree()
@@ -41,7 +63,7 @@ def run(args) -> int:
     producer = kafka_producer(bootstrap)
     try:
         with stream:
-            report = EventPublisher(producer, regions, clock.now).publish(
+            report = EventPublisher(producer, regions, clock.now, pseudonymizer=pseudonymizer).publish(
                 stream, progress=lambda r: print(f"... {r.sent} sent, {len(r.rejected)} rejected", file=sys.stderr)
             )
     finally:

@@ -18,11 +18,13 @@ from prometheus_client import REGISTRY, generate_latest
 
 from .catch_up import CatchUp, assigned, progressed, with_target
 from .clock import Clock
+from .dead_letter import dead_letter
 from .domain.events import type_name
 from .domain.validation import Rejected
 from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
 from .offsets import spans
 from .domain.trajectory import StatusThresholds
+from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only, set_current_event
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .partitioning import partition_of
 from .processing import CoverageProcessor, PartitionCounts
@@ -100,6 +102,7 @@ class CoverageWorker:
             # a killed worker's partitions move to the others within seconds, not a minute
             broker_session_timeout=10.0,
             broker_heartbeat_interval=2.0,
+            **BUILT_IN_PAGES_OFF,  # the worker serves /metrics and /status only
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
@@ -166,6 +169,7 @@ class CoverageWorker:
 
         app.page("/metrics")(metrics)
         app.page("/status")(status)
+        serve_own_pages_only(app)
         REGISTRY.register(self.collector)
 
         # Forget counts as soon as a rebalance starts: until its partitions' state is
@@ -183,31 +187,49 @@ class CoverageWorker:
             await self._process(stream, batch, forward_miskeyed=False)
 
     async def _process(self, stream, batch, forward_miskeyed: bool) -> None:
-        """Validate a batch, route what is invalid or mis-keyed, fold the rest per participant."""
+        """Validate a batch, route what is invalid or mis-keyed, fold the rest per participant.
+
+        An input that makes the worker fail goes to the dead letter, never up the stack: the
+        agent would stop, Faust would restart it, and the batch would be lost from the counts.
+        """
         tally: Counter[tuple[str, str]] = Counter()
         by_participant: dict[str, list] = {}
         for event in batch:
             message = event.message
-            result = self.processor.validate(event.value)
+            try:
+                result = self.processor.validate(event.value)
+                astray = not isinstance(result, Rejected) and forward_miskeyed and message.partition != partition_of(result.participant_id, self.settings.partitions)
+            except Exception as error:
+                result, astray = _failed("validating", error, [message]), False
             if isinstance(result, Rejected):  # in the re-keyed stream: a clock or registry change since
                 await self._dead_letter(message, result)
                 tally["unknown", "invalid"] += 1
-            elif forward_miskeyed and message.partition != partition_of(result.participant_id, self.settings.partitions):
+            elif astray:
                 await self.rekeyed.send(key=result.participant_id.encode(), value=event.value)
                 tally[type_name(result), "rekeyed"] += 1
             else:
                 by_participant.setdefault(result.participant_id, []).append((event, result))
+        failed: list[tuple[list, Rejected]] = []  # (events, rejection) of participants that could not be folded
         # Table writes go to the partition of the stream's current event, which take_events
         # does not set for us. The stream's own value is put back: its buffer reads it.
         previous = stream.current_event
         try:
             for pairs in by_participant.values():
                 last_event = pairs[-1][0]
-                stream._set_current_event(last_event)
-                for outcome in self.processor.apply_events([parsed for _, parsed in pairs], last_event.message.partition):
+                set_current_event(stream, last_event)
+                try:
+                    outcomes = self.processor.apply_events([parsed for _, parsed in pairs], last_event.message.partition)
+                except Exception as error:  # nothing of this participant changed: its events go to the dead letter
+                    failed.append((pairs, _failed("folding", error, [event.message for event, _ in pairs])))
+                    continue
+                for outcome in outcomes:
                     tally[outcome.event_type, outcome.kind] += 1
         finally:
-            stream._set_current_event(previous)
+            set_current_event(stream, previous)
+        for pairs, rejection in failed:
+            for event, parsed in pairs:
+                await self._dead_letter(event.message, rejection)
+                tally[type_name(parsed), "invalid"] += 1
         for (event_type, outcome), count in tally.items():
             EVENTS.labels(type=event_type, outcome=outcome).inc(count)
         now = time.time()
@@ -220,15 +242,12 @@ class CoverageWorker:
             LAG.set(max(0.0, now - batch[-1].message.timestamp))
 
     async def _dead_letter(self, message, rejection: Rejected) -> None:
-        # the original bytes, untouched, with the reason in headers
-        headers = {
-            "ucj-reason": rejection.reason.encode(),
-            "ucj-detail": rejection.detail.encode()[:1000],
-            "ucj-source": f"{message.topic}/{message.partition}/{message.offset}".encode(),
-        }
-        await self.dead_letters.send(key=message.key, value=message.value, headers=headers)
+        # the original bytes, NIK-shaped digits masked, with the reason in headers
+        source = f"{message.topic}/{message.partition}/{message.offset}"
+        letter = dead_letter(message.key, message.value, rejection.reason, rejection.detail, source, self.app.conf.producer_max_request_size)
+        await self.dead_letters.send(key=letter.key, value=letter.value, headers=letter.headers)
         DEAD_LETTERS.labels(reason=rejection.reason).inc()
-        log.debug("dead letter %s/%s: %s", message.partition, message.offset, rejection)
+        log.debug("dead letter %s: %s", source, rejection.reason)  # the detail may quote the input
 
     def _measure_consumer_lag(self) -> None:
         """Messages of the events topic not yet processed, per owned partition."""
@@ -385,6 +404,17 @@ class CoverageWorker:
                 except KeyError:
                     pass
         PARTITIONS.set(len(self.processor.counts))
+
+
+def _failed(doing: str, error: Exception, messages) -> Rejected:
+    """The rejection of inputs the worker failed on, logged without their content."""
+    offsets = sorted(m.offset for m in messages)
+    shown = ", ".join(map(str, offsets[:10])) + (", ..." if len(offsets) > 10 else "")
+    log.error(
+        "%s while %s %d input(s) of %s/%d at offsets %s; sent to %s",
+        type(error).__name__, doing, len(messages), messages[0].topic, messages[0].partition, shown, DEAD_LETTER,
+    )
+    return Rejected("processing_error", f"{type(error).__name__} while {doing}: {error}")
 
 
 def _outlook_row(report) -> dict | None:

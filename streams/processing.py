@@ -13,11 +13,11 @@ from typing import Iterable, MutableMapping
 
 from .clock import Clock
 from .codec import decode_state, encode_state
-from .domain.cliff import cliff_on
+from .domain.cliff import CliffContribution, cliff_on
 from .domain.counts import ActiveCounts
 from .domain.events import ParticipantEvent, type_name
-from .domain.fold import Coverage, History, apply, contribution_on, fold
-from .domain.history import DailyActive, active_spans
+from .domain.fold import Contribution, Coverage, History, apply, contribution_on, fold
+from .domain.history import DailyActive, Span, active_spans
 from .domain.regions import LEVELS, RegionTree
 from .domain.validation import Rejected, parse_event
 
@@ -31,6 +31,9 @@ class Outcome:
 
 
 _versions = itertools.count(1)
+# what a participant adds to a partition's counts: contribution, cliff contribution, the
+# regions of its daily history, and its active spans
+_Parts = tuple[Contribution | None, CliffContribution | None, tuple[str, ...], tuple[Span, ...]]
 
 
 class PartitionCounts:
@@ -62,13 +65,15 @@ class CoverageProcessor:
         self.counts: dict[int, PartitionCounts] = {}
         self.counted_on: date = clock.today()
 
-    def validate(self, raw: bytes) -> ParticipantEvent | Rejected:
+    def validate(self, raw: bytes | None) -> ParticipantEvent | Rejected:
         return parse_event(raw, self.regions, self.clock.now())
 
     def apply_events(self, events: list[ParticipantEvent], partition: int) -> list[Outcome]:
         """Fold valid events of one participant into its state and the partition's counts.
 
-        The state is read and written once however many events there are.
+        The state is read and written once however many events there are. Everything that
+        can fail is computed before the store or the counts change, so a participant whose
+        events cannot be folded (an exception) leaves both exactly as they were.
         """
         participant_id = events[0].participant_id
         stored = self.store.get(participant_id)
@@ -78,12 +83,16 @@ class CoverageProcessor:
             after = apply(history, event)
             outcomes.append(Outcome("duplicate" if after is history else "applied", type_name(event)))
             history = after
+        changed = history is not before
+        if changed:
+            move = self._parts(fold(before)), self._parts(fold(history))
+            value = encode_state(partition, history)
         # Written even when nothing changed: after a crash, local state can hold writes whose
         # changelog records were lost in flight. Redelivery from the committed offset then
         # puts them back in the changelog before the offsets move past them.
-        self.store[participant_id] = stored if history is before else encode_state(partition, history)
-        if history is not before:
-            self._move(self.counts_of(partition), fold(before), fold(history))
+        self.store[participant_id] = value if changed else stored
+        if changed:
+            self._move(self.counts_of(partition), *move)
         return outcomes
 
     def counts_of(self, partition: int) -> PartitionCounts:
@@ -94,20 +103,25 @@ class CoverageProcessor:
         self.regions = regions
         self._history_chains = {}
 
-    def _move(self, counts: PartitionCounts, before: Coverage | None, after: Coverage) -> None:
-        old_contribution, old_cliff, old_chain, old_spans = self._parts(before)
-        contribution, cliff, chain, spans = self._parts(after)
+    def _move(self, counts: PartitionCounts, before: _Parts, after: _Parts) -> None:
+        """Move a participant's parts in the counts; cannot fail once both parts are computed."""
+        old_contribution, old_cliff, old_chain, old_spans = before
+        contribution, cliff, chain, spans = after
         counts.active.move(old_contribution, contribution)
         counts.cliff.move(old_cliff, cliff)
         if (old_chain, old_spans) != (chain, spans):
             counts.daily.move(old_chain, old_spans, chain, spans)
         counts.version = next(_versions)
 
-    def _parts(self, coverage: Coverage | None):
+    def _parts(self, coverage: Coverage | None) -> _Parts:
         """What a participant adds to each of the partition's counts."""
         if coverage is None:
             return None, None, (), ()
         day, spans = self.counted_on, active_spans(coverage)
+        if spans and spans[-1][1] == date.max:
+            # the daily history marks the day after each span, and 9999-12-31 has none:
+            # fail here, before the counts move, rather than halfway through them
+            raise OverflowError("coverage that ends on 9999-12-31 has no day after it")
         return contribution_on(coverage, day), cliff_on(coverage, day, spans), self._history_chain(coverage), spans
 
     def _history_chain(self, coverage: Coverage) -> tuple[str, ...]:
@@ -128,7 +142,7 @@ class CoverageProcessor:
         for value in self.store.values():
             partition, history = decode_state(value)
             if partition in fresh:
-                self._move(fresh[partition], None, fold(history))
+                self._move(fresh[partition], self._parts(None), self._parts(fold(history)))
         self.counts.update(fresh)
         log.info("recounted partitions %s for %s: %d active", sorted(wanted), day, sum(c.total() for c in fresh.values()))
 

@@ -7,16 +7,14 @@ may publish for: each region itself and everything below it. It calls the gatewa
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from streams.domain.nik import contains_nik, mask_niks
+from streams.domain.validation import MAX_SOURCE_LENGTH, SOURCE_PATTERN
 
 KEY_PREFIX = "ucjk_"  # says what a leaked string is, so secret scanners and people can spot it
-MAX_NAME = 64
-_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,9 @@ def source_name_problem(name: str) -> str | None:
 
     The name is the `source` of every event the source publishes, kept forever in the topic.
     """
-    if not _NAME.fullmatch(name):
+    if not SOURCE_PATTERN.fullmatch(name):  # the name must be a valid event source
         return (
-            f"a source name is 1 to {MAX_NAME} letters, digits, dots, dashes or underscores, "
+            f"a source name is 1 to {MAX_SOURCE_LENGTH} letters, digits, dots, dashes or underscores, "
             f"starting with a letter or digit, got {mask_niks(name)[:80]!r}"
         )
     if contains_nik(name):

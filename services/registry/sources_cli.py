@@ -8,7 +8,8 @@ from typing import Callable
 
 from services.registry.cli import add_command, database_option, help_format, open_registry, print_table
 from services.registry.registry import RegistryNotInitialized
-from services.registry.sources import MAX_NAME, Source
+from services.registry.sources import Source
+from streams.domain.validation import MAX_SOURCE_LENGTH
 
 EXIT_FAILED = 1
 
@@ -42,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1) "
                       "keeps it. The key is shown only this once.")
     add.add_argument("--name", required=True,
-                     help=f"the source's name, 1 to {MAX_NAME} letters, digits, dots, dashes or underscores, "
+                     help=f"the source's name, 1 to {MAX_SOURCE_LENGTH} letters, digits, dots, dashes or underscores, "
                           "e.g. disnaker-bengkayang")
     add.add_argument("--region", required=True, action="append", metavar="CODE", dest="regions",
                      help="a region the source may publish for, with everything below it, e.g. 61.07; "

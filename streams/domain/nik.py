@@ -20,6 +20,9 @@ _SEPARATORS = r"[ \t._\-/:]"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATORS}{{1,3}}\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
 _TEXT_SEPARATORS = re.compile(rf"{_SEPARATORS}+")
+# A quick first look, since nik_spans is slow: a NIK-shaped value is at least 16 digits and
+# separators in a row, starting with a digit, which nearly no text holds.
+_MAYBE_NIK = re.compile(rf"[0-9](?:[0-9]|{_SEPARATORS}){{{NIK_DIGITS - 1}}}")
 
 
 def nik_problem(digits: str) -> str | None:
@@ -73,7 +76,7 @@ def nik_spans(text: str) -> list[tuple[int, int]]:
 
 
 def contains_nik(text: str) -> bool:
-    return bool(nik_spans(text))
+    return _MAYBE_NIK.search(text) is not None and bool(nik_spans(text))
 
 
 def mask_niks(text: str) -> str:

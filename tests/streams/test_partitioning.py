@@ -58,7 +58,7 @@ def test_the_java_clients_partition(participant_id, java_hash, partitions):
 
 
 participant_ids = st.one_of(
-    st.integers(min_value=0, max_value=2**64 - 1).map(lambda x: f"P-{x:016x}"),  # as the simulator makes them
+    st.integers(min_value=0, max_value=2**64 - 1).map(lambda x: f"P-{x:016x}"),  # ids of the old simulator format
     st.uuids().map(str),
     st.text(),  # any Unicode: an id is hashed as its UTF-8 bytes, the key the clients send
 )

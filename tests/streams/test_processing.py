@@ -1,7 +1,13 @@
-from datetime import datetime
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streams.clock import Clock
+from streams.domain.events import ParticipantEnrolled, ParticipantLapsed
 from streams.domain.regions import Region, RegionTree
+from streams.domain.validation import Rejected
 from streams.processing import CoverageProcessor
 
 from .domain.factories import raw
@@ -28,6 +34,10 @@ def feed(p, data: bytes, partition=0):
 
 def total(p) -> int:
     return sum(c.total() for c in p.counts.values())
+
+
+def test_a_message_without_a_value_is_rejected():
+    assert processor().validate(None) == Rejected("not_json", "the message has no value")
 
 
 def test_applied_then_duplicate():
@@ -112,3 +122,85 @@ def test_several_events_of_one_participant_are_read_and_written_once():
     events = [p.validate(raw(event_id=i)) for i in ("a", "b", "a")]
     assert [o.kind for o in p.apply_events(events, 0)] == ["applied", "applied", "duplicate"]
     assert store.writes == ["P-0001"] and total(p) == 1
+
+
+# Dates the validator accepts today but the fold cannot handle: the day before 0001-01-01
+# and the day after 9999-12-31 do not exist.
+AT = datetime.fromisoformat("2026-06-01T09:00:00+07:00")
+
+
+def enrolled(event_id="e", participant_id="P-0001", covered_from=date(2026, 1, 1), paid_through=date(2026, 12, 31)):
+    return ParticipantEnrolled(
+        event_id=event_id, occurred_at=AT, participant_id=participant_id, region_code="61.07.01.2001", segment="BPU",
+        source="test", covered_from=covered_from, paid_through=paid_through,
+    )
+
+
+def lapsed(effective_date, event_id="l", participant_id="P-0001"):
+    return ParticipantLapsed(
+        event_id=event_id, occurred_at=AT, participant_id=participant_id, region_code="61.07.01.2001", segment="BPU",
+        source="test", reason="non_payment", effective_date=effective_date,
+    )
+
+
+def snapshot(p, store) -> tuple:
+    """Everything apply_events may change: the stored states and every count of every partition."""
+    counts = {
+        partition: (
+            sorted(c.active.items(), key=repr),
+            sorted(c.cliff.items(), key=repr),
+            {region: c.daily.counts(region, date(2025, 1, 1), date(2027, 12, 31)) for region in c.daily.regions()},
+            c.version,
+        )
+        for partition, c in p.counts.items()
+    }
+    return dict(store), counts
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        [lapsed(date(1, 1, 1))],  # the fold takes the day before the lapse
+        [enrolled("e2", paid_through=date(9999, 12, 31))],  # the daily history marks the day after the end
+        [enrolled("e2", covered_from=date(2027, 1, 1), paid_through=date(2027, 12, 31)), lapsed(date(1, 1, 1), event_id="l0")],
+    ],
+    ids=["lapse-0001-01-01", "paid-through-9999-12-31", "among-valid-events"],
+)
+def test_events_that_cannot_be_folded_leave_the_store_and_the_counts_unchanged(poison):
+    store = {}
+    p = CoverageProcessor(TREE, store, Clock.parse("2026-06-30T12:00:00+07:00"))
+    p.apply_events([enrolled()], 0)
+    p.apply_events([enrolled(participant_id="P-0002")], 0)
+    before = snapshot(p, store)
+    with pytest.raises(OverflowError):
+        p.apply_events(poison, 0)
+    assert snapshot(p, store) == before
+    assert total(p) == 2
+    # the processor goes on: the next events of the same participant count
+    p.apply_events([lapsed(date(2026, 6, 1))], 0)
+    assert total(p) == 1
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(enrolled, event_id=st.sampled_from("abc"), covered_from=st.dates(), paid_through=st.dates()),
+            st.builds(lapsed, st.dates(), event_id=st.sampled_from("xyz")),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_applying_events_either_succeeds_or_changes_nothing(events):
+    store = {}
+    p = CoverageProcessor(TREE, store, Clock.parse("2026-06-30T12:00:00+07:00"))
+    p.apply_events([enrolled()], 0)
+    before = snapshot(p, store)
+    try:
+        p.apply_events(events, 0)
+    except OverflowError:
+        assert snapshot(p, store) == before
+    else:  # the counts are those a fresh processor derives from the stored state
+        fresh = CoverageProcessor(TREE, dict(store), Clock.parse("2026-06-30T12:00:00+07:00"))
+        fresh.rebuild({0})
+        assert snapshot(fresh, store)[1][0][:3] == snapshot(p, store)[1][0][:3]

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry.sources import KEY_PREFIX, MAX_NAME, Source, key_hash, new_key, source_name_problem
+from services.registry.sources import KEY_PREFIX, Source, key_hash, new_key, source_name_problem
+from streams.domain.validation import MAX_SOURCE_LENGTH as MAX_NAME
 from streams.domain.nik import contains_nik
 
 NAME_CHARS = string.ascii_letters + string.digits + "._-"

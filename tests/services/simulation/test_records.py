@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.simulation import SCHEMA, generate_events, participant_id
+from streams.domain.nik import contains_nik
 from streams.domain.validation import Rejected, parse_event
 
 from .conftest import NOW, START, originals, stream
@@ -40,7 +41,7 @@ def test_valid_records_have_exactly_the_schema_fields(small_stream, geography):
         assert event["region_code"] in geography
         assert event["segment"] in {"PU", "BPU", "JAKON", "PMI"}
         assert SOURCE.fullmatch(event["source"]), event["source"]
-        assert re.fullmatch(r"P-[0-9a-f]{16}", event["participant_id"])
+        assert re.fullmatch(r"P-[a-z2-7]{13}", event["participant_id"])
         assert event["occurred_at"].endswith("+07:00")
 
 
@@ -120,6 +121,12 @@ def _is_date(text: str) -> bool:
 def test_participant_ids_never_collide():
     ids = {participant_id(seed=9, index=i) for i in range(200_000)}
     assert len(ids) == 200_000
+
+
+@given(st.integers(0, 2**32), st.integers(0, 2**40))
+def test_participant_ids_are_never_nik_shaped(seed, index):
+    pid = participant_id(seed, index)
+    assert re.fullmatch(r"P-[a-z2-7]{13}", pid) and not contains_nik(pid)
 
 
 def test_nothing_occurs_after_the_end_date_even_when_now_is_later():

@@ -1,32 +1,9 @@
 """NIKs are recognised in any formatting, wherever they hide, and masked completely."""
-import calendar
-
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.domain.nik import PROVINCE_CODES, contains_nik, mask_nik_bytes, mask_niks, nik_problem, nik_spans, normalize_nik
-
-
-@st.composite
-def niks(draw) -> str:
-    province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
-    regency, district = draw(st.integers(1, 99)), draw(st.integers(1, 99))
-    month, year = draw(st.integers(1, 12)), draw(st.integers(0, 99))
-    day = draw(st.integers(1, calendar.monthrange(2001, month)[1]))
-    day += draw(st.sampled_from([0, 40]))
-    serial = draw(st.integers(1, 9999))
-    return f"{province:02d}{regency:02d}{district:02d}{day:02d}{month:02d}{year:02d}{serial:04d}"
-
-
-@st.composite
-def formatted(draw, nik: str) -> str:
-    """The NIK as people type it: digit groups with separators between some of them."""
-    cuts = sorted(draw(st.sets(st.integers(1, 15), max_size=6)))
-    pieces = [nik[a:b] for a, b in zip([0, *cuts], [*cuts, 16])]
-    out = pieces[0]
-    for piece in pieces[1:]:
-        out += draw(st.sampled_from([".", " ", "-", "_", "/", " - "])) + piece
-    return out
+from streams.domain.nik import contains_nik, mask_nik_bytes, mask_niks, nik_problem, nik_spans, normalize_nik
+from tests.streams.domain.strategies import formatted, niks
 
 
 @given(st.data())

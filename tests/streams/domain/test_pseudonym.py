@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from streams.domain.nik import contains_nik
 from streams.domain.pseudonym import MIN_KEY_BYTES, PREFIX, Pseudonymizer
-from tests.streams.domain.test_nik import niks
+from tests.streams.domain.strategies import niks
 
 keys = st.binary(min_size=MIN_KEY_BYTES, max_size=64)
 

@@ -1,0 +1,41 @@
+"""Every use the worker makes of Faust beyond its documented API, pinned to one version.
+
+tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
+function below against the new version's source, then move FAUST_VERSION.
+"""
+from __future__ import annotations
+
+from faust.web.base import BlueprintManager
+
+FAUST_VERSION = "0.15.3"
+
+# Faust's built-in pages, off by their public settings (faust-streaming 0.15): /table serves
+# a table's contents (every participant's event history), /router the cluster's workers,
+# / and /graph the worker's internals, /performance its statistics.
+BUILT_IN_PAGES_OFF = dict(
+    web_tables_enabled=False,
+    web_router_enabled=False,
+    web_stats_enabled=False,
+    web_graph_enabled=False,
+    web_metrics_enabled=False,
+)
+
+
+def serve_own_pages_only(app) -> None:
+    """The web server serves the app's own pages (app.page) and nothing of Faust's.
+
+    No setting turns off the index Faust mounts at "/" when the statistics are off, so the
+    blueprints it was about to mount are replaced by none: they are mounted only when the
+    web server starts (faust/web/base.py, Web.init_server). Call before the app starts.
+    """
+    if app.web.blueprints.applied:
+        raise RuntimeError("the web server has mounted its pages already")
+    app.web.blueprints = BlueprintManager()
+
+
+def set_current_event(stream, event) -> None:
+    """Make `event` the stream's current one, as Faust does for each event it yields.
+
+    Table writes go to the partition of the current event, which take_events does not set.
+    """
+    stream._set_current_event(event)

@@ -1,0 +1,64 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.dead_letter import TRUNCATED, dead_letter
+from streams.domain.nik import contains_nik
+
+NIK = "6171014101900001"
+LIMIT = 1_000_000  # faust's default producer_max_request_size
+
+
+def letter(key=b"P-1", value=b"{}", detail="", limit=LIMIT):
+    return dead_letter(key, value, "not_json", detail, "ucj.participant-events/3/42", limit)
+
+
+def size(d) -> int:
+    return len(d.key or b"") + len(d.value or b"") + sum(len(k) + len(v) for k, v in d.headers.items())
+
+
+def test_the_original_bytes_are_kept_with_the_reason():
+    d = letter(b"P-1", b'{"type": "x"\xff\x00')
+    assert (d.key, d.value) == (b"P-1", b'{"type": "x"\xff\x00')
+    assert d.headers == {"ucj-reason": b"not_json", "ucj-detail": b"", "ucj-source": b"ucj.participant-events/3/42"}
+
+
+def test_nik_shaped_digits_are_masked_in_key_value_and_detail():
+    formats = [NIK, "61.71.01.410190.0001", "6171 0141 0190 0001", "NIK-" + NIK]
+    for text in formats:
+        d = letter(text.encode(), f'{{"participant_id": "{text}"}}'.encode(), detail=f"participant_id {text!r} looks like a NIK")
+        for data in (d.key, d.value, *d.headers.values()):
+            assert not contains_nik(data.decode("latin-1")), (text, data)
+        assert d.key == text.encode().translate(bytes.maketrans(b"0123456789", b"*" * 10))
+
+
+def test_an_empty_key_and_a_null_value_stay_absent():
+    d = letter(None, None)
+    assert (d.key, d.value) == (None, None) and TRUNCATED not in d.headers
+
+
+def test_a_copy_too_large_for_one_record_is_cut_and_says_so():
+    value = b"[" * 1_040_000  # as large as the broker accepts, over the producer's limit with headers
+    d = letter(b"k", value)
+    assert size(d) < LIMIT - 1000 and value.startswith(d.value) and d.key == b"k"
+    assert d.headers[TRUNCATED] == f"the input was 1 key and 1040000 value bytes; the first 1 and {len(d.value)} are kept".encode()
+    assert letter(b"k", b"[" * 900_000).value == b"[" * 900_000  # a 900 KB input is kept whole
+
+
+def test_a_lone_surrogate_in_the_detail_does_not_break_the_header():
+    assert letter(detail="type '\ud800'").headers["ucj-detail"] == b"type '\\ud800'"
+
+
+FORMATS = [NIK, "61.71.01.410190.0001", "6171 0141 0190 0001", "NIK-" + NIK, "3273-0107-8001-0002"]
+# bytes with NIKs in several formats among arbitrary bytes and digits
+with_niks = st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(FORMATS).map(str.encode), st.sampled_from([b"1", b"-", b" ", b"."])), max_size=80).map(b"".join)
+
+
+@given(st.one_of(st.none(), with_niks), st.one_of(st.none(), with_niks), with_niks.map(lambda b: b.decode("latin-1")), st.integers(4500, 7000))
+def test_a_dead_letter_fits_its_limit_holds_no_nik_and_keeps_a_prefix(key, value, detail, limit):
+    d = letter(key, value, detail, limit)
+    assert size(d) <= limit - 4096
+    for data in (d.key or b"", d.value or b"", *d.headers.values()):
+        assert not contains_nik(data.decode("latin-1"))
+    masked = letter(key, value, detail, limit=10**9)  # room for everything
+    assert (masked.key or b"").startswith(d.key or b"") and (masked.value or b"").startswith(d.value or b"")
+    assert (TRUNCATED in d.headers) == ((d.key, d.value) != (masked.key, masked.value))
