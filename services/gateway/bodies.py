@@ -45,6 +45,7 @@ class Item:
     line: int  # 1-based physical line where the event starts
     value: Any = None  # the decoded JSON value (an object, if it can be an event)
     problem: Rejected | None = None  # set when the element cannot be an event at all
+    text: str | None = None  # the element's own JSON text (JSON and JSON Lines; a CSV row has none)
 
 
 def decode(body: bytes) -> str:
@@ -78,7 +79,7 @@ def split_json_array(text: str, limit: int = MAX_EVENTS) -> list[Item]:
                 raise BodyError(f"the event at line {line} cannot be read: {error}") from None
             except RecursionError:
                 raise BodyError(f"the event at line {line} is nested too deeply") from None
-            items.append(Item(len(items), line, value))
+            items.append(Item(len(items), line, value, text=text[position:end]))
             if len(items) > limit:
                 raise TooManyEvents(limit)
             position = _skip_space(text, end)
@@ -103,7 +104,7 @@ def split_json_lines(text: str, limit: int = MAX_EVENTS) -> list[Item]:
         if len(items) == limit:
             raise TooManyEvents(limit)
         try:
-            items.append(Item(len(items), number, json.loads(line)))
+            items.append(Item(len(items), number, json.loads(line), text=line))
         except RecursionError:
             items.append(Item(len(items), number, problem=Rejected("not_json", "the line is nested too deeply")))
         except ValueError as error:

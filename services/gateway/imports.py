@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from services.gateway.admission import Admission, admit
 from services.gateway.bodies import Item
-from services.gateway.publishing import ACKNOWLEDGED, TOO_LARGE, Delivery, message
+from services.gateway.publishing import ACKNOWLEDGED, Delivery, message
 from streams.domain.nik import mask_niks
 from streams.domain.validation import Rejected
 
@@ -38,7 +38,7 @@ def run_import(items: Sequence[Item], admission: Admission, publish: Publish | N
     result = ImportResult()
     admitted = []
     for item in items:
-        outcome = item.problem or admit(item.value, admission)
+        outcome = item.problem or admit(item.value, admission, item.text)
         if isinstance(outcome, Rejected):
             _reject(result, item, outcome)
         else:
@@ -52,13 +52,10 @@ def run_import(items: Sequence[Item], admission: Admission, publish: Publish | N
         if outcome == ACKNOWLEDGED:
             result.accepted += 1
             result.outcomes["accepted"] += 1
-        elif outcome == TOO_LARGE:
-            _reject(result, item, Rejected("too_large", "the event is larger than Kafka accepts"))
         else:
             result.unpublished.append(item)
             result.outcomes["unpublished"] += 1
     result.error = delivery.error
-    result.rejected.sort(key=lambda rejected: rejected.index)
     return result
 
 

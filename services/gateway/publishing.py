@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError, MessageSizeTooLargeError
+from kafka.errors import KafkaError
 
 from services.gateway.settings import BOOTSTRAP_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, MAX_BLOCK_MS, REQUEST_TIMEOUT_MS
 from services.producer import kafka_producer
@@ -33,9 +33,8 @@ def message(event: ParticipantEvent) -> tuple[bytes, bytes]:
     return event.participant_id.encode(), json.dumps(to_wire(event), separators=(",", ":")).encode()
 
 
-# What became of each message of a batch:
+# What became of each message of a batch (validation bounds an event far below Kafka's message size):
 ACKNOWLEDGED = "acknowledged"
-TOO_LARGE = "too_large"  # over the broker's message size; the event's fault, not the broker's
 UNPUBLISHED = "unpublished"  # the broker could not be reached or did not acknowledge in time
 
 
@@ -82,13 +81,11 @@ class KafkaPublisher:
             producer = self._current()
         except KafkaError as error:
             return Delivery((UNPUBLISHED,) * len(messages), f"cannot reach Kafka: {error}")
-        futures: list = []  # None: too large to send
+        futures: list = []
         error = None
         for key, value in messages:
             try:
                 futures.append(producer.send(self.topic, key=key, value=value))
-            except MessageSizeTooLargeError:
-                futures.append(None)
             except KafkaError as failure:  # no metadata or buffer space in time: the rest would wait as long
                 error = f"cannot send to Kafka: {failure}"
                 break
@@ -96,13 +93,8 @@ class KafkaPublisher:
         results = []
         for future in futures:
             try:
-                if future is None:
-                    results.append(TOO_LARGE)
-                    continue
                 future.get(timeout=max(0.0, deadline - time.monotonic()))
                 results.append(ACKNOWLEDGED)
-            except MessageSizeTooLargeError:
-                results.append(TOO_LARGE)
             except KafkaError as failure:
                 results.append(UNPUBLISHED)
                 error = error or f"Kafka did not acknowledge: {failure}"

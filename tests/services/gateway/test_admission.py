@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.gateway.admission import admit, pseudonymize_nik
+from services.gateway.admission import admit
 from services.gateway.publishing import message
 from streams.domain.events import ParticipantEvent
 from streams.domain.nik import contains_nik
@@ -31,10 +31,18 @@ def test_a_nik_in_any_formatting_becomes_the_same_pseudonym(written):
     assert admitted.participant_id == PSEUDONYMIZER.participant_id(nik())
 
 
-def test_the_nik_field_is_gone_once_pseudonymised():
-    obj = pseudonymize_nik({"nik": nik(), "event_id": "e"}, PSEUDONYMIZER)
-    assert obj == {"event_id": "e", "participant_id": PSEUDONYMIZER.participant_id(nik())}
-    assert pseudonymize_nik({"nik": None, "participant_id": "P"}, PSEUDONYMIZER) == {"participant_id": "P"}
+def test_the_published_event_has_no_nik_field():
+    key, body = message(admit(event(participant_id=DROP, nik=nik()), admission()))
+    assert "nik" not in json.loads(body) and key == PSEUDONYMIZER.participant_id(nik()).encode()
+
+
+def test_the_events_own_text_is_read_as_strictly_as_the_worker_reads_it():
+    text = json.dumps(event())
+    assert isinstance(admit(None, admission(), text), ParticipantEvent)
+    assert admit(None, admission(), text[:-1] + ', "event_id": "again"}').reason == "not_json"  # a duplicate key
+    assert admit(None, admission(), text[:-1] + ', "x": NaN}').reason == "not_json"
+    assert admit(None, admission(), text[:-1] + ', "x": "' + "y" * 20_000 + '"}').reason == "too_large"
+    assert admit(None, admission(), text[:-1] + ', "x": "\\ud800"}').reason == "not_json"
 
 
 def test_nik_and_participant_id_together_are_rejected():

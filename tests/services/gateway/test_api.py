@@ -132,7 +132,7 @@ def test_no_nik_comes_back_in_any_detail(gateway):
         event(4, nik=nik(), participant_id="P"),
     ]
     response = gateway.post(json.dumps(leaks))
-    assert {r["reason"] for r in response.json()["rejected"]} == {"raw_nik", "unknown_segment", "unknown_region", "bad_timestamp", "nik_and_participant_id"}
+    assert [r["reason"] for r in response.json()["rejected"]] == ["raw_nik"] * 4 + ["nik_and_participant_id"]
     assert not contains_nik(response.text)
     csv_response = gateway.post(f"event_id,{nik()},{nik()}\n", content_type="text/csv", path="/v1/events/csv")
     assert csv_response.status_code == 400 and not contains_nik(csv_response.text)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
+from kafka.errors import KafkaTimeoutError
 
-from services.gateway.publishing import ACKNOWLEDGED, TOO_LARGE, UNPUBLISHED, KafkaPublisher, message
+from services.gateway.publishing import ACKNOWLEDGED, UNPUBLISHED, KafkaPublisher, message
 from streams.domain.events import to_wire
 from streams.domain.validation import parse_event
 from streams.topics import PARTICIPANT_EVENTS
@@ -23,7 +23,7 @@ class Future:
 
 
 class Producer:
-    """Answers each send by the value's first byte: a acknowledged, t too large, f failed later, s refused at once."""
+    """Answers each send by the value's first byte: a acknowledged, f failed later, s refused at once."""
 
     def __init__(self):
         self.sent, self.closed = [], False
@@ -31,8 +31,6 @@ class Producer:
     def send(self, topic, key, value):
         assert topic == PARTICIPANT_EVENTS
         self.sent.append((key, value))
-        if value.startswith(b"t"):
-            raise MessageSizeTooLargeError("too large")
         if value.startswith(b"s"):
             raise KafkaTimeoutError("no metadata")
         return Future(KafkaTimeoutError("expired") if value.startswith(b"f") else None)
@@ -59,13 +57,6 @@ def test_every_acknowledged_message_counts():
     delivery = kafka.publish([(b"k1", b"a1"), (b"k2", b"a2")])
     assert delivery.results == (ACKNOWLEDGED, ACKNOWLEDGED) and delivery.error is None
     assert made[0].sent == [(b"k1", b"a1"), (b"k2", b"a2")]
-
-
-def test_a_message_too_large_is_the_events_fault_and_keeps_the_producer():
-    kafka, made = publisher([Producer()])
-    assert kafka.publish([(b"k", b"a"), (b"k", b"t"), (b"k", b"a")]).results == (ACKNOWLEDGED, TOO_LARGE, ACKNOWLEDGED)
-    kafka.publish([(b"k", b"a")])
-    assert len(made) == 1 and not made[0].closed
 
 
 def test_a_failed_send_replaces_the_producer_for_the_next_request():
