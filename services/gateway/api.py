@@ -105,22 +105,22 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=gateway.metrics)
 
     @app.exception_handler(Refused)
-    async def refused(_request: Request, refusal: Refused) -> JSONResponse:
+    async def refused(request: Request, refusal: Refused) -> JSONResponse:
+        source = getattr(request.state, "source", None)
+        log.info("%s: %s: refused %d: %s", request.url.path, f"source {source}" if source else "no source", refusal.status, refusal.body["error"])
         return JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
 
     async def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Scope:
-        endpoint = request.url.path
         if credentials is None:
-            log.info("%s: refused, no bearer key", endpoint)
             raise Refused(401, "send the source's key as Authorization: Bearer KEY", UNAUTHENTICATED)
         try:
             source = await run_in_threadpool(gateway.keys.source_for_key, credentials.credentials)
         except gateway.registry_errors as error:
-            log.warning("%s: the registry is unavailable: %s", endpoint, type(error).__name__)
+            log.warning("%s: the registry is unavailable: %s", request.url.path, type(error).__name__)
             raise Refused(503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()) from None
         if source is None:
-            log.info("%s: refused, unknown or revoked key", endpoint)
             raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
+        request.state.source = source.name
         return Scope(source.name, tuple(source.regions))
 
     async def ingest(request: Request, scope: Scope, types: dict, dry_run: bool) -> JSONResponse:
@@ -131,7 +131,6 @@ def create_app(gateway: Gateway) -> FastAPI:
         try:
             result = await run_in_threadpool(lambda: run_import(split(bodies.decode(body)), admission, publish))
         except bodies.BodyError as error:
-            log.info("%s: source %s: unreadable body", request.url.path, scope.source)
             raise Refused(400, str(error)) from None
         except bodies.TooManyEvents as error:
             raise Refused(413, str(error)) from None

@@ -11,8 +11,6 @@ from services.gateway.publishing import ACKNOWLEDGED, Delivery, message
 from streams.domain.nik import mask_niks
 from streams.domain.validation import Rejected
 
-MAX_DETAIL = 300  # characters of a rejection's detail in a summary
-
 Publish = Callable[[Sequence[tuple[bytes, bytes]]], Delivery]
 
 
@@ -65,8 +63,6 @@ def _reject(result: ImportResult, item: Item, rejection: Rejected) -> None:
 
 
 def safe_detail(detail: str) -> str:
-    """A detail fit for a response: no NIK, bounded, and encodable as UTF-8 whatever the input held."""
-    masked = mask_niks(detail)
-    if len(masked) > MAX_DETAIL:
-        masked = masked[: MAX_DETAIL - 1] + "…"
-    return masked.encode("utf-8", "backslashreplace").decode("utf-8")
+    """A detail fit for a response: encodable as UTF-8 whatever the input held, and with no NIK
+    (Rejected masks and bounds its detail already; the mask is applied last all the same)."""
+    return mask_niks(detail.encode("utf-8", "backslashreplace").decode("utf-8"))

@@ -226,8 +226,10 @@ def test_each_request_is_logged_with_source_and_counts_but_never_a_body(gateway,
     with caplog.at_level(logging.INFO, logger="services.gateway"):
         gateway.post(json.dumps([event(0), event(1, region_code=ELSEWHERE)]))
         gateway.post("[]", key="wrong")
+        gateway.post("[]", content_type="text/plain")
     assert "desa-2001: 1 accepted, 1 rejected, 0 unpublished" in caplog.text
-    assert "unknown or revoked key" in caplog.text
+    assert "no source: refused 401: the key is unknown or revoked" in caplog.text
+    assert "source desa-2001: refused 415" in caplog.text
     assert not contains_nik(caplog.text) and "e-0" not in caplog.text and "wrong" not in caplog.text
 
 
