@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import ClientDisconnect
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway import bodies, schemas
@@ -219,14 +220,17 @@ async def _read_body(request: Request) -> bytes:
     if declared_size is not None and declared_size > MAX_BODY_BYTES:
         chunks = None
     if chunks is not None or drain:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                chunks = None
-                if not drain or size > DRAIN_BYTES:
-                    break
-            elif chunks is not None:
-                chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    chunks = None
+                    if not drain or size > DRAIN_BYTES:
+                        break
+                elif chunks is not None:
+                    chunks.append(chunk)
+        except ClientDisconnect:  # nobody is left to read the answer; it is counted as the client's fault
+            raise Refused(400, "the client went away before the body was complete") from None
     if chunks is None:
         raise Refused(413, f"a request body holds at most {MAX_BODY_BYTES // 2**20} MB; split the batch")
     return b"".join(chunks)
