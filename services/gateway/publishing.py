@@ -147,6 +147,7 @@ def _close_quietly(producer: KafkaProducer) -> None:
     except KafkaError as error:
         log.warning("closing a failed Kafka producer: %s", error)
 
+
 def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
     """Does any bootstrap server accept a connection? (for /healthz; sends nothing)"""
     for address in bootstrap.split(","):
