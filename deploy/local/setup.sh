@@ -50,7 +50,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   echo "==> creating .venv and installing the project"
   "$python" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  # grafana-client needs niquests, whose urllib3-future wheel overwrites urllib3 at every
+  # interpreter start (a .pth file), which breaks requests-based tools such as schemathesis's
+  # CLI. Built from source with URLLIB3_NO_OVERRIDE, it lives beside urllib3 instead.
+  if compgen -G ".venv/lib/python3*/site-packages/urllib3_future.pth" > /dev/null; then
+    .venv/bin/pip uninstall -q -y urllib3-future urllib3
+  fi
+  URLLIB3_NO_OVERRIDE=1 .venv/bin/pip install -q --no-binary urllib3-future -e '.[test]'
   echo "$wanted" > "$stamp"
 fi
 

@@ -29,13 +29,12 @@ pytestmark = pytest.mark.integration
 CASES = 100  # per operation and mode: about 450 requests, one to three minutes on a busy machine
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 
-# JSON Lines is text on the wire; the document declares its body as a string
-schemathesis.serializer.alias("application/x-ndjson", "text/plain")
+import tests.integration.schemathesis_hooks  # noqa: F401,E402 (JSON Lines bodies as text)
 
 
 def send(client: httpx2.Client, case, base_url: str) -> httpx2.Response:
-    """The case sent with httpx2: schemathesis's own requests transport trips over urllib3-future,
-    which grafana-client's niquests installs in place of urllib3."""
+    """The case sent with httpx2, so the run does not depend on which urllib3 the venv holds
+    (grafana-client's niquests brings urllib3-future, which can replace it: deploy/local/setup.sh)."""
     request = case.as_transport_kwargs(base_url=base_url)
     headers = dict(request["headers"])
     body = request.get("data")
