@@ -11,6 +11,7 @@ ENVIRONMENT = {
     "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
     "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry"),
     "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
+    "UCJ_PSEUDONYM_KEY": ("", "the province's pseudonym key for NIKs, at least 32 bytes (or UCJ_PSEUDONYM_KEY_FILE, a file holding it); no default"),
 }
 
 
@@ -44,5 +45,5 @@ def environment_help(*names: str) -> str:
     lines = ["environment:"]
     for name in names:
         default, meaning = ENVIRONMENT[name]
-        lines.append(f"  {name:<20} {meaning} (default {default})")
+        lines.append(f"  {name:<20} {meaning}" + (f" (default {default})" if default else ""))
     return "\n".join(lines)

@@ -24,9 +24,7 @@ def add_parser(subparsers) -> None:
             "nik is rejected (raw_nik)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR")
-        + "\n  UCJ_PSEUDONYM_KEY    the province's pseudonym key, for --pseudonymize (no default)"
-        + "\n  UCJ_PSEUDONYM_KEY_FILE  a file holding that key, instead of UCJ_PSEUDONYM_KEY",
+        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY"),
     )
     parser.add_argument("file", metavar="FILE", help="JSON Lines file, or - for standard input")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: UCJ_KAFKA_BOOTSTRAP)")

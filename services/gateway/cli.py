@@ -35,8 +35,7 @@ def add_parser(subparsers) -> None:
         help="serve the HTTP ingest gateway (JSON, JSON Lines and CSV uploads with per-source keys)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=common_environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR")
-        + "\n  UCJ_PSEUDONYM_KEY    the province's pseudonym key, at least 32 bytes (required; or UCJ_PSEUDONYM_KEY_FILE)"
+        epilog=common_environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY")
         + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests (default: real time)\n"
         + environment_help(),
     )
