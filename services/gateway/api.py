@@ -1,6 +1,7 @@
 """The HTTP layer: routes, authentication, limits and answers. The work is done in imports.py."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -58,6 +59,9 @@ class Gateway:
     probes: dict[str, Callable[[], bool]]  # "kafka", "registry" -> is it reachable?
     metrics: GatewayMetrics
     registry_errors: tuple[type[Exception], ...] = ()  # what the key lookup raises when its database is down
+    # the registry's regions read again every so often, as the worker does, so both judge alike
+    load_regions: Callable[[], RegionTree] | None = None
+    regions_reload_seconds: float = 60.0
     on_start: Callable[[], None] = lambda: None
     on_stop: Callable[[], None] = lambda: None
 
@@ -94,7 +98,10 @@ def create_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await run_in_threadpool(gateway.on_start)
+        reloading = asyncio.create_task(_reload_regions(gateway)) if gateway.load_regions else None
         yield
+        if reloading is not None:
+            reloading.cancel()
         await run_in_threadpool(gateway.on_stop)
 
     app = FastAPI(
@@ -190,6 +197,19 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     app.openapi = openapi
     return app
+
+
+async def _reload_regions(gateway: Gateway) -> None:
+    while True:
+        await asyncio.sleep(gateway.regions_reload_seconds)
+        try:
+            tree = await run_in_threadpool(gateway.load_regions)
+        except Exception as error:  # keep checking against the regions we have
+            log.warning("could not read the registry's regions again (%s); keeping the previous ones", type(error).__name__)
+            continue
+        if tree.regions != gateway.tree.regions:
+            gateway.tree = tree
+            log.info("the registry's regions changed: %d regions now", len(tree.regions))
 
 
 def _media_type(request: Request, types: dict) -> str:

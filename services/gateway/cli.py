@@ -93,6 +93,7 @@ def run(args) -> int:
             probes={"kafka": lambda: kafka_reachable(settings.kafka_bootstrap), "registry": registry_reachable},
             metrics=GatewayMetrics(),
             registry_errors=(SQLAlchemyError,),
+            load_regions=registry.region_tree,
             on_start=start,
             on_stop=publisher.close,
         )
