@@ -54,10 +54,11 @@ def test_scrape_jobs_point_at_the_compose_services():
     targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]}
     assert targets["ucj-worker"] == ["worker-1:6066", "worker-2:6066"]
     assert targets["ucj-notifier"] == ["notifier:6070"]
+    assert targets["ucj-gateway"] == ["gateway:8080"]
     alertmanagers = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
     assert alertmanagers == ["alertmanager:9093"]
     services = load(ROOT / "docker-compose.yml")["services"]
-    for target in targets["ucj-worker"] + targets["ucj-notifier"] + alertmanagers:
+    for target in targets["ucj-worker"] + targets["ucj-notifier"] + targets["ucj-gateway"] + alertmanagers:
         assert target.split(":")[0] in services, target
     assert sorted(config["rule_files"]) == ["rules/alerts.yml", "rules/recording.yml"]
 
