@@ -395,10 +395,10 @@ def regency() -> db.Dashboard:
 
 # ---------------------------------------------------------------------------------------
 def pipeline() -> db.Dashboard:
-    return (
+    dashboard = (
         db.Dashboard("Pipeline health")
         .uid("ucj-pipeline")
-        .description("Workers and notifier: throughput, invalid input, lag, rebalances, deliveries")
+        .description("Workers, notifier and ingest gateway: throughput, invalid input, lag, rebalances, deliveries, rejected events by source and reason")
         .tags(TAGS)
         .time("now-6h", "now")
         .refresh("30s")
@@ -433,7 +433,58 @@ def pipeline() -> db.Dashboard:
         .with_panel(series_panel("Pending deliveries by channel", "none").with_target(query("sum by (channel) (ucj_notifier_pending_deliveries)", "{{channel}}")))
         .with_panel(series_panel("Alert transitions consumed", "none").with_target(query("sum by (kind, transition) (increase(ucj_notifier_alerts_consumed_total[$__rate_interval]))", "{{kind}} {{transition}}")).draw_style(common.GraphDrawStyle.BARS))
         .with_panel(series_panel("Time since the last delivery", "s").with_target(query("time() - max(ucj_notifier_last_delivery_timestamp_seconds > 0)", "since last delivery")))
+        .with_row(db.Row("Gateway"))  # last, so the panel ids above stay as they were
     )
+    for panel in gateway_panels():
+        dashboard = dashboard.with_panel(panel)
+    return dashboard
+
+
+# Events the source is to blame for: every outcome but accepted and unpublished (Kafka did not
+# acknowledge). The same selector as the UCJGatewaySourceMostlyRejected alert.
+REJECTED = 'outcome!~"accepted|unpublished"'
+
+
+def gateway_panels() -> list:
+    """The ingest gateway (`ucj gateway`): who sends, what is rejected and why, how fast it answers."""
+    rejected_table = (
+        table.Panel()
+        .title("Rejected events by source and reason")
+        .description("Events the gateway rejected in the dashboard's time range, most first: what to tell each source (README, For registration systems, lists the reasons)")
+        .datasource(DATASOURCE)
+        .with_target(query(f"sort_desc(sum by (source, outcome) (increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) > 0)", instant=True, table_format=True))
+        .with_transformation(model.DataTransformerConfig(id_val="organize", options={
+            "excludeByName": {"Time": True},
+            "renameByName": {"source": "Source", "outcome": "Reason", "Value": "Events"},
+            "indexByName": {"source": 0, "outcome": 1, "Value": 2},
+        }))
+        .sort_by([common_builders.TableSortByFieldState().display_name("Events").desc(True)])
+        .unit("locale")
+        .decimals(0)
+        .span(8)
+        .height(8)
+    )
+    return [
+        stat_panel("Gateway up", 'sum(up{job="ucj-gateway"})', "none", width=6, decimals=0),
+        stat_panel("Events accepted", 'sum(increase(ucj_gateway_events_total{outcome="accepted"}[$__range])) or vector(0)', "locale", width=6, decimals=0,
+                   description="Acknowledged by Kafka, in the dashboard's time range"),
+        stat_panel("Events rejected", f"sum(increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) or vector(0)", "locale", width=6, decimals=0,
+                   description="Rejected with a reason, in the dashboard's time range; not counted until the source resends them fixed")
+        .thresholds(thresholds((None, "green"), (1, "orange"))),
+        stat_panel("503 answers", 'sum(increase(ucj_gateway_requests_total{status="503"}[$__range])) or vector(0)', "locale", width=6, decimals=0,
+                   description="Kafka or the registry was unavailable, in the dashboard's time range; clients resend")
+        .thresholds(thresholds((None, "green"), (1, "red"))),
+        series_panel("Gateway requests per second by status", "reqps", description="Every endpoint but Prometheus's own /metrics scrapes")
+        .with_target(query('sum by (status, endpoint) (rate(ucj_gateway_requests_total{endpoint!="/metrics"}[$__rate_interval]))', "{{status}} {{endpoint}}")),
+        series_panel("Gateway events per second by source and outcome", "ops",
+                     description="accepted: acknowledged by Kafka; unpublished: Kafka unavailable (503); anything else is the reason the event was rejected")
+        .with_target(query("sum by (source, outcome) (rate(ucj_gateway_events_total[$__rate_interval]))", "{{source}} {{outcome}}"))
+        .override_by_regexp(" accepted$", [model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})]),
+        series_panel("Gateway request latency p50 and p95 by endpoint", "s", width=16, description="From a request's arrival to its answer; a batch of 5,000 events takes about 1.5 s")
+        .with_target(query('histogram_quantile(0.95, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))', "p95 {{endpoint}}", "A"))
+        .with_target(query('histogram_quantile(0.5, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))', "p50 {{endpoint}}", "B")),
+        rejected_table,
+    ]
 
 
 DASHBOARDS = {"ucj-province": province, "ucj-regency": regency, "ucj-pipeline": pipeline}

@@ -57,3 +57,25 @@ def test_status_is_coloured_on_track_green_behind_orange_critical_red():
     assert props["custom.cellOptions"] == {"type": "color-text"}
     [geomap] = [p for p in dashboard["panels"] if p["type"] == "geomap"]
     assert "group_left(latitude, longitude, seat)" in geomap["targets"][0]["expr"]
+
+
+def test_the_pipeline_dashboard_has_a_gateway_row_that_agrees_with_the_alerts():
+    """Requests by status, events by source and outcome, latency by endpoint, and the rejected events
+    by reason that UCJGatewaySourceMostlyRejected sends operators to, with the alert's meaning of rejected."""
+    from dashboards.build import REJECTED
+    from tests.deploy.tools import alert_rules
+
+    dashboard = json.loads((GENERATED / "ucj-pipeline.json").read_text(encoding="utf-8"))
+    rows = [i for i, p in enumerate(dashboard["panels"]) if p["type"] == "row"]
+    assert dashboard["panels"][rows[-1]]["title"] == "Gateway"
+    panels = dashboard["panels"][rows[-1] + 1 :]
+    exprs = {p["title"]: [t["expr"] for t in p["targets"]] for p in panels}
+    assert "by (status, endpoint)" in exprs["Gateway requests per second by status"][0]
+    assert "by (source, outcome)" in exprs["Gateway events per second by source and outcome"][0]
+    assert [e.split(",")[0] for e in exprs["Gateway request latency p50 and p95 by endpoint"]] == ["histogram_quantile(0.95", "histogram_quantile(0.5"]
+    assert all("by (endpoint, le)" in e for e in exprs["Gateway request latency p50 and p95 by endpoint"])
+    [rejected] = exprs["Rejected events by source and reason"]
+    assert f"ucj_gateway_events_total{{{REJECTED}}}" in rejected
+    [alert] = [rule for rule in alert_rules() if rule["alert"] == "UCJGatewaySourceMostlyRejected"]
+    assert f'ucj_gateway_events_total{{job="ucj-gateway", {REJECTED}}}' in alert["expr"]
+    assert "row Gateway" in alert["annotations"]["description"] and dashboard["title"] in alert["annotations"]["description"]

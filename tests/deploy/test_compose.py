@@ -59,7 +59,7 @@ def target(address: str) -> tuple[str, int]:
 def test_prometheus_scrapes_the_services_where_they_listen():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     targets = [target(t) for job in config["scrape_configs"] for group in job.get("static_configs", []) for t in group["targets"]]
-    assert {"worker-1", "worker-2", "notifier"} <= {host for host, _ in targets}
+    assert {"worker-1", "worker-2", "notifier", "gateway"} <= {host for host, _ in targets}
     for host, port in targets:
         if host == "localhost":  # Prometheus itself
             assert port == LISTENS["prometheus"]

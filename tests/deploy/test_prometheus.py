@@ -32,7 +32,7 @@ def test_rules_are_valid(promtool):
 
 @pytest.mark.slow  # promtool evaluates every rule test: about 16 s of CPU
 def test_rule_unit_tests_pass(promtool):
-    assert [path.name for path in UNIT_TESTS] == ["alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
+    assert [path.name for path in UNIT_TESTS] == ["alerts_gateway_test.yml", "alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
     done = run(promtool, "test", "rules", *UNIT_TESTS, cwd=PROMETHEUS)
     assert "FAILED" not in done.stdout + done.stderr
 
@@ -54,10 +54,11 @@ def test_scrape_jobs_point_at_the_compose_services():
     targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]}
     assert targets["ucj-worker"] == ["worker-1:6066", "worker-2:6066"]
     assert targets["ucj-notifier"] == ["notifier:6070"]
+    assert targets["ucj-gateway"] == ["gateway:8080"]
     alertmanagers = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
     assert alertmanagers == ["alertmanager:9093"]
     services = load(ROOT / "docker-compose.yml")["services"]
-    for target in targets["ucj-worker"] + targets["ucj-notifier"] + alertmanagers:
+    for target in targets["ucj-worker"] + targets["ucj-notifier"] + targets["ucj-gateway"] + alertmanagers:
         assert target.split(":")[0] in services, target
     assert sorted(config["rule_files"]) == ["rules/alerts.yml", "rules/recording.yml"]
 
@@ -110,7 +111,7 @@ def test_every_recording_rule_is_tested():
 
 def test_rules_read_only_metrics_the_services_export():
     """promtool cannot know metric names: a typo would make an alert silently never fire."""
-    sources = (ROOT / "streams" / "metrics.py").read_text() + (ROOT / "services" / "notifier" / "metrics.py").read_text()
+    sources = "".join((ROOT / path).read_text() for path in ("streams/metrics.py", "services/notifier/metrics.py", "services/gateway/metrics.py"))
     exported = set(re.findall(r'"(ucj_[a-z_]+)"', sources))
     builtin = {"up", "process_start_time_seconds"}
     read = set()
@@ -122,4 +123,4 @@ def test_rules_read_only_metrics_the_services_export():
                     read.add(name)
                     base = re.sub(r"_(total|bucket)$", "", name)
                     assert name in builtin or {name, base} & exported, f"{path.name}: {rule.get('alert') or rule.get('record')} reads unknown {name}"
-    assert {"up", "ucj_active_participants", "ucj_event_delay_seconds_bucket", "ucj_notifier_deliveries_total"} <= read
+    assert {"up", "ucj_active_participants", "ucj_event_delay_seconds_bucket", "ucj_notifier_deliveries_total", "ucj_gateway_events_total"} <= read

@@ -12,8 +12,6 @@ import re
 import secrets
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import date
 
@@ -24,48 +22,17 @@ from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from streams.topics import PARTICIPANT_EVENTS
 from tests.integration.conftest import BROKER_DATA_DIRS, FIXED_NOW
+from tests.integration.gateway import GatewayProcess
 from tests.integration.offsets import end_offsets, read_to_end
 from tests.integration.oracle import active_by_region
-from tests.integration.processes import ServiceProcess
 from tests.integration.streams import differences, exported_active
 from tests.integration.waiting import wait_until
-from tests.tools import child_env, free_port
+from tests.tools import child_env
 
 pytestmark = pytest.mark.integration
 
 TODAY = date.fromisoformat(FIXED_NOW[:10])
 REGENCY, OTHER_REGENCY = "61.07", "61.01"  # Bengkayang, Sambas
-
-
-class GatewayProcess(ServiceProcess):
-    """`ucj gateway` in a child process, on its own port, with the test's pseudonym key."""
-
-    def __init__(self, bootstrap: str, database_url: str, state_dir, key_file):
-        self.port = free_port()
-        self.log_path = state_dir / f"gateway-{self.port}.log"
-        self.command = [sys.executable, "-m", "services.cli", "gateway", "--port", str(self.port)]
-        self.env = child_env(
-            UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=FIXED_NOW,
-            UCJ_DATA_DIR=str(state_dir), UCJ_PSEUDONYM_KEY_FILE=str(key_file),
-        )
-        self.start()
-        wait_until(lambda: self.call("GET", "/healthz")[0] == 200, f"the gateway on port {self.port} healthy", processes=[self])
-
-    def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, key: str | None = None):
-        """(status, headers, decoded JSON body) of one request."""
-        headers = {"Content-Type": content_type} if content_type else {}
-        if key is not None:
-            headers["Authorization"] = f"Bearer {key}"
-        request = urllib.request.Request(self.url + path, data=body, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                status, answer, text = response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            status, answer, text = error.code, error.headers, error.read()
-        return status, answer, json.loads(text) if text.startswith((b"{", b"[")) else text.decode()
-
-    def post(self, body: str | bytes, content_type: str = "application/json", key: str | None = None, path: str = "/v1/events"):
-        return self.call("POST", path, body.encode() if isinstance(body, str) else body, content_type, key)
 
 
 @pytest.fixture
@@ -75,7 +42,7 @@ def start_gateway(kafka_bootstrap, registry_url, tmp_path):
     gateways = []
 
     def start() -> GatewayProcess:
-        gateways.append(GatewayProcess(kafka_bootstrap, registry_url, tmp_path, key_file))
+        gateways.append(GatewayProcess(kafka_bootstrap, registry_url, tmp_path, {"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}))
         return gateways[-1]
 
     yield start
