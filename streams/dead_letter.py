@@ -25,7 +25,9 @@ class DeadLetter:
 
 def dead_letter(key: bytes | None, value: bytes | None, reason: str, detail: str, source: str, max_record_bytes: int) -> DeadLetter:
     """The dead letter of one input; `source` says where it was (topic/partition/offset)."""
-    masked_detail = mask_niks(detail)[:MAX_DETAIL_CHARACTERS]  # masked first: a cut must not leave half a NIK
+    # masked before the cut, so the cut cannot leave part of a NIK, and after it, since cutting a
+    # longer number can leave 16 digits that look like one
+    masked_detail = mask_niks(mask_niks(detail)[:MAX_DETAIL_CHARACTERS])
     headers = {
         "ucj-reason": reason.encode(),
         "ucj-detail": masked_detail.encode("utf-8", "backslashreplace"),  # a lone surrogate from JSON stays readable
@@ -37,8 +39,9 @@ def dead_letter(key: bytes | None, value: bytes | None, reason: str, detail: str
     room = max_record_bytes - FRAMING_BYTES - sum(len(name) + len(data) for name, data in headers.items()) - len(TRUNCATED) - 200  # its text
     if key_size + value_size <= room:
         return DeadLetter(key, value, headers)
-    key = None if key is None else key[:room]
-    value = None if value is None else value[: room - len(key or b"")]
+    room = max(room, 0)
+    key = None if key is None else mask_nik_bytes(key[:room])  # masked again, as the detail
+    value = None if value is None else mask_nik_bytes(value[: room - len(key or b"")])
     headers[TRUNCATED] = (
         f"the input was {key_size} key and {value_size} value bytes; the first {len(key or b'')} and {len(value or b'')} are kept"
     ).encode()
