@@ -23,7 +23,7 @@ from services.gateway.settings import MAX_EVENTS
 
 BOM = "\ufeff"
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]{1,30}")  # longer stays text (int() refuses over 4,300 digits); validation says why
 INTEGER_FIELDS = frozenset({"amount_idr"})  # the only non-string field of schema v1
 
 

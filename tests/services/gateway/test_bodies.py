@@ -168,3 +168,8 @@ def test_at_most_5000_events(split, render):
     assert len(split(render(5_000))) == 5_000
     with pytest.raises(TooManyEvents):
         split(render(5_001))
+
+
+def test_a_csv_amount_too_long_for_a_number_stays_text_for_validation_to_refuse():
+    (item,) = split_csv("amount_idr;type\n" + "9" * 5000 + ";enrollment\n")
+    assert item.value["amount_idr"] == "9" * 5000 and item.problem is None
