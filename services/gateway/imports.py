@@ -8,7 +8,6 @@ from typing import Callable, Sequence
 from services.gateway.admission import Admission, admit
 from services.gateway.bodies import Item
 from services.gateway.publishing import ACKNOWLEDGED, Delivery, message
-from streams.domain.nik import mask_niks
 from streams.domain.validation import Rejected
 
 Publish = Callable[[Sequence[tuple[bytes, bytes]]], Delivery]
@@ -63,6 +62,6 @@ def _reject(result: ImportResult, item: Item, rejection: Rejected) -> None:
 
 
 def safe_detail(detail: str) -> str:
-    """A detail fit for a response: encodable as UTF-8 whatever the input held, and with no NIK
-    (Rejected masks and bounds its detail already; the mask is applied last all the same)."""
-    return mask_niks(detail.encode("utf-8", "backslashreplace").decode("utf-8"))
+    """A detail fit for a response: encodable as UTF-8 whatever the input held (Rejected has
+    masked every NIK in it already)."""
+    return detail.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -119,11 +119,12 @@ class _Reject(Exception):
 
 def parse_event(raw: bytes | None, regions: Container[str], now: datetime) -> ParticipantEvent | Rejected:
     """Validate one input against schema v1, the bounds above, the region registry and the clock."""
-    obj = decode_object(raw)
-    if isinstance(obj, Rejected):
-        return obj
+    decoded = _decode(raw)
+    if isinstance(decoded, Rejected):
+        return decoded
+    obj, text = decoded
     try:
-        _check_content(obj, raw.decode("utf-8"))
+        _check_content(obj, text)
         return _event(_Fields(obj), regions, now)
     except _Reject as rejected:
         return rejected.rejection
@@ -131,19 +132,26 @@ def parse_event(raw: bytes | None, regions: Container[str], now: datetime) -> Pa
 
 def decode_object(raw: bytes | None) -> dict[str, Any] | Rejected:
     """The JSON object in `raw`, checked for size and strict JSON only (parse_event does the rest)."""
+    decoded = _decode(raw)
+    return decoded if isinstance(decoded, Rejected) else decoded[0]
+
+
+def _decode(raw: bytes | None) -> tuple[dict[str, Any], str] | Rejected:
+    """The JSON object in `raw` and the text it was read from."""
     if raw is None:  # a Kafka record without a value (a tombstone) is not an event
         return Rejected("not_json", "the message has no value")
     if len(raw) > MAX_EVENT_BYTES:
         return Rejected("too_large", f"an event is at most {MAX_EVENT_BYTES} bytes, got {len(raw)}")
     try:
-        obj = _DECODER.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        obj = _DECODER.decode(text)
     except RecursionError:  # the decoder recurses once per nesting level
         return Rejected("not_json", "nested too deeply")
     except (UnicodeDecodeError, ValueError) as error:
         return Rejected("not_json", str(error)[:200])
     if not isinstance(obj, dict):
         return Rejected("not_an_object", f"got a JSON {type(obj).__name__}")
-    return obj
+    return obj, text
 
 
 def _no_constant(name: str) -> None:
