@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 # name -> (default, meaning); the CLI prints these in --help
@@ -11,6 +13,7 @@ ENVIRONMENT = {
     "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
     "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry"),
     "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
+    "UCJ_KAFKA_WAIT": ("2m", "how long a service waits at start for Kafka to be reachable and ready"),
     "UCJ_PSEUDONYM_KEY": ("", "the province's pseudonym key for NIKs, at least 32 bytes (or UCJ_PSEUDONYM_KEY_FILE, a file holding it); no default"),
 }
 
@@ -47,3 +50,29 @@ def environment_help(*names: str) -> str:
         default, meaning = ENVIRONMENT[name]
         lines.append(f"  {name:<20} {meaning}" + (f" (default {default})" if default else ""))
     return "\n".join(lines)
+
+
+_UNITS = {"": 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> timedelta:
+    """"90" or "90s", "500ms", "15m", "24h", "7d" -> timedelta (for argparse type=)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*", str(text))
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (examples: 30s, 15m, 24h, 7d)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or ""])
+
+
+duration.__name__ = "duration"  # argparse names the type in its error message
+
+
+def add_kafka_wait_argument(parser) -> None:
+    """--kafka-wait, for services: a Kafka that is down or still starting is waited for, then refused."""
+    parser.add_argument(
+        "--kafka-wait",
+        type=duration,
+        default=os.environ.get("UCJ_KAFKA_WAIT") or ENVIRONMENT["UCJ_KAFKA_WAIT"][0],
+        metavar="DURATION",
+        help="how long to wait at start for Kafka to be reachable and ready before giving up, e.g. 0, 30s, 5m "
+        "(default: UCJ_KAFKA_WAIT or %(default)s)",
+    )

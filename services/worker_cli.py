@@ -6,7 +6,7 @@ import os
 import re
 from datetime import timedelta
 
-from services.config import Settings, environment_help
+from services.config import Settings, add_kafka_wait_argument, duration, environment_help
 
 LEVEL_CHOICES = ("province", "regency", "district", "village")
 
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
             "to share the partitions. Stop with Ctrl-C or SIGTERM."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR")
+        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_KAFKA_WAIT")
         + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests and simulation (default: real time)"
         + "\n  UCJ_ALERT_HOLD       default of --alert-hold",
     )
@@ -65,6 +65,7 @@ def add_parser(subparsers) -> None:
         "`ucj registry load-workforce` or `load-plan` count without a restart (default: %(default)s)",
     )
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
+    add_kafka_wait_argument(parser)
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(run=run)
 
@@ -86,7 +87,7 @@ def run(args) -> int:
     alert_levels = _levels("--alert-levels", args.alert_levels)
     settings = Settings.from_env()
     port = args.web_port or settings.web_port
-    partitions = ensure_topics(settings.kafka_bootstrap)
+    partitions = ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
     thresholds = StatusThresholds(behind_pp=args.behind_pp, critical_pp=args.critical_pp)
     worker = CoverageWorker(
         WorkerSettings(
@@ -132,11 +133,3 @@ def alert_hold(text: str) -> timedelta:
         )
     return hold
 
-
-def duration(text: str) -> timedelta:
-    """A duration such as 90s, 5m, 1h or 0 (plain numbers are seconds)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 90s, 5m, 1h, 0)")
-    value, unit = float(match.group(1)), match.group(2) or "s"
-    return timedelta(seconds=value * {"s": 1, "m": 60, "h": 3600}[unit])

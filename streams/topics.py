@@ -29,12 +29,40 @@ DEAD_LETTER_RETENTION = {"retention.ms": str(90 * 24 * 3600 * 1000)}
 COMPACTED = {"cleanup.policy": "compact"}
 
 
-def ensure_topics(bootstrap: str) -> int:
+def ensure_topics(bootstrap: str, wait_seconds: float = 0.0) -> int:
     """Create the topics the pipeline uses when missing; returns the events topic's partition count.
 
     Every entry point calls this before it produces or consumes, because a broker that
-    auto-creates topics would give the events topic a single partition.
+    auto-creates topics would give the events topic a single partition. Services pass
+    `wait_seconds`: a broker that is down or still starting is asked again until then, so a
+    service started with (or just before) Kafka waits for it instead of exiting.
     """
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return _ensure_topics_once(bootstrap)
+        except _not_ready_errors() as error:
+            if time.monotonic() >= deadline:
+                if isinstance(error, (KafkaConnectionError, KafkaTimeoutError)):
+                    raise
+                raise KafkaTimeoutError(f"Kafka was not ready: {error}") from error
+            log.warning("Kafka at %s is not ready (%s: %s); asking again in %.0f s", bootstrap, type(error).__name__, error, RETRY_SECONDS)
+            time.sleep(RETRY_SECONDS)
+
+
+def _not_ready_errors() -> tuple[type[Exception], ...]:
+    from kafka.errors import BrokerNotAvailableError, InvalidReplicationFactorError, KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
+
+    # a single broker that is starting or stopping is "fenced": it refuses new topics
+    return KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, BrokerNotAvailableError, InvalidReplicationFactorError
+
+
+RETRY_SECONDS = 2.0
+
+
+def _ensure_topics_once(bootstrap: str) -> int:
     from kafka.admin import KafkaAdminClient
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ucj-admin")

@@ -8,7 +8,8 @@ import sys
 import threading
 
 from services.config import Settings, environment_help as common_environment_help
-from services.notifier.settings import boolean, duration, env, environment_help
+from services.config import add_kafka_wait_argument, duration
+from services.notifier.settings import boolean, env, environment_help
 
 log = logging.getLogger("services.notifier")
 
@@ -69,6 +70,7 @@ def add_parser(subparsers) -> None:
                         help="endsAt of a firing alert posted to Alertmanager, which otherwise resolves it after its "
                         "resolve_timeout; the resolved transition ends it at once (default: %(default)s)")
     parser.add_argument("--metrics-port", type=int, default=env("UCJ_NOTIFIER_PORT"), help="port of /metrics (default: %(default)s)")
+    add_kafka_wait_argument(parser)
     parser.add_argument("--metrics-host", default="127.0.0.1", help="interface of /metrics (default: %(default)s)")
     smtp = parser.add_argument_group("email (SMTP)")
     smtp.add_argument("--smtp-host", default=env("UCJ_SMTP_HOST"), help="default: %(default)s")
@@ -132,7 +134,7 @@ def run(args) -> int:
         raise SystemExit(f"ucj notifier: {error}") from None
     registry = Registry(settings.database_url)
     registry.delivery_counts()  # a plain sentence, not a traceback, when the registry is not initialised or upgraded
-    ensure_topics(settings.kafka_bootstrap)
+    ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
     metrics = NotifierMetrics()
     start_http_server(args.metrics_port, addr=args.metrics_host, registry=metrics.registry)
     if not args.dashboard_url:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
-from datetime import timedelta
 
 # name -> (default, meaning); printed in `ucj notifier --help`
 ENVIRONMENT = {
@@ -22,22 +20,9 @@ ENVIRONMENT = {
     "UCJ_NOTIFIER_GIVE_UP_AFTER": ("24h", "age at which an undelivered message is given up (status failed)"),
 }
 
-_UNITS = {"": 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
 
 def env(name: str) -> str:
     return os.environ.get(name) or ENVIRONMENT[name][0]
-
-
-def duration(text: str) -> timedelta:
-    """"90" or "90s", "500ms", "15m", "24h", "7d" -> timedelta (for argparse type=)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*", str(text))
-    if not match:
-        raise ValueError(f"not a duration: {text!r} (examples: 30s, 15m, 24h, 7d)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or ""])
-
-
-duration.__name__ = "duration"  # argparse names the type in its error message
 
 
 def boolean(text: str) -> bool:

@@ -78,6 +78,22 @@ def test_broker_restart_keeps_counts_exact(kafka_bootstrap, registry_url, start_
     wait_exact([worker], expected, codes)
 
 
+def test_a_worker_started_while_the_broker_is_down_waits_for_it_then_counts_exactly(kafka_bootstrap, registry_url, start_worker):
+    records, keyless = messy_stream(participants=500, seed=17, now=NOW)
+    expected, codes = true_counts(records, NOW.date()), region_codes(registry_url)
+    port = int(kafka_bootstrap.rsplit(":", 1)[1])
+    data_dir = _broker_data_dir(port)
+    stop_broker(port=port, data_dir=data_dir)
+    try:
+        worker = start_worker(store="rocksdb", options=("--kafka-wait", "10m"))
+        wait_until(lambda: "is not ready" in worker.log_path.read_text(errors="replace"), "the worker saying it waits for Kafka", processes=[worker])
+    finally:
+        ensure_broker(port=port, data_dir=data_dir, timeout=120)
+    worker.wait_ready(timeout=300)
+    send_raw(kafka_bootstrap, records, keyless)
+    wait_exact([worker], expected, codes)
+
+
 def _broker_data_dir(port):
     from tests.integration import conftest
 

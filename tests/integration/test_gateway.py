@@ -249,6 +249,7 @@ def test_no_wrong_or_revoked_key_is_401_and_oversized_requests_are_413_with_noth
 
 def test_503_while_the_broker_is_stopped_then_the_retried_batch_counts_exactly(kafka_bootstrap, registry_url, start_worker, start_gateway):
     worker = start_worker(store="rocksdb")
+    worker.wait_ready()  # the broker goes away while the worker runs (a start without it: test_failures.py)
     gateway = start_gateway()
     key = add_source(registry_url, "disnaker-bengkayang", REGENCY)
     villages = villages_of(registry_url, REGENCY)

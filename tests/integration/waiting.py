@@ -52,4 +52,10 @@ def wait_until(
 
 
 def _describe(what: str | Callable[[], str]) -> str:
-    return what() if callable(what) else what
+    """What was waited for; a description that fails (a dead process's endpoint) says so, not raises."""
+    if not callable(what):
+        return what
+    try:
+        return what()
+    except Exception as failure:  # noqa: BLE001 - the log tail after it is what matters
+        return f"(the description failed: {failure!r})"
