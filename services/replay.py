@@ -90,14 +90,17 @@ def _rebuild(settings: Settings, args) -> int:
         for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):  # forwarded events are known once the originals are read
             targets = end_offsets(settings.kafka_bootstrap, topic)
             log.info("replaying %s: %d messages", topic, sum(targets.values()))
-            while not _caught_up(url, topic, targets, started):
-                if worker.poll() is not None:
-                    print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)
-                    return 1
-                if time.monotonic() - started > args.timeout:
-                    print(f"ucj replay: not caught up after {args.timeout:.0f} s", file=sys.stderr)
-                    return 1
-                time.sleep(2)
+            # committed offsets follow the forwards they caused: once the originals are committed,
+            # every forward is in the re-keyed topic, and its end offsets are final
+            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka_bootstrap, topic, targets)):
+                while not done():
+                    if worker.poll() is not None:
+                        print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)
+                        return 1
+                    if time.monotonic() - started > args.timeout:
+                        print(f"ucj replay: not caught up after {args.timeout:.0f} s", file=sys.stderr)
+                        return 1
+                    time.sleep(2)
         status = worker_status(url)
         for region in status["regions"]:
             print(f"{region['region']:<7} {region['name']:<28} {region['active']:>9,} active")
@@ -106,6 +109,13 @@ def _rebuild(settings: Settings, args) -> int:
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def _committed(bootstrap: str, topic: str, targets: dict[int, int]) -> bool:
+    from streams.offsets import spans
+
+    found = spans(bootstrap, GROUP, [(topic, p) for p in targets])
+    return all(found[(topic, p)].start >= end for p, end in targets.items())
 
 
 def _caught_up(url: str, topic: str, targets: dict[int, int], started: float) -> bool:

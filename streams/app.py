@@ -6,7 +6,6 @@ import dataclasses
 import json
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,29 +15,26 @@ import faust
 from faust.types import TP
 from prometheus_client import REGISTRY, generate_latest
 
+from .batch import process_batch
 from .catch_up import CatchUp, assigned, progressed, with_target
 from .clock import Clock
 from .dead_letter import dead_letter
-from .domain.events import type_name
 from .domain.validation import Rejected
 from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
 from .offsets import spans
 from .domain.trajectory import StatusThresholds
-from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only, set_current_event
+from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
+from .faust_batches import consume_in_batches, in_partition
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
-from .partitioning import partition_of
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
 from .stage_runner import StageRunner
+from .write_behind import WriteBehindStore
 from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS
 
 log = logging.getLogger(__name__)
 
 APP_ID = "ucj-coverage"
-# Events are taken in batches: per-message work in Faust is the bottleneck, and one
-# participant's events in a batch cost one state read and one changelog write.
-BATCH_SIZE = 2000
-BATCH_WAIT_SECONDS = 0.05  # bounds the latency a batch adds
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 COUNTED_TOPICS = (PARTICIPANT_EVENTS, REKEYED_EVENTS)  # both feed a partition's counts
@@ -69,11 +65,8 @@ class _TableStore:
     def get(self, participant_id: str, default=None):
         return self.table.get(participant_id.encode(), default)
 
-    def __setitem__(self, participant_id: str, value: bytes) -> None:
-        self.table[participant_id.encode()] = value
-
-    def values(self):
-        return self.table.values()
+    def items(self):
+        return ((key.decode(), value) for key, value in self.table.items())
 
 
 class CoverageWorker:
@@ -124,7 +117,9 @@ class CoverageWorker:
                 beacon=self.app.tables.beacon,
             )
         )
-        self.processor = CoverageProcessor(self.reference.tree, _TableStore(self.table), clock)
+        # writes reach the table (and its changelog) in write_pending, before each offset commit
+        self.store = WriteBehindStore(_TableStore(self.table))
+        self.processor = CoverageProcessor(self.reference.tree, self.store, clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
         self._learning: tuple[int, asyncio.Future] | None = None  # (generation, query) of where recovered partitions start and end
@@ -155,8 +150,7 @@ class CoverageWorker:
 
     def _wire(self) -> None:
         app = self.app
-        app.agent(self.events, name="participant-events")(self._consume_events)
-        app.agent(self.rekeyed, name="rekeyed-events")(self._consume_rekeyed)
+        consume_in_batches(app, [self.events, self.rekeyed], self.handle_batch, self.write_pending)
         app.agent(self.partials, name="region-stage")(self.stage.consume)
         app.timer(interval=1.0)(self._tick)  # cheap unless the day turned
 
@@ -178,74 +172,39 @@ class CoverageWorker:
         async def revoked(sender, revoked: Set[TP], **kwargs) -> None:
             self.partitions_revoked({tp.partition for tp in revoked if tp.topic == PARTICIPANT_EVENTS})
 
-    async def _consume_events(self, stream):
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_WAIT_SECONDS):
-            await self._process(stream, batch, forward_miskeyed=True)
-
-    async def _consume_rekeyed(self, stream):
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_WAIT_SECONDS):
-            await self._process(stream, batch, forward_miskeyed=False)
-
-    async def _process(self, stream, batch, forward_miskeyed: bool) -> None:
-        """Validate a batch, route what is invalid or mis-keyed, fold the rest per participant.
-
-        An input that makes the worker fail goes to the dead letter, never up the stack: the
-        agent would stop, Faust would restart it, and the batch would be lost from the counts.
-        """
-        tally: Counter[tuple[str, str]] = Counter()
-        by_participant: dict[str, list] = {}
-        for event in batch:
-            message = event.message
-            try:
-                result = self.processor.validate(event.value)
-                astray = not isinstance(result, Rejected) and forward_miskeyed and message.partition != partition_of(result.participant_id, self.settings.partitions)
-            except Exception as error:
-                result, astray = _failed("validating", error, [message]), False
-            if isinstance(result, Rejected):  # in the re-keyed stream: a clock or registry change since
-                await self._dead_letter(message, result)
-                tally["unknown", "invalid"] += 1
-            elif astray:
-                await self.rekeyed.send(key=result.participant_id.encode(), value=event.value)
-                tally[type_name(result), "rekeyed"] += 1
-            else:
-                by_participant.setdefault(result.participant_id, []).append((event, result))
-        failed: list[tuple[list, Rejected]] = []  # (events, rejection) of participants that could not be folded
-        # Table writes go to the partition of the stream's current event, which take_events
-        # does not set for us. The stream's own value is put back: its buffer reads it.
-        previous = stream.current_event
-        try:
-            for pairs in by_participant.values():
-                last_event = pairs[-1][0]
-                set_current_event(stream, last_event)
-                try:
-                    outcomes = self.processor.apply_events([parsed for _, parsed in pairs], last_event.message.partition)
-                except Exception as error:  # nothing of this participant changed: its events go to the dead letter
-                    failed.append((pairs, _failed("folding", error, [event.message for event, _ in pairs])))
-                    continue
-                for outcome in outcomes:
-                    tally[outcome.event_type, outcome.kind] += 1
-        finally:
-            set_current_event(stream, previous)
-        for pairs, rejection in failed:
-            for event, parsed in pairs:
-                await self._dead_letter(event.message, rejection)
-                tally[type_name(parsed), "invalid"] += 1
-        for (event_type, outcome), count in tally.items():
+    def handle_batch(self, messages: list) -> None:
+        """One fetch of the counted topics: fold it, send what it routes elsewhere, measure it."""
+        result = process_batch(self.processor, messages, PARTICIPANT_EVENTS, self.settings.partitions)
+        for key, value in result.rekeyed:
+            self.rekeyed.send_soon(key=key, value=value)
+        for message, rejection in result.dead_letters:
+            self._dead_letter(message, rejection)
+        for (event_type, outcome), count in result.tally.items():
             EVENTS.labels(type=event_type, outcome=outcome).inc(count)
         now = time.time()
-        for event in batch:
-            message = event.message
-            self.next_offsets[(message.topic, message.partition)] = message.offset + 1
-            EVENT_DELAY.observe(max(0.0, now - message.timestamp))  # record timestamps are in seconds
-        if batch:
-            LAST_EVENT.set(batch[-1].message.timestamp)
-            LAG.set(max(0.0, now - batch[-1].message.timestamp))
+        next_offsets, observe = self.next_offsets, EVENT_DELAY.observe
+        for message in messages:
+            next_offsets[(message.topic, message.partition)] = message.offset + 1
+            observe(max(0.0, now - message.timestamp))  # record timestamps are in seconds
+        last = max(message.timestamp for message in messages)
+        LAST_EVENT.set(last)
+        LAG.set(max(0.0, now - last))
 
-    async def _dead_letter(self, message, rejection: Rejected) -> None:
+    def write_pending(self) -> None:
+        """The participants folded since the last commit, into the table and its changelog."""
+        def write(partition: int, values: dict[str, bytes]) -> None:
+            event = in_partition(PARTICIPANT_EVENTS, partition)  # noqa: F841 - kept alive while writing
+            table = self.table
+            for participant_id, value in values.items():
+                table[participant_id.encode()] = value
+
+        self.store.flush(write)
+
+    def _dead_letter(self, message, rejection: Rejected) -> None:
         # the original bytes, NIK-shaped digits masked, with the reason in headers
         source = f"{message.topic}/{message.partition}/{message.offset}"
         letter = dead_letter(message.key, message.value, rejection.reason, rejection.detail, source, self.app.conf.producer_max_request_size)
-        await self.dead_letters.send(key=letter.key, value=letter.value, headers=letter.headers)
+        self.dead_letters.send_soon(key=letter.key, value=letter.value, headers=letter.headers)
         DEAD_LETTERS.labels(reason=rejection.reason).inc()
         log.debug("dead letter %s: %s", source, rejection.reason)  # the detail may quote the input
 
@@ -392,6 +351,7 @@ class CoverageWorker:
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
         REBALANCES.inc()
+        self.store.drop(partitions)  # written at the commit before a rebalance; what is left was not committed
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)
@@ -404,17 +364,6 @@ class CoverageWorker:
                 except KeyError:
                     pass
         PARTITIONS.set(len(self.processor.counts))
-
-
-def _failed(doing: str, error: Exception, messages) -> Rejected:
-    """The rejection of inputs the worker failed on, logged without their content."""
-    offsets = sorted(m.offset for m in messages)
-    shown = ", ".join(map(str, offsets[:10])) + (", ..." if len(offsets) > 10 else "")
-    log.error(
-        "%s while %s %d input(s) of %s/%d at offsets %s; sent to %s",
-        type(error).__name__, doing, len(messages), messages[0].topic, messages[0].partition, shown, DEAD_LETTER,
-    )
-    return Rejected("processing_error", f"{type(error).__name__} while {doing}: {error}")
 
 
 def _outlook_row(report) -> dict | None:

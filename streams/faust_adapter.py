@@ -1,7 +1,8 @@
 """Every use the worker makes of Faust beyond its documented API, pinned to one version.
 
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
-function below against the new version's source, then move FAUST_VERSION.
+function below, and streams/faust_batches.py, against the new version's source, then move
+FAUST_VERSION.
 """
 from __future__ import annotations
 
@@ -31,11 +32,3 @@ def serve_own_pages_only(app) -> None:
     if app.web.blueprints.applied:
         raise RuntimeError("the web server has mounted its pages already")
     app.web.blueprints = BlueprintManager()
-
-
-def set_current_event(stream, event) -> None:
-    """Make `event` the stream's current one, as Faust does for each event it yields.
-
-    Table writes go to the partition of the current event, which take_events does not set.
-    """
-    stream._set_current_event(event)

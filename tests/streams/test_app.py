@@ -1,11 +1,10 @@
-"""The worker's batch step without a broker: an input it fails on costs that input's participant, nothing more.
+"""The worker's batch handler without a broker: an input it fails on costs that input's participant, nothing more.
 
 Validation rejects every input the fold cannot take, so here the failures are forced; the
 sends to Kafka are recorded instead of made (tests/integration run the real thing).
 """
 from __future__ import annotations
 
-import asyncio
 import time
 
 import faust
@@ -18,6 +17,7 @@ from streams.clock import Clock
 from streams.domain.trajectory import StatusThresholds
 from streams.partitioning import partition_of
 from streams.topics import PARTICIPANT_EVENTS
+from streams.write_behind import WriteBehindStore
 from tests.streams.domain.factories import raw
 from tests.tools import copy_registry
 
@@ -30,7 +30,7 @@ class Sent:
     def __init__(self):
         self.records = []
 
-    async def send(self, key=None, value=None, headers=None):
+    def send_soon(self, key=None, value=None, headers=None):
         self.records.append((key, value, headers))
 
 
@@ -39,20 +39,18 @@ def worker(registry_template, tmp_path):
     url = copy_registry(registry_template, tmp_path / "registry.db")
     settings = WorkerSettings(kafka_bootstrap="127.0.0.1:1", database_url=url, data_dir=tmp_path, web_port=6066, store="memory://")  # nothing is started
     worker = CoverageWorker(settings, Clock.parse("2025-07-15T12:00:00+07:00"), Registry(url), StatusThresholds())
-    worker.processor.store = {}  # the Faust table needs a running app
+    worker.store = worker.processor.store = WriteBehindStore({})  # the Faust table needs a running app
     worker.dead_letters, worker.rekeyed = Sent(), Sent()
     yield worker
     REGISTRY.unregister(worker.collector)
 
 
-def batch(app, *events: tuple[str, bytes]) -> list:
-    """Faust events of (participant_id, value), each on its participant's partition."""
-    found = []
-    for offset, (participant_id, value) in enumerate(events):
-        partition = partition_of(participant_id, PARTITIONS)
-        message = faust.types.Message(PARTICIPANT_EVENTS, partition, offset, time.time(), 0, [], participant_id.encode(), value, None)
-        found.append(faust.Event(app, message.key, value, {}, message))
-    return found
+def batch(*events: tuple[str, bytes]) -> list:
+    """Faust messages of (participant_id, value), each on its participant's partition."""
+    return [
+        faust.types.Message(PARTICIPANT_EVENTS, partition_of(participant_id, PARTITIONS), offset, time.time(), 0, [], participant_id.encode(), value, None)
+        for offset, (participant_id, value) in enumerate(events)
+    ]
 
 
 def dead_letters_total(reason: str) -> float:
@@ -68,30 +66,28 @@ def test_a_participant_that_cannot_be_folded_goes_to_the_dead_letter_and_the_bat
         return apply_events(events, partition)
 
     monkeypatch.setattr(worker.processor, "apply_events", failing_for_b)
-    stream = worker.app.stream([])
-    events = batch(worker.app, ("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b1")), ("P-B", raw(participant_id="P-B", event_id="b2")), ("P-C", raw(participant_id="P-C", event_id="c")))
+    events = batch(("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b1")), ("P-B", raw(participant_id="P-B", event_id="b2")), ("P-C", raw(participant_id="P-C", event_id="c")))
     before = dead_letters_total("processing_error")
 
-    asyncio.run(worker._process(stream, events, forward_miskeyed=True))
+    worker.handle_batch(events)
 
     assert sum(c.total() for c in worker.processor.counts.values()) == 2  # P-A and P-C
-    assert "P-B" not in worker.processor.store
+    assert worker.store.get("P-B") is None and worker.store.get("P-A") is not None
     letters = worker.dead_letters.records
     assert [key for key, _, _ in letters] == [b"P-B", b"P-B"]
     assert [value for _, value, _ in letters] == [events[1].value, events[2].value]
     assert {headers["ucj-reason"] for _, _, headers in letters} == {b"processing_error"}
     assert letters[0][2]["ucj-detail"] == b"OverflowError while folding: date value out of range"
     assert dead_letters_total("processing_error") == before + 2
-    assert stream.current_event is None  # put back as it was
-    assert all(worker.next_offsets[(PARTICIPANT_EVENTS, e.message.partition)] > e.message.offset for e in events)
+    assert all(worker.next_offsets[(PARTICIPANT_EVENTS, m.partition)] > m.offset for m in events)
 
 
 def test_an_input_the_validator_fails_on_goes_to_the_dead_letter_and_the_batch_goes_on(worker, monkeypatch):
     validate = worker.processor.validate
     monkeypatch.setattr(worker.processor, "validate", lambda value: 1 / 0 if b'"P-B"' in value else validate(value))
-    events = batch(worker.app, ("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b")))
+    events = batch(("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b")))
 
-    asyncio.run(worker._process(worker.app.stream([]), events, forward_miskeyed=True))
+    worker.handle_batch(events)
 
     assert sum(c.total() for c in worker.processor.counts.values()) == 1
     [(key, value, headers)] = worker.dead_letters.records

@@ -4,7 +4,8 @@ from importlib.metadata import version
 import faust
 import pytest
 
-from streams.faust_adapter import BUILT_IN_PAGES_OFF, FAUST_VERSION, serve_own_pages_only, set_current_event
+from streams.faust_adapter import BUILT_IN_PAGES_OFF, FAUST_VERSION, serve_own_pages_only
+from streams.faust_batches import in_partition
 
 
 def test_faust_is_the_version_the_adapter_was_checked_against():
@@ -43,11 +44,7 @@ def test_only_the_apps_own_pages_are_served():
         serve_own_pages_only(app)
 
 
-def test_the_current_event_is_what_table_writes_read():
-    app = faust.App("ucj-adapter-test", broker="kafka://127.0.0.1:1")
-    stream = app.stream([])
-    event = faust.Event(app, b"k", b"v", {}, None)
-    set_current_event(stream, event)
-    assert faust.current_event() is event and stream.current_event is event
-    set_current_event(stream, None)
-    assert faust.current_event() is None
+def test_in_partition_is_the_current_event_table_writes_read():
+    event = in_partition("ucj.participant-events", 3)
+    current = faust.current_event()
+    assert current is event and (current.message.topic, current.message.partition) == ("ucj.participant-events", 3)

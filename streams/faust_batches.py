@@ -1,0 +1,235 @@
+"""Batch consumption of the counted topics, on private parts of faust-streaming 0.15.3.
+
+Faust hands every message to its streams one at a time: per message a handful of tasks, the
+conductor, an Event, a channel queue and a stream iterator. For the counted topics that path
+costs more than the work, so this consumer hands each fetch of them to the worker in one
+synchronous call. Every other topic (changelogs, partials) keeps Faust's own path, and so do
+tables, recovery, rebalancing, timers, the web server and offset commits.
+
+Exactness rests on the commit order: the offsets to commit are taken, the worker writes its
+pending state into the table (changelog records into the producer buffer), the buffer is
+drained into the Kafka client and the client flushed, and only then are the offsets committed.
+
+tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
+override below against the new version's source, then move faust_adapter.FAUST_VERSION.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from faust.exceptions import ProducerSendError
+from faust.streams import _current_event
+from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.producer import ProducerBuffer
+from faust.transport.drivers import aiokafka as aiokafka_driver
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Batches:
+    """What the worker gives the consumer: which topics it takes in batches, and its two calls."""
+
+    topics: frozenset[str]
+    handle: Callable[[list], None]  # a slice of one fetch of those topics' messages, in order per partition
+    before_commit: Callable[[], None]  # write pending state into the table
+    limit: int = 2000  # messages per call: bounds how long the event loop waits for one
+    max_unsent: int = 20_000  # records in the producer buffer above which consumption waits
+
+
+class BatchingConsumer(aiokafka_driver.Consumer):
+    batches: Batches | None = None
+
+    async def _drain_messages(self, fetcher) -> None:  # pragma: no cover - run by the integration tests
+        """Mirrors faust/transport/consumer.py Consumer._drain_messages (0.15.3), batching self.batches.topics."""
+        batches = self.batches
+        batch_topics = batches.topics if batches else frozenset()
+        callback = self.callback
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        read_offset = self._read_offset
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                self.diag.set_flag(CONSUMER_FETCHING)
+                generation = self.app.consumer_generation_id
+                batch: list = []
+                await self.sleep(0)
+                if not self.should_stop:
+                    async for tp, message in self.getmany(timeout=1.0):
+                        if message.topic in batch_topics:
+                            batch.append(message)
+                        else:
+                            await self._one_by_one(tp, message, callback, acks_enabled_for)
+                    if batch:
+                        await self._take_batch(batch, generation, read_offset, acks_enabled_for)
+                self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                log.info("Broker stopped consumer, shutting down...")
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                log.info("Consumer shutting down for user cancel.")
+                return
+            raise
+        except Exception as exc:
+            log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)
+
+    async def _one_by_one(self, tp, message, callback, acks_enabled_for) -> None:
+        """Faust's own per-message path, unchanged."""
+        offset = message.offset
+        r_offset = self._read_offset[tp]
+        if r_offset is None or offset >= r_offset:
+            gap = offset - (r_offset or 0)
+            if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                await self._add_gap(tp, r_offset + 1, offset)
+            await self._commit_if_due()
+            await self.wait_first(callback(message), self.suspend_flow.wait())
+            self._read_offset[tp] = offset
+
+    async def _take_batch(self, batch: list, generation: int, read_offset, acks_enabled_for) -> None:
+        """Hand `batch` over in slices of at most batches.limit, so the event loop (heartbeats,
+        timers, the web server) runs between them however much one fetch returned."""
+        limit = self.batches.limit
+        for start in range(0, len(batch), limit):
+            # checked once per slice: a rebalance since the fetch means these partitions may be
+            # another worker's now; they are read again from the committed offsets
+            if not self.flow_active or self.should_stop or generation != self.app.consumer_generation_id:
+                return
+            fresh, last_read = [], {}
+            for message in batch[start : start + limit]:
+                tp = message.tp
+                r_offset = last_read.get(tp, read_offset[tp])
+                if r_offset is not None and message.offset < r_offset:
+                    continue  # read before (Faust drops these too)
+                gap = message.offset - (r_offset or 0)
+                if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                    await self._add_gap(tp, r_offset + 1, message.offset)
+                last_read[tp] = message.offset
+                fresh.append(message)
+            if not fresh:
+                continue
+            self.batches.handle(fresh)
+            read_offset.update(last_read)
+            ack = self.ack
+            for message in fresh:
+                ack(message)
+            await self._commit_if_due()
+            buffer = self.app.producer.buffer
+            if buffer.size > self.batches.max_unsent:  # Faust's conductor waits below 100, per message
+                await buffer.flush()
+            await asyncio.sleep(0)
+
+    async def _commit_if_due(self) -> None:
+        commit_every = self._commit_every
+        if commit_every is not None and self._n_acked >= commit_every:
+            self._n_acked = 0
+            await self.commit()
+
+    async def _commit_tps(self, tps: Iterable, start_new_transaction: bool) -> bool:
+        """Mirrors Consumer._commit_tps (0.15.3), with the worker's pending writes in between.
+
+        The offsets are taken first: every message acked by then has its writes pending (handle
+        and ack run without a pause between them), so writing what is pending afterwards covers
+        them all, while messages acked during the drain wait for the next commit.
+        """
+        commit_offsets = self._filter_committable_offsets(tps)
+        if self.batches is not None:
+            self.batches.before_commit()
+        await self.app.producer.buffer.flush()
+        if commit_offsets:
+            try:
+                await self._handle_attached(commit_offsets)
+            except ProducerSendError as exc:
+                await self.crash(exc)
+            else:
+                return await self._commit_offsets(commit_offsets, start_new_transaction=start_new_transaction)
+        return False
+
+
+class DrainingProducerBuffer(ProducerBuffer):
+    """Faust's producer buffer (faust/transport/producer.py, 0.15.3) whose flush returns only once
+    every record put into it is in the Kafka client's batches, which the producer's flush then
+    waits for. Faust's own returns once no record left it for 0.1 s, or while one is still
+    being handed to the client, so a busy worker could commit offsets ahead of its changelog."""
+
+    in_flight = 0
+
+    async def _send_pending(self, fut) -> None:
+        self.in_flight += 1
+        try:
+            await super()._send_pending(fut)
+        finally:
+            self.in_flight -= 1
+
+    async def flush(self, warn_every: float = 30.0) -> None:
+        started = warned = time.monotonic()
+        while self.size or self.in_flight:
+            if self.should_stop and not self.size:
+                return  # stopping: nothing more will be taken from the queue
+            await self.flush_atmost(None)  # raises when the buffer stopped with records in it
+            if not self.size:
+                await asyncio.sleep(0.005)  # the last record is being handed over
+            if time.monotonic() - warned >= warn_every:
+                warned = time.monotonic()
+                log.warning("%d record(s) still waiting to be sent after %.0f s; offsets wait for them", self.size + self.in_flight, warned - started)
+
+
+class BatchingTransport(aiokafka_driver.Transport):
+    Consumer = BatchingConsumer
+    batches: Batches | None = None
+
+    def create_consumer(self, callback, **kwargs):
+        consumer = super().create_consumer(callback, **kwargs)
+        consumer.batches = self.batches
+        return consumer
+
+    def create_producer(self, **kwargs):
+        """Mirrors Producer.__init__ (0.15.3) for its buffer, which is not pluggable."""
+        producer = super().create_producer(**kwargs)
+        if producer.threaded_producer is not None:
+            raise RuntimeError("producer_threaded is not supported: the buffer's flush must see every record")
+        producer.buffer = DrainingProducerBuffer(loop=producer.loop, beacon=producer.beacon)
+        producer.buffer.app = producer.app
+        return producer
+
+
+def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[], None]) -> None:
+    """Make `app` hand the messages of `topics` (faust topics) to `handle`. Call before the app starts."""
+    if app._consumer is not None or app._producer is not None:
+        raise RuntimeError("the consumer or producer exists already")
+    transport = BatchingTransport(app.conf.broker_consumer, app)
+    transport.batches = Batches(frozenset(name for topic in topics for name in topic.topics), handle, before_commit)
+    app.transport = transport
+    for topic in topics:  # subscribed, with acks, though no agent reads them
+        app.topics.add(topic)
+
+
+@dataclass(frozen=True)
+class _PartitionMessage:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class _PartitionEvent:
+    message: _PartitionMessage
+
+
+def in_partition(topic: str, partition: int):
+    """A stand-in for the current event, so table writes go to `partition` (Table and its stores read
+    the partition from faust.streams.current_event, which only Faust's own stream iteration sets).
+    Keep the returned value alive while writing: Faust holds it by weak reference."""
+    event = _PartitionEvent(_PartitionMessage(topic, partition))
+    _current_event.set(weakref.ref(event))
+    return event
