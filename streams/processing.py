@@ -92,7 +92,10 @@ class CoverageProcessor:
         return [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]
 
     def counts_of(self, partition: int) -> PartitionCounts:
-        return self.counts.setdefault(partition, PartitionCounts())
+        counts = self.counts.get(partition)
+        if counts is None:  # not setdefault: that would build new counts on every call
+            counts = self.counts[partition] = PartitionCounts()
+        return counts
 
     def use_regions(self, regions: RegionTree) -> None:
         """Validate against a reloaded registry from now on."""

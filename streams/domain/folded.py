@@ -1,6 +1,5 @@
 """What a participant's state keeps next to its history, so that the common event costs the same
-however long the history is (issue 11): the merged coverage, the history's length and its
-greatest fold key.
+however long the history is (issue 11): the merged coverage and the greatest fold key.
 
 An event whose fold key comes after every known one, and whose event_id is new, is the last
 event of the history once applied: the fold goes one step further from the kept coverage.
@@ -20,15 +19,14 @@ FoldKey = tuple[datetime, str]
 @dataclass(frozen=True, slots=True)
 class Folded:
     coverage: Coverage  # merged(fold(history))
-    size: int  # len(history)
     last_key: FoldKey | None  # the greatest fold key in the history, None when it is empty
 
 
-NOTHING = Folded(Coverage((), None, None), 0, None)
+NOTHING = Folded(Coverage((), None, None), None)
 
 
 def folded(history: History) -> Folded:
-    return Folded(merged(fold(history)), len(history), history.events[-1].fold_key if history.events else None)
+    return Folded(merged(fold(history)), history.events[-1].fold_key if history.events else None)
 
 
 def comes_last(summary: Folded, event: ParticipantEvent) -> bool:
@@ -38,4 +36,4 @@ def comes_last(summary: Folded, event: ParticipantEvent) -> bool:
 
 def folded_onto(summary: Folded, event: ParticipantEvent) -> Folded:
     """folded(apply(history, event)), for an event that comes last and whose event_id is new."""
-    return Folded(fold_onto(summary.coverage, event), summary.size + 1, event.fold_key)
+    return Folded(fold_onto(summary.coverage, event), event.fold_key)
