@@ -10,6 +10,8 @@ Version 1, mostly MessagePack (msgspec):
 Dates are day ordinals, datetimes [UTC epoch microseconds, UTC offset in microseconds].
 An event after every known one is appended without reading the history, whether its id may be
 known already is a search among 4-byte checksums, and counts are rebuilt from the head alone.
+The head is derived from the history: a change to the fold can bump VERSION and read older
+versions by folding their history again, as version 0 is read, rather than need a replay.
 
 Version 0, before issue 11, is compact JSON {"p": partition, "e": [[type, fields...], ...]}:
 still read, never written.
@@ -23,6 +25,7 @@ from dataclasses import fields
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from operator import attrgetter
+
 import msgspec
 
 from .domain.events import WIRE_TYPES, ParticipantEvent

@@ -24,7 +24,7 @@ class Update:
 
 
 def updated(stored: bytes | None, partition: int, events: list[ParticipantEvent]) -> Update:
-    """The participant's state after the events; raises before anything is returned if one cannot be folded."""
+    """The participant's state after the events, or an exception if one of them cannot be folded."""
     before = NOTHING if stored is None else decode_summary(stored)[1]
     summary, appended, applied = before, [], []
     history: History | None = None  # decoded once an event needs it, then used for the rest
