@@ -1,42 +1,174 @@
 """Participant state as bytes, for the participant table.
 
-Compact JSON: each event is a positional array (type, then its fields in declaration order).
-The stored value also names the partition the participant belongs to, so in-memory counts
-can be rebuilt per partition from any store.
+Version 1, mostly MessagePack (msgspec):
+- 9 bytes: the version (1), the length of the head and the number of events, little-endian;
+- the head: [partition, the greatest fold key [occurred_at, event_id] or nil, region, segment,
+  [[start, end, payer] of each interval of the merged coverage]];
+- the CRC-32 of each event's event_id, 4 bytes each, in fold order;
+- the history: one array per event, in fold order, back to back: its type, then its fields in
+  declaration order.
+Dates are day ordinals, datetimes [UTC epoch microseconds, UTC offset in microseconds].
+An event after every known one is appended without reading the history, whether its id may be
+known already is a search among 4-byte checksums, and counts are rebuilt from the head alone.
+The head is derived from the history: a change to the fold can bump VERSION and read older
+versions by folding their history again, as version 0 is read, rather than need a replay.
+
+Version 0, before issue 11, is compact JSON {"p": partition, "e": [[type, fields...], ...]}:
+still read, never written.
 """
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from operator import attrgetter
+
+import msgspec
 
 from .domain.events import WIRE_TYPES, ParticipantEvent
-from .domain.fold import History
+from .domain.fold import Coverage, History, Interval
+from .domain.folded import Folded, folded
+
+VERSION = 1
+_PREFIX = struct.Struct("<BII")  # version, length of the head, number of events
+_ID = struct.Struct("<I")  # CRC-32 of an event_id
+_JSON = ord("{")  # version 0 has no version byte: it is a JSON object
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder()
+_ARRAY32 = b"\xdd"  # MessagePack array with a 32-bit big-endian length: the history as one array
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LOCAL_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 _TYPES = list(WIRE_TYPES.values())
-_TYPE_INDEX = {cls: index for index, cls in enumerate(_TYPES)}
-# per type: (field name, how to read it back) in declaration order
-_FIELDS = {
-    cls: [(f.name, datetime.fromisoformat if f.type == "datetime" else date.fromisoformat if f.type == "date" else None) for f in fields(cls)]
-    for cls in _TYPES
-}
+# per type: its fields in declaration order, and the class of each (date, datetime, or None for any other)
+_FIELDS = {cls: [(f.name, {"date": date, "datetime": datetime}.get(f.type)) for f in fields(cls)] for cls in _TYPES}
 
 
-def encode_state(partition: int, history: History) -> bytes:
-    events = [[_TYPE_INDEX[type(e)], *(_plain(getattr(e, name)) for name, _ in _FIELDS[type(e)])] for e in history.events]
-    return json.dumps({"p": partition, "e": events}, separators=(",", ":")).encode()
+def encode_state(partition: int, history: History, summary: Folded | None = None) -> bytes:
+    """`summary` is folded(history), when the caller has it already."""
+    summary = folded(history) if summary is None else summary
+    events = history.events
+    return _joined(partition, summary, len(events), [_id(e.event_id) for e in events], [_ENCODER.encode(_row(e)) for e in events])
+
+
+def with_events(data: bytes, partition: int, summary: Folded, events: list[ParticipantEvent]) -> bytes:
+    """State in this version with events appended to its history, without reading the history.
+
+    The events come after every known one and have new ids; `summary` includes them.
+    """
+    ids_at, history_at, size = _layout(data)
+    view = memoryview(data)
+    ids = [view[ids_at:history_at], *(_id(e.event_id) for e in events)]
+    return _joined(partition, summary, size + len(events), ids, [view[history_at:], *(_ENCODER.encode(_row(e)) for e in events)])
 
 
 def decode_state(data: bytes) -> tuple[int, History]:
-    obj = json.loads(data)
-    return obj["p"], History(tuple(_event(values) for values in obj["e"]))
+    if data[0] == _JSON:
+        obj = json.loads(data)
+        return obj["p"], History(tuple(_event(values, _JSON_READS) for values in obj["e"]))
+    ids_at, history_at, size = _layout(data)
+    rows = _DECODER.decode(_ARRAY32 + size.to_bytes(4, "big") + memoryview(data)[history_at:])
+    return _head(data, ids_at)[0], History(tuple(_event(row, _READS) for row in rows))
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, date) else value  # datetime is a date too
+def decode_summary(data: bytes) -> tuple[int, Folded]:
+    """Partition and folded history, read from the head alone (folded again from version 0)."""
+    if data[0] == _JSON:
+        partition, history = decode_state(data)
+        return partition, folded(history)
+    partition, key, region_code, segment, intervals = _head(data, _layout(data)[0])
+    fromordinal = date.fromordinal
+    coverage = Coverage(
+        tuple([Interval(fromordinal(start), fromordinal(end), payer) for start, end, payer in intervals]), region_code, segment
+    )
+    return partition, Folded(coverage, None if key is None else (_moment(key[0]), key[1]))
 
 
-def _event(values: list) -> ParticipantEvent:
+def may_know(data: bytes, event_id: str) -> bool:
+    """False only when the history surely has no event with this id.
+
+    Looks for the id's checksum among those of the history; a rare false hit (the same
+    checksum, or one read across two) only sends the event the slow way. Always True for
+    version 0, whose state is then rewritten from its history.
+    """
+    if data[0] == _JSON:
+        return True
+    ids_at, history_at, _ = _layout(data)
+    return data.find(_id(event_id), ids_at, history_at) >= 0
+
+
+def _joined(partition: int, summary: Folded, size: int, ids: list, history: list) -> bytes:
+    coverage, key = summary.coverage, summary.last_key
+    head = _ENCODER.encode(
+        [
+            partition,
+            None if key is None else [_micros(key[0]), key[1]],
+            coverage.region_code,
+            coverage.segment,
+            [[i.start.toordinal(), i.end.toordinal(), i.payer_id] for i in coverage.intervals],
+        ]
+    )
+    return b"".join([_PREFIX.pack(VERSION, len(head), size), head, *ids, *history])
+
+
+def _layout(data: bytes) -> tuple[int, int, int]:
+    """Where the ids and the history start, and how many events there are."""
+    version, head_length, size = _PREFIX.unpack_from(data)
+    if version != VERSION:
+        raise ValueError(f"participant state version {version} is unknown: this worker reads versions 0 to {VERSION}")
+    ids_at = _PREFIX.size + head_length
+    return ids_at, ids_at + _ID.size * size, size
+
+
+def _head(data: bytes, ids_at: int) -> list:
+    return _DECODER.decode(memoryview(data)[_PREFIX.size : ids_at])
+
+
+def _id(event_id: str) -> bytes:
+    return _ID.pack(zlib.crc32(event_id.encode()))
+
+
+def _row(event: ParticipantEvent) -> list:
+    index, values, writes = _WRITES[type(event)]
+    row = [index, *values(event)]
+    for at, write in writes:
+        row[at] = write(row[at])
+    return row
+
+
+def _event(row: list, reads: dict) -> ParticipantEvent:
     """Rebuild an event that was validated before it was stored."""
-    cls = _TYPES[values[0]]
-    return cls(**{name: read(value) if read else value for (name, read), value in zip(_FIELDS[cls], values[1:])})
+    cls = _TYPES[row[0]]
+    return cls(**{name: read(value) if read else value for (name, read), value in zip(reads[cls], row[1:])})
+
+
+def _micros(moment: datetime) -> list[int]:
+    return [(moment - _EPOCH) // _MICROSECOND, moment.utcoffset() // _MICROSECOND]
+
+
+def _moment(pair: list[int]) -> datetime:
+    micros, offset = pair
+    # via local time, which is in range whenever the moment was: UTC may not be (0001-01-01 at +07:00)
+    return (_LOCAL_EPOCH + (micros + offset) * _MICROSECOND).replace(tzinfo=_zone(offset))
+
+
+@lru_cache(maxsize=64)  # a handful of offsets in practice; bounded whatever producers send
+def _zone(offset: int) -> timezone:
+    return timezone(offset * _MICROSECOND)
+
+
+_WRITE = {date: date.toordinal, datetime: _micros}
+_READ = {date: date.fromordinal, datetime: _moment}
+# per type: its index, a getter of its fields, and where in the row a date or datetime is written how
+_WRITES = {
+    cls: (index, attrgetter(*(name for name, _ in _FIELDS[cls])), [(at, _WRITE[kind]) for at, (_, kind) in enumerate(_FIELDS[cls], 1) if kind])
+    for index, cls in enumerate(_TYPES)
+}
+# per type: each field's name, and how to read it back (None: as it is), in version 1 and in version 0
+_READS = {cls: [(name, _READ.get(kind)) for name, kind in _FIELDS[cls]] for cls in _TYPES}
+_JSON_READS = {cls: [(name, kind and kind.fromisoformat) for name, kind in _FIELDS[cls]] for cls in _TYPES}

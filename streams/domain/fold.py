@@ -67,18 +67,58 @@ def fold(history: History) -> Coverage:
     intervals: list[Interval] = []
     region_code = segment = None
     for event in history.events:
-        if isinstance(event, ParticipantEnrolled):
-            intervals.append(Interval(event.covered_from, event.paid_through, None))
-        elif isinstance(event, AssistancePaid):
-            intervals.append(Interval(event.period_start, event.period_end, event.payer_id))
-        elif isinstance(event, ParticipantLapsed):
-            last_day = event.effective_date - timedelta(days=1)
-            intervals = [
-                Interval(i.start, min(i.end, last_day), i.payer_id) for i in intervals if i.start <= last_day
-            ]
+        intervals = _step(intervals, event)
         # the last event in fold order, of any type, gives region and segment
         region_code, segment = event.region_code, event.segment
     return Coverage(tuple(intervals), region_code, segment)
+
+
+def _step(intervals: list[Interval], event: ParticipantEvent) -> list[Interval]:
+    """The intervals after one more event in fold order."""
+    if isinstance(event, ParticipantEnrolled):
+        intervals.append(Interval(event.covered_from, event.paid_through, None))
+    elif isinstance(event, AssistancePaid):
+        intervals.append(Interval(event.period_start, event.period_end, event.payer_id))
+    elif isinstance(event, ParticipantLapsed):
+        last_day = event.effective_date - timedelta(days=1)
+        return [Interval(i.start, min(i.end, last_day), i.payer_id) for i in intervals if i.start <= last_day]
+    return intervals
+
+
+def merged(coverage: Coverage) -> Coverage:
+    """The same coverage with each payer's overlapping and adjacent intervals joined, in a fixed order.
+
+    Every question asked of coverage (standing_on, is_assisted_on, contribution_on, cliff_on,
+    active_spans) depends only on the days each payer covers and on the greatest end before a
+    day, which joining keeps: ten years of monthly payments become one interval. An interval
+    that ends before it starts covers no day but its end still counts for grace, so it stays.
+    """
+    joined: list[Interval] = []
+    last_of: dict[str | None, int] = {}  # payer -> index in joined of its latest interval
+    for interval in sorted(coverage.intervals, key=_order):
+        payer = interval.payer_id
+        at = last_of.get(payer) if interval.start <= interval.end else None
+        if at is not None and (interval.start - joined[at].end).days <= 1:
+            if interval.end > joined[at].end:
+                joined[at] = Interval(joined[at].start, interval.end, payer)
+            continue
+        if interval.start <= interval.end:
+            last_of[payer] = len(joined)
+        joined.append(interval)
+    return Coverage(tuple(sorted(joined, key=_order)), coverage.region_code, coverage.segment)
+
+
+def _order(interval: Interval) -> tuple:
+    return interval.start, interval.end, interval.payer_id is not None, interval.payer_id or ""
+
+
+def fold_onto(coverage: Coverage, event: ParticipantEvent) -> Coverage:
+    """One more fold step on merged coverage, for an event after every event folded into it.
+
+    merged(fold(history + event)) == fold_onto(merged(fold(history)), event): a lapse clips
+    a joined interval exactly as it clips each of its parts.
+    """
+    return merged(Coverage(tuple(_step(list(coverage.intervals), event)), event.region_code, event.segment))
 
 
 class Standing(enum.Enum):

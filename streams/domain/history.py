@@ -31,6 +31,17 @@ def active_spans(coverage: Coverage) -> tuple[Span, ...]:
     return tuple((start, end) for start, end in spans)
 
 
+def _changes(added: Iterable[Span], removed: Iterable[Span]) -> dict[date, int]:
+    """Changes of the count by day as spans are added and others removed; none where they cancel."""
+    changes: dict[date, int] = {}
+    for sign, spans in ((1, added), (-1, removed)):
+        for start, end in spans:
+            changes[start] = changes.get(start, 0) + sign
+            after = end + ONE_DAY
+            changes[after] = changes.get(after, 0) - sign
+    return {day: change for day, change in changes.items() if change}
+
+
 class DailyActive:
     """Per region: the day-by-day changes of the active count, for one partition."""
 
@@ -40,18 +51,22 @@ class DailyActive:
 
     def move(self, regions_before: Iterable[str], spans_before: Iterable[Span], regions_after: Iterable[str], spans_after: Iterable[Span]) -> None:
         """A participant went from (regions, spans) before to after; regions include ancestors."""
-        self._add(regions_before, spans_before, -1)
-        self._add(regions_after, spans_after, +1)
+        regions_before, regions_after = tuple(regions_before), tuple(regions_after)
+        if regions_before == regions_after:  # the common case: the net change is a day or two
+            self._add(regions_after, _changes(spans_after, spans_before))
+        else:
+            self._add(regions_before, _changes((), spans_before))
+            self._add(regions_after, _changes(spans_after, ()))
 
-    def _add(self, regions: Iterable[str], spans: Iterable[Span], sign: int) -> None:
-        spans = tuple(spans)
-        if not spans:
+    def _add(self, regions: tuple[str, ...], changes: dict[date, int]) -> None:
+        if not changes:
             return
         for region in regions:
-            changes = self._changes.setdefault(region, Counter())
-            for start, end in spans:
-                changes[start] += sign
-                changes[end + ONE_DAY] -= sign
+            by_day = self._changes.get(region)
+            if by_day is None:
+                by_day = self._changes[region] = Counter()
+            for day, change in changes.items():
+                by_day[day] += change
             self.changed_regions.add(region)
 
     def counts(self, region: str, first_day: date, last_day: date) -> list[int]:

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from streams import codec
 from streams.clock import Clock
 from streams.domain.events import ParticipantEnrolled, ParticipantLapsed
 from streams.domain.regions import Region, RegionTree
@@ -11,6 +12,7 @@ from streams.domain.validation import Rejected
 from streams.processing import CoverageProcessor
 
 from .domain.factories import raw
+from .test_codec import VERSION_0
 
 TREE = RegionTree.from_regions(
     [
@@ -204,3 +206,40 @@ def test_applying_events_either_succeeds_or_changes_nothing(events):
         fresh = CoverageProcessor(TREE, dict(store), Clock.parse("2026-06-30T12:00:00+07:00"))
         fresh.rebuild({0})
         assert snapshot(fresh, store)[1][0][:3] == snapshot(p, store)[1][0][:3]
+
+
+def test_rebuild_reads_the_kept_coverage_not_the_history(monkeypatch):
+    store = {}
+    p = processor(store)
+    feed(p, raw(participant_id="P-1", event_id="a"), partition=1)
+    feed(p, raw(participant_id="P-1", event_id="b", occurred_at="2025-06-02T09:00:00+07:00", paid_through="2025-09-30"), partition=1)
+
+    def refuse(data):
+        raise AssertionError("the history was decoded")
+
+    monkeypatch.setattr(codec, "decode_state", refuse)
+    fresh = processor(store)
+    fresh.rebuild({1})
+    assert snapshot(fresh, store)[1][1][:3] == snapshot(p, store)[1][1][:3]
+
+
+def test_state_written_before_the_version_byte_is_counted_and_rewritten():
+    store = {"P-1": VERSION_0}  # partition 2; enrolled and self-paid on 2025-07-15
+    p = processor(store)
+    p.rebuild({2})
+    [(contribution, count)] = p.counts_of(2).active.items()
+    assert (contribution.funding, count) == ("self_paid", 1)
+    feed(p, raw(participant_id="P-1", event_id="late", occurred_at="2025-07-02T09:00:00+07:00"), partition=2)
+    partition, history = codec.decode_state(store["P-1"])
+    assert store["P-1"][0] == codec.VERSION and partition == 2 and len(history) == 4
+
+
+def test_state_of_an_unknown_version_fails_and_changes_nothing():
+    store = {}
+    p = processor(store)
+    feed(p, raw(participant_id="P-1"))
+    store["P-1"] = bytes([codec.VERSION + 1]) + store["P-1"][1:]
+    before = snapshot(p, store)
+    with pytest.raises(ValueError, match="version"):
+        feed(p, raw(participant_id="P-1", event_id="next", occurred_at="2025-06-02T09:00:00+07:00"))
+    assert snapshot(p, store) == before

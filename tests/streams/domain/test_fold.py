@@ -5,16 +5,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.domain.events import PONTIANAK, AssistancePaid, ParticipantEnrolled, ParticipantLapsed
+from streams.domain.cliff import cliff_on
 from streams.domain.fold import (
     Contribution,
+    Coverage,
     History,
     Interval,
     Standing,
     apply,
     contribution_on,
     fold,
+    fold_onto,
+    is_assisted_on,
+    merged,
     standing_on,
 )
+from streams.domain.history import active_spans
 
 BASE = datetime(2024, 1, 1, tzinfo=PONTIANAK)
 D0 = date(2024, 1, 1)
@@ -144,3 +150,58 @@ def test_history_has_distinct_ids_in_fold_order(events):
     ids = [e.event_id for e in history.events]
     assert len(ids) == len(set(ids))
     assert [e.fold_key for e in history.events] == sorted(e.fold_key for e in history.events)
+
+
+# --- merged coverage: each payer's overlapping and adjacent intervals joined ---
+
+PAYERS = [None, "APBD-61", "APBDES-61.07.01.2001", "CSR-X"]
+intervals_strategy = st.lists(
+    # a negative length gives an interval that ends before it starts: no day, but an end
+    st.builds(lambda start, length, payer: Interval(day(start), day(start + length), payer), st.integers(0, 60), st.integers(-5, 40), st.sampled_from(PAYERS)),
+    max_size=8,
+)
+
+
+def assert_same_answers(coverage: Coverage, other: Coverage) -> None:
+    """Every question the worker asks of coverage, on every day around its intervals."""
+    assert active_spans(other) == active_spans(coverage)
+    for d in (day(n) for n in range(-5, 200)):
+        assert standing_on(other, d) is standing_on(coverage, d)
+        assert is_assisted_on(other, d) == is_assisted_on(coverage, d)
+        assert contribution_on(other, d) == contribution_on(coverage, d)
+        assert cliff_on(other, d) == cliff_on(coverage, d)
+
+
+@given(intervals=intervals_strategy, data=st.data())
+def test_merged_coverage_answers_as_the_coverage_does(intervals, data):
+    coverage = Coverage(tuple(intervals), "61.07.01.2001", "BPU")
+    joined = merged(coverage)
+    assert_same_answers(coverage, joined)
+    # canonical: the same whatever the order of the intervals, and merging again changes nothing
+    assert merged(Coverage(tuple(data.draw(st.permutations(intervals))), "61.07.01.2001", "BPU")) == joined
+    assert merged(joined) == joined
+    for payer in PAYERS:
+        days = [(i.start, i.end) for i in joined.intervals if i.payer_id == payer and i.start <= i.end]
+        assert all((later[0] - earlier[1]).days > 1 for earlier, later in zip(days, days[1:]))
+
+
+@settings(max_examples=200)
+@given(events=events_strategy)
+def test_merged_fold_answers_as_the_fold_does(events):
+    coverage = fold(history_of(*events))
+    assert_same_answers(coverage, merged(coverage))
+
+
+@settings(max_examples=300)
+@given(events=events_strategy)
+def test_folding_onto_merged_coverage_is_the_merged_fold(events):
+    history = history_of(*events).events
+    for k in range(len(history)):
+        assert fold_onto(merged(fold(History(history[:k]))), history[k]) == merged(fold(History(history[: k + 1])))
+
+
+def test_ten_years_of_monthly_payments_are_one_interval():
+    months = [(start, start + 29) for start in range(0, 3600, 30)]
+    history = history_of(*(enrolled(f"m{n}", n, start, end) for n, (start, end) in enumerate(months)))
+    assert merged(fold(history)).intervals == (Interval(day(0), day(3599), None),)
+    assert len(fold(history).intervals) == 120
