@@ -45,7 +45,7 @@ class Batches:
 class BatchingConsumer(aiokafka_driver.Consumer):
     batches: Batches | None = None
 
-    async def _drain_messages(self, fetcher) -> None:  # pragma: no cover - run by the integration tests
+    async def _drain_messages(self, fetcher) -> None:
         """Mirrors faust/transport/consumer.py Consumer._drain_messages (0.15.3), batching self.batches.topics."""
         batches = self.batches
         batch_topics = batches.topics if batches else frozenset()
