@@ -14,6 +14,8 @@ accepted event can be folded and no field can grow a label set or a message with
 - source matches SOURCE_PATTERN; payer_id is APBD-<province or regency code>,
   APBDES-<village code> (codes in the region registry) or CSR-<name>; amount_idr is
   0..MAX_AMOUNT_IDR.
+The bounds themselves are in streams.domain.bounds. Nearly every valid event is accepted by
+the fast path (streams.domain.plain_event); the rest is read here, where each rejection is worded.
 """
 from __future__ import annotations
 
@@ -113,7 +115,7 @@ class _Reject(Exception):
 
 
 def parse_event(raw: bytes | None, regions: Container[str], now: datetime) -> ParticipantEvent | Rejected:
-    """Validate one input against schema v1, the bounds above, the region registry and the clock."""
+    """Validate one input against schema v1, the bounds, the region registry and the clock."""
     event = plain_event(raw, regions, now)  # nearly every valid event, several times faster
     if event is not None:
         return event
