@@ -1,6 +1,6 @@
 """Benchmark of parse_event in process: µs per event, before msgspec and now, in one run.
 
-    .venv/bin/python bench/validation_inprocess.py                  # 200,000 events, about a minute
+    .venv/bin/python bench/validation_inprocess.py                  # 200,000 events, about 90 seconds
     .venv/bin/python bench/validation_inprocess.py --events 50000 --rounds 3
 
 "Before" is the frozen copy of the validation before msgspec (tests/streams/domain/validation_oracle.py),
