@@ -16,13 +16,17 @@ PROVINCE_CODES = frozenset(
     [*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77), 81, 82, *range(91, 98)]
 )
 # Digits joined by short runs of the separators people type between digit groups.
-_SEPARATORS = r"[ \t._\-/:]"
+_SEPARATOR_CHARS = " \t._-/:"
+_SEPARATORS = f"[{re.escape(_SEPARATOR_CHARS)}]"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATORS}{{1,3}}\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
 _TEXT_SEPARATORS = re.compile(rf"{_SEPARATORS}+")
-# A quick first look, since nik_spans is slow: a NIK-shaped value is at least 16 digits and
-# separators in a row, starting with a digit, which nearly no text holds.
-_MAYBE_NIK = re.compile(rf"[0-9](?:[0-9]|{_SEPARATORS}){{{NIK_DIGITS - 1}}}")
+# A quick first look, since nik_spans is slow: a NIK-shaped value is at least 16 ASCII digits
+# and separators in a row, which nearly no text holds. Looked for in the UTF-8 bytes with every
+# such byte translated to "0" and every other to "x": several times faster than a regex.
+_NIK_BYTES = frozenset(b"0123456789" + _SEPARATOR_CHARS.encode())
+_AS_ZEROS = bytes(0x30 if byte in _NIK_BYTES else 0x78 for byte in range(256))
+_NIK_WINDOW = b"0" * NIK_DIGITS
 
 
 def nik_problem(digits: str) -> str | None:
@@ -76,7 +80,10 @@ def nik_spans(text: str) -> list[tuple[int, int]]:
 
 
 def contains_nik(text: str) -> bool:
-    return _MAYBE_NIK.search(text) is not None and bool(nik_spans(text))
+    # surrogatepass: a decoded JSON escape can leave an unpaired surrogate, never part of a NIK
+    # find, not `in`: bytes.__contains__ tries its operand as an int first, raising and clearing an error
+    maybe = text.encode("utf-8", "surrogatepass").translate(_AS_ZEROS).find(_NIK_WINDOW) >= 0
+    return maybe and bool(nik_spans(text))
 
 
 def mask_niks(text: str) -> str:

@@ -1,5 +1,5 @@
 """NIKs are recognised in any formatting, wherever they hide, and masked completely."""
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from streams.domain.nik import contains_nik, mask_nik_bytes, mask_niks, nik_problem, nik_spans, normalize_nik
@@ -49,3 +49,14 @@ def test_problems_say_which_part_is_wrong():
     assert nik_problem("6171016902000001") is None  # 29 February 2000, a woman (69 - 40)
     assert normalize_nik("6171-0169-0200-0001") == "6171016902000001"
     assert normalize_nik("61710169020000011") is None
+
+
+pieces = st.sampled_from(["0", "1", "6171", "01", " ", ".", "-", "/", ":", "\t", "_", "a", '"', "\u0666", "\ud800", "\u00e9"])
+
+
+@given(st.lists(pieces | niks() | niks().flatmap(formatted), max_size=12).map("".join))
+@example("NIK 6171\t0141\t0190\t0001:")  # every separator counts, the tab too
+@example("61:71:01:41:01:90:00:01")
+def test_the_first_look_never_misses_a_nik(text):
+    # contains_nik looks for 16 digits and separators in a row before it asks nik_spans
+    assert contains_nik(text) == bool(nik_spans(text))
