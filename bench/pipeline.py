@@ -1,7 +1,7 @@
 """Benchmark of one worker against a real local broker (see BENCHMARKS.md).
 
-    .venv/bin/python bench/pipeline.py --quick              # every phase, small: under 6 minutes
-    .venv/bin/python bench/pipeline.py --output results.json # every phase, full size: about 40 minutes
+    .venv/bin/python bench/pipeline.py --quick              # every phase at the small sizes below
+    .venv/bin/python bench/pipeline.py --output results.json # every phase at full size: over half an hour
     .venv/bin/python bench/pipeline.py --only throughput --events 200000 --participants 60000
 
 Phases, in this order (--only picks some):
@@ -291,7 +291,7 @@ def sized(name: str) -> str:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="the small sizes below: every phase in under 6 minutes on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="the small sizes below, for a check in minutes rather than the published figures")
     parser.add_argument("--events", type=int, help=f"throughput: events of the simulated stream {sized('events')}")
     parser.add_argument("--participants", type=int, help=f"throughput and latency: participants of the simulated stream {sized('participants')}")
     parser.add_argument("--depth-participants", type=int, help=f"depth: participants per depth, so final events timed per depth {sized('depth_participants')}")
@@ -318,14 +318,14 @@ def main() -> None:
     started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="ucj-bench-"))
     # the load average shows whether something else shared the machine
-    results: dict = dict(cpu_count=os.cpu_count(), started=time.strftime("%Y-%m-%d %H:%M"), mode="quick" if args.quick else "full", load_average=os.getloadavg()[0])
+    results: dict = dict(cpu_count=os.cpu_count(), started=time.strftime("%Y-%m-%d %H:%M"), mode="quick" if args.quick else "full", load_average=os.getloadavg()[0], phase_seconds={})
     try:
         for name, phase in PHASES.items():
             if name in args.only.split(","):
                 log(f"phase {name}")
                 phase_started = time.monotonic()
                 phase(args, scratch, results)
-                results.setdefault("phase_seconds", {})[name] = round(time.monotonic() - phase_started)
+                results["phase_seconds"][name] = round(time.monotonic() - phase_started)
     except BaseException as error:
         print(json.dumps(results, indent=2))
         log(f"logs kept in {scratch}")
