@@ -32,6 +32,9 @@ app = faust.App(
     datadir=os.environ.get("UCJ_BENCH_DATA", "/tmp/ucj-bench-naive"),
     topic_partitions=8,
     table_standby_replicas=0,
+    # the bench sees progress in the committed offsets: commit often, so the end shows within
+    # half a second, not Faust's 2.8 s (one offset commit request each time)
+    broker_commit_interval=0.5,
 )
 events = app.topic("ucj.participant-events", key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", partitions=8)
 participants = app.Table("naive-participants", partitions=8)

@@ -1,14 +1,34 @@
-"""Benchmark of one worker against the real local broker (see BENCHMARKS.md).
+"""Benchmark of one worker against a real local broker (see BENCHMARKS.md).
 
-    .venv/bin/python bench/pipeline.py            # everything, about 25 minutes
+    .venv/bin/python bench/pipeline.py --quick              # every phase at the small sizes below
+    .venv/bin/python bench/pipeline.py --output results.json # every phase at full size: over half an hour
     .venv/bin/python bench/pipeline.py --only throughput --events 200000 --participants 60000
 
-(a) throughput: events/s from produced to reflected in the metrics, 1,000,000 events over
-    300,000 participants, and the same stream through the naive baseline (bench/naive_app.py);
-(b) latency: p50 and p99 of the event delay histogram while events arrive at 5,000/s;
-(c) restart: SIGKILL after 1,000,000 participants of state, time until counts are exact again;
-(d) peak RSS (VmHWM) of the worker in each phase.
-Each phase starts its own broker; nothing of the user's state is touched.
+Phases, in this order (--only picks some):
+  throughput  One stream from the simulator (--events over --participants), produced first, then
+              consumed from the start, one after the other, by the worker (`ucj worker`), the
+              naive baseline (a Faust Record agent, one table write per event) and a Faust agent
+              that only iterates the stream (both bench/naive_app.py, each its own consumer
+              group). Each one's events/s, and the ratios worker/agent and worker/naive.
+  depth       Participants with 1, 12 and 120 prior events in order (monthly assistance
+              payments, bench/history.py), --depth-participants of each, loaded and processed
+              first. Then, per depth, the worker is paused (SIGSTOP), one more in-order event per
+              participant of that depth is produced, and the worker is timed from its resumption
+              until it has processed them. events/s per depth, and the ratios 12/1 and 120/1.
+              Fails if the worker sends any of these events to the dead letter.
+  latency     p50 and p99 of the worker's event delay histogram while events arrive at each of
+              --latency-rates for --latency-seconds.
+  restart     --state-participants enrolled, SIGKILL, restart: seconds until the counts are exact.
+Every phase also reports the worker's peak RSS (VmHWM). Each phase starts its own broker in a
+scratch directory; nothing of the user's state is touched.
+
+Timing: a consumer is timed from the first sign of progress (its /status for the worker, its
+committed offsets for the agents) until everything is processed, and only the events it
+processed after that first sign count; so start-up and recovery are left out. Every stream is
+fully produced before its consumer starts, so producing never shares the CPU with it. Next to
+events/s, each figure gives events per CPU-second of the consumer's own process, and the CPU
+time of the whole machine in the same interval: on a machine others share, the per-CPU figures
+and ratios move least.
 """
 from __future__ import annotations
 
@@ -17,189 +37,156 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an installed one
 
-from services.kafka_local import ensure_broker, stop_broker
-from services.producer import kafka_producer
-from services.progress import end_offsets, processed, worker_status
-from services.registry import Registry
-from services.simulation import generate_events
-from streams.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
+from bench.harness import NOW, BenchError, Stack, Timing, Worker, log, produce, run_agent, wait_caught_up, worker_offsets  # noqa: E402
+from bench.history import histories  # noqa: E402
+from services.gateway.publishing import message  # noqa: E402
+from services.registry import Registry  # noqa: E402
+from services.simulation import generate_events  # noqa: E402
+from streams.domain.events import ParticipantEnrolled  # noqa: E402
 
-NOW = "2026-06-30T12:00:00+07:00"  # fixed clock, so runs compare
-ROOT = Path(__file__).resolve().parent.parent
+DEPTHS = (1, 12, 120)
+FINAL_MONTH = date(2026, 6, 1)  # the depth phase's final payments cover the month of NOW
+# The final events take seconds or less: look more often than POLL_SECONDS, though each look
+# at /status costs the worker about 6 ms of CPU (it computes every region's figures).
+DEPTH_POLL_SECONDS = 0.1
+FULL = dict(events=1_000_000, participants=300_000, depth_participants=20_000, latency_rates="5000,2500,half", latency_seconds=60.0, state_participants=1_000_000)
+QUICK = dict(events=300_000, participants=90_000, depth_participants=2_000, latency_rates="half", latency_seconds=15.0, state_participants=50_000)
 
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-class Stack:
-    """A fresh broker and registry in a scratch directory."""
-
-    def __init__(self, scratch: Path, port: int):
-        self.scratch, self.port = scratch, port
-        self.bootstrap = ensure_broker(port=port, data_dir=scratch / "kafka", timeout=120)
-        self.database_url = f"sqlite:///{scratch / 'registry.db'}"
-        Registry(self.database_url).init()
-        ensure_topics(self.bootstrap)
-
-    def close(self) -> None:
-        stop_broker(port=self.port, data_dir=self.scratch / "kafka")
+_streams: dict[int, list[tuple[bytes, bytes]]] = {}  # participants -> the simulated stream generated so far
 
 
-def produce(bootstrap: str, values, rate: float = 0) -> int:
-    producer, sent, started = kafka_producer(bootstrap), 0, time.monotonic()
-    for key, value in values:
-        producer.send(PARTICIPANT_EVENTS, key=key, value=value)
-        sent += 1
-        if rate and sent % 100 == 0:
-            ahead = sent / rate - (time.monotonic() - started)
-            if ahead > 0:
-                time.sleep(ahead)
-    producer.flush()
-    producer.close()
-    log(f"produced {sent:,} events in {time.monotonic() - started:.1f} s")
-    return sent
+def simulated(participants: int, limit: int) -> list[tuple[bytes, bytes]]:
+    """The first `limit` (key, value) of the simulator's stream, generated once per run and reused."""
+    known = _streams.get(participants, [])
+    if len(known) < limit:
+        now = datetime.fromisoformat(NOW)
+        records = generate_events(participants=participants, seed=2024, start=date(2024, 1, 1), end=now.date(), now=now)
+        known = _streams[participants] = [(r.key, r.value) for r in islice(records, limit)]
+    return known[:limit]
 
 
-def simulated(participants: int, limit: int):
-    now = datetime.fromisoformat(NOW)
-    records = generate_events(participants=participants, seed=2024, start=date(2024, 1, 1), end=now.date(), now=now)
-    return ((r.key, r.value) for r in islice(records, limit))
+def figures(timing: Timing, worker: Worker | None = None) -> dict:
+    if not timing.events:
+        raise BenchError("all events were processed before the first look at the consumer: too few to time")
+    shown = dict(
+        events_per_s=round(timing.per_second), timed_events=timing.events, seconds=round(timing.seconds, 2),
+        cpu_seconds=round(timing.cpu_seconds, 2), events_per_cpu_s=round(timing.events / max(timing.cpu_seconds, 0.01)),
+        machine_cpu_seconds=round(timing.machine_cpu_seconds, 2),
+    )
+    return shown | (dict(peak_rss_mib=round(worker.peak_rss_mib())) if worker else {})
 
 
-class Worker:
-    def __init__(self, stack: Stack, port: int, command: list[str] | None = None, env: dict | None = None):
-        self.url = f"http://127.0.0.1:{port}"
-        self.command = command or [sys.executable, "-m", "services.cli", "worker", "--web-port", str(port), "--state-dir", str(stack.scratch / f"state-{port}")]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_DATABASE_URL=stack.database_url, UCJ_CLOCK=NOW, **(env or {}))
-        self.log_path = stack.scratch / f"worker-{port}.log"
-        self.start()
-
-    def start(self) -> None:
-        self.started = time.monotonic()
-        with open(self.log_path, "ab") as out:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-
-    def peak_rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def metrics(self) -> dict:
-        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as response:
-            return {f.name: f.samples for f in text_string_to_metric_families(response.read().decode())}
-
-    def province_active(self) -> float:
-        return sum(s.value for s in self.metrics()["ucj_active_participants"] if s.labels["region"] == "61")
-
-    def stop(self, kill: bool = False) -> None:
-        self.process.kill() if kill else self.process.terminate()
-        self.process.wait(timeout=60)
-
-
-def wait_caught_up(worker: Worker, bootstrap: str) -> float:
-    """Seconds from the worker's first processed event until every produced event is processed."""
-    first = None
-    for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):
-        targets, total, last_report = end_offsets(bootstrap, topic), None, 0.0
-        total = sum(targets.values())
-        while True:
-            assert worker.process.poll() is None, f"worker died, see {worker.log_path}"
-            try:
-                done = processed(worker_status(worker.url), topic, targets)
-            except OSError:
-                done = 0
-            if done and first is None:
-                first = time.monotonic()
-            if done >= total:
-                break
-            if time.monotonic() - last_report > 15:
-                log(f"  {topic}: {done:,} of {total:,}")
-                last_report = time.monotonic()
-            time.sleep(0.2)
-    return time.monotonic() - (first or time.monotonic())
-
-
-def wait_group_caught_up(bootstrap: str, group: str, process: subprocess.Popen) -> float:
-    """For the baseline, which has no /status: its committed offsets reach the end."""
-    from kafka.admin import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    targets, first = end_offsets(bootstrap, PARTICIPANT_EVENTS), None
-    try:
-        while True:
-            assert process.poll() is None, "baseline died"
-            offsets = admin.list_group_offsets(group).get(group, {})
-            done = sum(min(meta.offset, targets.get(tp.partition, 0)) for tp, meta in offsets.items() if tp.topic == PARTICIPANT_EVENTS)
-            if done and first is None:
-                first = time.monotonic()
-            if done >= sum(targets.values()):
-                return time.monotonic() - first
-            time.sleep(0.5)
-    finally:
-        admin.close()
+def ratio(one: dict, other: dict) -> dict:
+    """one's figures over other's: events per second, and events per CPU-second of each one's own process."""
+    return {key: round(one[key] / other[key], 2) for key in ("events_per_s", "events_per_cpu_s")}
 
 
 def phase_throughput(args, scratch: Path, results: dict) -> None:
     stack = Stack(scratch / "throughput", args.port)
     try:
         n = produce(stack.bootstrap, simulated(args.participants, args.events))
+        phase = results["throughput"] = dict(events=n, participants=args.participants)
         worker = Worker(stack, args.web_port)
-        seconds = wait_caught_up(worker, stack.bootstrap)
-        results["throughput_events_per_s"] = round(n / seconds)
-        results["throughput_peak_rss_mib"] = round(worker.peak_rss_mib())
-        log(f"(a) worker: {n:,} events in {seconds:.1f} s = {n / seconds:,.0f} events/s, peak RSS {worker.peak_rss_mib():.0f} MiB")
+        timing = wait_caught_up(worker, stack.bootstrap)
+        phase["worker"] = figures(timing, worker)
+        log(f"(a) worker: {timing.events:,} events in {timing.seconds:.1f} s = {timing.per_second:,.0f} events/s, peak RSS {worker.peak_rss_mib():.0f} MiB")
         worker.stop()
-        if not args.skip_baseline:
-            for mode in ("naive", "iterate"):
-                base = run_baseline(stack, mode, args.web_port + 1)
-                results[f"baseline_{mode}_events_per_s"] = round(n / base)
-                log(f"(a) {mode} Faust agent: {n / base:,.0f} events/s; worker/{mode} = {base / seconds:.2f}")
+        if args.skip_baseline:
+            return
+        for name, mode in (("naive", "naive"), ("agent", "iterate")):
+            base = run_agent(stack, mode, args.web_port + 1)
+            phase[name] = figures(base)
+            phase[f"worker_to_{name}"] = ratio(phase["worker"], phase[name])
+            log(f"(a) {mode} Faust agent: {base.events:,} events in {base.seconds:.1f} s = {base.per_second:,.0f} events/s; worker/{name} = {phase[f'worker_to_{name}']['events_per_s']:.2f}")
     finally:
         stack.close()
 
 
-def run_baseline(stack: Stack, mode: str, web_port: int) -> float:
-    env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_BENCH_DATA=str(stack.scratch / mode), UCJ_BENCH_MODE=mode)
-    with open(stack.scratch / f"{mode}.log", "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "naive_app.py"), "worker", "-l", "warn", "--web-port", str(web_port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+def phase_depth(args, scratch: Path, results: dict) -> None:
+    stack = Stack(scratch / "depth", args.port)
     try:
-        return wait_group_caught_up(stack.bootstrap, f"ucj-bench-{mode}", process)
+        tree = Registry(stack.database_url).region_tree()
+        count, finals = args.depth_participants, {}
+
+        def prior_events():  # participant by participant: each history loads in a batch or two
+            for depth in DEPTHS:
+                finals[depth] = []
+                for events in histories(tree, depth, count, FINAL_MONTH):
+                    finals[depth].append(message(events[-1]))
+                    yield from map(message, events[:-1])
+
+        prior = produce(stack.bootstrap, prior_events())
+        phase = results["depth"] = dict(participants_per_depth=count, prior_events=prior)
+        worker = Worker(stack, args.web_port)
+        load = wait_caught_up(worker, stack.bootstrap)
+        phase["load"] = figures(load)
+        log(f"(depth) prior history loaded: {load.per_second:,.0f} events/s")
+        expect_counted(worker, active=0)  # every prior history ends the month before NOW's
+        for done, depth in enumerate(DEPTHS, start=1):
+            time.sleep(2)  # let the worker settle (partials, timers) before the clock runs
+            since = worker_offsets(stack.bootstrap)
+            worker.pause()
+            try:
+                produce(stack.bootstrap, finals[depth])
+            finally:
+                started = worker.resume()
+            timing = wait_caught_up(worker, stack.bootstrap, since=since, started=started, poll=DEPTH_POLL_SECONDS)
+            phase[str(depth)] = figures(timing)
+            log(f"(depth) {depth:>3} prior events: {timing.events:,} final events in {timing.seconds:.2f} s = {timing.per_second:,.0f} events/s")
+            expect_counted(worker, active=done * count)
+        for depth in DEPTHS[1:]:
+            phase[f"ratio_{depth}_to_1"] = ratio(phase[str(depth)], phase["1"])
+        phase["peak_rss_mib"] = round(worker.peak_rss_mib())
+        worker.stop()
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        stack.close()
+
+
+def expect_counted(worker: Worker, active: int) -> None:
+    """The depth phase's events are all valid and counted: no dead letter, the expected province count."""
+    dead, counted = worker.dead_letters(), worker.province_active()
+    if dead:
+        raise BenchError(f"the worker sent {dead:.0f} of the depth phase's events to the dead letter; see {worker.log_path}")
+    if counted != active:
+        raise BenchError(f"the worker counts {counted:.0f} active participants in the province, not {active}")
+
+
+def latency_rates(args, results: dict) -> list[tuple[str, float]]:
+    """(label, events/s) per entry of --latency-rates; `half` is half the worker's throughput measured in this run."""
+    rates = []
+    for entry in args.latency_rates.split(","):
+        if entry == "half":
+            try:
+                rates.append(("half", results["throughput"]["worker"]["events_per_s"] / 2))
+            except KeyError:
+                raise BenchError("--latency-rates half needs the throughput phase in the same run") from None
+        else:
+            rates.append((entry, float(entry)))
+    return rates
 
 
 def phase_latency(args, scratch: Path, results: dict) -> None:
-    for rate in (float(r) for r in args.latency_rates.split(",")):
-        stack = Stack(scratch / f"latency-{rate:.0f}", args.port)
+    phase = results["latency"] = {}
+    for label, rate in latency_rates(args, results):
+        stack = Stack(scratch / f"latency-{label}", args.port)
         try:
-            records = list(simulated(args.participants, int(rate * args.latency_seconds)))  # generated before the clock runs
+            records = simulated(args.participants, int(rate * args.latency_seconds))  # generated before the clock runs
             worker = Worker(stack, args.web_port)
-            while True:
-                try:
-                    if worker_status(worker.url)["partitions"]:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.5)
+            worker.wait_ready()
             produce(stack.bootstrap, records, rate=rate)
             wait_caught_up(worker, stack.bootstrap)
             buckets = [(float(s.labels["le"]), s.value) for s in worker.metrics()["ucj_event_delay_seconds"] if s.name.endswith("_bucket")]
             p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
-            results[f"latency_at_{rate:.0f}"] = dict(p50_s=round(p50, 3), p99_s=round(p99, 3), peak_rss_mib=round(worker.peak_rss_mib()))
+            phase[label] = dict(events_per_s=round(rate), seconds=args.latency_seconds, p50_s=round(p50, 3), p99_s=round(p99, 3), peak_rss_mib=round(worker.peak_rss_mib()))
             log(f"(b) at {rate:,.0f} events/s for {args.latency_seconds:.0f} s: p50 {p50:.2f} s, p99 {p99:.2f} s (histogram interpolation)")
             worker.stop()
         finally:
@@ -223,30 +210,27 @@ def quantile(buckets: list[tuple[float, float]], q: float) -> float:
 def phase_restart(args, scratch: Path, results: dict) -> None:
     stack = Stack(scratch / "restart", args.port)
     try:
-        tree = Registry(stack.database_url).region_tree()
-        villages = tree.codes_at("village")
-        rng = random.Random(7)
+        villages = Registry(stack.database_url).region_tree().codes_at("village")
+        rng, moment, day = random.Random(7), datetime.fromisoformat("2026-06-01T08:00:00+07:00"), date(2026, 6, 1)
 
         def enrollments():
             for n in range(args.state_participants):
-                pid = f"R-{n:08d}"
-                event = {
-                    "schema": "ucj.participant-event/1", "event_id": f"r-{n}", "type": "enrollment",
-                    "occurred_at": "2026-06-01T08:00:00+07:00", "participant_id": pid,
-                    "region_code": rng.choice(villages), "segment": "BPU", "source": "bench",
-                    "covered_from": "2026-06-01", "paid_through": "2026-12-31",
-                }
-                yield pid.encode(), json.dumps(event).encode()
+                yield message(ParticipantEnrolled(
+                    event_id=f"r-{n}", occurred_at=moment, participant_id=f"R-{n:08d}", region_code=rng.choice(villages),
+                    segment="BPU", source="bench", covered_from=day, paid_through=date(2026, 12, 31),
+                ))
 
         n = produce(stack.bootstrap, enrollments())
         worker = Worker(stack, args.web_port)
         wait_caught_up(worker, stack.bootstrap)
         expected = worker.province_active()
-        assert expected == n, (expected, n)
+        if expected != n:
+            raise BenchError(f"the worker counts {expected:.0f} active participants, not the {n} enrolled")
         rss = worker.peak_rss_mib()
         worker.stop(kill=True)
         worker.start()
         while True:
+            worker.check()
             try:
                 if worker.province_active() == expected:
                     break
@@ -254,40 +238,106 @@ def phase_restart(args, scratch: Path, results: dict) -> None:
                 pass
             time.sleep(0.2)
         seconds = time.monotonic() - worker.started
-        results.update(restart_participants=n, restart_to_exact_s=round(seconds, 1), restart_peak_rss_mib=round(max(rss, worker.peak_rss_mib())))
-        log(f"(c) SIGKILL with {n:,} participants of state: exact again {seconds:.1f} s after restart; peak RSS {max(rss, worker.peak_rss_mib()):.0f} MiB")
+        peak = max(rss, worker.peak_rss_mib())
+        results["restart"] = dict(participants=n, to_exact_s=round(seconds, 1), peak_rss_mib=round(peak))
+        log(f"(c) SIGKILL with {n:,} participants of state: exact again {seconds:.1f} s after restart; peak RSS {peak:.0f} MiB")
         worker.stop()
     finally:
         stack.close()
 
 
-PHASES = {"throughput": phase_throughput, "latency": phase_latency, "restart": phase_restart}
+PHASES = {"throughput": phase_throughput, "depth": phase_depth, "latency": phase_latency, "restart": phase_restart}
+
+
+def rate(f: dict) -> str:
+    return f"{f['events_per_s']:,} events/s ({f['timed_events']:,} in {f['seconds']:.1f} s; {f['events_per_cpu_s']:,} per CPU-second)"
+
+
+def times(r: dict) -> str:
+    return f"{r['events_per_s']:.2f} (per CPU-second: {r['events_per_cpu_s']:.2f})"
+
+
+def summary(results: dict) -> str:
+    """The figures as a small table."""
+    rows: list[tuple[str, str]] = []
+    if "throughput" in results:
+        t = results["throughput"]
+        rows.append((f"(a) worker, {t['events']:,} simulated events", rate(t["worker"]) + f", peak RSS {t['worker']['peak_rss_mib']} MiB"))
+        if "naive" in t:
+            rows += [("(a) naive Faust agent (table write per event)", rate(t["naive"])), ("(a) do-nothing Faust agent", rate(t["agent"]))]
+            rows += [("(a) worker / do-nothing agent", times(t["worker_to_agent"])), ("(a) worker / naive agent", times(t["worker_to_naive"]))]
+    if "depth" in results:
+        d = results["depth"]
+        rows.append((f"(depth) loading {d['prior_events']:,} prior events", rate(d["load"])))
+        rows += [(f"(depth) {depth} prior event{'s' * (depth > 1)}, one more each", rate(d[str(depth)])) for depth in DEPTHS]
+        rows += [(f"(depth) {depth} / 1", times(d[f"ratio_{depth}_to_1"])) for depth in DEPTHS[1:]]
+        rows.append(("(depth) peak RSS", f"{d['peak_rss_mib']} MiB"))
+    for label, f in results.get("latency", {}).items():
+        at = f"{f['events_per_s']:,}/s" + (" (half the worker's throughput)" if label == "half" else "")
+        rows.append((f"(b) latency at {at}", f"p50 {f['p50_s']:.2f} s, p99 {f['p99_s']:.2f} s, peak RSS {f['peak_rss_mib']} MiB"))
+    if "restart" in results:
+        r = results["restart"]
+        rows.append((f"(c) SIGKILL with {r['participants']:,} participants", f"exact again after {r['to_exact_s']:.1f} s, peak RSS {r['peak_rss_mib']} MiB"))
+    phases = ", ".join(f"{name} {seconds} s" for name, seconds in results["phase_seconds"].items())
+    rows.append(("wall time", f"{results['wall_seconds']:.0f} s ({phases}; load average {results['load_average']:.1f} before the run)"))
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def sized(name: str) -> str:
+    shown = lambda value: f"{value:,}" if isinstance(value, int) else str(value)  # noqa: E731
+    return f"(full: {shown(FULL[name])}; --quick: {shown(QUICK[name])})"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the small sizes below, for a check in minutes rather than the published figures")
+    parser.add_argument("--events", type=int, help=f"throughput: events of the simulated stream {sized('events')}")
+    parser.add_argument("--participants", type=int, help=f"throughput and latency: participants of the simulated stream {sized('participants')}")
+    parser.add_argument("--depth-participants", type=int, help=f"depth: participants per depth, so final events timed per depth {sized('depth_participants')}")
+    parser.add_argument("--latency-rates", help=f"latency: events/s, comma-separated; `half` is half the worker's throughput measured in this run {sized('latency_rates')}")
+    parser.add_argument("--latency-seconds", type=float, help=f"latency: how long events arrive at each rate {sized('latency_seconds')}")
+    parser.add_argument("--state-participants", type=int, help=f"restart: participants of state when the worker is killed {sized('state_participants')}")
+    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run; they run in this order whatever the order given: %(default)s")
+    parser.add_argument("--skip-baseline", action="store_true", help="throughput: time the worker only, not the two Faust agents")
+    parser.add_argument("--port", type=int, default=49092, help="broker port of the scratch brokers; PORT+1 is also used (default: %(default)s)")
+    parser.add_argument("--web-port", type=int, default=49066, help="the worker's web port; WEB_PORT+1 is the agents' (default: %(default)s)")
+    parser.add_argument("--output", help="also write every figure and ratio as JSON to this file")
+    args = parser.parse_args()
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    unknown = set(args.only.split(",")) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
+    return args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--participants", type=int, default=300_000)
-    parser.add_argument("--latency-rates", default="5000,2500", help="events/s, comma-separated (default: %(default)s)")
-    parser.add_argument("--latency-seconds", type=float, default=60)
-    parser.add_argument("--state-participants", type=int, default=1_000_000)
-    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases: %(default)s")
-    parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--port", type=int, default=49092, help="broker port for the runs (and PORT+1)")
-    parser.add_argument("--web-port", type=int, default=49066)
-    parser.add_argument("--output", help="also write the results as JSON here")
-    args = parser.parse_args()
+    args = arguments()
+    started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="ucj-bench-"))
-    results: dict = {"cpu_count": os.cpu_count(), "started": time.strftime("%Y-%m-%d %H:%M")}
+    # the load average shows whether something else shared the machine
+    results: dict = dict(cpu_count=os.cpu_count(), started=time.strftime("%Y-%m-%d %H:%M"), mode="quick" if args.quick else "full", load_average=os.getloadavg()[0], phase_seconds={})
     try:
-        for name in args.only.split(","):
-            log(f"phase {name}")
-            PHASES[name](args, scratch, results)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        for name, phase in PHASES.items():
+            if name in args.only.split(","):
+                log(f"phase {name}")
+                phase_started = time.monotonic()
+                phase(args, scratch, results)
+                results["phase_seconds"][name] = round(time.monotonic() - phase_started)
+    except BaseException as error:
+        print(json.dumps(results, indent=2))
+        log(f"logs kept in {scratch}")
+        if isinstance(error, BenchError):
+            sys.exit(f"bench failed: {error}")
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
+    results["wall_seconds"] = round(time.monotonic() - started)
     print(json.dumps(results, indent=2))
     if args.output:
         Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(summary(results))
 
 
 if __name__ == "__main__":
