@@ -59,7 +59,7 @@ FINAL_MONTH = date(2026, 6, 1)  # the depth phase's final payments cover the mon
 # at /status costs the worker about 6 ms of CPU (it computes every region's figures).
 DEPTH_POLL_SECONDS = 0.1
 FULL = dict(events=1_000_000, participants=300_000, depth_participants=20_000, latency_rates="5000,2500,half", latency_seconds=60.0, state_participants=1_000_000)
-QUICK = dict(events=300_000, participants=90_000, depth_participants=2_000, latency_rates="half", latency_seconds=15.0, state_participants=50_000)
+QUICK = dict(events=100_000, participants=30_000, depth_participants=2_000, latency_rates="half", latency_seconds=15.0, state_participants=50_000)
 
 _streams: dict[int, list[tuple[bytes, bytes]]] = {}  # participants -> the simulated stream generated so far
 
