@@ -24,7 +24,8 @@ from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVEN
 from .offsets import spans
 from .domain.trajectory import StatusThresholds
 from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
-from .faust_batches import consume_in_batches, in_partition
+from .faust_batches import consume_in_batches
+from .faust_table import PartitionedTable
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
@@ -54,19 +55,6 @@ class WorkerSettings:
     alert_hold: timedelta = timedelta(minutes=1)
     reference_reload_seconds: float = 60.0  # how often the registry is read again
     seats: dict[str, tuple[str, float, float]] | None = None  # regency -> (seat, latitude, longitude)
-
-
-class _TableStore:
-    """The participant table seen as a mapping of str -> bytes."""
-
-    def __init__(self, table: faust.Table):
-        self.table = table
-
-    def get(self, participant_id: str, default=None):
-        return self.table.get(participant_id.encode(), default)
-
-    def items(self):
-        return ((key.decode(), value) for key, value in self.table.items())
 
 
 class CoverageWorker:
@@ -118,7 +106,8 @@ class CoverageWorker:
             )
         )
         # writes reach the table (and its changelog) in write_pending, before each offset commit
-        self.store = WriteBehindStore(_TableStore(self.table))
+        self.table_io = PartitionedTable(self.table)
+        self.store = WriteBehindStore(self.table_io)
         self.processor = CoverageProcessor(self.reference.tree, self.store, clock)
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
@@ -190,15 +179,13 @@ class CoverageWorker:
         LAST_EVENT.set(last)
         LAG.set(max(0.0, now - last))
 
-    def write_pending(self) -> None:
-        """The participants folded since the last commit, into the table and its changelog."""
-        def write(partition: int, values: dict[str, bytes]) -> None:
-            event = in_partition(PARTICIPANT_EVENTS, partition)  # noqa: F841 - kept alive while writing
-            table = self.table
-            for participant_id, value in values.items():
-                table[participant_id.encode()] = value
-
-        self.store.flush(write)
+    async def write_pending(self) -> list[asyncio.Future]:
+        """The participants folded since the last commit, into the table and its changelog; the changelog sends."""
+        sent = []
+        for partition, values in self.store.pending().items():
+            sent += await self.table_io.write(partition, values)
+            self.store.written(values)
+        return sent
 
     def _dead_letter(self, message, rejection: Rejected) -> None:
         # the original bytes, NIK-shaped digits masked, with the reason in headers

@@ -1,7 +1,7 @@
 """Every use the worker makes of Faust beyond its documented API, pinned to one version.
 
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
-function below, and streams/faust_batches.py, against the new version's source, then move
+function below, streams/faust_batches.py and streams/faust_table.py, against the new version's source, then move
 FAUST_VERSION.
 """
 from __future__ import annotations

@@ -7,8 +7,9 @@ synchronous call. Every other topic (changelogs, partials) keeps Faust's own pat
 tables, recovery, rebalancing, timers, the web server and offset commits.
 
 Exactness rests on the commit order: the offsets to commit are taken, the worker writes its
-pending state into the table (changelog records into the producer buffer), the buffer is
-drained into the Kafka client and the client flushed, and only then are the offsets committed.
+pending state into the table and its changelog (streams/faust_table.py), the producer buffer is
+drained into the Kafka client and the client flushed, and only once every changelog record is
+acknowledged are the offsets committed.
 
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
 override below against the new version's source, then move faust_adapter.FAUST_VERSION.
@@ -18,12 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Awaitable, Callable, Iterable
 
 from faust.exceptions import ProducerSendError
-from faust.streams import _current_event
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.producer import ProducerBuffer
 from faust.transport.drivers import aiokafka as aiokafka_driver
@@ -37,7 +36,7 @@ class Batches:
 
     topics: frozenset[str]
     handle: Callable[[list], None]  # a slice of one fetch of those topics' messages, in order per partition
-    before_commit: Callable[[], None]  # write pending state into the table
+    before_commit: Callable[[], Awaitable[list[asyncio.Future]]]  # write pending state into the table; its changelog sends
     limit: int = 2000  # messages per call: bounds how long the event loop waits for one
     max_unsent: int = 20_000  # records in the producer buffer above which consumption waits
 
@@ -141,12 +140,21 @@ class BatchingConsumer(aiokafka_driver.Consumer):
 
         The offsets are taken first: every message acked by then has its writes pending (handle
         and ack run without a pause between them), so writing what is pending afterwards covers
-        them all, while messages acked during the drain wait for the next commit.
+        them all, while messages acked during the writes wait for the next commit. The offsets
+        are committed only once every changelog record is acknowledged, and never after one
+        failed (Faust's own changelog path only logs that).
         """
         commit_offsets = self._filter_committable_offsets(tps)
-        if self.batches is not None:
-            self.batches.before_commit()
-        await self.app.producer.buffer.flush()
+        sent = await self.batches.before_commit() if self.batches is not None else []
+        await self.app.producer.flush()  # the buffer, then every batch the client holds
+        if sent:
+            unsettled = [future for future in sent if not future.done()]
+            if unsettled:
+                await asyncio.wait(unsettled)
+            failure = _failure(sent)
+            if failure is not None:
+                await self.crash(ProducerSendError(f"a changelog record was not written ({failure!r}); offsets not committed"))
+                return False
         if commit_offsets:
             try:
                 await self._handle_attached(commit_offsets)
@@ -155,6 +163,15 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             else:
                 return await self._commit_offsets(commit_offsets, start_new_transaction=start_new_transaction)
         return False
+
+
+def _failure(sent: list[asyncio.Future]) -> BaseException | None:
+    for future in sent:
+        if future.cancelled():
+            return asyncio.CancelledError("the send was cancelled")
+        if future.exception() is not None:
+            return future.exception()
+    return None
 
 
 class DrainingProducerBuffer(ProducerBuffer):
@@ -204,7 +221,7 @@ class BatchingTransport(aiokafka_driver.Transport):
         return producer
 
 
-def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[], None]) -> None:
+def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[], Awaitable[list[asyncio.Future]]]) -> None:
     """Make `app` hand the messages of `topics` (faust topics) to `handle`. Call before the app starts."""
     if app._consumer is not None or app._producer is not None:
         raise RuntimeError("the consumer or producer exists already")
@@ -213,23 +230,3 @@ def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], be
     app.transport = transport
     for topic in topics:  # subscribed, with acks, though no agent reads them
         app.topics.add(topic)
-
-
-@dataclass(frozen=True)
-class _PartitionMessage:
-    topic: str
-    partition: int
-
-
-@dataclass(frozen=True)
-class _PartitionEvent:
-    message: _PartitionMessage
-
-
-def in_partition(topic: str, partition: int):
-    """A stand-in for the current event, so table writes go to `partition` (Table and its stores read
-    the partition from faust.streams.current_event, which only Faust's own stream iteration sets).
-    Keep the returned value alive while writing: Faust holds it by weak reference."""
-    event = _PartitionEvent(_PartitionMessage(topic, partition))
-    _current_event.set(weakref.ref(event))
-    return event

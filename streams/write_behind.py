@@ -8,22 +8,45 @@ idempotent.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, MutableMapping
+from typing import Callable, Iterable, Iterator, Mapping, Protocol
+
+
+class Backing(Protocol):
+    """Where written values live: the participant table in production."""
+
+    def read(self, partition: int, participant_id: str) -> bytes | None: ...
+
+    def items(self, partitions: Iterable[int]) -> Iterator[tuple[str, bytes]]:
+        """At least every participant of these partitions (possibly more)."""
+
+
+class MappingBacking:
+    """A plain mapping as the backing, every partition in one: for tests and in-memory use."""
+
+    def __init__(self, data: Mapping[str, bytes]):
+        self.data = data
+
+    def read(self, partition: int, participant_id: str) -> bytes | None:
+        return self.data.get(participant_id)
+
+    def items(self, partitions: Iterable[int]) -> Iterator[tuple[str, bytes]]:
+        return iter(self.data.items())
 
 
 class WriteBehindStore:
-    """participant_id -> bytes over `backing` (get, items, __setitem__), holding writes until `flush`."""
+    """participant_id -> bytes over a backing, holding writes until they are flushed."""
 
-    def __init__(self, backing: MutableMapping[str, bytes]):
-        self.backing = backing
-        self.partition: int | None = None  # set by the caller before writing: where the writes belong
+    def __init__(self, backing: Backing | Mapping[str, bytes]):
+        self.backing = MappingBacking(backing) if isinstance(backing, Mapping) else backing
+        self.partition: int | None = None  # set by the caller before reading or writing: where the participant is
         self._pending: dict[str, tuple[int, bytes]] = {}
 
     def get(self, participant_id: str, default=None):
         pending = self._pending.get(participant_id)
         if pending is not None:
             return pending[1]
-        return self.backing.get(participant_id, default)
+        value = self.backing.read(self.partition, participant_id)
+        return default if value is None else value
 
     def __setitem__(self, participant_id: str, value: bytes) -> None:
         if self.partition is None:
@@ -33,26 +56,37 @@ class WriteBehindStore:
     def __len__(self) -> int:
         return len(self._pending)
 
-    def values(self) -> Iterator[bytes]:
-        """Every stored value, pending writes instead of what they replace."""
-        pending = {key: value for key, (_, value) in self._pending.items()}
-        for key, value in self.backing.items():
+    def values_of(self, partitions: Iterable[int]) -> Iterator[bytes]:
+        """At least every value of these partitions (possibly more), pending writes instead of what they replace."""
+        wanted = set(partitions)
+        pending = {key: value for key, (partition, value) in self._pending.items() if partition in wanted}
+        for key, value in self.backing.items(wanted):
             yield pending.pop(key, value) if pending else value
         yield from pending.values()
+
+    def pending(self) -> dict[int, dict[str, bytes]]:
+        """The pending writes by partition: hand each to the backing, then to `written`."""
+        by_partition: dict[int, dict[str, bytes]] = {}
+        for participant_id, (partition, value) in self._pending.items():
+            by_partition.setdefault(partition, {})[participant_id] = value
+        return by_partition
+
+    def written(self, values: Mapping[str, bytes]) -> None:
+        """These writes reached the backing; a participant written again since stays pending."""
+        pending = self._pending
+        for participant_id, value in values.items():
+            if pending.get(participant_id, (None, None))[1] is value:
+                del pending[participant_id]
 
     def flush(self, write: Callable[[int, dict[str, bytes]], None]) -> int:
         """Hand the pending writes to `write(partition, {participant_id: value})`, partition by partition.
 
         A write that fails keeps what was not yet written pending, so nothing is lost.
         """
-        by_partition: dict[int, dict[str, bytes]] = {}
-        for participant_id, (partition, value) in self._pending.items():
-            by_partition.setdefault(partition, {})[participant_id] = value
         written = 0
-        for partition, values in by_partition.items():
+        for partition, values in self.pending().items():
             write(partition, values)
-            for participant_id in values:
-                del self._pending[participant_id]
+            self.written(values)
             written += len(values)
         return written
 

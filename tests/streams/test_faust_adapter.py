@@ -5,7 +5,6 @@ import faust
 import pytest
 
 from streams.faust_adapter import BUILT_IN_PAGES_OFF, FAUST_VERSION, serve_own_pages_only
-from streams.faust_batches import in_partition
 
 
 def test_faust_is_the_version_the_adapter_was_checked_against():
@@ -42,9 +41,3 @@ def test_only_the_apps_own_pages_are_served():
     assert served_paths(app) == {"/status"}
     with pytest.raises(RuntimeError):  # too late once the server mounted its pages
         serve_own_pages_only(app)
-
-
-def test_in_partition_is_the_current_event_table_writes_read():
-    event = in_partition("ucj.participant-events", 3)
-    current = faust.current_event()
-    assert current is event and (current.message.topic, current.message.partition) == ("ucj.participant-events", 3)

@@ -1,0 +1,67 @@
+"""PartitionedTable against faust-streaming's own stores (the producer is a recording stand-in;
+tests/integration proves the changelog on a real broker)."""
+import asyncio
+from types import SimpleNamespace
+
+import faust
+import pytest
+from faust.types import TP
+
+from streams.faust_table import PartitionedTable
+
+
+class RecordingProducer:
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, topic, key, value, partition, timestamp, headers):
+        self.sent.append((topic, partition, key, value))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(SimpleNamespace(offset=100 + len(self.sent)))
+        return future
+
+
+def table_of(store: str, tmp_path):
+    app = faust.App("ucj-table-test", broker="kafka://127.0.0.1:1", store=store, datadir=str(tmp_path))
+    app._producer = RecordingProducer()  # App.producer is built on first use otherwise
+    return app.Table("participants", partitions=8, key_type=bytes, value_type=bytes)
+
+
+def test_the_worker_store_is_read_and_written_by_partition_without_faust_looking_keys_up(tmp_path):
+    table = table_of("rocksdb://", tmp_path)
+    io = PartitionedTable(table)
+    assert io._rocksdb() is not None, "faust's rocksdb store changed: PartitionedTable would fall back to the slow path"
+
+    async def write():
+        sent = await io.write(3, {"P-1": b"one", "P-2": b"two"})
+        await asyncio.sleep(0)  # done callbacks run on the next loop turn
+        return sent
+
+    sent = asyncio.run(write())
+    changelog = table.changelog_topic.get_topic_name()
+    assert table.app._producer.sent == [(changelog, 3, b"P-1", b"one"), (changelog, 3, b"P-2", b"two")]
+    assert [future.result().offset for future in sent] == [101, 102]
+    assert io.read(3, "P-1") == b"one" and io.read(3, "P-2") == b"two"
+    assert io.read(4, "P-1") is None  # each partition keeps its own participants
+    assert table.data.persisted_offset(TP(changelog, 3)) == 102  # recovery reads the changelog from there
+    assert sorted(io.items([3])) == [("P-1", b"one"), ("P-2", b"two")]  # not the persisted offset
+    assert list(io.items([4])) == []
+
+
+def test_other_stores_go_through_the_public_table_api(tmp_path):
+    table = table_of("memory://", tmp_path)
+    io = PartitionedTable(table)
+    assert io._rocksdb() is None
+
+    async def write():
+        return await io.write(1, {"P-1": b"one"})
+
+    asyncio.run(write())
+    assert io.read(1, "P-1") == b"one" and table.data[b"P-1"] == b"one"
+
+
+@pytest.mark.parametrize("store", ["rocksdb://", "memory://"])
+def test_nothing_pending_sends_nothing(store, tmp_path):
+    table = table_of(store, tmp_path)
+    assert asyncio.run(PartitionedTable(table).write(0, {})) == []
+    assert table.app._producer.sent == []
