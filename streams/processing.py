@@ -66,6 +66,7 @@ class CoverageProcessor:
         self._history_chains: dict[str, tuple[str, ...]] = {}
         self.counts: dict[int, PartitionCounts] = {}
         self.counted_on: date = clock.today()
+        self._nobody = self._parts(NOTHING.coverage)  # what a participant without state adds: nothing
 
     def validate(self, raw: bytes | None) -> ParticipantEvent | Rejected:
         return parse_event(raw, self.regions, self.clock.now())
@@ -82,7 +83,8 @@ class CoverageProcessor:
         update = updated(stored, partition, events)
         changed = update.value is not None
         if changed:
-            move = self._parts(update.before.coverage), self._parts(update.after.coverage)
+            before = self._nobody if update.before is NOTHING else self._parts(update.before.coverage)
+            move = before, self._parts(update.after.coverage)
         # Written even when nothing changed: after a crash, local state can hold writes whose
         # changelog records were lost in flight. Redelivery from the committed offset then
         # puts them back in the changelog before the offsets move past them.
@@ -138,8 +140,7 @@ class CoverageProcessor:
         """
         wanted = set(partitions)
         fresh = {p: PartitionCounts() for p in wanted}
-        day = self.counted_on
-        nobody = self._parts(NOTHING.coverage)
+        day, nobody = self.counted_on, self._nobody
         for value in _values_of(self.store, wanted):
             partition, summary = decode_summary(value)
             if partition in fresh:
@@ -164,6 +165,7 @@ class CoverageProcessor:
             return False
         log.info("day turned from %s to %s", self.counted_on, today)
         self.counted_on = today
+        self._nobody = self._parts(NOTHING.coverage)
         self.rebuild(list(self.counts))
         return True
 

@@ -8,7 +8,6 @@ days of the past change when a late event changes them (a backdated lapse, say).
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -46,7 +45,7 @@ class DailyActive:
     """Per region: the day-by-day changes of the active count, for one partition."""
 
     def __init__(self) -> None:
-        self._changes: dict[str, Counter[date]] = {}
+        self._changes: dict[str, dict[date, int]] = {}
         self.changed_regions: set[str] = set()  # since the last take_changed_regions()
 
     def move(self, regions_before: Iterable[str], spans_before: Iterable[Span], regions_after: Iterable[str], spans_after: Iterable[Span]) -> None:
@@ -64,10 +63,10 @@ class DailyActive:
         for region in regions:
             by_day = self._changes.get(region)
             if by_day is None:
-                by_day = self._changes[region] = Counter()
+                by_day = self._changes[region] = {}
             for day, change in changes.items():
-                by_day[day] += change
-            self.changed_regions.add(region)
+                by_day[day] = by_day.get(day, 0) + change
+        self.changed_regions.update(regions)
 
     def counts(self, region: str, first_day: date, last_day: date) -> list[int]:
         """Active participants on each day from first_day to last_day."""
