@@ -71,7 +71,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    import gc
     import os
     from pathlib import Path
 
@@ -111,10 +110,7 @@ def run(args) -> int:
     )
     from faust.worker import Worker
 
-    # The hot path allocates and frees many small objects per event. What start-up built lives
-    # as long as the worker, so the cyclic collector leaves it alone, and it runs less often.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
+    worker.garbage.start()
     Worker(worker.app, loglevel=args.loglevel).execute_from_commandline()
     return 0
 

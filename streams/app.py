@@ -26,6 +26,7 @@ from .domain.trajectory import StatusThresholds
 from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
 from .faust_batches import consume_in_batches
 from .faust_table import PartitionedTable
+from .garbage import TimedCollection
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
@@ -109,6 +110,7 @@ class CoverageWorker:
         self.table_io = PartitionedTable(self.table)
         self.store = WriteBehindStore(self.table_io)
         self.processor = CoverageProcessor(self.reference.tree, self.store, clock)
+        self.garbage = TimedCollection()  # started by the command that runs the worker
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
         self._learning: tuple[int, asyncio.Future] | None = None  # (generation, query) of where recovered partitions start and end
@@ -204,6 +206,7 @@ class CoverageWorker:
                 CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - processed_up_to))
 
     async def _tick(self) -> None:
+        self.garbage.collect_if_due()
         self.processor.turn_day_if_needed()
         if time.monotonic() - self.reference_loaded_at > self.settings.reference_reload_seconds:
             try:
