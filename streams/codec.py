@@ -82,11 +82,28 @@ def decode_summary(data: bytes) -> tuple[int, Folded]:
         partition, history = decode_state(data)
         return partition, folded(history)
     partition, key, region_code, segment, intervals = _head(data, _layout(data)[0])
+    return partition, Folded(coverage_of((region_code, segment, intervals)), None if key is None else (_moment(key[0]), key[1]))
+
+
+# the merged coverage as plain values: region, segment, ((start, end, payer), ...) with day ordinals
+CoverageKey = tuple[str | None, str | None, tuple[tuple[int, int, str | None], ...]]
+
+
+def decode_coverage_key(data: bytes) -> tuple[int, CoverageKey]:
+    """Partition and merged coverage as plain values, equal for participants whose coverage is equal:
+    read from the head alone, without building a Coverage (folded again from version 0)."""
+    if data[0] == _JSON:
+        partition, summary = decode_summary(data)
+        c = summary.coverage
+        return partition, (c.region_code, c.segment, tuple((i.start.toordinal(), i.end.toordinal(), i.payer_id) for i in c.intervals))
+    partition, _, region_code, segment, intervals = _head(data, _layout(data)[0])
+    return partition, (region_code, segment, tuple(map(tuple, intervals)))
+
+
+def coverage_of(key: CoverageKey) -> Coverage:
+    region_code, segment, intervals = key
     fromordinal = date.fromordinal
-    coverage = Coverage(
-        tuple([Interval(fromordinal(start), fromordinal(end), payer) for start, end, payer in intervals]), region_code, segment
-    )
-    return partition, Folded(coverage, None if key is None else (_moment(key[0]), key[1]))
+    return Coverage(tuple([Interval(fromordinal(start), fromordinal(end), payer) for start, end, payer in intervals]), region_code, segment)
 
 
 def may_know(data: bytes, event_id: str) -> bool:

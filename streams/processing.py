@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, MutableMapping
 
 from .clock import Clock
-from .codec import decode_summary
+from .codec import coverage_of, decode_coverage_key
 from .domain.cliff import CliffContribution, cliff_on
 from .domain.counts import ActiveCounts
 from .domain.events import ParticipantEvent, type_name
@@ -104,14 +105,14 @@ class CoverageProcessor:
         self.regions = regions
         self._history_chains = {}
 
-    def _move(self, counts: PartitionCounts, before: _Parts, after: _Parts) -> None:
-        """Move a participant's parts in the counts; cannot fail once both parts are computed."""
+    def _move(self, counts: PartitionCounts, before: _Parts, after: _Parts, participants: int = 1) -> None:
+        """Move participants' parts in the counts; cannot fail once both parts are computed."""
         old_contribution, old_cliff, old_chain, old_spans = before
         contribution, cliff, chain, spans = after
-        counts.active.move(old_contribution, contribution)
-        counts.cliff.move(old_cliff, cliff)
+        counts.active.move(old_contribution, contribution, participants)
+        counts.cliff.move(old_cliff, cliff, participants)
         if (old_chain, old_spans) != (chain, spans):
-            counts.daily.move(old_chain, old_spans, chain, spans)
+            counts.daily.move(old_chain, old_spans, chain, spans, participants)
         counts.version = next(_versions)
 
     def _parts(self, coverage: Coverage) -> _Parts:
@@ -136,17 +137,21 @@ class CoverageProcessor:
     def rebuild(self, partitions: Iterable[int]) -> None:
         """Recount the given partitions from stored state (after recovery or a new day).
 
-        Reads the folded coverage kept in each state, not the history.
+        Reads the folded coverage kept in each state, not the history, and works out what a
+        coverage adds to the counts once for all the participants who have the same one.
         """
         wanted = set(partitions)
-        fresh = {p: PartitionCounts() for p in wanted}
-        day, nobody = self.counted_on, self._nobody
+        alike: dict[int, Counter] = {p: Counter() for p in wanted}  # partition -> coverage -> participants
         for value in _values_of(self.store, wanted):
-            partition, summary = decode_summary(value)
-            if partition in fresh:
-                self._move(fresh[partition], nobody, self._parts(summary.coverage))
+            partition, coverage = decode_coverage_key(value)
+            if partition in alike:
+                alike[partition][coverage] += 1
+        fresh = {p: PartitionCounts() for p in wanted}
+        for partition, coverages in alike.items():
+            for coverage, participants in coverages.items():
+                self._move(fresh[partition], self._nobody, self._parts(coverage_of(coverage)), participants)
         self.counts.update(fresh)
-        log.info("recounted partitions %s for %s: %d active", sorted(wanted), day, sum(c.total() for c in fresh.values()))
+        log.info("recounted partitions %s for %s: %d active", sorted(wanted), self.counted_on, sum(c.total() for c in fresh.values()))
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Drop the counts of partitions this worker no longer owns."""

@@ -19,15 +19,15 @@ class ActiveCounts:
     def __init__(self) -> None:
         self._counts: Counter[Contribution] = Counter()
 
-    def move(self, before: Contribution | None, after: Contribution | None) -> None:
+    def move(self, before: Contribution | None, after: Contribution | None, participants: int = 1) -> None:
         if before == after:
             return
         if before is not None:
-            self._counts[before] -= 1
+            self._counts[before] -= participants
             if not self._counts[before]:
                 del self._counts[before]
         if after is not None:
-            self._counts[after] += 1
+            self._counts[after] += participants
 
     def items(self) -> Iterable[tuple[Contribution, int]]:
         return self._counts.items()

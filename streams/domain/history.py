@@ -48,16 +48,18 @@ class DailyActive:
         self._changes: dict[str, dict[date, int]] = {}
         self.changed_regions: set[str] = set()  # since the last take_changed_regions()
 
-    def move(self, regions_before: Iterable[str], spans_before: Iterable[Span], regions_after: Iterable[str], spans_after: Iterable[Span]) -> None:
-        """A participant went from (regions, spans) before to after; regions include ancestors."""
+    def move(
+        self, regions_before: Iterable[str], spans_before: Iterable[Span], regions_after: Iterable[str], spans_after: Iterable[Span], participants: int = 1
+    ) -> None:
+        """Participants went from (regions, spans) before to after; regions include ancestors."""
         regions_before, regions_after = tuple(regions_before), tuple(regions_after)
         if regions_before == regions_after:  # the common case: the net change is a day or two
-            self._add(regions_after, _changes(spans_after, spans_before))
+            self._add(regions_after, _changes(spans_after, spans_before), participants)
         else:
-            self._add(regions_before, _changes((), spans_before))
-            self._add(regions_after, _changes(spans_after, ()))
+            self._add(regions_before, _changes((), spans_before), participants)
+            self._add(regions_after, _changes(spans_after, ()), participants)
 
-    def _add(self, regions: tuple[str, ...], changes: dict[date, int]) -> None:
+    def _add(self, regions: tuple[str, ...], changes: dict[date, int], participants: int) -> None:
         if not changes:
             return
         for region in regions:
@@ -65,7 +67,7 @@ class DailyActive:
             if by_day is None:
                 by_day = self._changes[region] = {}
             for day, change in changes.items():
-                by_day[day] = by_day.get(day, 0) + change
+                by_day[day] = by_day.get(day, 0) + change * participants
         self.changed_regions.update(regions)
 
     def counts(self, region: str, first_day: date, last_day: date) -> list[int]:

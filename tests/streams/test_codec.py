@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.codec import VERSION, decode_state, decode_summary, encode_state, may_know
+from streams.codec import VERSION, coverage_of, decode_coverage_key, decode_state, decode_summary, encode_state, may_know
 from streams.domain.events import AssistancePaid, ParticipantEnrolled, ParticipantLapsed
 from streams.domain.fold import History, apply
 from streams.domain.folded import folded
@@ -21,6 +21,9 @@ def test_state_round_trips(events):
     assert data[0] == VERSION
     assert decode_state(data) == (3, history)
     assert decode_summary(data) == (3, folded(history))
+    partition, key = decode_coverage_key(data)
+    assert partition == 3 and coverage_of(key) == folded(history).coverage
+    hash(key)  # recounts group participants by it
 
 
 @given(events_strategy)
@@ -72,10 +75,11 @@ VERSION_0_HISTORY = History(
 def test_state_written_before_the_version_byte_still_decodes():
     assert decode_state(VERSION_0) == (2, VERSION_0_HISTORY)
     assert decode_summary(VERSION_0) == (2, folded(VERSION_0_HISTORY))
+    assert coverage_of(decode_coverage_key(VERSION_0)[1]) == folded(VERSION_0_HISTORY).coverage
     assert may_know(VERSION_0, "never-seen")  # rewritten from its history on its next event
 
 
-@pytest.mark.parametrize("read", [decode_state, decode_summary, lambda data: may_know(data, "e")])
+@pytest.mark.parametrize("read", [decode_state, decode_summary, decode_coverage_key, lambda data: may_know(data, "e")])
 def test_an_unknown_version_fails_clearly(read):
     data = bytes([VERSION + 1]) + encode_state(0, History((enrolled("e", 0, 0, 1),)))[1:]
     with pytest.raises(ValueError, match=f"participant state version {VERSION + 1} is unknown"):

@@ -243,3 +243,34 @@ def test_state_of_an_unknown_version_fails_and_changes_nothing():
     with pytest.raises(ValueError, match="version"):
         feed(p, raw(participant_id="P-1", event_id="next", occurred_at="2025-06-02T09:00:00+07:00"))
     assert snapshot(p, store) == before
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),  # participant
+            st.sampled_from(["2025-01-31", "2025-06-30", "2025-07-31", "2025-12-31"]),  # paid through
+            st.sampled_from(["61.07.01.2001", "61.72"]),
+            st.booleans(),  # a lapse rather than a payment
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_recount_gives_the_counts_kept_event_by_event_however_many_participants_share_a_coverage(changes):
+    store = {}
+    p = processor(store)
+    for n, (participant, paid_through, region, lapse) in enumerate(changes):
+        moment = f"2025-0{1 + n % 6}-0{1 + n % 9}T09:00:00+07:00"
+        if lapse:
+            data = raw("lapse", participant_id=f"P-{participant}", event_id=f"e{n}", occurred_at=moment, effective_date="2025-07-01", region_code=region)
+        else:
+            data = raw(
+                participant_id=f"P-{participant}", event_id=f"e{n}", occurred_at=moment, covered_from="2025-01-01", paid_through=paid_through, region_code=region
+            )
+        p.apply_events([p.validate(data)], participant % 2)
+    fresh = processor(store)
+    fresh.rebuild({0, 1})
+    kept, recounted = snapshot(p, store)[1], snapshot(fresh, store)[1]
+    nothing = ([], [], {})
+    assert {k: recounted[k][:3] for k in (0, 1)} == {k: kept[k][:3] if k in kept else nothing for k in (0, 1)}
