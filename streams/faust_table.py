@@ -4,9 +4,9 @@ Faust's table API finds a key's partition from the current event; without one, a
 every partition's RocksDB twice (`__contains__`, then `__getitem__`), and each write goes one
 record at a time through the topic's FutureMessage, the producer buffer and two callbacks. The
 worker knows every key's partition, and writes at commits only, so it reads the partition's
-own store and writes each partition's pending values as one RocksDB WriteBatch and one run of
-changelog sends, in Faust's order: changelog record, then local store, then the persisted
-offset once the last record is acknowledged.
+own store and writes each partition's pending values as one RocksDB WriteBatch and as few
+changelog record batches as they fit in (aiokafka's send_batch), in Faust's order: changelog,
+then local store, then the persisted offset once the last record is acknowledged.
 
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
 function below against the new version's source, then move faust_adapter.FAUST_VERSION.
@@ -57,10 +57,12 @@ class PartitionedTable:
     async def write(self, partition: int, values: dict[str, bytes]) -> list[asyncio.Future]:
         """Mirrors ManagedUserDict.__setitem__ and Table.on_key_set (0.15.3) for many keys of one
         partition. Returns the changelog sends: acknowledged, or failed, once the producer is flushed."""
-        table, producer = self.table, self.table.app.producer
+        if not values:
+            return []
+        table = self.table
         topic = table.changelog_topic.get_topic_name()
         encoded = [(key.encode(), value) for key, value in values.items()]
-        sent = [await producer.send(topic, key, value, partition, None, None) for key, value in encoded]
+        sent = await _send_in_batches(table.app.producer._ensure_producer(), topic, partition, encoded)
         store = self._rocksdb()
         if store is None:
             for key, value in encoded:
@@ -70,9 +72,25 @@ class PartitionedTable:
             for key, value in encoded:
                 batch.put(key, value)
             store._db_for_partition(partition).write(batch)
-        if sent:  # Collection._on_changelog_sent, once per partition: recovery reads the changelog from there
-            changelog = TP(topic, partition)
-            sent[-1].add_done_callback(
-                lambda last: last.cancelled() or last.exception() or table.data.set_persisted_offset(changelog, last.result().offset)
-            )
-        return sent
+        last, records = sent[-1]
+        changelog = TP(topic, partition)
+
+        def persisted(future: asyncio.Future) -> None:  # Collection._on_changelog_sent, once: recovery reads the changelog from there
+            if not future.cancelled() and future.exception() is None:
+                table.data.set_persisted_offset(changelog, future.result().offset + records - 1)
+
+        last.add_done_callback(persisted)
+        return [future for future, _ in sent]
+
+
+async def _send_in_batches(client, topic: str, partition: int, records: list[tuple[bytes, bytes]]) -> list[tuple[asyncio.Future, int]]:
+    """The records to one partition as few record batches as they fit (aiokafka's send_batch): per
+    batch, the future of its first offset and its number of records."""
+    sent, batch = [], client.create_batch()
+    for key, value in records:
+        if batch.append(key=key, value=value, timestamp=None) is None:  # full: an empty one takes any record
+            sent.append((await client.send_batch(batch, topic, partition=partition), batch.record_count()))
+            batch = client.create_batch()
+            batch.append(key=key, value=value, timestamp=None)
+    sent.append((await client.send_batch(batch, topic, partition=partition), batch.record_count()))
+    return sent
