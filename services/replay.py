@@ -46,7 +46,7 @@ def run(args) -> int:
     settings = Settings.from_env()
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="ucj-replay")
     try:
-        members = _active_members(admin)
+        members = _members_once_stopped_sessions_end(admin)
         if members:
             print(f"ucj replay: {members} worker(s) still consume as group {GROUP}; stop every `ucj worker` first", file=sys.stderr)
             return 1
@@ -60,6 +60,21 @@ def run(args) -> int:
 
 def _active_members(admin) -> int:
     return len(admin.describe_groups([GROUP])[GROUP]["members"])
+
+
+def _members_once_stopped_sessions_end(admin) -> int:
+    """Members of the group once a stopped worker's session has ended: a worker keeps its place
+    (Kafka static membership) until then, while a running one keeps it for good."""
+    from streams.app import SESSION_TIMEOUT_SECONDS
+
+    deadline = time.monotonic() + SESSION_TIMEOUT_SECONDS + 5
+    members = _active_members(admin)
+    if members:
+        log.info("%d member(s) in group %s; waiting up to %.0f s for the sessions of stopped workers to end", members, GROUP, SESSION_TIMEOUT_SECONDS + 5)
+    while members and time.monotonic() < deadline:
+        time.sleep(0.5)
+        members = _active_members(admin)
+    return members
 
 
 def _reset(admin, settings: Settings, extra_state_dirs: list[str]) -> None:

@@ -65,6 +65,14 @@ def add_parser(subparsers) -> None:
         "`ucj registry load-workforce` or `load-plan` count without a restart (default: %(default)s)",
     )
     parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
+    parser.add_argument(
+        "--instance-id",
+        default=os.environ.get("UCJ_WORKER_INSTANCE_ID"),
+        help="this worker's lasting name in the consumer group (Kafka static membership): restarted under the "
+        "same name it gets its partitions back at once, while a worker that stops for good hands them over "
+        "after the 10 s session timeout; unique per worker (default: UCJ_WORKER_INSTANCE_ID, else the host "
+        "name and the state directory)",
+    )
     add_kafka_wait_argument(parser)
     parser.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(run=run)
@@ -89,11 +97,12 @@ def run(args) -> int:
     port = args.web_port or settings.web_port
     partitions = ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
     thresholds = StatusThresholds(behind_pp=args.behind_pp, critical_pp=args.critical_pp)
+    data_dir = Path(args.state_dir) if args.state_dir else settings.data_dir / f"worker-{port}"
     worker = CoverageWorker(
         WorkerSettings(
             kafka_bootstrap=settings.kafka_bootstrap,
             database_url=settings.database_url,
-            data_dir=Path(args.state_dir) if args.state_dir else settings.data_dir / f"worker-{port}",
+            data_dir=data_dir,
             web_port=port,
             web_host=args.web_host,
             store=f"{args.store}://",
@@ -103,6 +112,7 @@ def run(args) -> int:
             alert_hold=args.alert_hold,
             reference_reload_seconds=args.registry_reload.total_seconds(),
             seats=regency_seats(),
+            instance_id=args.instance_id or instance_id(data_dir),
         ),
         Clock.from_env(),
         Registry(settings.database_url),
@@ -134,3 +144,11 @@ def alert_hold(text: str) -> timedelta:
         )
     return hold
 
+
+def instance_id(data_dir) -> str:
+    """Stable across restarts of one worker, and distinct for two: no two workers share a state directory."""
+    import hashlib
+    import socket
+
+    where = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"ucj-worker-{socket.gethostname()}-{where}"

@@ -40,6 +40,9 @@ APP_ID = "ucj-coverage"
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 COUNTED_TOPICS = (PARTICIPANT_EVENTS, REKEYED_EVENTS)  # both feed a partition's counts
+# a killed worker's partitions move to the others within seconds, not a minute; a stopped
+# worker keeps its place in the group (static membership) until its session ends too
+SESSION_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class WorkerSettings:
     alert_hold: timedelta = timedelta(minutes=1)
     reference_reload_seconds: float = 60.0  # how often the registry is read again
     seats: dict[str, tuple[str, float, float]] | None = None  # regency -> (seat, latitude, longitude)
+    # Kafka static membership: a worker restarted under the same id gets its partitions back
+    # at once, instead of after the session timeout of the member it replaces
+    instance_id: str | None = None
 
 
 class CoverageWorker:
@@ -81,9 +87,9 @@ class CoverageWorker:
             producer_max_batch_size=256 * 1024,
             stream_buffer_maxsize=16384,
             broker_commit_every=50_000,
-            # a killed worker's partitions move to the others within seconds, not a minute
-            broker_session_timeout=10.0,
+            broker_session_timeout=SESSION_TIMEOUT_SECONDS,
             broker_heartbeat_interval=2.0,
+            consumer_group_instance_id=settings.instance_id,
             **BUILT_IN_PAGES_OFF,  # the worker serves /metrics and /status only
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

@@ -40,11 +40,20 @@ def roll_up(
     counts: Iterable[tuple[Contribution, int]], tree: RegionTree
 ) -> dict[str, Counter[Breakdown]]:
     """Per region: active participants of the region and all its sub-regions, by breakdown."""
-    totals: dict[str, Counter[Breakdown]] = {}
+    own: dict[str, Counter[Breakdown]] = {}  # the same region's counts of every partition summed first
     for contribution, count in counts:
-        breakdown = (contribution.segment, contribution.funding)
-        for code in tree.self_and_ancestors(contribution.region_code):
-            totals.setdefault(code, Counter())[breakdown] += count
+        breakdowns = own.get(contribution.region_code)
+        if breakdowns is None:
+            breakdowns = own[contribution.region_code] = Counter()
+        breakdowns[contribution.segment, contribution.funding] += count
+    totals: dict[str, Counter[Breakdown]] = {}
+    for region_code, breakdowns in own.items():
+        for code in tree.self_and_ancestors(region_code):
+            total = totals.get(code)
+            if total is None:
+                totals[code] = Counter(breakdowns)
+            else:
+                total.update(breakdowns)
     return totals
 
 

@@ -58,3 +58,13 @@ def test_workforce_sums_children_only_when_all_have_figures():
     assert workforce_of("61", {"61.01": 10}, TREE) is None
     assert workforce_of("61", {"61": 99, "61.01": 10}, TREE) == 99
     assert workforce_of("61.01.01", {"61.01": 10}, TREE) is None
+
+
+@given(st.lists(st.tuples(contribution, st.integers(1, 5))))
+def test_roll_up_equals_counting_each_contribution_in_every_ancestor(items):
+    # items may repeat a contribution, as every partition's counts do for one region
+    expected: dict[str, Counter] = {}
+    for c, n in items:
+        for code in TREE.self_and_ancestors(c.region_code):
+            expected.setdefault(code, Counter())[c.segment, c.funding] += n
+    assert roll_up(items, TREE) == expected
