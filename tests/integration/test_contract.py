@@ -62,11 +62,12 @@ class RealBroker:
         send_raw(self.bootstrap, records, keyless)
 
     def work_a_while(self, rng: random.Random) -> None:
-        done = counter_total(self.worker.metrics(), "ucj_events")
-        wait_until(
-            lambda: counter_total(self.worker.metrics(), "ucj_events") > done + rng.randint(100, 2000),
-            "some events processed", every=0.1, processes=[self.worker],
-        )
+        target = counter_total(self.worker.metrics(), "ucj_events") + rng.randint(100, 2000)
+
+        def worked() -> bool:  # or it has read everything there is: a fast worker may be done before
+            return counter_total(self.worker.metrics(), "ucj_events") > target or len(self.worker.status()["caught_up"]) == EVENT_PARTITIONS
+
+        wait_until(worked, "some events processed, or all", every=0.1, processes=[self.worker])
 
     def crash_and_restart(self) -> None:
         self.worker.kill()
@@ -88,7 +89,6 @@ def broker(request, contract_registry):
     codes = [c for level in LEVELS for c in tree.codes_at(level)]
     if request.param == "in_memory":
         return InMemory(tree, codes)
-    request.getfixturevalue("kafka_bootstrap")
     return RealBroker(request.getfixturevalue("kafka_bootstrap"), request.getfixturevalue("start_worker"), codes)
 
 
