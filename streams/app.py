@@ -20,6 +20,7 @@ from .catch_up import CatchUp, assigned, progressed, with_target
 from .clock import Clock
 from .dead_letter import dead_letter
 from .domain.validation import Rejected
+from . import native
 from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
 from .offsets import spans
 from .domain.trajectory import StatusThresholds
@@ -150,6 +151,13 @@ class CoverageWorker:
         consume_in_batches(app, [self.events, self.rekeyed], self.handle_batch, self.write_pending)
         app.agent(self.partials, name="region-stage")(self.stage.consume)
         app.timer(interval=1.0)(self._tick)  # cheap unless the day turned
+
+        @app.task
+        async def say_how_the_hot_path_runs() -> None:
+            if native.status() == "compiled":
+                log.info("hot path compiled (mypyc, streams/native.py)")
+            else:
+                log.warning("hot path interpreted, about 1.4 times slower: build it with `python streams/native.py build`")
 
         # faust calls page handlers as handler(view, request); a bound method would lose the view
         async def metrics(view, request):

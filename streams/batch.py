@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .domain.events import ParticipantEvent, type_name
 from .domain.validation import Rejected
@@ -75,7 +75,7 @@ def route(validated, forward_miskeyed_from: str | None, partitions: int, result:
 
 def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> None:
     """Fold each participant's events; one whose events cannot be folded changes nothing and is dead-lettered."""
-    store = processor.store
+    store: Any = processor.store  # a WriteBehindStore: told the partition of what it reads and writes
     for (partition, _), pairs in groups.items():
         store.partition = partition
         try:

@@ -26,7 +26,9 @@ class Update:
 def updated(stored: bytes | None, partition: int, events: list[ParticipantEvent]) -> Update:
     """The participant's state after the events, or an exception if one of them cannot be folded."""
     before = NOTHING if stored is None else decode_summary(stored)[1]
-    summary, appended, applied = before, [], []
+    summary = before
+    appended: list[ParticipantEvent] = []
+    applied: list[bool] = []
     history: History | None = None  # decoded once an event needs it, then used for the rest
     for event in events:
         if history is None and _appends(stored, summary, appended, event):

@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, MutableMapping
+from typing import Iterable, MutableMapping, NamedTuple
 
 from .clock import Clock
 from .codec import coverage_of, decode_coverage_key
@@ -27,8 +27,7 @@ from .participant_state import updated
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):  # a tuple: built for every event, three times faster than a dataclass
     kind: str  # "applied" or "duplicate"
     event_type: str  # wire type
 
@@ -43,8 +42,8 @@ class PartitionCounts:
     """What one partition's participants add up to on the counted day; derived, never stored."""
 
     def __init__(self) -> None:
-        self.active = ActiveCounts()  # by Contribution
-        self.cliff = ActiveCounts()  # by CliffContribution
+        self.active: ActiveCounts[Contribution] = ActiveCounts()
+        self.cliff: ActiveCounts[CliffContribution] = ActiveCounts()
         self.daily = DailyActive()  # by region, day by day
         self.version = next(_versions)  # changes with every change of the counts
 
@@ -89,7 +88,9 @@ class CoverageProcessor:
         # Written even when nothing changed: after a crash, local state can hold writes whose
         # changelog records were lost in flight. Redelivery from the committed offset then
         # puts them back in the changelog before the offsets move past them.
-        self.store[participant_id] = update.value if changed else stored
+        value = update.value if changed else stored
+        assert value is not None  # a new participant's first event always applies
+        self.store[participant_id] = value
         if changed:
             self._move(self.counts_of(partition), *move)
         return [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]

@@ -2,7 +2,8 @@
 # Installs what the product and its tests need on a fresh Debian machine:
 # Java and Maven (for the local Kafka), PostgreSQL (for the registry tests on PostgreSQL),
 # promtool and amtool (for the Prometheus and Alertmanager configuration tests),
-# a Python virtualenv with the project, and Kafka's jars.
+# a Python virtualenv with the project, the worker's hot path compiled (mypyc, with gcc),
+# and Kafka's jars.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +34,15 @@ for tool in promtool:prometheus amtool:prometheus-alertmanager; do
     fi
   fi
 done
+# streams/native.py compiles the worker's hot path with mypyc, which needs a C compiler
+if ! command -v cc >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_packages+=(gcc libc6-dev)
+  else
+    echo "note: no C compiler, so the worker's hot path runs interpreted (slower);" \
+      "install one with: sudo apt-get install gcc" >&2
+  fi
+fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${apt_packages[*]}; install them with: sudo apt-get install ${apt_packages[*]}" >&2
@@ -56,8 +66,22 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   if compgen -G ".venv/lib/python3*/site-packages/urllib3_future.pth" > /dev/null; then
     .venv/bin/pip uninstall -q -y urllib3-future urllib3
   fi
-  URLLIB3_NO_OVERRIDE=1 .venv/bin/pip install -q --no-binary urllib3-future -e '.[test]'
+  URLLIB3_NO_OVERRIDE=1 .venv/bin/pip install -q --no-binary urllib3-future -e '.[test,native]'
   echo "$wanted" > "$stamp"
+fi
+
+# The worker's hot path, compiled again whenever its sources changed (streams/native.py). A
+# failed build leaves it interpreted, which CI refuses (tests/streams/test_native.py).
+if [ "$(.venv/bin/python streams/native.py status)" != "hot path: compiled" ]; then
+  echo "==> compiling the worker's hot path (mypyc)"
+  if ! .venv/bin/python streams/native.py build > .venv/native-build.log 2>&1; then
+    .venv/bin/python streams/native.py clean >/dev/null
+    echo "warning: the hot path did not compile (see .venv/native-build.log); it runs interpreted" >&2
+    if [ "${CI:-}" = true ]; then
+      cat .venv/native-build.log >&2
+      exit 1
+    fi
+  fi
 fi
 
 echo "==> Kafka jars"

@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Mapping
+from typing import Generic, Hashable, Iterable, Mapping, TypeVar
 
 from .fold import Contribution
 from .regions import RegionTree
 
 Breakdown = tuple[str, str]  # (segment, funding)
+Counted = TypeVar("Counted", bound=Hashable)  # what a participant is counted as: a Contribution, a CliffContribution
 
 
-class ActiveCounts:
+class ActiveCounts(Generic[Counted]):
     """Counts of active participants by contribution, kept for one partition of participants.
 
     Derived from participant state and rebuilt from it, so it is never stored on its own.
     """
 
     def __init__(self) -> None:
-        self._counts: Counter[Contribution] = Counter()
+        self._counts: Counter[Counted] = Counter()
 
-    def move(self, before: Contribution | None, after: Contribution | None, participants: int = 1) -> None:
+    def move(self, before: Counted | None, after: Counted | None, participants: int = 1) -> None:
         if before == after:
             return
         if before is not None:
@@ -29,7 +30,7 @@ class ActiveCounts:
         if after is not None:
             self._counts[after] += participants
 
-    def items(self) -> Iterable[tuple[Contribution, int]]:
+    def items(self) -> Iterable[tuple[Counted, int]]:
         return self._counts.items()
 
     def total(self) -> int:
@@ -57,7 +58,7 @@ def roll_up(
     return totals
 
 
-def merged(partitions: Iterable[ActiveCounts]) -> Counter[Contribution]:
+def merged(partitions: Iterable[ActiveCounts[Contribution]]) -> Counter[Contribution]:
     total: Counter[Contribution] = Counter()
     for counts in partitions:
         for contribution, count in counts.items():
@@ -73,4 +74,5 @@ def workforce_of(code: str, own_figures: Mapping[str, int], tree: RegionTree) ->
     if not children:
         return None
     figures = [workforce_of(child, own_figures, tree) for child in children]
-    return None if any(f is None for f in figures) else sum(figures)
+    known = [f for f in figures if f is not None]
+    return sum(known) if len(known) == len(figures) else None

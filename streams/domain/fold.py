@@ -151,7 +151,8 @@ class Contribution:
 
 
 def contribution_on(coverage: Coverage, day: date) -> Contribution | None:
-    if coverage.region_code is None or standing_on(coverage, day) is not Standing.ACTIVE:
-        return None
+    region_code, segment = coverage.region_code, coverage.segment
+    if region_code is None or segment is None or standing_on(coverage, day) is not Standing.ACTIVE:
+        return None  # region and segment come from the same (last) event: both set or neither
     funding = "assisted" if is_assisted_on(coverage, day) else "self_paid"
-    return Contribution(coverage.region_code, coverage.segment, funding)
+    return Contribution(region_code, segment, funding)
