@@ -177,7 +177,7 @@ def _micros(moment: datetime) -> list[int]:
     if offset is None:
         utcoffset = moment.utcoffset()
         if utcoffset is None:
-            raise ValueError("a participant event's moment has a UTC offset")
+            raise ValueError("a participant event's moment has no UTC offset")
         offset = utcoffset // _MICROSECOND
         if type(zone) is timezone and len(_OFFSETS) < 64:  # fixed offsets: a handful in practice
             _OFFSETS[zone] = offset
