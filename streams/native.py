@@ -44,9 +44,8 @@ def digest(root: Path = ROOT) -> str:
 
 
 def extensions(root: Path = ROOT) -> list[Path]:
-    """The compiled modules present, the shared library included."""
-    found = [p for path in HOT_PATH for p in (root / path).parent.glob(Path(path).stem + ".*.so")]
-    return found + sorted((root / "streams").glob(LIBRARY.rpartition(".")[2] + "__mypyc.*.so"))
+    """Every compiled module in the package, the shared library and any left from an older HOT_PATH included."""
+    return sorted((root / "streams").rglob("*.so"))
 
 
 def status(root: Path = ROOT) -> str:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import struct
+from typing import Final
 
-_M = 0x5BD1E995  # murmur2's mixing constant, as in the Java client's Utils.murmur2
-_MASK = 0xFFFFFFFF
+from mypy_extensions import i64
+
+_M: Final = 0x5BD1E995  # murmur2's mixing constant, as in the Java client's Utils.murmur2
+_MASK: Final = 0xFFFFFFFF
 _WORDS = {n: struct.Struct(f"<{n}I") for n in range(64)}  # little-endian 4-byte words of a key
 
 
@@ -14,11 +17,16 @@ def partition_of(participant_id: str, partitions: int) -> int:
 
 
 def murmur2(data: bytes) -> int:
-    """kafka-python's murmur2 (kafka/partitioner/default.py), a word at a time: the worker hashes every event's id."""
-    length = len(data)
+    """kafka-python's murmur2 (kafka/partitioner/default.py), a word at a time: the worker hashes every event's id.
+
+    In 64-bit integers (i64: machine integers when compiled, plain ints otherwise): every product
+    is of two numbers below 2**32 and 2**31, so below 2**63.
+    """
+    length: i64 = len(data)
     whole = length - length % 4
-    h = 0x9747B28C ^ length
+    h: i64 = 0x9747B28C ^ length
     words = _WORDS.get(whole // 4) or struct.Struct(f"<{whole // 4}I")
+    k: i64
     for k in words.unpack_from(data):
         k = (k * _M) & _MASK
         k ^= k >> 24

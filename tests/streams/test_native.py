@@ -40,8 +40,10 @@ def test_an_edited_source_makes_its_extensions_stale_and_importing_refuses_them(
     assert native.status(root) == "stale"
     with pytest.raises(ImportError, match="built from other sources"):
         native.refuse_stale(root)
+    (root / "streams" / "domain" / "events.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")  # from an older HOT_PATH
     native.clean(root)
     assert native.status(root) == "interpreted" and not (root / native.STAMP).exists()
+    assert not list(root.rglob("*.so"))
 
 
 def test_extensions_without_a_stamp_are_stale(tmp_path):
