@@ -76,6 +76,45 @@ def produce(bootstrap: str, messages: Iterable[tuple[bytes, bytes]], rate: float
     return sent
 
 
+class JavaProducer:
+    """Kafka's own Java console producer, with the settings of services/producer.py, fed lines on stdin.
+
+    A Python producer at the rates of the latency phase takes most of a core that the worker and
+    the broker share. Started once, before anything is timed; line breaks and tabs in values
+    become spaces.
+    """
+
+    def __init__(self, bootstrap: str):
+        from services.kafka_local.manager import jars_dir, require_tool
+
+        command = [
+            require_tool("java"), "-Xmx256m", "-cp", str(jars_dir() / "*"), "kafka.tools.ConsoleProducer",
+            "--bootstrap-server", bootstrap, "--topic", PARTICIPANT_EVENTS,
+            "--property", "parse.key=true", "--property", "key.separator=\t",
+            "--producer-property", "acks=all", "--producer-property", "enable.idempotence=true",
+            "--producer-property", "linger.ms=20", "--producer-property", "compression.type=gzip",
+            "--producer-property", f"batch.size={256 * 1024}",
+        ]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+
+    def send(self, messages: list[tuple[bytes, bytes]], rate: float = 0) -> None:
+        """Hand over (key, value) pairs, at most `rate` a second when given."""
+        clean, started = bytes.maketrans(b"\t\r\n", b"   "), time.monotonic()
+        for start in range(0, len(messages), 100):  # 100 lines at a time, on schedule
+            chunk = messages[start : start + 100]
+            self.process.stdin.write(b"".join(key.translate(clean) + b"\t" + value.translate(clean) + b"\n" for key, value in chunk))
+            self.process.stdin.flush()
+            ahead = (start + len(chunk)) / rate - (time.monotonic() - started) if rate else 0
+            if ahead > 0:
+                time.sleep(ahead)
+        log(f"handed {len(messages):,} events to the Java producer in {time.monotonic() - started:.1f} s")
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        if self.process.wait(timeout=60) != 0:
+            raise BenchError(f"Kafka's console producer exited with {self.process.returncode}")
+
+
 @dataclass(frozen=True)
 class Mark:
     """A moment of a consumer's run: how much it had processed, and the CPU time used so far."""

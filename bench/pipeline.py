@@ -20,9 +20,12 @@ Phases, in this order (--only picks some):
               --latency-rates for --latency-seconds. A warm-up of the stream's first
               LATENCY_WARM_UP_SECONDS at that rate is produced at once and processed first, and
               left out: the figures are those of the steady state, not of the worker's start.
+              Events go through Kafka's Java console producer (bench/harness.py JavaProducer):
+              at these rates a Python producer takes most of a core the worker needs.
   restart     --state-participants enrolled, SIGKILL, restart: seconds until the counts are exact.
 Every phase also reports the worker's peak RSS (VmHWM). Each phase starts its own broker in a
-scratch directory; nothing of the user's state is touched.
+scratch directory; nothing of the user's state is touched. UCJ_BENCH_KEEP=1 keeps the scratch
+directory (the worker's and the broker's logs) after a run that succeeded, too.
 
 Timing: a consumer is timed from the first sign of progress (its /status for the worker, its
 committed offsets for the agents) until everything is processed, and only the events it
@@ -48,7 +51,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an installed one
 
-from bench.harness import NOW, BenchError, Stack, Timing, Worker, log, produce, run_agent, wait_caught_up, worker_offsets  # noqa: E402
+from bench.harness import NOW, BenchError, JavaProducer, Stack, Timing, Worker, log, produce, run_agent, wait_caught_up, worker_offsets  # noqa: E402
+from services.progress import end_offsets  # noqa: E402
+from streams.topics import PARTICIPANT_EVENTS  # noqa: E402
 from bench.history import histories  # noqa: E402
 from services.gateway.publishing import message  # noqa: E402
 from services.registry import Registry  # noqa: E402
@@ -185,11 +190,15 @@ def phase_latency(args, scratch: Path, results: dict) -> None:
             records = simulated(args.participants, int(rate * args.latency_seconds))  # generated before the clock runs
             worker = Worker(stack, args.web_port)
             worker.wait_ready()
+            producer = JavaProducer(stack.bootstrap)
             warm_up = int(rate * LATENCY_WARM_UP_SECONDS)
-            produce(stack.bootstrap, records[:warm_up])
+            producer.send(records[:warm_up])
+            wait_until_produced(stack.bootstrap, warm_up)
             wait_caught_up(worker, stack.bootstrap)
             before = delay_buckets(worker)
-            produce(stack.bootstrap, records[warm_up:], rate=rate)
+            producer.send(records[warm_up:], rate=rate)
+            producer.close()
+            wait_until_produced(stack.bootstrap, len(records))
             wait_caught_up(worker, stack.bootstrap)
             buckets = [(le, count - before.get(le, 0.0)) for le, count in delay_buckets(worker).items()]
             p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
@@ -198,6 +207,15 @@ def phase_latency(args, scratch: Path, results: dict) -> None:
             worker.stop()
         finally:
             stack.close()
+
+
+def wait_until_produced(bootstrap: str, events: int) -> None:
+    """Until the events topic holds `events` records: the Java producer sends asynchronously."""
+    deadline = time.monotonic() + 120
+    while sum(end_offsets(bootstrap, PARTICIPANT_EVENTS).values()) < events:
+        if time.monotonic() > deadline:
+            raise BenchError(f"the events topic did not reach {events:,} records in 120 s")
+        time.sleep(0.1)
 
 
 def delay_buckets(worker: Worker) -> dict[float, float]:
@@ -344,7 +362,8 @@ def main() -> None:
         if isinstance(error, BenchError):
             sys.exit(f"bench failed: {error}")
         raise
-    shutil.rmtree(scratch, ignore_errors=True)
+    if not os.environ.get("UCJ_BENCH_KEEP"):
+        shutil.rmtree(scratch, ignore_errors=True)
     results["wall_seconds"] = round(time.monotonic() - started)
     print(json.dumps(results, indent=2))
     if args.output:
