@@ -58,11 +58,17 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag(CONSUMER_FETCHING)
-                generation = self.app.consumer_generation_id
+                # The generation the fetch was made in, read once it has returned, as Faust's
+                # getmany does. Read before, a rebalance while waiting for records (and its seek
+                # to the committed offsets) would have a fetch of the new generation thrown away,
+                # and those partitions would stall until the next rebalance.
+                generation: int | None = None
                 batch: list = []
                 await self.sleep(0)
                 if not self.should_stop:
                     async for tp, message in self.getmany(timeout=1.0):
+                        if generation is None:
+                            generation = self.app.consumer_generation_id
                         if message.topic in batch_topics:
                             batch.append(message)
                         else:

@@ -60,3 +60,60 @@ def test_nothing_is_committed_after_a_changelog_record_failed_or_was_cancelled()
         consumer, committed = commit(outcome)
         assert not committed and not any(step.startswith("committed") for step in consumer.steps)
         assert "not written" in str(consumer.crashed)
+
+
+class Fetching:
+    """What BatchingConsumer._drain_messages uses of the consumer: one fetch that completes after a
+    rebalance (generation 2 to 3), then the consumer stops."""
+
+    consumer_stopped_errors = ()
+    should_stop = False
+
+    def __init__(self):
+        self.app = self
+        self.consumer_generation_id = 2
+        self.batches = self
+        self.topics_batched = frozenset({"ucj.participant-events"})
+        self.diag = self
+        self._stopped = asyncio.Event()
+        self._read_offset = {}
+        self.callback = None
+        self.taken = []
+
+    @property
+    def topics(self):  # batches.topics (a set of names) and app.topics (acks_enabled_for) in one
+        return self
+
+    def __contains__(self, topic):
+        return topic in self.topics_batched
+
+    def acks_enabled_for(self, topic):
+        return True
+
+    def set_flag(self, flag):
+        pass
+
+    def unset_flag(self, flag):
+        pass
+
+    async def sleep(self, seconds):
+        pass
+
+    async def getmany(self, timeout):
+        self.consumer_generation_id = 3  # the rebalance, and its seek, happened while records were awaited
+        yield ("tp", Message())
+        self._stopped.set()
+
+    async def _take_batch(self, batch, generation, read_offset, acks_enabled_for):
+        self.taken.append((len(batch), generation))
+
+
+class Message:
+    topic = "ucj.participant-events"
+
+
+def test_a_fetch_that_returns_after_a_rebalance_counts_as_the_new_generation():
+    consumer = Fetching()
+    fetcher = Fetching()
+    asyncio.run(BatchingConsumer._drain_messages(consumer, fetcher))
+    assert consumer.taken == [(1, 3)]  # handed over as generation 3's: not thrown away as the old one's
