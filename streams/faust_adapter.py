@@ -1,14 +1,15 @@
 """Every use the worker makes of Faust beyond its documented API, pinned to one version.
 
-tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
-function below, streams/faust_batches.py and streams/faust_table.py, against the new version's source, then move
-FAUST_VERSION.
+tests/streams/test_faust_adapter.py fails when faust-streaming's or aiokafka's version moves:
+check each function below, streams/faust_batches.py and streams/faust_table.py, against the new
+version's source, then move FAUST_VERSION or AIOKAFKA_VERSION.
 """
 from __future__ import annotations
 
 from faust.web.base import BlueprintManager
 
 FAUST_VERSION = "0.15.3"
+AIOKAFKA_VERSION = "0.14.0"  # the Kafka client under Faust, whose consumer faust_batches.py tunes
 
 # Faust's built-in pages, off by their public settings (faust-streaming 0.15): /table serves
 # a table's contents (every participant's event history), /router the cluster's workers,

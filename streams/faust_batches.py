@@ -43,8 +43,30 @@ class Batches:
     max_unsent: int = 20_000  # records in the producer buffer above which consumption waits
 
 
+# How long the broker may hold a fetch that finds no new record. Faust's worker consumer fixes
+# it at 1.5 s. aiokafka keeps one fetch in flight per broker and leaves out of it every
+# partition that still has fetched records the worker has not taken. So once a slice takes the
+# worker longer than aiokafka's prefetch backoff (0.1 s), the next fetch can hold only idle
+# partitions (the re-keyed topic, partials), and the busy ones wait up to this long behind it
+# with their records in the broker: a 1.5 s stall, which then repeats as the backlog grows.
+FETCH_MAX_WAIT_MS = 50
+
+
+class BatchingConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport):
+        """AIOKafkaConsumerThread._create_worker_consumer (0.15.3), with FETCH_MAX_WAIT_MS."""
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka keeps the setting here until start() hands it to its Fetcher (aiokafka 0.14)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        return consumer
+
+
 class BatchingConsumer(aiokafka_driver.Consumer):
     batches: Batches | None = None
+
+    def _new_consumer_thread(self):
+        """Mirrors Consumer._new_consumer_thread (0.15.3)."""
+        return BatchingConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     async def _drain_messages(self, fetcher) -> None:
         """Mirrors faust/transport/consumer.py Consumer._drain_messages (0.15.3), batching self.batches.topics."""

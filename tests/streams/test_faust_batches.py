@@ -117,3 +117,22 @@ def test_a_fetch_that_returns_after_a_rebalance_counts_as_the_new_generation():
     fetcher = Fetching()
     asyncio.run(BatchingConsumer._drain_messages(consumer, fetcher))
     assert consumer.taken == [(1, 3)]  # handed over as generation 3's: not thrown away as the old one's
+
+
+def test_the_worker_consumer_lets_the_broker_hold_an_empty_fetch_only_briefly():
+    import faust
+
+    from streams.faust_batches import FETCH_MAX_WAIT_MS, consume_in_batches
+
+    async def create() -> int:
+        app = faust.App("ucj-fetch-wait-test", broker="kafka://127.0.0.1:1")
+        topic = app.topic("ucj.participant-events")
+        consume_in_batches(app, [topic], handle=lambda batch: None, before_commit=None)
+        thread = app.consumer._thread
+        consumer = thread._create_worker_consumer(app.transport)  # no connection before start()
+        try:
+            return consumer._fetch_max_wait_ms
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(create()) == FETCH_MAX_WAIT_MS <= 100
