@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from services.secrets import SecretError, read_secret
+
 # name -> (default, meaning); the CLI prints these in --help
 ENVIRONMENT = {
     "UCJ_KAFKA_BOOTSTRAP": ("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port])"),
     "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
-    "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry"),
+    "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry (or UCJ_DATABASE_URL_FILE, a file holding it, when it has a password)"),
     "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
     "UCJ_KAFKA_WAIT": ("2m", "how long a service waits at start for Kafka to be reachable and ready"),
     "UCJ_PSEUDONYM_KEY": ("", "the province's pseudonym key for NIKs, at least 32 bytes (or UCJ_PSEUDONYM_KEY_FILE, a file holding it); no default"),
@@ -29,7 +31,10 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("UCJ_DATA_DIR") or ENVIRONMENT["UCJ_DATA_DIR"][0]).expanduser()
-        database_url = env.get("UCJ_DATABASE_URL") or f"sqlite:///{data_dir / 'registry.db'}"
+        try:
+            database_url = read_secret("UCJ_DATABASE_URL", env) or f"sqlite:///{data_dir / 'registry.db'}"
+        except SecretError as error:
+            raise SystemExit(str(error)) from None
         port_text = env.get("UCJ_WEB_PORT") or ENVIRONMENT["UCJ_WEB_PORT"][0]
         try:
             web_port = int(port_text)

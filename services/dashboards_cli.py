@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -29,14 +28,26 @@ def add_parser(subparsers) -> None:
         help="upload the generated dashboards to a Grafana (overwriting the ones with the same uid)",
         description="Upload the generated dashboards with the Grafana HTTP API (POST /api/dashboards/db, overwrite).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="environment:\n  UCJ_GRAFANA_TOKEN    service account token, when --token is not given",
+        epilog="environment:\n"
+        "  UCJ_GRAFANA_TOKEN       service account token with dashboard write rights\n"
+        "  UCJ_GRAFANA_TOKEN_FILE  or a file holding it (never a flag: a command line shows in ps and shell history)",
     )
     push.add_argument("--url", required=True, help="Grafana's base URL, e.g. http://grafana:3000")
-    push.add_argument("--token", help="service account token with dashboard write rights (default: UCJ_GRAFANA_TOKEN)")
+    push.add_argument("--token", nargs="?", action=_RefuseToken, help=argparse.SUPPRESS)
     push.add_argument("--folder", help="folder title to put them in (created when missing; default: General)")
     push.add_argument("--source", type=Path, help="directory of dashboard JSON (default: the generated ones)")
     push.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default: %(default)s)")
     push.set_defaults(run=run_push)
+
+
+class _RefuseToken(argparse.Action):
+    """--token was removed: a token on the command line shows in `ps` and in shell history."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is no longer accepted (a command line shows in ps and shell history); {TOKEN_HINT}")
+
+
+TOKEN_HINT = "set UCJ_GRAFANA_TOKEN, or UCJ_GRAFANA_TOKEN_FILE to a file holding the token"
 
 
 def run_build(args) -> int:
@@ -48,9 +59,15 @@ def run_build(args) -> int:
 
 
 def run_push(args) -> int:
-    token = args.token or os.environ.get("UCJ_GRAFANA_TOKEN")
+    from services.secrets import SecretError, read_secret
+
+    try:
+        token = read_secret("UCJ_GRAFANA_TOKEN")
+    except SecretError as error:
+        print(f"ucj dashboards push: {error}", file=sys.stderr)
+        return 2
     if not token:
-        print("ucj dashboards push: no token; pass --token or set UCJ_GRAFANA_TOKEN", file=sys.stderr)
+        print(f"ucj dashboards push: no Grafana token; {TOKEN_HINT}", file=sys.stderr)
         return 2
     try:
         pushed = push(args.url, token, load(args.source), folder=args.folder, timeout=args.timeout)
@@ -117,7 +134,7 @@ class _explained:
             status = error.status_code
             if status in (401, 403):
                 what = "rejected the token (401 Unauthorized)" if status == 401 else "refused access (403 Forbidden): the token needs dashboard write rights"
-                raise PushError(f"Grafana at {self.url} {what}; check --token or UCJ_GRAFANA_TOKEN") from error
+                raise PushError(f"Grafana at {self.url} {what}; check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE") from error
             if status:
                 raise PushError(f"Grafana at {self.url} answered HTTP {status}: {_detail(error)}") from error
             raise PushError(f"cannot reach Grafana at {self.url} ({_reason(error.message)})") from error

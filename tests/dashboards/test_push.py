@@ -83,8 +83,20 @@ def committed() -> dict[str, dict]:
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in GENERATED.glob("*.json")}
 
 
-def test_push_uploads_every_generated_dashboard_with_overwrite(grafana, capsys):
-    assert main(["dashboards", "push", "--url", grafana.url, "--token", "glsa_good"]) == 0
+@pytest.fixture
+def token(monkeypatch):
+    """Sets the Grafana token in the environment (and nothing else), as an operator would."""
+    monkeypatch.delenv("UCJ_GRAFANA_TOKEN_FILE", raising=False)
+
+    def set_token(value: str) -> None:
+        monkeypatch.setenv("UCJ_GRAFANA_TOKEN", value)
+
+    set_token("glsa_good")
+    return set_token
+
+
+def test_push_uploads_every_generated_dashboard_with_overwrite(grafana, token, capsys):
+    assert main(["dashboards", "push", "--url", grafana.url]) == 0
     posted = grafana.posted_dashboards()
     expected = committed()
     assert sorted(body["dashboard"]["uid"] for body in posted) == sorted(expected) == ["ucj-pipeline", "ucj-province", "ucj-regency"]
@@ -97,8 +109,7 @@ def test_push_uploads_every_generated_dashboard_with_overwrite(grafana, capsys):
     assert f"ucj-regency: {grafana.url}/d/ucj-regency/slug" in out
 
 
-def test_the_token_comes_from_the_environment_and_the_folder_is_created(grafana, monkeypatch):
-    monkeypatch.setenv("UCJ_GRAFANA_TOKEN", "glsa_good")
+def test_the_folder_is_created_or_reused(grafana, token):
     assert main(["dashboards", "push", "--url", grafana.url, "--folder", "UCJ"]) == 0
     assert [f["title"] for f in grafana.folders] == ["Operations", "UCJ"]
     assert {body["folderUid"] for body in grafana.posted_dashboards()} == {"f2"}
@@ -106,41 +117,77 @@ def test_the_token_comes_from_the_environment_and_the_folder_is_created(grafana,
     assert len(grafana.folders) == 2 and {body["folderUid"] for body in grafana.posted_dashboards()[3:]} == {"ops"}
 
 
-def test_a_rejected_token_is_one_sentence(grafana, capsys):
-    assert main(["dashboards", "push", "--url", grafana.url, "--token", "glsa_wrong"]) == 1
+def test_the_token_can_come_from_a_file(grafana, monkeypatch, tmp_path):
+    monkeypatch.delenv("UCJ_GRAFANA_TOKEN", raising=False)
+    path = tmp_path / "grafana_token"
+    path.write_text("glsa_good\n", encoding="utf-8")
+    monkeypatch.setenv("UCJ_GRAFANA_TOKEN_FILE", str(path))
+    assert main(["dashboards", "push", "--url", grafana.url]) == 0
+    assert len(grafana.posted_dashboards()) == 3
+    assert all(headers["Authorization"] == "Bearer glsa_good" for _, _, headers, _ in grafana.requests)
+
+
+@pytest.mark.parametrize("argv", [["--token", "glsa_good"], ["--token=glsa_good"], ["--token"]], ids=["value", "equals", "bare"])
+def test_a_token_flag_is_refused_and_says_where_the_token_goes(grafana, token, capsys, argv):
+    with pytest.raises(SystemExit) as exited:
+        main(["dashboards", "push", "--url", grafana.url, *argv])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.endswith(
+        "--token is no longer accepted (a command line shows in ps and shell history); "
+        "set UCJ_GRAFANA_TOKEN, or UCJ_GRAFANA_TOKEN_FILE to a file holding the token"
+    )
+    assert grafana.requests == []  # nothing was sent, not even with the environment's token
+
+
+def test_a_rejected_token_is_one_sentence(grafana, token, capsys):
+    token("glsa_wrong")
+    assert main(["dashboards", "push", "--url", grafana.url]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == f"ucj dashboards push: Grafana at {grafana.url} rejected the token (401 Unauthorized); check --token or UCJ_GRAFANA_TOKEN"
+    assert err == f"ucj dashboards push: Grafana at {grafana.url} rejected the token (401 Unauthorized); check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE"
     assert grafana.posted_dashboards()[0]["dashboard"]["uid"]  # it did try, and stopped at the first refusal
     assert len(grafana.posted_dashboards()) == 1
 
 
-def test_forbidden_and_server_errors_are_one_sentence(grafana, capsys):
+def test_forbidden_and_server_errors_are_one_sentence(grafana, token, capsys):
     grafana.status = 403
-    assert main(["dashboards", "push", "--url", grafana.url, "--token", "glsa_good"]) == 1
+    assert main(["dashboards", "push", "--url", grafana.url]) == 1
     assert capsys.readouterr().err.strip() == (
-        f"ucj dashboards push: Grafana at {grafana.url} refused access (403 Forbidden): the token needs dashboard write rights; check --token or UCJ_GRAFANA_TOKEN"
+        f"ucj dashboards push: Grafana at {grafana.url} refused access (403 Forbidden): the token needs dashboard write rights; check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE"
     )
     grafana.status = 412
-    assert main(["dashboards", "push", "--url", grafana.url, "--token", "glsa_good"]) == 1
+    assert main(["dashboards", "push", "--url", grafana.url]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ucj dashboards push: Grafana at {grafana.url} answered HTTP 412") and "\n" not in err
     grafana.status = 500
-    assert main(["dashboards", "push", "--url", grafana.url, "--token", "glsa_good"]) == 1
+    assert main(["dashboards", "push", "--url", grafana.url]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ucj dashboards push: Grafana at {grafana.url} answered HTTP 500") and "\n" not in err
 
 
-def test_no_grafana_listening_is_one_sentence(capsys):
+def test_no_grafana_listening_is_one_sentence(token, capsys):
     url = f"http://127.0.0.1:{free_port()}"
-    assert main(["dashboards", "push", "--url", url, "--token", "t", "--timeout", "3"]) == 1
+    assert main(["dashboards", "push", "--url", url, "--timeout", "3"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ucj dashboards push: cannot reach Grafana at {url} (") and "\n" not in err
 
 
 def test_no_token_says_where_to_put_it(monkeypatch, capsys):
     monkeypatch.delenv("UCJ_GRAFANA_TOKEN", raising=False)
+    monkeypatch.delenv("UCJ_GRAFANA_TOKEN_FILE", raising=False)
     assert main(["dashboards", "push", "--url", "http://127.0.0.1:1"]) == 2
-    assert "pass --token or set UCJ_GRAFANA_TOKEN" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == (
+        "ucj dashboards push: no Grafana token; set UCJ_GRAFANA_TOKEN, or UCJ_GRAFANA_TOKEN_FILE to a file holding the token"
+    )
+
+
+def test_an_unreadable_token_file_is_one_sentence(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("UCJ_GRAFANA_TOKEN", raising=False)
+    monkeypatch.setenv("UCJ_GRAFANA_TOKEN_FILE", str(tmp_path / "missing"))
+    assert main(["dashboards", "push", "--url", "http://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ucj dashboards push: cannot read UCJ_GRAFANA_TOKEN_FILE {tmp_path / 'missing'}: No such file or directory"
+    )
 
 
 def test_build_writes_the_same_json_as_committed(tmp_path):
