@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from services.registry.coordinators import Coordinator, coordinator_problems
+from services.registry.coordinators import Coordinator, coordinator_problems, new_webhook_secret
 from services.registry.csv_files import CoordinatorEntry, LoadReport, read_coordinators_csv
 from services.registry.models import CoordinatorRow, RegionRow
 
@@ -30,6 +30,7 @@ class CoordinatorStore:
     ) -> Coordinator:
         """Add an active coordinator; raises ValueError saying what is wrong with the input.
 
+        A coordinator with a webhook gets a new webhook secret (`webhook_secret` reads it).
         An active coordinator with the same name and region already existing is an error
         (change one with `load_coordinators_csv`, or remove it first).
         """
@@ -51,6 +52,7 @@ class CoordinatorStore:
                 email=email,
                 webhook_url=webhook_url,
                 webhook_format=webhook_format,
+                webhook_secret=new_webhook_secret() if webhook_url else None,
                 language=language,
                 active=True,
                 created_at=_now(),
@@ -84,18 +86,39 @@ class CoordinatorStore:
         pointing at it. Raises LookupError for an unknown id."""
         with Session(self.engine) as session, session.begin():
             self._require_schema(session)
-            row = session.get(CoordinatorRow, coordinator_id)
-            if row is None:
-                raise LookupError(f"no coordinator with id {coordinator_id}")
+            row = _existing(session, coordinator_id)
             row.active = False
             return _coordinator(row)
+
+    def rotate_webhook_secret(self, coordinator_id: int) -> tuple[Coordinator, str]:
+        """A new webhook secret for an active coordinator with a webhook, and the coordinator;
+        the previous secret signs nothing from now on. Raises LookupError for an unknown id,
+        ValueError for a removed coordinator or one without a webhook."""
+        secret = new_webhook_secret()
+        with Session(self.engine) as session, session.begin():
+            self._require_schema(session)
+            row = _existing(session, coordinator_id)
+            if not row.active:
+                raise ValueError(f"coordinator {coordinator_id} is removed; a removed coordinator receives nothing")
+            if not row.webhook_url:
+                raise ValueError(f"coordinator {coordinator_id} has no webhook, so there is nothing to sign")
+            row.webhook_secret = secret
+            return _coordinator(row), secret
+
+    def webhook_secret(self, coordinator_id: int) -> str | None:
+        """The secret the notifier signs this coordinator's webhooks with; None when it has
+        none yet. Raises LookupError for an unknown id."""
+        with Session(self.engine) as session:
+            self._require_schema(session)
+            return _existing(session, coordinator_id).webhook_secret
 
     def load_coordinators_csv(self, path: str | Path) -> LoadReport:
         """Add or update coordinators from CSV (raises CsvRejected on a bad row, loading nothing).
 
         A row updates the coordinator with the same name and region (the active one, else the
         newest), and adds one otherwise. Coordinators not in the file are left alone: the
-        import never removes anyone (`active` set to false in a row does).
+        import never removes anyone (`active` set to false in a row does). It makes no webhook
+        secrets, since it could not show them: a new webhook needs `rotate_webhook_secret`.
         """
         with Session(self.engine) as session, session.begin():
             self._require_schema(session)
@@ -127,6 +150,13 @@ def _find(session: Session, name: str, region_code: str) -> CoordinatorRow | Non
     return session.scalars(query).first()
 
 
+def _existing(session: Session, coordinator_id: int) -> CoordinatorRow:
+    row = session.get(CoordinatorRow, coordinator_id)
+    if row is None:
+        raise LookupError(f"no coordinator with id {coordinator_id}")
+    return row
+
+
 def _apply(row: CoordinatorRow, entry: CoordinatorEntry) -> None:
     row.email = entry.email
     row.webhook_url = entry.webhook_url
@@ -145,6 +175,7 @@ def _coordinator(row: CoordinatorRow) -> Coordinator:
         webhook_format=row.webhook_format,
         language=row.language,
         active=row.active,
+        has_webhook_secret=row.webhook_secret is not None,
     )
 
 

@@ -2,11 +2,13 @@
 
 A coordinator belongs to a regency (e.g. 61.07) or to the province 61; the coordinators of
 the province are the operations list, which receives the province's alerts. Each has an
-email address, a webhook, or both.
+email address, a webhook, or both. A webhook coordinator has a secret the notifier signs its
+webhooks with (X-UCJ-Signature); `add` and `rotate-secret` print it, once.
 """
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ COORDINATOR_LEVELS = ("province", "regency")
 MAX_NAME = 200
 MAX_EMAIL = 320
 MAX_URL = 500
+SECRET_PREFIX = "ucjw_"  # says what a leaked string is, so secret scanners and people can spot it
 
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
 
@@ -31,6 +34,12 @@ class Coordinator:
     webhook_format: str
     language: str
     active: bool
+    has_webhook_secret: bool = False  # the secret itself never leaves the registry in this object
+
+
+def new_webhook_secret() -> str:
+    """A new webhook secret: the prefix and 256 random bits, URL-safe (48 characters)."""
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def coordinator_problems(

@@ -23,6 +23,11 @@ from services.registry.seed import PROVINCE_CODE
 
 log = logging.getLogger(__name__)
 
+_SECRET_NOTICE = (
+    "The webhook secret of coordinator {id} ({name}) is on the next line. It is shown only this once: "
+    "give it to the receiver, which checks the X-UCJ-Signature header of every POST with it."
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     coordinators = subparsers.add_parser(
@@ -39,7 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     add = add_command(commands, database, "add", _run_add, "add a coordinator",
                       "Add a coordinator of a regency, or of the province (the operations list). Give an "
-                      "email address, a webhook URL or both.")
+                      "email address, a webhook URL or both. With a webhook, the coordinator's webhook "
+                      "secret is printed alone on the last line of standard output, only this once: the "
+                      "notifier signs every POST with it (header X-UCJ-Signature), and the receiver checks it.")
     add.add_argument("--name", required=True, help="the person or team, e.g. 'Disnaker Bengkayang'")
     add.add_argument("--region", required=True, metavar="CODE",
                      help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list")
@@ -51,13 +58,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                      help="language of the messages: Indonesian or English (default id)")
 
     listing = add_command(commands, database, "list", _run_list, "print the coordinators as a table",
-                          "Print the active coordinators by region, the operations list first.")
+                          "Print the active coordinators by region, the operations list first. The column "
+                          "secret says whether a webhook has its signing secret (set) or not (MISSING: the "
+                          "notifier sends it nothing until `ucj coordinators rotate-secret ID`); secrets are "
+                          "never shown.")
     listing.add_argument("--all", action="store_true", help="include removed coordinators")
 
     remove = add_command(commands, database, "remove", _run_remove, "stop sending alerts to a coordinator",
                          "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
                          "coordinator stays in the registry as removed, so the delivery log keeps its name.")
     remove.add_argument("id", type=int, metavar="ID")
+
+    rotate = add_command(commands, database, "rotate-secret", _run_rotate_secret, "give a webhook a new signing secret",
+                         "Make a new webhook secret for a coordinator (the ID from `ucj coordinators list`) and "
+                         "print it alone on the last line of standard output, only this once. From now on the "
+                         "notifier signs its webhooks with the new secret only; deliveries the receiver refuses "
+                         "meanwhile are retried. Also gives a secret to a webhook that has none (added by import, "
+                         "or before webhooks were signed).")
+    rotate.add_argument("id", type=int, metavar="ID")
 
     columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
     load = add_command(
@@ -66,7 +84,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "webhook_format json, language id, active true. A row updates the coordinator with the "
         "same name and region, or adds one; coordinators not in the file are left alone, and "
         "active=false in a row removes one. If any row is bad, every bad row is listed and "
-        "nothing is loaded.")
+        "nothing is loaded. Import makes no webhook secrets: give each new webhook one with "
+        "`ucj coordinators rotate-secret ID` (the import lists which).")
     load.add_argument("file", metavar="FILE.csv")
 
 
@@ -84,6 +103,29 @@ def _run_add(args: argparse.Namespace) -> int:
             print(f"not added: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
         log.info("added coordinator %s: %s", added.id, _describe(added))
+        secret = registry.webhook_secret(added.id) if added.webhook_url else None
+    if secret is not None:
+        print(_SECRET_NOTICE.format(id=added.id, name=added.name))
+        print(secret)
+    return 0
+
+
+def _run_rotate_secret(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        try:
+            coordinator, secret = registry.rotate_webhook_secret(args.id)
+        except RegistryNotInitialized as error:
+            print(error, file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        except LookupError as error:
+            print(f"no new secret: {error}; `ucj coordinators list --all` shows the ids", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except ValueError as error:
+            print(f"no new secret: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        log.info("new webhook secret for coordinator %s (%s); the previous one signs nothing from now on", coordinator.id, coordinator.name)
+    print(_SECRET_NOTICE.format(id=coordinator.id, name=coordinator.name))
+    print(secret)
     return 0
 
 
@@ -102,7 +144,18 @@ def _run_remove(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    return load_csv(args, Registry.load_coordinators_csv, "coordinators", "regions", replaced="updating")
+    status = load_csv(args, Registry.load_coordinators_csv, "coordinators", "regions", replaced="updating")
+    if status == 0:
+        with open_registry(args) as registry:
+            unsigned = [c.id for c in registry.coordinators() if c.webhook_url and not c.has_webhook_secret]
+        if unsigned:
+            print(
+                f"coordinator{'s' if len(unsigned) > 1 else ''} {', '.join(map(str, unsigned))} "
+                f"{'have' if len(unsigned) > 1 else 'has'} a webhook without a signing secret, so the notifier "
+                "sends it nothing: run `ucj coordinators rotate-secret ID` for each and give the receiver the secret",
+                file=sys.stderr,
+            )
+    return status
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -116,7 +169,7 @@ def _run_list(args: argparse.Namespace) -> int:
     if not coordinators:
         print("no coordinators" + ("" if args.all else " (active)") + "; add one with `ucj coordinators add`")
         return 0
-    header = ["id", "region", "name", "email", "webhook", "format", "lang"] + (["active"] if args.all else [])
+    header = ["id", "region", "name", "email", "webhook", "format", "secret", "lang"] + (["active"] if args.all else [])
     rows = [
         [
             str(c.id),
@@ -125,12 +178,19 @@ def _run_list(args: argparse.Namespace) -> int:
             c.email or "-",
             c.webhook_url or "-",
             c.webhook_format if c.webhook_url else "-",
+            _secret_state(c),
             c.language,
         ] + (["yes" if c.active else "removed"] if args.all else [])
         for c in coordinators
     ]
     print_table(header, rows)
     return 0
+
+
+def _secret_state(coordinator: Coordinator) -> str:
+    if not coordinator.webhook_url:
+        return "-"
+    return "set" if coordinator.has_webhook_secret else "MISSING"
 
 
 def _describe(coordinator: Coordinator) -> str:

@@ -127,6 +127,10 @@ class CoordinatorRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_format: Mapped[str] = mapped_column(String(16), default="json")
+    # The key the notifier signs webhooks with (X-UCJ-Signature). Kept as it is, since signing
+    # needs it; never shown after `add` / `rotate-secret` print it. NULL: no webhook, or one
+    # added before signing existed or by CSV import, which the notifier refuses to send to.
+    webhook_secret: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)

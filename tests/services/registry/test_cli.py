@@ -138,7 +138,7 @@ def test_help_has_a_description_and_the_environment(argv: list[str], description
 
 def test_init_says_it_created_the_schema(database_url: str, caplog) -> None:
     assert ucj("registry", "init", "--database-url", database_url) == 0
-    assert "created the schema (revision 0003) in " in caplog.text
+    assert "created the schema (revision 0004) in " in caplog.text
 
 
 def test_upgrade_of_a_registry_from_before_migrations(database_url: str, caplog) -> None:
@@ -148,18 +148,18 @@ def test_upgrade_of_a_registry_from_before_migrations(database_url: str, caplog)
         Base.metadata.create_all(old.engine, tables=[RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__])
     assert ucj("registry", "upgrade", "--database-url", database_url) == 0
     assert "was created before schema migrations; marked it as revision 0001" in caplog.text
-    assert "from revision 0001 to 0003" in caplog.text
+    assert "from revision 0001 to 0004" in caplog.text
     caplog.clear()
 
     assert ucj("registry", "upgrade", "--database-url", database_url) == 0
-    assert "is already at schema revision 0003; nothing to do" in caplog.text
+    assert "is already at schema revision 0004; nothing to do" in caplog.text
 
 
 def test_show_prints_the_schema_revision(database_url: str, capsys) -> None:
     ucj("registry", "init", "--database-url", database_url)
     capsys.readouterr()
     assert ucj("registry", "show", "--database-url", database_url) == 0
-    assert "schema revision: 0003 (current)" in capsys.readouterr().out
+    assert "schema revision: 0004 (current)" in capsys.readouterr().out
 
 
 def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
@@ -170,6 +170,6 @@ def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
         connection.execute(insert(RegionRow).values(code="61", parent_code=None, level="province", name="Kalimantan Barat"))
     assert ucj("registry", "show", "--database-url", database_url) == 0
     assert (
-        "schema revision: none (created before migrations); this version needs 0003: run `ucj registry upgrade`"
+        "schema revision: none (created before migrations); this version needs 0004: run `ucj registry upgrade`"
         in capsys.readouterr().out
     )

@@ -106,7 +106,7 @@ def test_a_registry_at_an_old_revision_says_to_upgrade(database_url: str) -> Non
         with registry.engine.begin() as connection:
             command.downgrade(_config(connection), "0001")
     with Registry(database_url) as registry:
-        with pytest.raises(RegistryNotInitialized, match="has schema revision 0001, this version needs 0003; run `ucj registry upgrade`"):
+        with pytest.raises(RegistryNotInitialized, match="has schema revision 0001, this version needs 0004; run `ucj registry upgrade`"):
             registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
 
 
@@ -180,3 +180,56 @@ def test_import_file_rule(registry: Registry, write_csv, text: str, problem: tup
     with pytest.raises(CsvRejected) as rejected:
         registry.load_coordinators_csv(write_csv(text))
     assert rejected.value.problems == [problem]
+
+
+def test_a_webhook_coordinator_gets_a_secret_and_an_email_one_none(registry: Registry) -> None:
+    hook = registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
+    mail = registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
+    other = registry.add_coordinator("Budi", "61.08", webhook_url="https://alerts.kalbar.go.id/hook")
+
+    secret = registry.webhook_secret(hook.id)
+    assert secret is not None and secret.startswith("ucjw_") and len(secret) == 48
+    assert registry.webhook_secret(other.id) != secret  # each coordinator its own
+    assert registry.webhook_secret(mail.id) is None
+    assert (hook.has_webhook_secret, mail.has_webhook_secret) == (True, False)
+    assert secret not in repr(registry.coordinators(include_inactive=True))  # the secret stays in the registry
+    with pytest.raises(LookupError, match="no coordinator with id 42"):
+        registry.webhook_secret(42)
+
+
+def test_rotating_replaces_the_secret(registry: Registry) -> None:
+    hook = registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
+    before = registry.webhook_secret(hook.id)
+
+    rotated, secret = registry.rotate_webhook_secret(hook.id)
+
+    assert rotated == hook and secret != before
+    assert registry.webhook_secret(hook.id) == secret
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "message"),
+    [
+        (lambda r: r.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id").id, ValueError,
+         "has no webhook, so there is nothing to sign"),
+        (lambda r: r.remove_coordinator(r.add_coordinator("Ops", "61", webhook_url="https://a.id/h").id).id, ValueError,
+         "is removed; a removed coordinator receives nothing"),
+        (lambda r: 42, LookupError, "no coordinator with id 42"),
+    ],
+)
+def test_rotating_is_refused_in_plain_words(registry: Registry, setup, error, message) -> None:
+    coordinator_id = setup(registry)
+    with pytest.raises(error, match=message):
+        registry.rotate_webhook_secret(coordinator_id)
+
+
+def test_import_makes_no_secret_and_keeps_an_existing_one(registry: Registry, write_csv) -> None:
+    added = registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
+    secret = registry.webhook_secret(added.id)
+    registry.load_coordinators_csv(write_csv(
+        HEADER + "Ops,61,,https://alerts.kalbar.go.id/new,,en,\nRina,61.07,,https://b.id/h,,,\n"
+    ))
+    everyone = {c.name: c for c in registry.coordinators()}
+    assert registry.webhook_secret(added.id) == secret  # a changed URL keeps its receiver's secret
+    assert everyone["Rina"].has_webhook_secret is False
+    assert registry.webhook_secret(everyone["Rina"].id) is None

@@ -39,9 +39,9 @@ def test_add_list_remove(registry: Registry, db: list[str], caplog, capsys) -> N
 
     assert ucj("coordinators", "list", *db) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "id  region                      name                 email                 webhook                             format        lang",
-        "2   61 operations list          Ops                  -                     http://am.local:9093/api/v2/alerts  alertmanager  en",
-        "1   61.07 Kabupaten Bengkayang  Disnaker Bengkayang  ops@bengkayang.go.id  -                                   -             id",
+        "id  region                      name                 email                 webhook                             format        secret  lang",
+        "2   61 operations list          Ops                  -                     http://am.local:9093/api/v2/alerts  alertmanager  set     en",
+        "1   61.07 Kabupaten Bengkayang  Disnaker Bengkayang  ops@bengkayang.go.id  -                                   -             -       id",
     ]
 
     assert ucj("coordinators", "remove", "1", *db) == 0
@@ -109,6 +109,7 @@ def test_registry_show_counts_them(registry: Registry, database_url: str, capsys
         (["coordinators", "add"], "Add a coordinator of a regency, or of the province"),
         (["coordinators", "list"], "Print the active coordinators by region"),
         (["coordinators", "remove"], "the delivery log keeps its name"),
+        (["coordinators", "rotate-secret"], "print it alone on the last line of standard output, only this once"),
         (["coordinators", "import"], "name,region_code,email,webhook_url[,webhook_format][,language][,active]"),
     ],
 )
@@ -119,3 +120,58 @@ def test_help(argv: list[str], description: str, capsys) -> None:
     out = capsys.readouterr().out
     assert description in " ".join(out.split())
     assert "environment:\n  UCJ_DATABASE_URL" in out
+
+
+def test_add_prints_a_webhook_secret_once_and_nothing_else_shows_it(registry: Registry, db: list[str], caplog, capsys) -> None:
+    assert ucj("coordinators", "add", "--name", "Rina", "--region", "61.07", "--email", "rina@bengkayang.go.id", *db) == 0
+    assert capsys.readouterr().out == ""  # no webhook, no secret
+    assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "https://alerts.kalbar.go.id/hook", *db) == 0
+    out = capsys.readouterr().out.splitlines()
+    secret = registry.webhook_secret(2)
+    assert out == [
+        "The webhook secret of coordinator 2 (Ops) is on the next line. It is shown only this once: give it to the "
+        "receiver, which checks the X-UCJ-Signature header of every POST with it.",
+        secret,
+    ]
+
+    assert ucj("coordinators", "list", "--all", *db) == 0
+    assert ucj("coordinators", "remove", "2", *db) == 0
+    assert ucj("coordinators", "rotate-secret", "2", *db) == 2  # removed: refused
+    captured = capsys.readouterr()
+    assert "no new secret: coordinator 2 is removed; a removed coordinator receives nothing\n" == captured.err
+    assert secret not in captured.out + captured.err + caplog.text
+
+
+def test_rotate_secret_prints_the_new_one_once(registry: Registry, db: list[str], caplog, capsys) -> None:
+    hook = registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
+    old = registry.webhook_secret(hook.id)
+    assert ucj("coordinators", "rotate-secret", str(hook.id), *db) == 0
+    notice, new = capsys.readouterr().out.splitlines()
+    assert notice.startswith(f"The webhook secret of coordinator {hook.id} (Ops) is on the next line.")
+    assert new == registry.webhook_secret(hook.id) != old
+    assert f"new webhook secret for coordinator {hook.id} (Ops); the previous one signs nothing from now on" in caplog.text
+    assert new not in caplog.text and old not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("7", "no new secret: no coordinator with id 7; `ucj coordinators list --all` shows the ids"),
+     ("email", "no new secret: coordinator 1 has no webhook, so there is nothing to sign")],
+)
+def test_rotate_secret_refusals(registry: Registry, db: list[str], capsys, target: str, message: str) -> None:
+    registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
+    assert ucj("coordinators", "rotate-secret", "1" if target == "email" else target, *db) == 2
+    assert capsys.readouterr().err == message + "\n"
+
+
+def test_import_names_the_webhooks_left_without_a_secret(registry: Registry, db: list[str], write_csv, capsys) -> None:
+    registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
+    path = write_csv("name,region_code,email,webhook_url\nRina,61.07,,https://b.id/h\nBudi,61.08,budi@landak.go.id,\n")
+    assert ucj("coordinators", "import", str(path), *db) == 0
+    assert capsys.readouterr().err == (
+        "coordinator 2 has a webhook without a signing secret, so the notifier sends it nothing: "
+        "run `ucj coordinators rotate-secret ID` for each and give the receiver the secret\n"
+    )
+    assert ucj("coordinators", "list", *db) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines if "MISSING" in line] == ["2"]

@@ -6,7 +6,7 @@ import datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, insert, inspect
+from sqlalchemy import create_engine, insert, inspect, text
 
 from services.registry import Registry
 from services.registry.models import Base, CoordinatorRow, PlanPointRow, RegionRow, WorkforceRow
@@ -34,16 +34,16 @@ def differences(database_url: str) -> list:
         engine.dispose()
 
 
-def test_head_is_revision_0003() -> None:
-    assert head_revision() == "0003"
+def test_head_is_revision_0004() -> None:
+    assert head_revision() == "0004"
 
 
 def test_a_new_database_is_migrated_to_head(database_url: str) -> None:
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
-        assert registry.upgrade() == SchemaUpgrade(before=None, after="0003", stamped=False)
-        assert registry.schema_revision() == "0003"
-        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0003", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before=None, after="0004", stamped=False)
+        assert registry.schema_revision() == "0004"
+        assert registry.upgrade() == SchemaUpgrade(before="0004", after="0004", stamped=False)
     assert tables(database_url) == ALL_TABLES
 
 
@@ -65,7 +65,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
         registry.init()  # upgrades, then adds only what is missing
-        assert registry.schema_revision() == "0003"
+        assert registry.schema_revision() == "0004"
         assert registry.workforce_figures() == {2025: {"61": 1234}}  # the operator's figures survive
         assert registry.plans() == {"61": [(datetime.date(2025, 1, 1), 0.4)]}
         assert len(registry.region_tree()) == 2334
@@ -79,6 +79,9 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
         with registry.engine.begin() as connection:
             config = _config(connection)
             command.upgrade(config, "head")
+            command.downgrade(config, "0003")
+            assert "webhook_secret" not in {c["name"] for c in inspect(connection).get_columns("coordinators")}
+            assert set(inspect(connection).get_table_names()) == ALL_TABLES | {"alembic_version"}
             command.downgrade(config, "0002")
             assert set(inspect(connection).get_table_names()) == REVISION_0002_TABLES | {"alembic_version"}
             command.downgrade(config, "0001")
@@ -86,7 +89,7 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
             command.downgrade(config, "base")
             assert set(inspect(connection).get_table_names()) == {"alembic_version"}
             command.upgrade(config, "head")
-            assert MigrationContext.configure(connection).get_current_revision() == "0003"
+            assert MigrationContext.configure(connection).get_current_revision() == "0004"
     assert differences(database_url) == []
 
 
@@ -109,7 +112,7 @@ def test_a_registry_at_revision_0002_upgrades_to_sources_and_keeps_its_data(data
 
     with Registry(database_url) as registry:
         assert registry.schema_revision() == "0002"
-        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0003", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0004", stamped=False)
         assert [(c.name, c.region_code, c.email) for c in registry.coordinators()] == [
             ("Rina", "61.07", "rina@bengkayang.go.id")
         ]
@@ -118,4 +121,25 @@ def test_a_registry_at_revision_0002_upgrades_to_sources_and_keeps_its_data(data
         source, key = registry.add_source("disnaker-bengkayang", ["61.07"])
         assert registry.source_for_key(key) == source
     assert tables(database_url) == ALL_TABLES
+    assert differences(database_url) == []
+
+
+def test_a_registry_at_revision_0003_upgrades_to_webhook_secrets_left_empty(database_url: str) -> None:
+    # Webhook coordinators from before signing: nobody has seen a secret for them, so none is made up.
+    with Registry(database_url) as old:
+        with old.engine.begin() as connection:
+            command.upgrade(_config(connection), "0003")
+            connection.execute(insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")])
+            connection.execute(text(
+                "INSERT INTO coordinators (name, region_code, email, webhook_url, webhook_format, language, active, created_at) "
+                "VALUES ('Ops', '61', NULL, 'https://alerts.kalbar.go.id/hook', 'json', 'en', :yes, :at)"
+            ), dict(yes=True, at=datetime.datetime(2025, 1, 3, tzinfo=datetime.timezone.utc)))
+
+    with Registry(database_url) as registry:
+        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0004", stamped=False)
+        [ops] = registry.coordinators()
+        assert (ops.name, ops.webhook_url, ops.has_webhook_secret) == ("Ops", "https://alerts.kalbar.go.id/hook", False)
+        assert registry.webhook_secret(ops.id) is None
+        _, secret = registry.rotate_webhook_secret(ops.id)  # what the operator runs next
+        assert registry.webhook_secret(ops.id) == secret
     assert differences(database_url) == []

@@ -130,10 +130,10 @@ def test_a_registry_at_revision_0002_says_to_upgrade_then_upgrades(ucj, registry
     with registry.engine.begin() as connection:
         command.downgrade(_config(connection), "0002")
     assert ucj("sources", "list") == 1
-    assert "has schema revision 0002, this version needs 0003; run `ucj registry upgrade`" in capsys.readouterr().err
+    assert "has schema revision 0002, this version needs 0004; run `ucj registry upgrade`" in capsys.readouterr().err
 
     assert ucj("registry", "upgrade") == 0
-    assert "from revision 0002 to 0003" in caplog.text
+    assert "from revision 0002 to 0004" in caplog.text
     assert ucj("sources", "add", "--name", "desa", "--region", "61.07") == 0
 
 
