@@ -34,6 +34,9 @@ Channels:
   webhook   HTTP POST, JSON {"alert": <ucj.coverage-alert/1 body>, "message": {subject,
             text, language}}, header Idempotency-Key: <transition_id>; coordinators whose
             webhook format is "alertmanager" get an Alertmanager webhook (version 4) body.
+            Every webhook is signed with its coordinator's secret: header X-UCJ-Signature:
+            t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">. A webhook without a secret
+            is not sent (the error says to run `ucj coordinators rotate-secret ID`).
   2xx is delivered; any other status or no connection is a failed attempt.
 
 Every delivery is a row of the delivery log in the registry database, written before the
@@ -153,7 +156,8 @@ def run(args) -> int:
                 timeout=args.smtp_timeout.total_seconds(),
             ),
             alertmanager_firing_ttl=args.alertmanager_firing_ttl,
-        )
+        ),
+        registry.webhook_secret,
     )
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):

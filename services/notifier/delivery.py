@@ -4,6 +4,9 @@ A delivered row is never sent again (the log only hands out pending rows). A fai
 is retried with exponential backoff until the give-up age, then the row is marked failed.
 Deliveries are sent by a small thread pool, so one slow or dead receiver delays only its own
 rows. Run one delivery loop per delivery log: two would send the same due row twice.
+
+Logs name a delivery by its id, transition, channel and coordinator; the recipient's address
+(personal data, and a webhook URL may hold a token) appears at DEBUG only.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from services.notifier.backoff import RetryPolicy
-from services.notifier.channels import DeliveryFailed
+from services.notifier.channels import DeliveryFailed, DeliveryRefused
 from services.notifier.metrics import NotifierMetrics
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,7 @@ class DeliveryLoop:
         try:
             self.deliver(delivery)
         except Exception:
-            log.exception("delivery %s to %s: unexpected error", delivery.id, delivery.recipient)
+            log.exception("delivery %s: unexpected error", delivery.id)
         finally:
             with self.lock:
                 self.in_flight.discard(delivery.id)
@@ -108,16 +111,18 @@ class DeliveryLoop:
         attempt = delivery.attempts + 1
         started = time.monotonic()
         error: str | None = None
+        refused = False
+        log.debug("delivery %s: sending to %s", delivery.id, delivery.recipient)
         try:
             self.sender.send(delivery)
         except DeliveryFailed as failure:
-            error = str(failure)
+            error, refused = str(failure), isinstance(failure, DeliveryRefused)
         except Exception as failure:  # a bug in rendering must not stop the loop: it is a failed attempt
             log.exception("delivery %s: sending raised", delivery.id)
             error = f"{type(failure).__name__}: {failure}"
         duration_ms = int((time.monotonic() - started) * 1000)
         at = self.clock()
-        what = f"{delivery.transition_id} by {delivery.channel} to {delivery.recipient}"
+        what = describe(delivery)
         if error is None:
             # The in-doubt window: the receiver has the message; a crash before this line
             # leaves the row pending, and it is sent once more after a restart.
@@ -134,4 +139,11 @@ class DeliveryLoop:
             log.error("gave up on %s after %d attempts: %s", what, attempt, error)
         else:
             self.metrics.deliveries.labels(delivery.channel, "failed").inc()
-            log.warning("attempt %d of %s failed: %s; next try at %s", attempt, what, error, next_at.isoformat(timespec="seconds"))
+            level = logging.ERROR if refused else logging.WARNING  # refused: only the operator can fix it
+            log.log(level, "attempt %d of %s failed: %s; next try at %s", attempt, what, error, next_at.isoformat(timespec="seconds"))
+
+
+def describe(delivery) -> str:
+    """A delivery in a log line: never its recipient's address."""
+    to = "" if delivery.coordinator_id is None else f" to coordinator {delivery.coordinator_id}"
+    return f"delivery {delivery.id} ({delivery.transition_id} by {delivery.channel}{to})"

@@ -1,11 +1,16 @@
-"""Send one delivery of the log on its channel (raises DeliveryFailed when not accepted)."""
+"""Send one delivery of the log on its channel (raises DeliveryFailed when not accepted).
+
+Webhooks are signed with their coordinator's secret, read from the registry when sent, so a
+rotated secret applies to the retries already pending. A webhook without one is not sent.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 
 from services.notifier import alertmanager, payloads
-from services.notifier.channels import DeliveryFailed
+from services.notifier.channels import DeliveryFailed, DeliveryRefused
 from services.notifier.channels.http import post_json
 from services.notifier.channels.smtp import SmtpSettings, build_email, send_email
 from services.notifier.chart import coverage_chart
@@ -22,8 +27,10 @@ class SendSettings:
 
 
 class Sender:
-    def __init__(self, settings: SendSettings):
+    def __init__(self, settings: SendSettings, webhook_secret: Callable[[int], str | None]):
+        """`webhook_secret(coordinator_id)`: the secret to sign that coordinator's webhooks with."""
         self.settings = settings
+        self.webhook_secret = webhook_secret
 
     def send(self, delivery) -> None:
         """Deliver one row of the delivery log (its channel, recipient and payload)."""
@@ -53,7 +60,13 @@ class Sender:
                     "alert": alert_to_wire(alert),
                     "message": {"subject": message.subject, "text": message.text, "language": message.language},
                 }
-            post_json(delivery.recipient, body, headers={"Idempotency-Key": alert.transition_id}, timeout=self.settings.http_timeout)
+            post_json(
+                delivery.recipient,
+                body,
+                headers={"Idempotency-Key": alert.transition_id},
+                timeout=self.settings.http_timeout,
+                signing_secret=self._secret(delivery.coordinator_id),
+            )
         elif delivery.channel == "alertmanager":
             body = alertmanager.api_alerts(
                 alert, message, generator_url=message.dashboard_url or "", firing_ttl=self.settings.alertmanager_firing_ttl
@@ -61,3 +74,15 @@ class Sender:
             post_json(f"{delivery.recipient}/api/v2/alerts", body, timeout=self.settings.http_timeout)
         else:
             raise DeliveryFailed(f"unknown channel {delivery.channel!r}")
+
+    def _secret(self, coordinator_id: int | None) -> str:
+        try:
+            secret = None if coordinator_id is None else self.webhook_secret(coordinator_id)
+        except LookupError:
+            secret = None
+        if not secret:
+            raise DeliveryRefused(
+                f"coordinator {coordinator_id} has no webhook secret and no webhook is sent unsigned: run "
+                f"`ucj coordinators rotate-secret {coordinator_id}` and give the receiver the secret it prints"
+            )
+        return secret

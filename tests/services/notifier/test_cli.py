@@ -9,7 +9,8 @@ def test_help_explains_channels_settings_and_the_in_doubt_window(capsys):
     text = capsys.readouterr().out
     for expected in ("ucj.coverage-alerts", "operations list", "Idempotency-Key", "Message-ID", "--alertmanager-url",
                      "--dashboard-url", "--language", "--metrics-port", "--retry-initial", "--give-up-after",
-                     "UCJ_SMTP_HOST", "UCJ_SMTP_STARTTLS", "UCJ_NOTIFIER_PORT", "ucj notifier deliveries"):
+                     "UCJ_SMTP_HOST", "UCJ_SMTP_STARTTLS", "UCJ_NOTIFIER_PORT", "ucj notifier deliveries",
+                     "X-UCJ-Signature", "rotate-secret"):
         assert expected in text, expected
 
 

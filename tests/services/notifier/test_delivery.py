@@ -1,6 +1,7 @@
 """The delivery loop against a real registry (SQLite), with a recording stand-in for the channels."""
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -133,7 +134,7 @@ def test_a_broken_payload_is_a_failed_attempt_not_a_crash(registry):
     clock = Clock()
     from services.notifier.sending import Sender, SendSettings
 
-    loop, _ = make_loop(registry, Sender(SendSettings()), clock)
+    loop, _ = make_loop(registry, Sender(SendSettings(), registry.webhook_secret), clock)
     registry.enqueue_deliveries([NewDelivery("t:1", "t", "61.07", "webhook", "http://127.0.0.1:9/x", None, "{not json")], T0)
     loop.deliver_due_now()
     [pending] = registry.deliveries()
@@ -177,3 +178,49 @@ def test_a_row_delivered_while_the_due_rows_are_read_is_not_sent_again(registry)
     loop.submit_due()
     loop.pool.shutdown(wait=True)
     assert channels.accepted == [("coverage_status:61.07:1:1", "a@x.go.id")]
+
+
+def test_logs_above_debug_never_name_the_recipient(registry, caplog):
+    caplog.set_level(logging.DEBUG, logger="services.notifier")
+    clock, channels = Clock(), Channels()
+    loop, _ = make_loop(registry, channels, clock, give_up_seconds=5)
+    enqueue(registry, [("email", "rina@bengkayang.go.id"), ("email", "budi@bengkayang.go.id")])
+    channels.down.add("budi@bengkayang.go.id")
+    loop.deliver_due_now()
+    clock.now += timedelta(seconds=5)
+    loop.deliver_due_now()  # budi's delivery is given up
+    above_debug = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
+    assert len(above_debug) == 3  # delivered, failed, gave up
+    assert above_debug[0].startswith("delivered delivery 1 (coverage_status:61.07:1:1 by email) (attempt 1")
+    assert not [m for m in above_debug if "bengkayang.go.id" in m]
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG][0] == "delivery 1: sending to rina@bengkayang.go.id"
+
+
+def test_a_webhook_without_a_secret_waits_for_rotate_secret_and_then_goes_out(registry, server, tmp_path, caplog):
+    from services.notifier.sending import Sender, SendSettings
+    from services.notifier.signature import verify
+
+    url, seen = server
+    imports = tmp_path / "coordinators.csv"  # an import makes no secret, as migration 0004 leaves the old webhooks
+    imports.write_text(f"name,region_code,email,webhook_url\nOps,61.07,,{url}/ok\n", encoding="utf-8")
+    registry.load_coordinators_csv(imports)
+    [ops] = registry.coordinators()
+    clock = Clock()
+    loop, _ = make_loop(registry, Sender(SendSettings(), registry.webhook_secret), clock)
+    transition = alert()
+    registry.enqueue_deliveries([NewDelivery(transition.transition_id, transition.alert_id, "61.07", "webhook", f"{url}/ok", ops.id,
+                                             payloads.encode(transition, Route("webhook", f"{url}/ok", ops.id, "id", "json")))], T0)
+
+    loop.deliver_due_now()
+    [pending] = registry.deliveries(status="pending")
+    assert seen == [] and "rotate-secret" in pending.last_error
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"run `ucj coordinators rotate-secret {ops.id}` and give the receiver the secret it prints" in error.getMessage()
+
+    _, secret = registry.rotate_webhook_secret(ops.id)
+    clock.now += timedelta(seconds=5)
+    loop.deliver_due_now()
+    assert [d.status for d in registry.deliveries()] == ["delivered"]
+    [(_, headers, raw)] = seen
+    verify(secret, raw, headers["X-UCJ-Signature"], now=datetime.now(timezone.utc).timestamp())
+    assert secret not in caplog.text
