@@ -84,7 +84,9 @@ def run(args) -> int:
         env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
         children = [
             _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], env, demo_dir),
-            _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--retry-initial", "2s"], env, demo_dir),
+            # the local mail sink: no TLS and no login, whatever UCJ_SMTP_* the shell holds
+            _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--smtp-user", "",
+                                "--smtp-starttls", "false", "--smtp-implicit-tls", "false", "--retry-initial", "2s"], env, demo_dir),
             _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(env, UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
         ]
         _show(args, story, sink, children, f"http://127.0.0.1:{settings.web_port}", demo_dir, collect, render, WorkerUnreachable)

@@ -9,7 +9,7 @@ import threading
 
 from services.config import Settings, environment_help as common_environment_help
 from services.config import add_kafka_wait_argument, duration
-from services.notifier.settings import boolean, env, environment_help
+from services.notifier.settings import boolean, env, environment_help, smtp_settings
 
 log = logging.getLogger("services.notifier")
 
@@ -30,7 +30,9 @@ lapse-cliff details, and a link to the regency's dashboard. Emails carry a chart
 
 Channels:
   email     SMTP (UCJ_SMTP_*), text + HTML with an inline PNG chart; the Message-ID is
-            derived from the transition and the recipient.
+            derived from the transition and the recipient. STARTTLS and implicit TLS check
+            the server's certificate and host name (system trust store, or --smtp-ca-file);
+            a login over an unencrypted connection needs --smtp-allow-plaintext-login.
   webhook   HTTP POST, JSON {"alert": <ucj.coverage-alert/1 body>, "message": {subject,
             text, language}}, header Idempotency-Key: <transition_id>; coordinators whose
             webhook format is "alertmanager" get an Alertmanager webhook (version 4) body.
@@ -78,9 +80,18 @@ def add_parser(subparsers) -> None:
     smtp = parser.add_argument_group("email (SMTP)")
     smtp.add_argument("--smtp-host", default=env("UCJ_SMTP_HOST"), help="default: %(default)s")
     smtp.add_argument("--smtp-port", type=int, default=env("UCJ_SMTP_PORT"), help="default: %(default)s")
-    smtp.add_argument("--smtp-user", default=env("UCJ_SMTP_USER") or None, help="login user; the password comes from UCJ_SMTP_PASSWORD")
+    smtp.add_argument("--smtp-user", default=env("UCJ_SMTP_USER") or None,
+                      help="login user; the password comes from UCJ_SMTP_PASSWORD or UCJ_SMTP_PASSWORD_FILE, never a flag")
     smtp.add_argument("--smtp-starttls", type=boolean, default=env("UCJ_SMTP_STARTTLS"), metavar="BOOL",
-                      help="use STARTTLS (default: %(default)s)")
+                      help="upgrade the connection with STARTTLS, usually on port 587 (default: %(default)s)")
+    smtp.add_argument("--smtp-implicit-tls", type=boolean, default=env("UCJ_SMTP_IMPLICIT_TLS"), metavar="BOOL",
+                      help="TLS from the first byte (SMTPS), usually on port 465 (default: %(default)s)")
+    smtp.add_argument("--smtp-ca-file", default=env("UCJ_SMTP_CA_FILE") or None, metavar="PEM",
+                      help="trust only the CA certificates in this file for the server's certificate, whose host name "
+                      "is checked either way (default: UCJ_SMTP_CA_FILE, else the system's trust store)")
+    smtp.add_argument("--smtp-allow-plaintext-login", type=boolean, nargs="?", const=True,
+                      default=env("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN"), metavar="BOOL",
+                      help="allow the login over a connection without TLS, which is refused otherwise (default: %(default)s)")
     smtp.add_argument("--smtp-from", default=env("UCJ_SMTP_FROM"), help="From address (default: %(default)s)")
     smtp.add_argument("--smtp-timeout", type=duration, default="30s", metavar="DURATION", help="default: %(default)s")
     retry = parser.add_argument_group("delivery and retries (durations: 500ms, 30s, 15m, 24h, 7d)")
@@ -115,7 +126,6 @@ def run(args) -> int:
     from prometheus_client import start_http_server
 
     from services.notifier.backoff import RetryPolicy
-    from services.notifier.channels.smtp import SmtpSettings
     from services.notifier.consumer import alert_consumer, consume
     from services.notifier.delivery import DeliveryLoop, utc_now
     from services.notifier.intake import Intake, IntakeSettings
@@ -135,6 +145,7 @@ def run(args) -> int:
         )
     except ValueError as error:
         raise SystemExit(f"ucj notifier: {error}") from None
+    smtp = smtp_settings(args)  # a setting that cannot work stops the start, in one sentence
     registry = Registry(settings.database_url)
     registry.delivery_counts()  # a plain sentence, not a traceback, when the registry is not initialised or upgraded
     ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
@@ -146,15 +157,7 @@ def run(args) -> int:
         SendSettings(
             dashboard_url=args.dashboard_url,
             http_timeout=args.http_timeout.total_seconds(),
-            smtp=SmtpSettings(
-                host=args.smtp_host,
-                port=args.smtp_port,
-                user=args.smtp_user,
-                password=env("UCJ_SMTP_PASSWORD") or None,
-                starttls=args.smtp_starttls,
-                sender=args.smtp_from,
-                timeout=args.smtp_timeout.total_seconds(),
-            ),
+            smtp=smtp,
             alertmanager_firing_ttl=args.alertmanager_firing_ttl,
         ),
         registry.webhook_secret,

@@ -10,7 +10,9 @@ def test_help_explains_channels_settings_and_the_in_doubt_window(capsys):
     for expected in ("ucj.coverage-alerts", "operations list", "Idempotency-Key", "Message-ID", "--alertmanager-url",
                      "--dashboard-url", "--language", "--metrics-port", "--retry-initial", "--give-up-after",
                      "UCJ_SMTP_HOST", "UCJ_SMTP_STARTTLS", "UCJ_NOTIFIER_PORT", "ucj notifier deliveries",
-                     "X-UCJ-Signature", "rotate-secret"):
+                     "X-UCJ-Signature", "rotate-secret", "--smtp-implicit-tls", "--smtp-ca-file",
+                     "--smtp-allow-plaintext-login", "UCJ_SMTP_IMPLICIT_TLS", "UCJ_SMTP_CA_FILE",
+                     "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "UCJ_SMTP_PASSWORD_FILE"):
         assert expected in text, expected
 
 
@@ -25,6 +27,15 @@ def test_defaults_and_environment(monkeypatch):
     args = build_parser().parse_args(["notifier", "--smtp-port", "2525"])
     assert (args.metrics_port, args.smtp_starttls, args.smtp_port) == (7070, True, 2525)
     assert args.retry_initial.total_seconds() == 0.25
+    assert (args.smtp_implicit_tls, args.smtp_ca_file, args.smtp_allow_plaintext_login) == (False, None, False)
+    monkeypatch.setenv("UCJ_SMTP_IMPLICIT_TLS", "yes")
+    monkeypatch.setenv("UCJ_SMTP_CA_FILE", "/etc/ucj/smtp-ca.pem")
+    monkeypatch.setenv("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "true")
+    args = build_parser().parse_args(["notifier"])
+    assert (args.smtp_implicit_tls, args.smtp_ca_file, args.smtp_allow_plaintext_login) == (True, "/etc/ucj/smtp-ca.pem", True)
+    monkeypatch.delenv("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN")
+    assert build_parser().parse_args(["notifier", "--smtp-allow-plaintext-login"]).smtp_allow_plaintext_login is True
+    assert build_parser().parse_args(["notifier", "--smtp-allow-plaintext-login", "no"]).smtp_allow_plaintext_login is False
 
 
 def test_a_bad_duration_is_an_argument_error(capsys):
