@@ -1,7 +1,15 @@
 """docker-compose.yml can't run here (no Docker engine), so its wiring is checked instead:
-it parses, every file it mounts exists, and names and ports agree with the rest."""
+the official Compose implementation validates it (`docker-compose config`), every file it
+mounts exists, names and ports agree with the rest, and every password is a Docker secret
+read from a file that deploy/compose/init-secrets.sh made."""
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -10,10 +18,13 @@ import yaml
 
 from services.config import ENVIRONMENT
 from services.gateway.settings import ENVIRONMENT as GATEWAY_ENVIRONMENT
+from tests.tools import child_env, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+INIT_SECRETS = ROOT / "deploy" / "compose" / "init-secrets.sh"
+KAFKA_INIT = ROOT / "deploy" / "compose" / "kafka-init.sh"
 WORKER_PORT = int(ENVIRONMENT["UCJ_WEB_PORT"][0])
 NOTIFIER_PORT = 6070  # ucj notifier --metrics-port default
 GATEWAY_PORT = int(GATEWAY_ENVIRONMENT["UCJ_GATEWAY_PORT"][0])
@@ -21,6 +32,13 @@ LISTENS = {
     "kafka": 9092, "postgres": 5432, "worker-1": WORKER_PORT, "worker-2": WORKER_PORT, "notifier": NOTIFIER_PORT,
     "gateway": GATEWAY_PORT, "prometheus": 9090, "alertmanager": 9093, "grafana": 3000,
 }
+# what is published, and on which host address (README, Deployment)
+PUBLISHED = {
+    "gateway": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}", "grafana": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}",
+    "prometheus": "127.0.0.1", "alertmanager": "127.0.0.1",
+}
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$|CREDENTIAL", re.IGNORECASE)
+COMPOSE_HINT = "deploy/local/setup.sh builds it into .venv/bin/docker-compose with go install"
 
 
 def bind_mounts():
@@ -31,8 +49,18 @@ def bind_mounts():
                 yield name, ROOT / source, target
 
 
+def target(address: str) -> tuple[str, int]:
+    host, port = (urlparse(address).netloc or address).rsplit(":", 1)
+    return host, int(port)
+
+
+def kafka_principals() -> dict[str, str]:
+    """service -> the Kafka principal it connects as."""
+    return {name: s["environment"]["UCJ_KAFKA_USERNAME"] for name, s in SERVICES.items() if "UCJ_KAFKA_USERNAME" in s.get("environment", {})}
+
+
 def test_every_service_the_stack_needs_is_there():
-    assert set(LISTENS) | {"registry-init"} <= set(SERVICES)
+    assert set(LISTENS) | {"registry-init", "kafka-format", "kafka-init"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("service, source, target", list(bind_mounts()), ids=lambda v: str(v))
@@ -45,21 +73,23 @@ def test_the_image_is_built_from_the_project():
     assert all(SERVICES[s]["build"] == "." for s in ("registry-init", "worker-1", "worker-2", "notifier", "gateway"))
 
 
-def test_published_ports_are_the_ports_services_listen_on():
-    for name, port in LISTENS.items():
-        for mapping in SERVICES[name].get("ports", []):
-            assert int(str(mapping).split(":")[-1]) == port, f"{name} publishes {mapping} but listens on {port}"
+def test_only_the_gateway_and_grafana_are_published_beyond_this_host():
+    published = {}
+    for name, service in SERVICES.items():
+        for mapping in service.get("ports", []):
+            address, host_port, container_port = str(mapping).rsplit(":", 2)
+            assert int(container_port) == LISTENS[name], f"{name} publishes {mapping} but listens on {LISTENS[name]}"
+            assert int(host_port) == LISTENS[name]
+            published[name] = address
+    assert published == PUBLISHED
 
 
-def target(address: str) -> tuple[str, int]:
-    host, port = (urlparse(address).netloc or address).rsplit(":", 1)
-    return host, int(port)
-
-
-def test_prometheus_scrapes_the_services_where_they_listen():
+def test_prometheus_scrapes_the_services_and_alertmanager_where_they_listen():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     targets = [target(t) for job in config["scrape_configs"] for group in job.get("static_configs", []) for t in group["targets"]]
-    assert {"worker-1", "worker-2", "notifier", "gateway"} <= {host for host, _ in targets}
+    assert {"worker-1", "worker-2", "notifier", "gateway", "alertmanager"} <= {host for host, _ in targets}
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert [target(t) for t in jobs["alertmanager"]["static_configs"][0]["targets"]] == [("alertmanager", LISTENS["alertmanager"])]
     for host, port in targets:
         if host == "localhost":  # Prometheus itself
             assert port == LISTENS["prometheus"]
@@ -86,18 +116,149 @@ def test_grafana_reads_prometheus_and_the_generated_dashboards():
 def test_services_find_kafka_postgres_and_alertmanager_by_name():
     env = SERVICES["worker-1"]["environment"]
     assert target(env["UCJ_KAFKA_BOOTSTRAP"]) == ("kafka", LISTENS["kafka"])
-    assert urlparse(env["UCJ_DATABASE_URL"]).hostname == "postgres"
-    assert "PLAINTEXT://kafka:9092" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert "CLIENTS://kafka:9092" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"].split(",")
     assert target(SERVICES["notifier"]["environment"]["UCJ_ALERTMANAGER_URL"]) == ("alertmanager", 9093)
+    assert "@postgres:5432/" in Path(INIT_SECRETS).read_text()  # the database URL init-secrets.sh writes
+
+
+def test_no_service_has_a_password_in_its_environment():
+    """Secrets reach a container as a file under /run/secrets, named by a *_FILE variable."""
+    for name, service in SERVICES.items():
+        mounted = {secret if isinstance(secret, str) else secret["source"] for secret in service.get("secrets", [])}
+        for variable, value in (service.get("environment") or {}).items():
+            value = str(value)
+            assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{name}: {variable} holds a URL with a password"
+            if variable.endswith("_FILE"):
+                secret = value.removeprefix("${UCJ_SMTP_PASSWORD_FILE:+").removesuffix("}")
+                assert secret.startswith("/run/secrets/"), f"{name}: {variable}={value} is not a Docker secret"
+                assert secret.removeprefix("/run/secrets/") in mounted, f"{name}: {variable} names a secret it does not mount"
+            else:
+                assert not SECRET_NAME.search(variable), f"{name}: {variable} puts a secret in the environment"
+
+
+def test_every_secret_is_a_file():
+    assert COMPOSE["secrets"]
+    for name, secret in COMPOSE["secrets"].items():
+        assert set(secret) == {"file"}, f"secret {name} is not a file: {secret}"
+    used = {s if isinstance(s, str) else s["source"] for service in SERVICES.values() for s in service.get("secrets", [])}
+    assert used == set(COMPOSE["secrets"]), "a secret is defined but not used, or used but not defined"
+
+
+def test_no_default_passwords_anywhere():
+    texts = {path: path.read_text() for path in [ROOT / "docker-compose.yml", *ROOT.glob("deploy/**/*.*")] if path.is_file()}
+    for path, text in texts.items():
+        for default in ("ucj:ucj@", "POSTGRES_PASSWORD: ", "admin/admin", ":-admin}", "GF_SECURITY_ADMIN_PASSWORD:"):
+            assert default not in text, f"{path.relative_to(ROOT)} has a default password ({default!r})"
+
+
+def test_every_kafka_principal_has_its_own_password_acls_and_scram_credential():
+    principals = kafka_principals()
+    assert principals == {"worker-1": "ucj-worker", "worker-2": "ucj-worker", "notifier": "ucj-notifier", "gateway": "ucj-gateway"}
+    for name, principal in principals.items():
+        short = principal.removeprefix("ucj-")
+        assert SERVICES[name]["environment"]["UCJ_KAFKA_PASSWORD_FILE"] == f"/run/secrets/kafka_{short}_password"
+        assert SERVICES[name]["environment"]["UCJ_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    # kafka-init.sh grants each of them (and ucj-producer, for `ucj producer`) its ACLs
+    script = KAFKA_INIT.read_text()
+    allowed = set(re.findall(r"^allow (ucj-[a-z]+) ", script, re.MULTILINE))
+    allowed |= set(re.search(r"^for publisher in ([^;]+);", script, re.MULTILINE).group(1).split())
+    assert allowed == set(principals.values()) | {"ucj-producer"}
+    # kafka-format gives each principal, admin and producer included, a SCRAM credential
+    assert set(SERVICES["kafka-format"]["secrets"]) == {f"kafka_{p}_password" for p in ("admin", "gateway", "producer", "worker", "notifier")}
+    assert SERVICES["kafka-init"]["secrets"] == ["kafka_admin_password"]
+
+
+def test_kafka_authenticates_and_authorizes():
+    env = SERVICES["kafka"]["environment"]
+    listeners = dict(entry.split(":") for entry in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert listeners["CLIENTS"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "User:ucj-admin" in env["KAFKA_SUPER_USERS"].split(";")
+    # ANONYMOUS (the PLAINTEXT listeners' principal) is a super user, so those listeners are
+    # bound to the container's loopback and advertised there only
+    for entry in env["KAFKA_LISTENERS"].split(","):
+        name, address = entry.split("://")
+        assert listeners[name] == "SASL_PLAINTEXT" or address.startswith("127.0.0.1:"), entry
+    assert "ports" not in SERVICES["kafka"]
+    assert SERVICES["kafka"]["depends_on"] == {"kafka-format": {"condition": "service_completed_successfully"}}
 
 
 def test_the_gateway_reads_the_pseudonym_key_from_a_docker_secret_with_no_default():
     gateway = SERVICES["gateway"]
     assert "--host" in gateway["command"] and "0.0.0.0" in gateway["command"]  # reachable from outside its container
     assert "UCJ_PSEUDONYM_KEY" not in gateway["environment"]  # never the key itself in the environment
-    [secret] = gateway["secrets"]
-    assert gateway["environment"]["UCJ_PSEUDONYM_KEY_FILE"] == f"/run/secrets/{secret}"
-    source = COMPOSE["secrets"][secret]["file"]
+    assert gateway["environment"]["UCJ_PSEUDONYM_KEY_FILE"] == "/run/secrets/ucj_pseudonym_key"
+    source = COMPOSE["secrets"]["ucj_pseudonym_key"]["file"]
     assert source.startswith("${UCJ_PSEUDONYM_KEY_FILE:?"), f"the key file must be named by the operator, not defaulted: {source}"
     assert target(gateway["environment"]["UCJ_KAFKA_BOOTSTRAP"]) == ("kafka", LISTENS["kafka"])
     assert "/healthz" in " ".join(gateway["healthcheck"]["test"])
+
+
+def run_init_secrets(directory: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(["bash", str(INIT_SECRETS), str(directory)], env=child_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_init_secrets_makes_private_random_files_and_never_overwrites(tmp_path):
+    secrets = tmp_path / "secrets"
+    run_init_secrets(secrets)
+    files = {path.name: path.read_text() for path in secrets.iterdir()}
+    assert set(files) == {Path(s["file"]).name for s in COMPOSE["secrets"].values() if "UCJ_SECRETS_DIR" in s["file"]}
+    for path in secrets.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    passwords = [text.strip() for name, text in files.items() if name != "database_url"]
+    assert all(re.fullmatch(r"[0-9a-f]{48,64}", p) for p in passwords) and len(set(passwords)) == len(passwords)
+    assert files["database_url"].strip() == f"postgresql+psycopg://ucj:{files['postgres_password'].strip()}@postgres:5432/ucj"
+    (secrets / "kafka_worker_password").write_text("kept\n")
+    (secrets / "grafana_admin_password").unlink()
+    again = run_init_secrets(secrets)
+    assert "1 new secret(s)" in again.stdout
+    assert (secrets / "kafka_worker_password").read_text() == "kept\n"
+    assert {p.name: p.read_text() for p in secrets.iterdir() if p.name not in ("kafka_worker_password", "grafana_admin_password")} == {
+        name: text for name, text in files.items() if name not in ("kafka_worker_password", "grafana_admin_password")
+    }
+
+
+@pytest.fixture(scope="module")
+def compose() -> str:
+    """The official Compose implementation: .venv/bin/docker-compose (setup.sh builds it), or on PATH."""
+    beside_python = Path(sys.executable).parent / "docker-compose"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("docker-compose") or require_tool("docker-compose", COMPOSE_HINT)
+
+
+def compose_config(compose: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [compose, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"), "config", *args],
+        env=child_env(**env), capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_compose_validates_the_file_and_every_secret_file_exists(compose, tmp_path):
+    secrets = tmp_path / "secrets"
+    run_init_secrets(secrets)
+    key = tmp_path / "pseudonym.key"
+    key.write_text("k" * 48)
+    env = {"UCJ_SECRETS_DIR": str(secrets), "UCJ_PSEUDONYM_KEY_FILE": str(key)}
+    done = compose_config(compose, "--quiet", **env)
+    assert done.returncode == 0, done.stderr
+    resolved = compose_config(compose, "--format", "json", **env)
+    assert resolved.returncode == 0, resolved.stderr
+    project = json.loads(resolved.stdout)
+    for name, secret in project["secrets"].items():
+        path = Path(secret["file"])
+        assert path.is_file() or str(path) == "/dev/null", f"secret {name}: {path} does not exist"
+    assert project["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == ""  # no SMTP login unless a file is named
+    with_smtp = json.loads(compose_config(compose, "--format", "json", UCJ_SMTP_PASSWORD_FILE=str(key), **env).stdout)
+    assert with_smtp["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == "/run/secrets/smtp_password"
+    assert with_smtp["secrets"]["smtp_password"]["file"] == str(key)
+
+
+def test_compose_refuses_a_stack_without_the_pseudonym_key(compose, tmp_path):
+    """The validation is real: Compose itself stops at the missing key file."""
+    done = compose_config(compose, "--quiet", UCJ_SECRETS_DIR=str(tmp_path))
+    assert done.returncode != 0
+    assert "UCJ_PSEUDONYM_KEY_FILE" in done.stderr
