@@ -99,3 +99,21 @@ def test_errors_never_carry_the_secret_or_the_expected_signature():
 def test_an_empty_secret_signs_nothing():
     with pytest.raises(ValueError, match="non-empty secret"):
         sign("", b"body", 100)
+
+
+def test_the_readmes_receiver_verifies_what_the_notifier_signs():
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme[readme.index("## Notifier\n"):readme.index("## Prometheus and Alertmanager\n")]
+    code = section[section.index("```python\n") + len("```python\n"):]
+    receiver: dict = {}
+    exec(code[:code.index("```")], receiver)  # noqa: S102 - the README's own example, stdlib only
+    now = int(time.time())
+    body = b'{"alert": {}, "message": {"subject": "x"}}'
+    assert receiver["verify"]("ucjw_s", body, sign("ucjw_s", body, now))
+    assert not receiver["verify"]("ucjw_s", body + b" ", sign("ucjw_s", body, now))
+    assert not receiver["verify"]("ucjw_other", body, sign("ucjw_s", body, now))
+    assert not receiver["verify"]("ucjw_s", body, sign("ucjw_s", body, now - 301))
+    assert not receiver["verify"]("ucjw_s", body, "v1=abc")
