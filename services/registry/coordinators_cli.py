@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Callable
 
 from services.registry.cli import (
     EXIT_BAD_INPUT,
@@ -90,56 +91,54 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_add(args: argparse.Namespace) -> int:
-    with open_registry(args) as registry:
-        try:
-            added = registry.add_coordinator(
-                args.name, args.region, email=args.email, webhook_url=args.webhook,
-                webhook_format=args.webhook_format, language=args.language,
-            )
-        except RegistryNotInitialized as error:
-            print(error, file=sys.stderr)
-            return EXIT_NOT_INITIALIZED
-        except ValueError as error:
-            print(f"not added: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    def add(registry: Registry) -> tuple[Coordinator, str | None]:
+        added = registry.add_coordinator(
+            args.name, args.region, email=args.email, webhook_url=args.webhook,
+            webhook_format=args.webhook_format, language=args.language,
+        )
         log.info("added coordinator %s: %s", added.id, _describe(added))
-        secret = registry.webhook_secret(added.id) if added.webhook_url else None
-    if secret is not None:
-        print(_SECRET_NOTICE.format(id=added.id, name=added.name))
-        print(secret)
-    return 0
+        return added, registry.webhook_secret(added.id) if added.webhook_url else None
+
+    return _change(args, "not added: ", add)
 
 
 def _run_rotate_secret(args: argparse.Namespace) -> int:
-    with open_registry(args) as registry:
-        try:
-            coordinator, secret = registry.rotate_webhook_secret(args.id)
-        except RegistryNotInitialized as error:
-            print(error, file=sys.stderr)
-            return EXIT_NOT_INITIALIZED
-        except LookupError as error:
-            print(f"no new secret: {error}; `ucj coordinators list --all` shows the ids", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        except ValueError as error:
-            print(f"no new secret: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        log.info("new webhook secret for coordinator %s (%s); the previous one signs nothing from now on", coordinator.id, coordinator.name)
-    print(_SECRET_NOTICE.format(id=coordinator.id, name=coordinator.name))
-    print(secret)
-    return 0
+    def rotate(registry: Registry) -> tuple[Coordinator, str | None]:
+        coordinator, secret = registry.rotate_webhook_secret(args.id)
+        log.info("new webhook secret for coordinator %s (%s); the previous one signs nothing from now on",
+                 coordinator.id, coordinator.name)
+        return coordinator, secret
+
+    return _change(args, "no new secret: ", rotate)
 
 
 def _run_remove(args: argparse.Namespace) -> int:
+    def remove(registry: Registry) -> tuple[Coordinator, str | None]:
+        removed = registry.remove_coordinator(args.id)
+        log.info("removed coordinator %s: %s; it receives no more alerts", removed.id, _describe(removed))
+        return removed, None
+
+    return _change(args, "", remove)
+
+
+def _change(args: argparse.Namespace, refused: str, change: Callable[[Registry], tuple[Coordinator, str | None]]) -> int:
+    """Run one change; bad input is one line on stderr; a webhook secret the change made is
+    printed alone on the last line of stdout, only this once."""
     with open_registry(args) as registry:
         try:
-            removed = registry.remove_coordinator(args.id)
+            coordinator, secret = change(registry)
         except RegistryNotInitialized as error:
             print(error, file=sys.stderr)
             return EXIT_NOT_INITIALIZED
         except LookupError as error:
-            print(f"{error}; `ucj coordinators list --all` shows the ids", file=sys.stderr)
+            print(f"{refused}{error}; `ucj coordinators list --all` shows the ids", file=sys.stderr)
             return EXIT_BAD_INPUT
-        log.info("removed coordinator %s: %s; it receives no more alerts", removed.id, _describe(removed))
+        except ValueError as error:
+            print(f"{refused}{error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if secret is not None:
+        print(_SECRET_NOTICE.format(id=coordinator.id, name=coordinator.name))
+        print(secret)
     return 0
 
 
