@@ -44,8 +44,8 @@ class SmtpSettings:
         return "implicit" if self.implicit_tls else "starttls" if self.starttls else "none"
 
     def problem(self) -> str | None:
-        """Why these settings cannot be used, in one sentence; None when they can (with TLS, the
-        CA file is read to tell)."""
+        """Why these settings cannot be used, in one sentence; None when they can (with TLS and a
+        CA file, the file is read to tell)."""
         if self.starttls and self.implicit_tls:
             return "choose STARTTLS (usually port 587) or implicit TLS (usually port 465), not both"
         if self.user and self.tls == "none" and not self.allow_plaintext_login:
@@ -53,7 +53,7 @@ class SmtpSettings:
                 "refusing to send the SMTP login over an unencrypted connection: turn on --smtp-starttls or "
                 "--smtp-implicit-tls, or allow it with --smtp-allow-plaintext-login (UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN)"
             )
-        if self.tls != "none":
+        if self.tls != "none" and self.ca_file:
             try:
                 self.tls_context()
             except (OSError, ssl.SSLError) as error:
