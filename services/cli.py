@@ -59,16 +59,35 @@ def main(argv: list[str] | None = None) -> int:
 
 def _known_failure(error: Exception) -> str | None:
     """A plain sentence for the failures a user can fix, instead of a traceback."""
-    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+    from kafka.errors import AuthorizationError, KafkaConnectionError, KafkaTimeoutError
 
     from services.config import Settings
     from services.registry import RegistryNotInitialized
 
     if isinstance(error, (KafkaTimeoutError, KafkaConnectionError)):
-        return f"cannot reach Kafka at {Settings.from_env().kafka_bootstrap} ({error}); start it with `ucj kafka up` or set UCJ_KAFKA_BOOTSTRAP"
+        return _unreachable(Settings.from_env().kafka, error)
+    if isinstance(error, AuthorizationError):
+        kafka = Settings.from_env().kafka
+        who = kafka.username if kafka.sasl else "an unauthenticated client"
+        return f"Kafka at {kafka.bootstrap} refused {who} ({error}): no ACL allows it; `ucj kafka acls` lists who may do what"
     if isinstance(error, (RegistryNotInitialized, FileNotFoundError)):
         return str(error)
     return None
+
+
+def _unreachable(kafka, error: Exception) -> str:
+    """kafka-python reports a refused login as a timeout: the broker's port answering tells the two apart."""
+    if not kafka.reachable():
+        return f"cannot reach Kafka at {kafka.bootstrap} ({error}); start it with `ucj kafka up` or set UCJ_KAFKA_BOOTSTRAP"
+    if kafka.sasl:
+        return (
+            f"Kafka at {kafka.bootstrap} is reachable but did not accept the login of {kafka.username} ({kafka.sasl_mechanism}, {kafka.security_protocol}); "
+            "check UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD (`ucj kafka credentials PRINCIPAL` prints them for the local broker)"
+        )
+    return (
+        f"Kafka at {kafka.bootstrap} is reachable but did not answer a {kafka.security_protocol} client ({error}); "
+        "if it asks for logins, set UCJ_KAFKA_SECURITY_PROTOCOL, UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD (`ucj kafka credentials PRINCIPAL`)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,17 +1,25 @@
 """Settings from the environment, with defaults that run everything on one machine."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Mapping
 
 from services.secrets import SecretError, read_secret
+from streams.kafka_access import DEFAULT_MECHANISM, KafkaAccess, KafkaAccessError
 
 # name -> (default, meaning); the CLI prints these in --help
 ENVIRONMENT = {
     "UCJ_KAFKA_BOOTSTRAP": ("127.0.0.1:9092", "Kafka bootstrap servers (host:port[,host:port])"),
+    "UCJ_KAFKA_SECURITY_PROTOCOL": ("PLAINTEXT", "how to reach Kafka: PLAINTEXT, SASL_PLAINTEXT, SASL_SSL or SSL"),
+    "UCJ_KAFKA_SASL_MECHANISM": ("SCRAM-SHA-512", "SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN"),
+    "UCJ_KAFKA_USERNAME": ("", "the Kafka principal this service is (with SASL)"),
+    "UCJ_KAFKA_PASSWORD": ("", "its password (or UCJ_KAFKA_PASSWORD_FILE, a file holding it)"),
+    "UCJ_KAFKA_CA_FILE": ("", "PEM file of the CA the broker's certificate must chain to (with SSL; default: the system's)"),
     "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
     "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry (or UCJ_DATABASE_URL_FILE, a file holding it, when it has a password)"),
     "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
@@ -20,9 +28,12 @@ ENVIRONMENT = {
 }
 
 
+KAFKA_ENVIRONMENT = ("UCJ_KAFKA_BOOTSTRAP", "UCJ_KAFKA_SECURITY_PROTOCOL", "UCJ_KAFKA_SASL_MECHANISM", "UCJ_KAFKA_USERNAME", "UCJ_KAFKA_PASSWORD", "UCJ_KAFKA_CA_FILE")
+
+
 @dataclass(frozen=True)
 class Settings:
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     data_dir: Path
     database_url: str
     web_port: int
@@ -41,11 +52,36 @@ class Settings:
         except ValueError:
             raise SystemExit(f"UCJ_WEB_PORT must be a port number, got {port_text!r}") from None
         return cls(
-            kafka_bootstrap=env.get("UCJ_KAFKA_BOOTSTRAP") or ENVIRONMENT["UCJ_KAFKA_BOOTSTRAP"][0],
+            kafka=kafka_access_from_env(env),
             data_dir=data_dir,
             database_url=database_url,
             web_port=web_port,
         )
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.kafka.bootstrap
+
+
+def kafka_access_from_env(env: Mapping[str, str]) -> KafkaAccess:
+    """The Kafka settings of UCJ_KAFKA_*; exits with the one-sentence reason when they do not fit."""
+    try:
+        return KafkaAccess(
+            bootstrap=env.get("UCJ_KAFKA_BOOTSTRAP") or ENVIRONMENT["UCJ_KAFKA_BOOTSTRAP"][0],
+            security_protocol=(env.get("UCJ_KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT").upper(),
+            sasl_mechanism=(env.get("UCJ_KAFKA_SASL_MECHANISM") or DEFAULT_MECHANISM).upper(),
+            username=env.get("UCJ_KAFKA_USERNAME") or None,
+            password=read_secret("UCJ_KAFKA_PASSWORD", env),
+            ca_file=env.get("UCJ_KAFKA_CA_FILE") or None,
+        )
+    except (KafkaAccessError, SecretError) as error:
+        raise SystemExit(str(error)) from None
+
+
+def kafka_from_flag(bootstrap: str | None, settings: Settings | None = None) -> KafkaAccess:
+    """The Kafka settings of the environment, at the address of a --bootstrap flag when given."""
+    kafka = (settings or Settings.from_env()).kafka
+    return dataclasses.replace(kafka, bootstrap=bootstrap) if bootstrap else kafka
 
 
 def environment_help(*names: str) -> str:

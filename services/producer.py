@@ -16,6 +16,7 @@ from streams.domain.edge import pseudonymize_fields
 from streams.domain.events import ParticipantEvent
 from streams.domain.pseudonym import Pseudonymizer
 from streams.domain.validation import Rejected, decode_object, parse_event
+from streams.kafka_access import KafkaAccess, kafka_access
 from streams.topics import PARTICIPANT_EVENTS
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,8 @@ class PublishReport:
         return not self.rejected and not self.failed
 
 
-def kafka_producer(bootstrap: str, **overrides) -> KafkaProducer:
+def kafka_producer(kafka: KafkaAccess | str, **overrides) -> KafkaProducer:
     settings = dict(
-        bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,  # retries never write an event twice
         linger_ms=20,
@@ -43,7 +43,7 @@ def kafka_producer(bootstrap: str, **overrides) -> KafkaProducer:
         client_id="ucj-producer",
     )
     settings.update(overrides)
-    return KafkaProducer(**settings)
+    return KafkaProducer(**kafka_access(kafka).kafka_python(**settings))
 
 
 class EventPublisher:

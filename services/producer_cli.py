@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.config import Settings, environment_help
+from services.config import KAFKA_ENVIRONMENT, Settings, environment_help, kafka_from_flag
 
 
 def add_parser(subparsers) -> None:
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
             "nik is rejected (raw_nik)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY"),
+        epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY"),
     )
     parser.add_argument("file", metavar="FILE", help="JSON Lines file, or - for standard input")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: UCJ_KAFKA_BOOTSTRAP)")
@@ -53,12 +53,12 @@ def run(args) -> int:
             print(f"ucj produce: {error}", file=sys.stderr)
             return 1
     settings = Settings.from_env()
-    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    kafka = kafka_from_flag(args.bootstrap, settings)
     regions = Registry(settings.database_url).region_tree()
     clock = Clock.from_env()
     stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
-    ensure_topics(bootstrap)
-    producer = kafka_producer(bootstrap)
+    ensure_topics(kafka)
+    producer = kafka_producer(kafka)
     try:
         with stream:
             report = EventPublisher(producer, regions, clock.now, pseudonymizer=pseudonymizer).publish(

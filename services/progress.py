@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from streams.kafka_access import KafkaAccess, kafka_access
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+
+def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[int, int]:
     """Per partition, the offset after the last message (partitions without messages left out)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python())
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items() if offset}

@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from services.config import Settings, environment_help
+from services.config import KAFKA_ENVIRONMENT, Settings, environment_help
 from services.progress import end_offsets, processed, worker_status
+from streams.topics import WORKER_APP_ID
 
 log = logging.getLogger(__name__)
 
-GROUP = "ucj-coverage"  # the Faust app id: consumer group and prefix of its internal topics
+GROUP = WORKER_APP_ID  # consumer group and prefix of its internal topics
 
 
 def add_parser(subparsers) -> None:
@@ -31,7 +32,7 @@ def add_parser(subparsers) -> None:
             "directories removed there too."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_WEB_PORT"),
+        epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_WEB_PORT"),
     )
     parser.add_argument("--yes", action="store_true", help="do it without asking")
     parser.add_argument("--state-dir", action="append", default=[], help="also delete this worker state directory (for workers started with --state-dir); repeatable")
@@ -44,7 +45,7 @@ def run(args) -> int:
     from kafka.admin import KafkaAdminClient
 
     settings = Settings.from_env()
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="ucj-replay")
+    admin = KafkaAdminClient(**settings.kafka.kafka_python(client_id="ucj-replay"))
     try:
         members = _members_once_stopped_sessions_end(admin)
         if members:
@@ -97,17 +98,17 @@ def _reset(admin, settings: Settings, extra_state_dirs: list[str]) -> None:
 def _rebuild(settings: Settings, args) -> int:
     from streams.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
 
-    ensure_topics(settings.kafka_bootstrap)
+    ensure_topics(settings.kafka)
     url = f"http://127.0.0.1:{settings.web_port}"
     worker = subprocess.Popen([sys.executable, "-m", "services.cli", "worker", "--store", args.store], env=dict(os.environ))
     started = time.monotonic()
     try:
         for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):  # forwarded events are known once the originals are read
-            targets = end_offsets(settings.kafka_bootstrap, topic)
+            targets = end_offsets(settings.kafka, topic)
             log.info("replaying %s: %d messages", topic, sum(targets.values()))
             # committed offsets follow the forwards they caused: once the originals are committed,
             # every forward is in the re-keyed topic, and its end offsets are final
-            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka_bootstrap, topic, targets)):
+            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka, topic, targets)):
                 while not done():
                     if worker.poll() is not None:
                         print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)
@@ -126,10 +127,10 @@ def _rebuild(settings: Settings, args) -> int:
         worker.wait(timeout=60)
 
 
-def _committed(bootstrap: str, topic: str, targets: dict[int, int]) -> bool:
+def _committed(kafka, topic: str, targets: dict[int, int]) -> bool:
     from streams.offsets import spans
 
-    found = spans(bootstrap, GROUP, [(topic, p) for p in targets])
+    found = spans(kafka, GROUP, [(topic, p) for p in targets])
     return all(found[(topic, p)].start >= end for p, end in targets.items())
 
 

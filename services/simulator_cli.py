@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date
 
-from services.config import Settings, environment_help
+from services.config import KAFKA_ENVIRONMENT, environment_help, kafka_from_flag
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
             "invalid inputs. The same --seed gives the same stream."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATA_DIR")
+        epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATA_DIR")
         + "\n  UCJ_CLOCK            moves 'today' (see ucj worker --help)",
     )
     parser.add_argument("--participants", type=int, default=20_000, help="simulated participants (default: %(default)s)")
@@ -58,7 +58,7 @@ def run(args) -> int:
 
     now = Clock.from_env().now()
     records = generate_events(participants=args.participants, seed=args.seed, start=args.start, end=now.date(), now=now)
-    sink = _FileSink(args.output) if args.output else _KafkaSink(args.bootstrap or Settings.from_env().kafka_bootstrap)
+    sink = _FileSink(args.output) if args.output else _KafkaSink(kafka_from_flag(args.bootstrap))
     pacer, started = _Pacer(args.rate), time.monotonic()
     sent = invalid = 0
     try:
@@ -80,13 +80,13 @@ def run(args) -> int:
 
 
 class _KafkaSink:
-    def __init__(self, bootstrap: str):
+    def __init__(self, kafka):
         from services.producer import kafka_producer
         from streams.topics import PARTICIPANT_EVENTS, ensure_topics
 
-        ensure_topics(bootstrap)
+        ensure_topics(kafka)
         self.topic = PARTICIPANT_EVENTS
-        self.producer = kafka_producer(bootstrap, client_id="ucj-simulator")
+        self.producer = kafka_producer(kafka, client_id="ucj-simulator")
         self.failed = 0
 
     def send(self, key: bytes | None, value: bytes) -> None:

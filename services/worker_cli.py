@@ -6,7 +6,7 @@ import os
 import re
 from datetime import timedelta
 
-from services.config import Settings, add_kafka_wait_argument, duration, environment_help
+from services.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration, environment_help
 
 LEVEL_CHOICES = ("province", "regency", "district", "village")
 
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
             "to share the partitions. Stop with Ctrl-C or SIGTERM."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_KAFKA_WAIT")
+        epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_KAFKA_WAIT")
         + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests and simulation (default: real time)"
         + "\n  UCJ_ALERT_HOLD       default of --alert-hold",
     )
@@ -95,12 +95,12 @@ def run(args) -> int:
     alert_levels = _levels("--alert-levels", args.alert_levels)
     settings = Settings.from_env()
     port = args.web_port or settings.web_port
-    partitions = ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
+    partitions = ensure_topics(settings.kafka, args.kafka_wait.total_seconds())
     thresholds = StatusThresholds(behind_pp=args.behind_pp, critical_pp=args.critical_pp)
     data_dir = Path(args.state_dir) if args.state_dir else settings.data_dir / f"worker-{port}"
     worker = CoverageWorker(
         WorkerSettings(
-            kafka_bootstrap=settings.kafka_bootstrap,
+            kafka=settings.kafka,
             database_url=settings.database_url,
             data_dir=data_dir,
             web_port=port,

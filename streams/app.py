@@ -28,16 +28,17 @@ from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
 from .faust_batches import consume_in_batches
 from .faust_table import PartitionedTable
 from .garbage import TimedCollection
+from .kafka_access import KafkaAccess
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
 from .stage_runner import StageRunner
 from .write_behind import WriteBehindStore
-from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS
+from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
 
 log = logging.getLogger(__name__)
 
-APP_ID = "ucj-coverage"
+APP_ID = WORKER_APP_ID
 # the classic text format every Prometheus 2.x reads (prometheus_client's own constant now says 1.0.0)
 EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 COUNTED_TOPICS = (PARTICIPANT_EVENTS, REKEYED_EVENTS)  # both feed a partition's counts
@@ -48,7 +49,7 @@ SESSION_TIMEOUT_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     database_url: str
     data_dir: Path
     web_port: int
@@ -74,7 +75,7 @@ class CoverageWorker:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             APP_ID,
-            broker=f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
+            **settings.kafka.faust(),  # the broker, and who the worker is to it
             store=settings.store,
             datadir=str(settings.data_dir / "worker"),
             web_port=settings.web_port,
@@ -126,7 +127,7 @@ class CoverageWorker:
         self.stage = StageRunner(
             self.app,
             self.alerts,
-            settings.kafka_bootstrap,
+            settings.kafka,
             lambda: self.reference,
             tuple(dict.fromkeys(settings.levels + settings.alert_levels)),
             settings.alert_levels,
@@ -285,7 +286,7 @@ class CoverageWorker:
         waiting = self._without_target()
         if waiting and self._learning is None:
             wanted = [(topic, p) for p in waiting for topic in COUNTED_TOPICS]
-            query = asyncio.get_running_loop().run_in_executor(None, spans, self.settings.kafka_bootstrap, APP_ID, wanted)
+            query = asyncio.get_running_loop().run_in_executor(None, spans, self.settings.kafka, APP_ID, wanted)
             self._learning = (generation, query)
 
     def _without_target(self) -> list[int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .kafka_access import KafkaAccess, kafka_access
+
 
 @dataclass(frozen=True)
 class Span:
@@ -11,12 +13,12 @@ class Span:
     end: int  # the end offset: the offset the next message will get
 
 
-def spans(bootstrap: str, group: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Span]:
+def spans(kafka: KafkaAccess | str, group: str, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Span]:
     """Blocking (kafka-python): run it in an executor. Joins no group and commits nothing."""
     from kafka import KafkaConsumer, TopicPartition
 
     wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, client_id=f"{group}-offsets")
+    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=group, enable_auto_commit=False, client_id=f"{group}-offsets"))
     try:
         ends = consumer.end_offsets(wanted)
         earliest = consumer.beginning_offsets(wanted)

@@ -27,7 +27,7 @@ class StageRunner:
         self,
         app,
         alerts_topic,
-        bootstrap: str,
+        kafka,  # KafkaAccess: the alert log is read back from the broker
         reference: Callable[[], Reference],
         report_levels: tuple[str, ...],
         alert_levels: tuple[str, ...],
@@ -35,7 +35,7 @@ class StageRunner:
     ):
         self.app = app
         self.alerts_topic = alerts_topic
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.reference = reference
         self.report_levels = report_levels
         self.alert_levels = alert_levels
@@ -92,7 +92,7 @@ class StageRunner:
         if self.book is not None:
             return
         if self._reading is None:
-            self._reading = asyncio.get_running_loop().run_in_executor(None, read_alert_log, self.bootstrap)
+            self._reading = asyncio.get_running_loop().run_in_executor(None, read_alert_log, self.kafka)
         elif self._reading.done():
             reading, self._reading = self._reading, None
             try:

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from services.config import environment_help as common_environment_help
+from services.config import KAFKA_ENVIRONMENT, environment_help as common_environment_help
 from services.gateway.settings import MAX_BODY_BYTES, MAX_EVENTS, environment_help
 
 log = logging.getLogger("services.gateway")
@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
         help="serve the HTTP ingest gateway (JSON, JSON Lines and CSV uploads with per-source keys)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=common_environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY")
+        epilog=common_environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_PSEUDONYM_KEY")
         + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests (default: real time)\n"
         + environment_help(),
     )
@@ -51,7 +51,7 @@ def run(args) -> int:
 
     from services.gateway.api import Gateway, create_app
     from services.gateway.metrics import GatewayMetrics
-    from services.gateway.publishing import KafkaPublisher, kafka_reachable
+    from services.gateway.publishing import KafkaPublisher
     from services.gateway.settings import GatewaySettings
     from services.registry import Registry
     from services.secrets import SecretError, pseudonym_key
@@ -77,11 +77,11 @@ def run(args) -> int:
             connection.execute(text("SELECT 1"))
         return True
 
-    publisher = KafkaPublisher(settings.kafka_bootstrap)
+    publisher = KafkaPublisher(settings.kafka)
 
     def start() -> None:  # make the producer now, so the first request does not wait for it
         if not publisher.connect():
-            log.warning("Kafka at %s is unreachable; requests are answered 503 until it is back", settings.kafka_bootstrap)
+            log.warning("Kafka at %s is unreachable; requests are answered 503 until it is back", settings.kafka.describe())
 
     app = create_app(
         Gateway(
@@ -90,7 +90,7 @@ def run(args) -> int:
             pseudonymizer=Pseudonymizer(key),
             now=Clock.from_env().now,
             publisher=publisher,
-            probes={"kafka": lambda: kafka_reachable(settings.kafka_bootstrap), "registry": registry_reachable},
+            probes={"kafka": settings.kafka.reachable, "registry": registry_reachable},
             metrics=GatewayMetrics(),
             registry_errors=(SQLAlchemyError,),
             load_regions=registry.region_tree,
@@ -98,6 +98,6 @@ def run(args) -> int:
             on_stop=publisher.close,
         )
     )
-    log.info("gateway on http://%s:%d (Kafka %s, registry %s)", settings.host, settings.port, settings.kafka_bootstrap, registry.display_url)
+    log.info("gateway on http://%s:%d (Kafka %s, registry %s)", settings.host, settings.port, settings.kafka.describe(), registry.display_url)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from kafka.errors import KafkaError
 from services.gateway.settings import BOOTSTRAP_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, MAX_BLOCK_MS, REQUEST_TIMEOUT_MS
 from services.producer import kafka_producer
 from streams.domain.events import ParticipantEvent, to_wire
+from streams.kafka_access import KafkaAccess, kafka_access
 from streams.topics import PARTICIPANT_EVENTS, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,10 @@ class Delivery:
     error: str | None = None  # why some were unpublished
 
 
-def gateway_producer(bootstrap: str) -> KafkaProducer:
+def gateway_producer(kafka: KafkaAccess) -> KafkaProducer:
     """The project's producer (acks=all, idempotent) with timeouts short enough for a request."""
     return kafka_producer(
-        bootstrap,
+        kafka,
         client_id="ucj-gateway",
         bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         max_block_ms=MAX_BLOCK_MS,
@@ -62,12 +62,12 @@ class KafkaPublisher:
 
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaAccess | str,
         topic: str = PARTICIPANT_EVENTS,
-        make_producer: Callable[[str], KafkaProducer] = gateway_producer,
-        make_topics: Callable[[str], object] = ensure_topics,
+        make_producer: Callable[[KafkaAccess], KafkaProducer] = gateway_producer,
+        make_topics: Callable[[KafkaAccess], object] = ensure_topics,
     ):
-        self.bootstrap, self.topic = bootstrap, topic
+        self.kafka, self.topic = kafka_access(kafka), topic
         self._make_producer, self._make_topics = make_producer, make_topics
         self._producer: KafkaProducer | None = None
         self._topics_ensured = False
@@ -120,10 +120,10 @@ class KafkaPublisher:
     def _current(self) -> KafkaProducer:
         with self._lock:
             if self._producer is None:
-                producer = self._make_producer(self.bootstrap)
+                producer = self._make_producer(self.kafka)
                 if not self._topics_ensured:  # the broker answered the producer, so this does not wait long
                     try:
-                        self._make_topics(self.bootstrap)
+                        self._make_topics(self.kafka)
                     except BaseException:
                         producer.close(timeout=0)
                         raise
@@ -146,15 +146,3 @@ def _close_quietly(producer: KafkaProducer) -> None:
         producer.close(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
     except KafkaError as error:
         log.warning("closing a failed Kafka producer: %s", error)
-
-
-def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
-    """Does any bootstrap server accept a connection? (for /healthz; sends nothing)"""
-    for address in bootstrap.split(","):
-        host, _, port = address.strip().rpartition(":")
-        try:
-            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-                return True
-        except (OSError, ValueError):
-            continue
-    return False

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from services.config import Settings
+from streams.kafka_access import KafkaAccess
 
 # name -> (default, meaning); printed in `ucj gateway --help`
 ENVIRONMENT = {
@@ -28,7 +29,7 @@ DELIVERY_TIMEOUT_MS = 20_000  # from send() to acknowledged or failed, retries i
 class GatewaySettings:
     host: str
     port: int
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     database_url: str
 
     @classmethod
@@ -45,7 +46,7 @@ class GatewaySettings:
         return cls(
             host=host or env.get("UCJ_GATEWAY_HOST") or ENVIRONMENT["UCJ_GATEWAY_HOST"][0],
             port=port_number,
-            kafka_bootstrap=common.kafka_bootstrap,
+            kafka=common.kafka,
             database_url=common.database_url,
         )
 

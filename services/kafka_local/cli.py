@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from services.config import environment_help
 from services.kafka_local import manager
+from services.kafka_local import secure as security
+from services.kafka_local.principals import PRINCIPALS
 
 EPILOG = (
     environment_help("UCJ_DATA_DIR")
@@ -18,6 +21,9 @@ The broker is Apache Kafka 3.9.1 in KRaft mode (broker and controller in one JVM
 listening on 127.0.0.1:PORT; its controller uses 127.0.0.1:PORT+1.
 Its data dir (default $UCJ_DATA_DIR/kafka/data-PORT) holds storage/, kafka.pid and kafka.log.
 Needs java; needs mvn once, to fetch the jars from Maven Central into the jar cache.
+With --secure, every client logs in with SCRAM-SHA-512 as one of the principals
+(""" + ", ".join(PRINCIPALS) + """), whose passwords are generated into
+DATA_DIR/credentials/, and may do only what its ACLs allow (`ucj kafka acls`).
 """
 STATUS_NOT_RUNNING = 3
 
@@ -35,7 +41,20 @@ def add_parser(subparsers) -> None:
                  "answers a metadata request. Prints the bootstrap address and the log path.")
     up.add_argument("--timeout", type=float, default=60, metavar="SECONDS",
                     help="how long to wait for the broker to answer (default 60)")
+    up.add_argument("--secure", action="store_true",
+                    help="SASL/SCRAM logins and ACLs, one principal per service (a data dir is made one way for good)")
     up.set_defaults(run=run_up)
+
+    credentials = _action(actions, "credentials", "print the settings a service runs with as PRINCIPAL",
+                          "Print, as shell exports, the UCJ_KAFKA_* settings a service runs with as\n"
+                          "PRINCIPAL on the secure broker: eval \"$(ucj kafka credentials ucj-worker)\".\n"
+                          "The password stays in its file (UCJ_KAFKA_PASSWORD_FILE).")
+    credentials.add_argument("principal", metavar="PRINCIPAL", choices=PRINCIPALS, help=", ".join(PRINCIPALS))
+    credentials.set_defaults(run=run_credentials)
+
+    acls = _action(actions, "acls", "list the ACLs of the secure broker",
+                   "List every ACL the secure broker holds: who may do what on which topic, group or cluster.")
+    acls.set_defaults(run=run_acls)
 
     down = _action(actions, "down", "stop the broker",
                    "Stop the broker: SIGTERM, then SIGKILL if it is still running after 30 s.\n"
@@ -63,18 +82,55 @@ def _action(actions, name: str, summary: str, description: str) -> argparse.Argu
 def run_up(args) -> int:
     already = manager.broker_status(args.port, args.data_dir).running
     try:
-        bootstrap = manager.ensure_broker(args.port, args.data_dir, timeout=args.timeout)
+        bootstrap = manager.ensure_broker(args.port, args.data_dir, timeout=args.timeout, secure=args.secure)
     except manager.KafkaLocalError as exc:
         print(f"ucj kafka up: {exc}", file=sys.stderr)
         return exc.exit_code
     from streams.topics import PARTICIPANT_EVENTS, ensure_topics
 
-    partitions = ensure_topics(bootstrap)  # so producers can publish before any worker runs
     status = manager.broker_status(args.port, args.data_dir)
+    partitions = ensure_topics(status.access())  # so producers can publish before any worker runs
     print(f"Kafka broker {'already running' if already else 'started'} (pid {status.pid})")
     print(f"bootstrap: {bootstrap}")
     print(f"log:       {status.log_path}")
     print(f"topics:    {PARTICIPANT_EVENTS} ({partitions} partitions) and the pipeline's other topics are ready")
+    if status.secure:
+        print(f"logins:    SCRAM-SHA-512; passwords in {security.credentials_dir(status.data_dir)}")
+        print(f"           eval \"$(ucj kafka credentials ucj-worker{_where(args)})\" before `ucj worker`, and so on")
+    return 0
+
+
+def _where(args) -> str:
+    """The --port and --data-dir of this command, for the commands it suggests."""
+    where = "" if args.port == manager.DEFAULT_PORT else f" --port {args.port}"
+    return where + (f" --data-dir {args.data_dir}" if args.data_dir else "")
+
+
+def _secure_status(args, command: str) -> manager.BrokerStatus | None:
+    status = manager.broker_status(args.port, args.data_dir)
+    if not status.secure:
+        print(f"ucj kafka {command}: the broker in {status.data_dir} has no logins; start one with `ucj kafka up --secure{_where(args)}`", file=sys.stderr)
+        return None
+    return status
+
+
+def run_credentials(args) -> int:
+    status = _secure_status(args, "credentials")
+    if status is None:
+        return 1
+    for name, value in security.environment(status.bootstrap, status.data_dir, args.principal).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def run_acls(args) -> int:
+    status = _secure_status(args, "acls")
+    if status is None:
+        return 1
+    if not status.running:
+        print(f"ucj kafka acls: the broker is not running; start it with `ucj kafka up --secure{_where(args)}`", file=sys.stderr)
+        return manager.KafkaLocalError.exit_code
+    print("\n".join(security.granted(status.access())))
     return 0
 
 

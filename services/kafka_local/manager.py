@@ -5,7 +5,10 @@ Layout of a data dir (default <UCJ_DATA_DIR>/kafka/data-<port>):
     storage/                              Kafka's log.dirs (formatted once)
     kafka.pid                             pid of the running broker
     kafka.log                             broker log plus the JVM's stdout/stderr
+    credentials/                          a secure broker's: one password file per principal
 The broker listens on 127.0.0.1:<port>; its KRaft controller on 127.0.0.1:<port + 1>.
+A secure broker (`ucj kafka up --secure`, services/kafka_local/secure.py) asks every client for
+a SCRAM login and lets each principal do only what its ACLs allow.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from pathlib import Path
 from string import Template
 
 from services.config import Settings
+from services.kafka_local import secure as security
+from streams.kafka_access import KafkaAccess, kafka_access
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,14 @@ class BrokerStatus:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def secure(self) -> bool:
+        return security.is_secure(self.data_dir)
+
+    def access(self, principal: str = security.ADMIN) -> KafkaAccess:
+        """How `principal` reaches this broker (a plain broker knows no principals)."""
+        return security.access(self.bootstrap, self.data_dir, principal) if self.secure else KafkaAccess(self.bootstrap)
+
 
 # brokers started by this Python process, so liveness checks can reap them instead of seeing zombies
 _children: dict[int, subprocess.Popen] = {}
@@ -78,10 +91,16 @@ def _resource_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def render_server_properties(port: int, storage_dir: Path) -> str:
-    return Template(_resource_text("server.properties")).substitute(
+def render_server_properties(port: int, storage_dir: Path, broker_password: str | None = None) -> str:
+    """The plain broker's properties; with the broker's own password, the secure broker's."""
+    text = Template(_resource_text("server.properties")).substitute(
         port=port, controller_port=port + 1, storage_dir=storage_dir
     )
+    if broker_password is None:
+        return text
+    replaced = ("listeners=", "advertised.listeners=", "inter.broker.listener.name=", "listener.security.protocol.map=")
+    kept = [line for line in text.splitlines() if not line.startswith(replaced)]
+    return "\n".join(kept) + "\n\n# secure: SASL/SCRAM logins and ACLs (ucj kafka up --secure)\n" + security.listener_properties(port, port + 1, broker_password)
 
 
 def _data_dir(port: int, data_dir: Path | None) -> Path:
@@ -173,8 +192,8 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def broker_answers(bootstrap: str, timeout: float = 3.0) -> bool:
-    """True if a Kafka broker at `bootstrap` answers a metadata request."""
+def broker_answers(kafka: KafkaAccess | str, timeout: float = 3.0) -> bool:
+    """True if a Kafka broker answers a metadata request."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
@@ -184,14 +203,13 @@ def broker_answers(bootstrap: str, timeout: float = 3.0) -> bool:
     if not log.isEnabledFor(logging.DEBUG):
         client_log.setLevel(logging.CRITICAL)  # refused connections are expected while probing
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms,
-                                 bootstrap_timeout_ms=timeout_ms)
+        admin = KafkaAdminClient(**kafka_access(kafka).kafka_python(request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms))
         try:
             admin.list_topics()
         finally:
             admin.close()
     except (KafkaError, OSError) as exc:
-        log.debug("broker at %s does not answer yet: %s", bootstrap, exc)
+        log.debug("broker at %s does not answer yet: %s", kafka_access(kafka).describe(), exc)
         return False
     finally:
         client_log.setLevel(saved_level)
@@ -232,12 +250,18 @@ def broker_status(port: int = DEFAULT_PORT, data_dir: Path | None = None) -> Bro
     return BrokerStatus(running, pid if running else None, port, data_dir, data_dir / "kafka.log")
 
 
-def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60) -> str:
-    """Start the broker unless it already runs; wait until it answers; return its bootstrap address."""
+def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False) -> str:
+    """Start the broker unless it already runs; wait until it answers; return its bootstrap address.
+
+    `secure`: a broker that asks for SCRAM logins and holds the ACLs of principals.GRANTS. A
+    data dir is one or the other for good, since the passwords are part of its storage.
+    """
     status = broker_status(port, data_dir)
+    _check_mode(status, secure)
     if status.running:
         log.info("broker already running (pid %s)", status.pid)
         _wait_until_answers(status, status.pid, timeout)
+        _grant(status)
         return status.bootstrap
     for needed in (status.port, status.port + 1):
         if not _port_free(needed):
@@ -245,10 +269,27 @@ def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeou
                 f"port {needed} is already in use by another process (not the broker of {status.data_dir}); "
                 f"choose another --port (the broker needs PORT and PORT+1), or stop that process"
             )
-    pid = _start(status)
+    pid = _start(status, secure)
     _wait_until_answers(status, pid, timeout)
+    _grant(status)
     log.info("broker pid %s answers at %s", pid, status.bootstrap)
     return status.bootstrap
+
+
+def _check_mode(status: BrokerStatus, secure: bool) -> None:
+    formatted = (status.data_dir / "storage" / "meta.properties").exists()
+    if formatted and status.secure != secure:
+        made = "with" if status.secure else "without"
+        raise KafkaLocalError(
+            f"the broker in {status.data_dir} was made {made} logins and ACLs; run `ucj kafka up` "
+            f"{made} --secure, or give another --port or --data-dir"
+        )
+
+
+def _grant(status: BrokerStatus) -> None:
+    if status.secure:  # again on every start: the ACLs may have grown since the broker was made
+        granted = security.apply_grants(status.access())
+        log.info("the broker holds the %d ACLs of the services' principals", granted)
 
 
 def stop_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, grace: float = 30) -> bool:
@@ -273,20 +314,23 @@ def stop_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, grace: f
     return True
 
 
-def _start(status: BrokerStatus) -> int:
+def _start(status: BrokerStatus, secure: bool) -> int:
     java = require_tool("java")
     libs = ensure_jars()
     data_dir = status.data_dir
     storage = data_dir / "storage"
     data_dir.mkdir(parents=True, exist_ok=True)
+    passwords = security.ensure_passwords(data_dir) if secure else {}
     config = data_dir / "server.properties"
-    config.write_text(render_server_properties(status.port, storage))
+    config.touch(mode=0o600)
+    os.chmod(config, 0o600)  # a secure broker's holds its own password
+    config.write_text(render_server_properties(status.port, storage, passwords.get(security.BROKER)))
     (data_dir / "log4j.properties").write_text(_resource_text("log4j.properties"))
 
     if not (storage / "meta.properties").exists():
         cluster_id = _storage_tool(java, libs, data_dir, "random-uuid").strip()
-        log.info("formatting %s for cluster %s", storage, cluster_id)
-        _storage_tool(java, libs, data_dir, "format", "-t", cluster_id, "-c", str(config))
+        log.info("formatting %s for cluster %s%s", storage, cluster_id, " with SCRAM logins" if secure else "")
+        _storage_tool(java, libs, data_dir, "format", "-t", cluster_id, "-c", str(config), *security.scram_arguments(passwords))
 
     with open(status.log_path, "ab") as log_file:
         process = subprocess.Popen(
@@ -319,7 +363,7 @@ def _wait_until_answers(status: BrokerStatus, pid: int, timeout: float) -> None:
                 f"broker (pid {pid}) exited during startup; "
                 f"last lines of {status.log_path}:\n{log_tail(status.log_path)}"
             )
-        if broker_answers(status.bootstrap, timeout=min(3.0, max(0.5, deadline - time.monotonic()))):
+        if broker_answers(status.access(), timeout=min(3.0, max(0.5, deadline - time.monotonic()))):
             return
         time.sleep(0.5)
     raise KafkaLocalError(

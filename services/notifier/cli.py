@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from services.config import Settings, environment_help as common_environment_help
+from services.config import KAFKA_ENVIRONMENT, Settings, environment_help as common_environment_help
 from services.config import add_kafka_wait_argument, duration
 from services.notifier.settings import boolean, env, environment_help, smtp_settings
 
@@ -63,7 +63,7 @@ def add_parser(subparsers) -> None:
         help="deliver coverage alerts to coordinators (email, webhooks, Alertmanager)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=common_environment_help("UCJ_KAFKA_BOOTSTRAP", "UCJ_DATABASE_URL", "UCJ_DATA_DIR") + "\n" + environment_help(),
+        epilog=common_environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR") + "\n" + environment_help(),
     )
     parser.add_argument("--language", choices=("id", "en"), default=env("UCJ_NOTIFIER_LANGUAGE"),
                         help="default message language: id (Bahasa Indonesia) or en (default: %(default)s)")
@@ -148,7 +148,7 @@ def run(args) -> int:
     smtp = smtp_settings(args)  # a setting that cannot work stops the start, in one sentence
     registry = Registry(settings.database_url)
     registry.delivery_counts()  # a plain sentence, not a traceback, when the registry is not initialised or upgraded
-    ensure_topics(settings.kafka_bootstrap, args.kafka_wait.total_seconds())
+    ensure_topics(settings.kafka, args.kafka_wait.total_seconds())
     metrics = NotifierMetrics()
     start_http_server(args.metrics_port, addr=args.metrics_host, registry=metrics.registry)
     if not args.dashboard_url:
@@ -174,7 +174,7 @@ def run(args) -> int:
         metrics,
         clock=utc_now,
     )
-    consumer = alert_consumer(settings.kafka_bootstrap)
+    consumer = alert_consumer(settings.kafka)
     failures: list[BaseException] = []
 
     def consume_until_stopped() -> None:
@@ -192,7 +192,7 @@ def run(args) -> int:
     consumer_thread.start()
     log.info(
         "notifier running: alerts from %s, delivery log in %s, metrics on http://%s:%d/metrics",
-        settings.kafka_bootstrap, registry.display_url, args.metrics_host, args.metrics_port,
+        settings.kafka.describe(), registry.display_url, args.metrics_host, args.metrics_port,
     )
     while not stop.wait(1.0):
         pass

@@ -9,6 +9,7 @@ import logging
 import threading
 
 from services.notifier.intake import Intake
+from streams.kafka_access import KafkaAccess, kafka_access
 from streams.topics import COVERAGE_ALERTS
 
 log = logging.getLogger(__name__)
@@ -16,12 +17,12 @@ log = logging.getLogger(__name__)
 GROUP_ID = "ucj-notifier"
 
 
-def alert_consumer(bootstrap: str, group_id: str = GROUP_ID):
+def alert_consumer(kafka: KafkaAccess | str, group_id: str = GROUP_ID):
     from kafka import KafkaConsumer
 
     return KafkaConsumer(
         COVERAGE_ALERTS,
-        bootstrap_servers=bootstrap,
+        **kafka_access(kafka).kafka_python(),
         group_id=group_id,
         client_id="ucj-notifier",
         enable_auto_commit=False,

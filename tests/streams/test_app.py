@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 
 from services.registry import Registry
 from streams.app import CoverageWorker, WorkerSettings
+from streams.kafka_access import KafkaAccess
 from streams.clock import Clock
 from streams.domain.trajectory import StatusThresholds
 from streams.partitioning import partition_of
@@ -37,7 +38,7 @@ class Sent:
 @pytest.fixture
 def worker(registry_template, tmp_path):
     url = copy_registry(registry_template, tmp_path / "registry.db")
-    settings = WorkerSettings(kafka_bootstrap="127.0.0.1:1", database_url=url, data_dir=tmp_path, web_port=6066, store="memory://")  # nothing is started
+    settings = WorkerSettings(kafka=KafkaAccess("127.0.0.1:1"), database_url=url, data_dir=tmp_path, web_port=6066, store="memory://")  # nothing is started
     worker = CoverageWorker(settings, Clock.parse("2025-07-15T12:00:00+07:00"), Registry(url), StatusThresholds())
     worker.store = worker.processor.store = WriteBehindStore({})  # the Faust table needs a running app
     worker.dead_letters, worker.rekeyed = Sent(), Sent()

@@ -14,7 +14,7 @@ def test_defaults_env_and_flags():
     assert (GatewaySettings.from_env({}).host, GatewaySettings.from_env({}).port) == ("127.0.0.1", 8080)
     env = {"UCJ_GATEWAY_HOST": "0.0.0.0", "UCJ_GATEWAY_PORT": "9000", "UCJ_KAFKA_BOOTSTRAP": "kafka:9092"}
     settings = GatewaySettings.from_env(env)
-    assert (settings.host, settings.port, settings.kafka_bootstrap) == ("0.0.0.0", 9000, "kafka:9092")
+    assert (settings.host, settings.port, settings.kafka.bootstrap) == ("0.0.0.0", 9000, "kafka:9092")
     flagged = GatewaySettings.from_env(env, host="10.0.0.1", port=8181)
     assert (flagged.host, flagged.port) == ("10.0.0.1", 8181)
 
