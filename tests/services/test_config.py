@@ -1,8 +1,9 @@
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
-from services.config import Settings, duration
+from services.config import Settings, duration, kafka_from_flag
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,35 @@ def test_a_wrong_database_url_file_is_one_sentence(env, message):
     with pytest.raises(SystemExit) as raised:
         Settings.from_env(env)
     assert str(raised.value) == message
+
+
+def test_kafka_identity_comes_from_the_environment_with_the_password_from_a_file(tmp_path):
+    assert Settings.from_env({}).kafka.security_protocol == "PLAINTEXT"
+    password = tmp_path / "worker.password"
+    password.write_text("from-a-file\n")
+    env = {
+        "UCJ_KAFKA_BOOTSTRAP": "kafka:9092",
+        "UCJ_KAFKA_SECURITY_PROTOCOL": "sasl_plaintext",
+        "UCJ_KAFKA_USERNAME": "ucj-worker",
+        "UCJ_KAFKA_PASSWORD_FILE": str(password),
+    }
+    settings = Settings.from_env(env)
+    kafka = settings.kafka
+    assert (kafka.bootstrap, kafka.security_protocol, kafka.sasl_mechanism, kafka.username, kafka.password) == (
+        "kafka:9092", "SASL_PLAINTEXT", "SCRAM-SHA-512", "ucj-worker", "from-a-file"
+    )
+    assert settings.kafka_bootstrap == "kafka:9092"
+    assert kafka_from_flag("other:9092", settings) == dataclasses.replace(kafka, bootstrap="other:9092")
+    assert kafka_from_flag(None, settings) is kafka
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"UCJ_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "UCJ_KAFKA_USERNAME": "ucj-worker"}, "needs UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD"),
+        ({"UCJ_KAFKA_PASSWORD": "p", "UCJ_KAFKA_PASSWORD_FILE": "/tmp/p"}, "not both"),
+    ],
+)
+def test_kafka_settings_that_do_not_fit_stop_the_start_in_one_sentence(env, message):
+    with pytest.raises(SystemExit, match=message):
+        Settings.from_env(env)
