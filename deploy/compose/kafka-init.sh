@@ -2,19 +2,24 @@
 # One shot, once the broker is healthy (docker-compose.yml service kafka-init), as ucj-admin:
 # creates the pipeline's topics (as streams/topics.py makes them) and the ACLs of each
 # principal (the broker denies what no ACL allows: allow.everyone.if.no.acl.found=false).
+# The ACLs are exactly services/kafka_local/principals.py GRANTS (what `ucj kafka up --secure`
+# grants) and the topics exactly what streams/topics.py creates; tests/deploy/test_compose_kafka_init.py
+# runs this script and fails when either drifts.
 # Safe to run again: existing topics and ACLs are left as they are.
 set -euo pipefail
 
 umask 077
 bootstrap=${KAFKA_BOOTSTRAP:-kafka:9092}
-bin=/opt/kafka/bin
+bin=${KAFKA_BIN:-/opt/kafka/bin}  # the image's tools (tests/deploy/test_compose_kafka_init.py runs this with recorders)
+password_file=${KAFKA_ADMIN_PASSWORD_FILE:-/run/secrets/kafka_admin_password}
+[ -s "$password_file" ] || { echo "kafka-init: $password_file is missing or empty; run deploy/compose/init-secrets.sh" >&2; exit 1; }
 # ucj-admin's client settings, in a file only this container sees (never in its environment)
 config=$(mktemp)
 trap 'rm -f "$config"' EXIT
 cat > "$config" <<PROPERTIES
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-512
-sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ucj-admin" password="$(cat /run/secrets/kafka_admin_password)";
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ucj-admin" password="$(cat "$password_file")";
 PROPERTIES
 
 topic() {  # topic NAME PARTITIONS [--config K=V ...]
