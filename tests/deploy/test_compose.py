@@ -5,6 +5,7 @@ read from a file that deploy/compose/init-secrets.sh made."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import stat
@@ -18,6 +19,7 @@ import yaml
 
 from services.config import ENVIRONMENT
 from services.gateway.settings import ENVIRONMENT as GATEWAY_ENVIRONMENT
+from services.notifier.settings import ENVIRONMENT as NOTIFIER_ENVIRONMENT
 from tests.tools import child_env, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,15 +123,24 @@ def test_services_find_kafka_postgres_and_alertmanager_by_name():
     assert "@postgres:5432/" in Path(INIT_SECRETS).read_text()  # the database URL init-secrets.sh writes
 
 
+def when_set(value: str) -> str:
+    """`${HOST_VARIABLE:+/path}` (the path when the host sets the variable) -> /path."""
+    return re.sub(r"^\$\{[A-Z_]+:\+(.*)\}$", r"\1", value)
+
+
 def test_no_service_has_a_password_in_its_environment():
-    """Secrets reach a container as a file under /run/secrets, named by a *_FILE variable."""
+    """Secrets reach a container as a file under /run/secrets, named by a *_FILE variable; the
+    one other kind of *_FILE is a public file (a CA certificate), mounted as a Compose config."""
     for name, service in SERVICES.items():
         mounted = {secret if isinstance(secret, str) else secret["source"] for secret in service.get("secrets", [])}
+        configs = {config["target"] for config in service.get("configs", [])}
         for variable, value in (service.get("environment") or {}).items():
             value = str(value)
             assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{name}: {variable} holds a URL with a password"
-            if variable.endswith("_FILE"):
-                secret = value.removeprefix("${UCJ_SMTP_PASSWORD_FILE:+").removesuffix("}")
+            if variable.endswith("_FILE") and when_set(value) in configs:
+                assert variable.endswith("_CA_FILE"), f"{name}: {variable} is a Compose config, which is for public files only"
+            elif variable.endswith("_FILE"):
+                secret = when_set(value)
                 assert secret.startswith("/run/secrets/"), f"{name}: {variable}={value} is not a Docker secret"
                 assert secret.removeprefix("/run/secrets/") in mounted, f"{name}: {variable} names a secret it does not mount"
             else:
@@ -142,6 +153,20 @@ def test_every_secret_is_a_file():
         assert set(secret) == {"file"}, f"secret {name} is not a file: {secret}"
     used = {s if isinstance(s, str) else s["source"] for service in SERVICES.values() for s in service.get("secrets", [])}
     assert used == set(COMPOSE["secrets"]), "a secret is defined but not used, or used but not defined"
+    for name, config in COMPOSE["configs"].items():
+        assert set(config) == {"file"}, f"config {name} is not a file: {config}"
+    used = {c["source"] for service in SERVICES.values() for c in service.get("configs", [])}
+    assert used == set(COMPOSE["configs"]), "a config is defined but not used, or used but not defined"
+
+
+def test_the_notifier_gets_every_smtp_setting_but_the_password_itself():
+    """Each UCJ_SMTP_* the notifier reads is passed on from the host's environment, with the
+    notifier's meaning; the password only as a file (a Docker secret)."""
+    environment = SERVICES["notifier"]["environment"]
+    passed = {variable for variable in environment if variable.startswith("UCJ_SMTP_")}
+    assert passed == {variable for variable in NOTIFIER_ENVIRONMENT if variable.startswith("UCJ_SMTP_")} - {"UCJ_SMTP_PASSWORD"}
+    for variable in passed:
+        assert str(environment[variable]).startswith(f"${{{variable}:"), f"notifier: {variable} is not the host's {variable}"
 
 
 def test_no_default_passwords_anywhere():
@@ -255,6 +280,66 @@ def test_compose_validates_the_file_and_every_secret_file_exists(compose, tmp_pa
     with_smtp = json.loads(compose_config(compose, "--format", "json", UCJ_SMTP_PASSWORD_FILE=str(key), **env).stdout)
     assert with_smtp["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == "/run/secrets/smtp_password"
     assert with_smtp["secrets"]["smtp_password"]["file"] == str(key)
+
+
+def notifier_smtp(project: dict, monkeypatch):
+    """The SMTP settings the notifier container would start with: its resolved environment, with
+    each /run/secrets/NAME and config target read from the host file Compose mounts there."""
+    from services.cli import build_parser
+    from services.notifier.settings import smtp_settings
+
+    service = project["services"]["notifier"]
+    mounts = {mount["target"]: project["secrets"][mount["source"]]["file"] for mount in service["secrets"]}
+    mounts |= {mount["target"]: project["configs"][mount["source"]]["file"] for mount in service["configs"]}
+    environment = {variable: mounts.get(value, value) for variable, value in service["environment"].items()}
+    for variable in [v for v in os.environ if v.startswith("UCJ_")]:
+        monkeypatch.delenv(variable)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    return smtp_settings(build_parser().parse_args(["notifier"]), environment)
+
+
+def test_the_notifiers_smtp_settings_from_the_host_reach_it_and_work(compose, tmp_path, monkeypatch):
+    """By default: no TLS settings, no CA file, no login, which the notifier accepts. With the
+    host's STARTTLS, CA file, user and password file: the notifier gets all four, and reads the
+    password and the CAs from the files Compose mounts."""
+    secrets = tmp_path / "secrets"
+    run_init_secrets(secrets)
+    key = tmp_path / "pseudonym.key"
+    key.write_text("k" * 48)
+    env = {"UCJ_SECRETS_DIR": str(secrets), "UCJ_PSEUDONYM_KEY_FILE": str(key)}
+    plain = json.loads(compose_config(compose, "--format", "json", **env).stdout)
+    notifier = plain["services"]["notifier"]["environment"]
+    assert {v: notifier[v] for v in ("UCJ_SMTP_STARTTLS", "UCJ_SMTP_IMPLICIT_TLS", "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "UCJ_SMTP_CA_FILE")} == {
+        "UCJ_SMTP_STARTTLS": "false", "UCJ_SMTP_IMPLICIT_TLS": "false", "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN": "false", "UCJ_SMTP_CA_FILE": "",
+    }
+    settings = notifier_smtp(plain, monkeypatch)
+    assert (settings.starttls, settings.implicit_tls, settings.ca_file, settings.user, settings.password) == (False, False, None, None, None)
+    assert settings.problem() is None
+
+    password = tmp_path / "smtp-password"
+    password.write_text("s3cret-smtp\n")
+    ca = str(tmp_path / "ca.pem")  # a real CA certificate, for the notifier to load
+    openssl = require_tool("openssl", "apt-get install openssl")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(tmp_path / "ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=UCJ test SMTP CA",
+                    "-addext", "basicConstraints=critical,CA:TRUE"], check=True, capture_output=True, timeout=60)
+    host = {"UCJ_SMTP_HOST": "mail.example.org", "UCJ_SMTP_PORT": "587", "UCJ_SMTP_STARTTLS": "true", "UCJ_SMTP_CA_FILE": ca,
+            "UCJ_SMTP_USER": "alerts", "UCJ_SMTP_PASSWORD_FILE": str(password)}
+    secure = json.loads(compose_config(compose, "--format", "json", **host, **env).stdout)
+    notifier = secure["services"]["notifier"]["environment"]
+    assert notifier["UCJ_SMTP_CA_FILE"] == "/etc/ucj/smtp-ca.pem" and secure["configs"]["smtp_ca"]["file"] == ca
+    assert "s3cret-smtp" not in json.dumps(notifier)
+    settings = notifier_smtp(secure, monkeypatch)
+    assert (settings.host, settings.port, settings.starttls, settings.user, settings.password) == ("mail.example.org", 587, True, "alerts", "s3cret-smtp")
+    assert settings.ca_file == ca and settings.problem() is None
+
+    # a login without TLS is refused unless the host allows it
+    bare = {**host, "UCJ_SMTP_STARTTLS": "false", "UCJ_SMTP_PORT": "25"}
+    with pytest.raises(SystemExit, match="unencrypted"):
+        notifier_smtp(json.loads(compose_config(compose, "--format", "json", **bare, **env).stdout), monkeypatch)
+    allowed = json.loads(compose_config(compose, "--format", "json", **bare, UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN="true", **env).stdout)
+    assert notifier_smtp(allowed, monkeypatch).allow_plaintext_login is True
 
 
 def test_compose_refuses_a_stack_without_the_pseudonym_key(compose, tmp_path):
