@@ -76,9 +76,16 @@ def _known_failure(error: Exception) -> str | None:
 
 
 def _unreachable(kafka, error: Exception) -> str:
-    """kafka-python reports a refused login as a timeout: the broker's port answering tells the two apart."""
+    """kafka-python reports a refused login, and a refused TLS handshake, as a timeout: the broker's
+    port answering, and a handshake of our own (KafkaAccess.tls_refusal), tell them apart."""
     if not kafka.reachable():
         return f"cannot reach Kafka at {kafka.bootstrap} ({error}); start it with `ucj kafka up` or set UCJ_KAFKA_BOOTSTRAP"
+    refusal = kafka.tls_refusal()
+    if refusal:
+        return (
+            f"Kafka at {kafka.bootstrap} is reachable but the TLS handshake failed: {refusal}; "
+            "check UCJ_KAFKA_BOOTSTRAP and UCJ_KAFKA_CA_FILE (`ucj kafka credentials PRINCIPAL --tls` prints them for the local broker)"
+        )
     if kafka.sasl:
         return (
             f"Kafka at {kafka.bootstrap} is reachable but did not accept the login of {kafka.username} ({kafka.sasl_mechanism}, {kafka.security_protocol}); "

@@ -70,6 +70,38 @@ class KafkaAccess:
                 continue
         return False
 
+    def tls_refusal(self, timeout: float = 3.0) -> str | None:
+        """Why this client's TLS handshake with the broker fails, in one clause; None if it succeeds
+        (or this access uses no TLS, or no bootstrap server accepts a connection at all).
+
+        Sends a TLS handshake and nothing of Kafka's, so it tells an untrusted certificate or a
+        port that does not speak TLS from a refused login, which kafka-python reports alike.
+        """
+        if not self.tls:
+            return None
+        try:
+            context = self.ssl_context()
+        except KafkaAccessError as error:
+            return str(error)
+        for address in self.bootstrap.split(","):
+            host, _, port = address.strip().rpartition(":")
+            host = host.strip("[]")
+            try:
+                connection = socket.create_connection((host, int(port)), timeout=timeout)
+            except (OSError, ValueError):
+                continue
+            trusted = f"UCJ_KAFKA_CA_FILE {self.ca_file}" if self.ca_file else "the system's CA certificates"
+            try:
+                with context.wrap_socket(connection, server_hostname=host):
+                    return None
+            except ssl.SSLCertVerificationError as error:
+                return f"the certificate of {address.strip()} did not verify against {trusted} ({error.verify_message})"
+            except (ssl.SSLError, OSError) as error:
+                return f"{address.strip()} did not complete a TLS handshake ({error.__class__.__name__}: {error}); is it a TLS listener?"
+            finally:
+                connection.close()
+        return None
+
     def ssl_context(self) -> ssl.SSLContext | None:
         """Verifies the broker's certificate and host name, against the CA file or the system store."""
         if not self.tls:

@@ -1,4 +1,4 @@
-"""`ucj kafka up|down|status`: manage the local development broker."""
+"""`ucj kafka up|down|status|credentials|acls`: manage the local development broker (plain, --secure, --secure --tls)."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,10 @@ Needs java; needs mvn once, to fetch the jars from Maven Central into the jar ca
 With --secure, every client logs in with SCRAM-SHA-512 as one of the principals
 (""" + ", ".join(PRINCIPALS) + """), whose passwords are generated into
 DATA_DIR/credentials/, and may do only what its ACLs allow (`ucj kafka acls`).
+With --secure --tls, the same logins also over TLS (SASL_SSL) on 127.0.0.1:PORT+2, with
+a certificate for 127.0.0.1 and localhost signed by a CA of the data dir's own (made
+once with openssl into DATA_DIR/tls/; clients trust DATA_DIR/tls/ca.pem). A data dir
+with a certificate serves TLS on every later start, --tls or not.
 """
 STATUS_NOT_RUNNING = 3
 
@@ -43,6 +47,8 @@ def add_parser(subparsers) -> None:
                     help="how long to wait for the broker to answer (default 60)")
     up.add_argument("--secure", action="store_true",
                     help="SASL/SCRAM logins and ACLs, one principal per service (a data dir is made one way for good)")
+    up.add_argument("--tls", action="store_true",
+                    help="with --secure: also SASL_SSL on PORT+2, with a certificate made once into DATA_DIR/tls/ (needs openssl)")
     up.set_defaults(run=run_up)
 
     credentials = _action(actions, "credentials", "print the settings a service runs with as PRINCIPAL",
@@ -50,6 +56,8 @@ def add_parser(subparsers) -> None:
                           "PRINCIPAL on the secure broker: eval \"$(ucj kafka credentials ucj-worker)\".\n"
                           "The password stays in its file (UCJ_KAFKA_PASSWORD_FILE).")
     credentials.add_argument("principal", metavar="PRINCIPAL", choices=PRINCIPALS, help=", ".join(PRINCIPALS))
+    credentials.add_argument("--tls", action="store_true",
+                             help="the settings for the TLS listener (SASL_SSL on PORT+2, UCJ_KAFKA_CA_FILE) of a broker started with --tls")
     credentials.set_defaults(run=run_credentials)
 
     acls = _action(actions, "acls", "list the ACLs of the secure broker",
@@ -82,7 +90,7 @@ def _action(actions, name: str, summary: str, description: str) -> argparse.Argu
 def run_up(args) -> int:
     already = manager.broker_status(args.port, args.data_dir).running
     try:
-        bootstrap = manager.ensure_broker(args.port, args.data_dir, timeout=args.timeout, secure=args.secure)
+        bootstrap = manager.ensure_broker(args.port, args.data_dir, timeout=args.timeout, secure=args.secure, tls=args.tls)
     except manager.KafkaLocalError as exc:
         print(f"ucj kafka up: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -97,6 +105,9 @@ def run_up(args) -> int:
     if status.secure:
         print(f"logins:    SCRAM-SHA-512; passwords in {security.credentials_dir(status.data_dir)}")
         print(f"           eval \"$(ucj kafka credentials ucj-worker{_where(args)})\" before `ucj worker`, and so on")
+    if status.tls:
+        print(f"tls:       {status.tls_bootstrap} (SASL_SSL); CA file {security.ca_file(status.data_dir)}")
+        print(f"           eval \"$(ucj kafka credentials ucj-worker --tls{_where(args)})\" for the same logins over TLS")
     return 0
 
 
@@ -118,7 +129,11 @@ def run_credentials(args) -> int:
     status = _secure_status(args, "credentials")
     if status is None:
         return 1
-    for name, value in security.environment(status.bootstrap, status.data_dir, args.principal).items():
+    if args.tls and not status.tls:
+        print(f"ucj kafka credentials: the broker in {status.data_dir} has no TLS listener; start it with `ucj kafka up --secure --tls{_where(args)}`", file=sys.stderr)
+        return 1
+    bootstrap = status.tls_bootstrap if args.tls else status.bootstrap
+    for name, value in security.environment(bootstrap, status.data_dir, args.principal, tls=args.tls).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 
@@ -148,7 +163,7 @@ def run_status(args) -> int:
     print(f"Kafka broker {'running' if status.running else 'stopped'}")
     if status.running:
         print(f"pid:       {status.pid}")
-    print(f"port:      {status.port} (controller {status.port + 1})")
+    print(f"port:      {status.port} (controller {status.port + 1}{f', TLS {status.port + 2}' if status.tls else ''})")
     print(f"data dir:  {status.data_dir}")
     print(f"log:       {status.log_path}")
     return 0 if status.running else STATUS_NOT_RUNNING

@@ -6,9 +6,11 @@ Layout of a data dir (default <UCJ_DATA_DIR>/kafka/data-<port>):
     kafka.pid                             pid of the running broker
     kafka.log                             broker log plus the JVM's stdout/stderr
     credentials/                          a secure broker's: one password file per principal
+    tls/                                  a TLS broker's: ca.pem, and broker.pem (its key, 0600)
 The broker listens on 127.0.0.1:<port>; its KRaft controller on 127.0.0.1:<port + 1>.
 A secure broker (`ucj kafka up --secure`, services/kafka_local/secure.py) asks every client for
-a SCRAM login and lets each principal do only what its ACLs allow.
+a SCRAM login and lets each principal do only what its ACLs allow. With --tls it also serves
+SASL_SSL on 127.0.0.1:<port + 2>, and does so from then on: the certificate is part of the data dir.
 """
 from __future__ import annotations
 
@@ -63,8 +65,19 @@ class BrokerStatus:
     def secure(self) -> bool:
         return security.is_secure(self.data_dir)
 
-    def access(self, principal: str = security.ADMIN) -> KafkaAccess:
-        """How `principal` reaches this broker (a plain broker knows no principals)."""
+    @property
+    def tls(self) -> bool:
+        """A secure broker whose data dir has its certificate also serves SASL_SSL on port + 2."""
+        return self.secure and security.has_tls(self.data_dir)
+
+    @property
+    def tls_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port + 2}"
+
+    def access(self, principal: str = security.ADMIN, tls: bool = False) -> KafkaAccess:
+        """How `principal` reaches this broker (a plain broker knows no principals); `tls`: over SASL_SSL."""
+        if tls:
+            return security.access(self.tls_bootstrap, self.data_dir, principal, tls=True)
         return security.access(self.bootstrap, self.data_dir, principal) if self.secure else KafkaAccess(self.bootstrap)
 
 
@@ -91,8 +104,9 @@ def _resource_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def render_server_properties(port: int, storage_dir: Path, broker_password: str | None = None) -> str:
-    """The plain broker's properties; with the broker's own password, the secure broker's."""
+def render_server_properties(port: int, storage_dir: Path, broker_password: str | None = None, keystore: Path | None = None) -> str:
+    """The plain broker's properties; with the broker's own password, the secure broker's; with a
+    keystore (its TLS key and certificate chain), a SASL_SSL listener on port + 2 besides."""
     text = Template(_resource_text("server.properties")).substitute(
         port=port, controller_port=port + 1, storage_dir=storage_dir
     )
@@ -100,7 +114,7 @@ def render_server_properties(port: int, storage_dir: Path, broker_password: str 
         return text
     replaced = ("listeners=", "advertised.listeners=", "inter.broker.listener.name=", "listener.security.protocol.map=")
     kept = [line for line in text.splitlines() if not line.startswith(replaced)]
-    return "\n".join(kept) + "\n\n# secure: SASL/SCRAM logins and ACLs (ucj kafka up --secure)\n" + security.listener_properties(port, port + 1, broker_password)
+    return "\n".join(kept) + "\n\n# secure: SASL/SCRAM logins and ACLs (ucj kafka up --secure)\n" + security.listener_properties(port, port + 1, broker_password, keystore)
 
 
 def _data_dir(port: int, data_dir: Path | None) -> Path:
@@ -109,10 +123,10 @@ def _data_dir(port: int, data_dir: Path | None) -> Path:
 
 # ---- tools and jars ----------------------------------------------------------------------------
 
-def require_tool(name: str) -> str:
+def require_tool(name: str, hint: str = INSTALL_HINT) -> str:
     path = shutil.which(name)
     if not path:
-        raise MissingToolError(f"`{name}` was not found on PATH; {INSTALL_HINT}")
+        raise MissingToolError(f"`{name}` was not found on PATH; {hint}")
     return path
 
 
@@ -222,8 +236,8 @@ def _configured_port(data_dir: Path) -> int | None:
     except OSError:
         return None
     for line in lines:
-        if line.startswith("advertised.listeners="):
-            port_text = line.rsplit(":", 1)[1]
+        if line.startswith("advertised.listeners="):  # the first: a TLS broker's lists SASL_SSL second
+            port_text = line.split("=", 1)[1].split(",")[0].rsplit(":", 1)[-1]
             return int(port_text) if port_text.isdigit() else None
     return None
 
@@ -250,27 +264,39 @@ def broker_status(port: int = DEFAULT_PORT, data_dir: Path | None = None) -> Bro
     return BrokerStatus(running, pid if running else None, port, data_dir, data_dir / "kafka.log")
 
 
-def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False) -> str:
+def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False, tls: bool = False) -> str:
     """Start the broker unless it already runs; wait until it answers; return its bootstrap address.
 
     `secure`: a broker that asks for SCRAM logins and holds the ACLs of principals.GRANTS. A
     data dir is one or the other for good, since the passwords are part of its storage.
+    `tls` (with `secure`): also SASL_SSL on port + 2, with a certificate made into the data dir
+    once; a data dir that has one serves TLS on every later start, `tls` or not.
     """
     status = broker_status(port, data_dir)
     _check_mode(status, secure)
+    if tls and not secure:
+        raise KafkaLocalError("--tls needs --secure: the TLS listener asks for the same SCRAM logins")
+    tls = tls or status.tls
     if status.running:
+        if tls and not status.tls:
+            raise KafkaLocalError(
+                f"the broker of {status.data_dir} runs without TLS; stop it with `ucj kafka down --port {status.port}`, then start it with --tls"
+            )
         log.info("broker already running (pid %s)", status.pid)
         _wait_until_answers(status, status.pid, timeout)
+        _check_tls(status)
         _grant(status)
         return status.bootstrap
-    for needed in (status.port, status.port + 1):
+    needs = "PORT, PORT+1 and PORT+2" if tls else "PORT and PORT+1"
+    for needed in (status.port, status.port + 1, *((status.port + 2,) if tls else ())):
         if not _port_free(needed):
             raise KafkaLocalError(
                 f"port {needed} is already in use by another process (not the broker of {status.data_dir}); "
-                f"choose another --port (the broker needs PORT and PORT+1), or stop that process"
+                f"choose another --port (the broker needs {needs}), or stop that process"
             )
-    pid = _start(status, secure)
+    pid = _start(status, secure, tls)
     _wait_until_answers(status, pid, timeout)
+    _check_tls(status)
     _grant(status)
     log.info("broker pid %s answers at %s", pid, status.bootstrap)
     return status.bootstrap
@@ -284,6 +310,13 @@ def _check_mode(status: BrokerStatus, secure: bool) -> None:
             f"the broker in {status.data_dir} was made {made} logins and ACLs; run `ucj kafka up` "
             f"{made} --secure, or give another --port or --data-dir"
         )
+
+
+def _check_tls(status: BrokerStatus) -> None:
+    """The TLS listener opens with the others; a handshake proves its certificate verifies against tls/ca.pem."""
+    refusal = status.access(tls=True).tls_refusal() if status.tls else None
+    if refusal:
+        raise KafkaLocalError(f"the broker's TLS listener does not work: {refusal}; last lines of {status.log_path}:\n{log_tail(status.log_path)}")
 
 
 def _grant(status: BrokerStatus) -> None:
@@ -314,17 +347,19 @@ def stop_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, grace: f
     return True
 
 
-def _start(status: BrokerStatus, secure: bool) -> int:
+def _start(status: BrokerStatus, secure: bool, tls: bool = False) -> int:
     java = require_tool("java")
+    openssl = require_tool("openssl", "install it, e.g. `apt-get install openssl`") if tls else None
     libs = ensure_jars()
     data_dir = status.data_dir
     storage = data_dir / "storage"
     data_dir.mkdir(parents=True, exist_ok=True)
     passwords = security.ensure_passwords(data_dir) if secure else {}
+    keystore = _ensure_certificates(data_dir, openssl) if openssl else None
     config = data_dir / "server.properties"
     config.touch(mode=0o600)
     os.chmod(config, 0o600)  # a secure broker's holds its own password
-    config.write_text(render_server_properties(status.port, storage, passwords.get(security.BROKER)))
+    config.write_text(render_server_properties(status.port, storage, passwords.get(security.BROKER), keystore))
     (data_dir / "log4j.properties").write_text(_resource_text("log4j.properties"))
 
     if not (storage / "meta.properties").exists():
@@ -342,6 +377,13 @@ def _start(status: BrokerStatus, secure: bool) -> int:
     (data_dir / "kafka.pid").write_text(f"{process.pid}\n")
     log.info("started broker pid %s, logging to %s", process.pid, status.log_path)
     return process.pid
+
+
+def _ensure_certificates(data_dir: Path, openssl: str) -> Path:
+    try:
+        return security.ensure_certificates(data_dir, openssl)
+    except (security.CertificateError, OSError) as error:
+        raise KafkaLocalError(str(error)) from None
 
 
 def _storage_tool(java: str, libs: Path, data_dir: Path, *storage_tool_args: str) -> str:
