@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class PublishReport:
     sent: int = 0
     rejected: list[tuple[int, Rejected]] = field(default_factory=list)  # (line, why)
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (line, broker error)
+    failed: list[tuple[int, Exception]] = field(default_factory=list)  # (line, broker error)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +102,7 @@ class EventPublisher:
             value, event = checked
             future = self.producer.send(self.topic, key=event.participant_id.encode(), value=value)
             future.add_callback(lambda _meta: _count_sent(report))
-            future.add_errback(lambda error, n=number: report.failed.append((n, str(error))))
+            future.add_errback(lambda error, n=number: report.failed.append((n, error)))
             if progress and number % progress_every == 0:
                 progress(report)
         self.producer.flush()

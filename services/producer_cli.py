@@ -69,7 +69,26 @@ def run(args) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     for line, rejection in report.rejected:
         print(f"{name}:{line}: rejected: {rejection.reason}: {rejection.detail}", file=sys.stderr)
+    refusal = _refused(report, kafka)
+    if refusal:
+        print(f"ucj produce: {refusal}", file=sys.stderr)
+        return 1
     for line, error in report.failed:
         print(f"{name}:{line}: not delivered: {error}", file=sys.stderr)
     print(f"{report.sent} lines sent, {len(report.rejected)} rejected, {len(report.failed)} not delivered")
     return 0 if report.ok else 1
+
+
+def _refused(report, kafka) -> str | None:
+    """One sentence for a publisher the broker does not let write: the same refusal on every line says nothing more."""
+    from kafka.errors import AuthorizationError
+
+    from streams.topics import PARTICIPANT_EVENTS
+
+    if report.failed and not report.sent and all(isinstance(error, AuthorizationError) for _, error in report.failed):
+        who = kafka.username if kafka.sasl else "an unauthenticated client"
+        return (
+            f"Kafka at {kafka.bootstrap} refused every event: {who} may not write {PARTICIPANT_EVENTS} "
+            "(`ucj kafka acls` lists who may do what; registration systems publish as ucj-producer or through the gateway); nothing was sent"
+        )
+    return None

@@ -12,17 +12,19 @@ import time
 
 from kafka.admin import KafkaAdminClient
 
+from streams.kafka_access import KafkaAccess, kafka_access
+
 POLL_SECONDS = 0.2
 
 
-def empty_broker(bootstrap: str, timeout: float = 180.0) -> None:
+def empty_broker(kafka: KafkaAccess | str, timeout: float = 180.0) -> None:
     """Delete every consumer group and every topic that is not the broker's own; wait until they are gone.
 
     A group with members cannot be deleted: a worker of the previous test may still be
     leaving it, or a SIGKILLed one may still count as a member until its session times out
     (10 s for a worker). We wait for it to empty, up to `timeout`, then fail naming it.
     """
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ucj-test-cleanup")
+    admin = KafkaAdminClient(**kafka_access(kafka).kafka_python(client_id="ucj-test-cleanup"))
     deadline = time.monotonic() + timeout
     try:
         _delete_groups(admin, deadline, timeout)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
+from streams.kafka_access import KafkaAccess, kafka_access
 from tests.integration.waiting import wait_until
 
 
-def read_to_end(bootstrap: str, topic: str, timeout: float = 180) -> list:
+def read_to_end(kafka: KafkaAccess | str, topic: str, timeout: float = 180) -> list:
     """Every record of `topic` (ConsumerRecord), from the beginning to its end offsets at the call."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False))
     try:
         partitions = _partitions(consumer, topic)
         consumer.assign(partitions)
@@ -32,18 +33,18 @@ def read_to_end(bootstrap: str, topic: str, timeout: float = 180) -> list:
         consumer.close()
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[TopicPartition, int]:
+    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False))
     try:
         return consumer.end_offsets(_partitions(consumer, topic))
     finally:
         consumer.close()
 
 
-def committed_to_end(bootstrap: str, group: str, topic: str) -> bool:
+def committed_to_end(kafka: KafkaAccess | str, group: str, topic: str) -> bool:
     """Has `group` committed offsets at the end of every partition of `topic` (has nothing left to read)?"""
-    ends = end_offsets(bootstrap, topic)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    ends = end_offsets(kafka, topic)
+    admin = KafkaAdminClient(**kafka_access(kafka).kafka_python())
     try:
         committed = admin.list_group_offsets(group)[group]
     finally:

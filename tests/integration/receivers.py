@@ -91,8 +91,10 @@ class HttpReceiver:
 
 
 class NotifierProcess(ServiceProcess):
-    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=()):
-        self.bootstrap = bootstrap
+    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=(), kafka_env=None, admin=None):
+        """`kafka_env`: the UCJ_KAFKA_* of its principal on a secure broker, where `admin` (a
+        KafkaAccess) reads the group's offsets."""
+        self.admin = admin or bootstrap
         self.port = free_port()
         self.log_path = log_dir / f"notifier-{self.port}.log"
         self.command = [
@@ -104,7 +106,7 @@ class NotifierProcess(ServiceProcess):
             # a timeout is a failed attempt and a resend: far longer than a busy machine takes to answer
             "--http-timeout", "30s", "--smtp-timeout", "30s", *extra_args,
         ]
-        self.env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(log_dir))
+        self.env = child_env(**{"UCJ_KAFKA_BOOTSTRAP": bootstrap, "UCJ_DATABASE_URL": database_url, "UCJ_DATA_DIR": str(log_dir), **(kafka_env or {})})
         self.start()
 
     def wait_settled(self, registry, timeout: float = DEADLINE) -> None:
@@ -113,7 +115,7 @@ class NotifierProcess(ServiceProcess):
         then on it has nothing left to send, but sends already started may still arrive (finish)."""
 
         def settled() -> bool:
-            return committed_to_end(self.bootstrap, GROUP_ID, COVERAGE_ALERTS) and not registry.deliveries(status="pending")
+            return committed_to_end(self.admin, GROUP_ID, COVERAGE_ALERTS) and not registry.deliveries(status="pending")
 
         wait_until(settled, "the notifier settled: alerts read to the end, no delivery pending", timeout=timeout, every=1, processes=[self])
 

@@ -39,13 +39,13 @@ def differences(exported: Counter, expected: Counter, codes) -> dict:
     return {c: (exported.get(c, 0), expected.get(c, 0)) for c in codes if exported.get(c, 0) != expected.get(c, 0)}
 
 
-def send_raw(bootstrap: str, records, keyless=frozenset()) -> None:
+def send_raw(kafka, records, keyless=frozenset()) -> None:
     """Publish records as they are, as any producer might: no checks, some without a key."""
     from services.producer import kafka_producer
     from streams.topics import PARTICIPANT_EVENTS, ensure_topics
 
-    ensure_topics(bootstrap)
-    producer = kafka_producer(bootstrap)
+    ensure_topics(kafka)
+    producer = kafka_producer(kafka)
     for record in records:
         producer.send(PARTICIPANT_EVENTS, key=None if id(record) in keyless else record.key, value=record.value)
     producer.flush()
