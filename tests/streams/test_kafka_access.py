@@ -66,3 +66,104 @@ def test_a_ca_file_without_a_certificate_is_refused(tmp_path):
     empty.write_text("not a certificate\n")
     with pytest.raises(KafkaAccessError, match="holds no usable CA certificate"):
         KafkaAccess("k:9093", security_protocol="SSL", ca_file=str(empty)).ssl_context()
+
+
+# ---- tls_refusal: a handshake of our own names why TLS fails ----------------------------------
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+from tests.tools import require_tool  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    """Two data dirs' CAs, as `ucj kafka up --secure --tls` makes them; the first one's broker certificate."""
+    from services.kafka_local import secure
+
+    openssl = require_tool("openssl", "e.g. `apt-get install openssl`")
+    ours, theirs = tmp_path_factory.mktemp("ours"), tmp_path_factory.mktemp("theirs")
+    secure.ensure_certificates(ours, openssl)
+    secure.ensure_certificates(theirs, openssl)
+    return secure.keystore_file(ours), str(secure.ca_file(ours)), str(secure.ca_file(theirs))
+
+
+@contextmanager
+def listener(host: str, certfile=None):
+    """A server on a free port of `host` that does a TLS handshake with each client (or, without
+    a certificate, reads a little and hangs up, as a listener without TLS does); its address."""
+    server = socket.create_server((host, 0))
+    context = None
+    if certfile:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            with client:
+                client.settimeout(10)
+                try:
+                    if context:
+                        with context.wrap_socket(client, server_side=True):
+                            pass
+                    else:
+                        client.recv(64)
+                except (OSError, ssl.SSLError):
+                    pass  # the client gave up on the handshake: what the tests provoke
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"{host}:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread; close() alone does not
+        server.close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def test_a_handshake_with_a_trusted_certificate_is_no_refusal(certificates):
+    keystore, our_ca, _ = certificates
+    with listener("127.0.0.1", keystore) as address:
+        assert KafkaAccess(address, security_protocol="SSL", ca_file=our_ca).tls_refusal() is None
+        assert KafkaAccess(address.replace("127.0.0.1", "localhost"), security_protocol="SSL", ca_file=our_ca).tls_refusal() is None
+
+
+def test_a_certificate_from_another_ca_is_named(certificates):
+    keystore, _, their_ca = certificates
+    with listener("127.0.0.1", keystore) as address:
+        refusal = KafkaAccess(address, security_protocol="SASL_SSL", username="u", password="p", ca_file=their_ca).tls_refusal()
+        system = KafkaAccess(address, security_protocol="SSL").tls_refusal()
+    assert refusal == f"the certificate of {address} did not verify against UCJ_KAFKA_CA_FILE {their_ca} (self-signed certificate in certificate chain)"
+    assert system.endswith("did not verify against the system's CA certificates (self-signed certificate in certificate chain)")
+
+
+def test_a_certificate_for_another_address_is_named(certificates):
+    keystore, our_ca, _ = certificates
+    with listener("127.0.0.2", keystore) as address:  # the certificate names 127.0.0.1 and localhost only
+        refusal = KafkaAccess(address, security_protocol="SSL", ca_file=our_ca).tls_refusal()
+    assert refusal.startswith(f"the certificate of {address} did not verify") and "mismatch" in refusal and "127.0.0.2" in refusal
+
+
+def test_a_port_without_tls_is_named():
+    with listener("127.0.0.1") as address:
+        refusal = KafkaAccess(address, security_protocol="SSL").tls_refusal()
+    assert refusal.startswith(f"{address} did not complete a TLS handshake") and refusal.endswith("is it a TLS listener?")
+
+
+def test_no_tls_or_no_server_is_no_refusal(tmp_path):
+    assert KafkaAccess("127.0.0.1:9", security_protocol="SASL_PLAINTEXT", username="u", password="p").tls_refusal() is None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{probe.getsockname()[1]}"  # bound, never listening: refuses connections
+        assert KafkaAccess(closed, security_protocol="SSL").tls_refusal() is None
+    empty = tmp_path / "ca.pem"
+    empty.write_text("not a certificate\n")
+    assert "holds no usable CA certificate" in KafkaAccess("127.0.0.1:9", security_protocol="SSL", ca_file=str(empty)).tls_refusal()
