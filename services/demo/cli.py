@@ -55,7 +55,9 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from services.demo.mail_sink import MailSink
     from services.demo.story import Story
-    from services.kafka_local import ensure_broker, stop_broker
+    from services.kafka_local import broker_status, ensure_broker, stop_broker
+    from services.kafka_local import secure as security
+    from streams.topics import ensure_topics
     from services.status import WorkerUnreachable, collect, render
     from services.secrets import pseudonym_key
     from streams.domain.pseudonym import Pseudonymizer
@@ -68,26 +70,33 @@ def run(args) -> int:
     shutil.rmtree(demo_dir, ignore_errors=True)
     demo_dir.mkdir(parents=True)
     database_url = f"sqlite:///{demo_dir / 'registry.db'}"
-    log.info("starting the demo's Kafka on port %d (the first run downloads its jars with Maven)", args.kafka_port)
-    bootstrap = ensure_broker(port=args.kafka_port, data_dir=kafka_dir)
+    log.info("starting the demo's Kafka on port %d, with logins and ACLs (the first run downloads its jars with Maven)", args.kafka_port)
+    bootstrap = ensure_broker(port=args.kafka_port, data_dir=kafka_dir, secure=True)
+    broker = broker_status(port=args.kafka_port, data_dir=kafka_dir)
+    ensure_topics(broker.access())  # as ucj-admin: no service may create the shared topics
     children = []
     sink = None
     try:
         key_file = _demo_secret(demo_dir / "pseudonym.key", secrets.token_urlsafe(48))
         gateway_url = f"http://127.0.0.1:{args.gateway_port}"
         pseudonymizer = Pseudonymizer(pseudonym_key({"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}))  # read as the gateway reads it
-        story = Story(bootstrap, database_url, args.regency, pseudonymizer, gateway_url)
+        story = Story(broker.access("ucj-producer"), database_url, args.regency, pseudonymizer, gateway_url)
         story.prepare(args.participants)
         _demo_secret(demo_dir / "source.key", story.source_key)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
         sink = MailSink(demo_dir / "mail").start()
-        env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url)
+        env = {name: value for name, value in os.environ.items() if not name.startswith("UCJ_KAFKA_")}
+        env.update(UCJ_DATABASE_URL=database_url)
+
+        def as_principal(principal: str) -> dict:  # each service logs in as itself
+            return dict(env, **security.environment(bootstrap, kafka_dir, principal))
+
         children = [
-            _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], env, demo_dir),
+            _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], as_principal("ucj-worker"), demo_dir),
             # the local mail sink: no TLS and no login, whatever UCJ_SMTP_* the shell holds
             _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--smtp-user", "",
-                                "--smtp-starttls", "false", "--smtp-implicit-tls", "false", "--retry-initial", "2s"], env, demo_dir),
-            _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(env, UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
+                                "--smtp-starttls", "false", "--smtp-implicit-tls", "false", "--retry-initial", "2s"], as_principal("ucj-notifier"), demo_dir),
+            _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(as_principal("ucj-gateway"), UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
         ]
         _show(args, story, sink, children, f"http://127.0.0.1:{settings.web_port}", demo_dir, collect, render, WorkerUnreachable)
     except KeyboardInterrupt:
@@ -118,6 +127,7 @@ def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnr
             "\x1b[H\x1b[2J" + screen + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
             + ("\n".join(mails) or "  none yet")
             + f"\n\ngateway: {story.gateway_url} (source {story.source.name}, key in {demo_dir / 'source.key'})"
+            + f"\nkafka: {story.kafka.bootstrap}, logins and ACLs; `ucj kafka credentials PRINCIPAL --port {args.kafka_port} --data-dir {demo_dir / 'kafka'}`"
             + f"\nlogs: {demo_dir}   Ctrl-C to stop\n"
         )
         sys.stdout.flush()

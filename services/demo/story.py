@@ -30,10 +30,10 @@ ON_PLAN_WAIT_SECONDS = 60  # after catching up, lapse the cohort even if some re
 
 
 class Story:
-    def __init__(self, bootstrap: str, database_url: str, regency: str, pseudonymizer, gateway_url: str):
+    def __init__(self, kafka, database_url: str, regency: str, pseudonymizer, gateway_url: str):
         from streams.clock import Clock
 
-        self.bootstrap = bootstrap
+        self.kafka = kafka  # KafkaAccess: the demo's BPJS feed publishes as ucj-producer
         self.pseudonymizer = pseudonymizer  # the gateway's own key: the same NIK gives the same participant
         self.gateway_url = gateway_url
         self.upload: dict | None = None  # the gateway's import summary of the lapses
@@ -162,8 +162,8 @@ class Story:
         from services.producer import kafka_producer
         from streams.topics import PARTICIPANT_EVENTS, ensure_topics
 
-        ensure_topics(self.bootstrap)
-        producer = kafka_producer(self.bootstrap)
+        ensure_topics(self.kafka)
+        producer = kafka_producer(self.kafka)
         try:
             for key, value in messages:
                 producer.send(PARTICIPANT_EVENTS, key=key, value=value)
