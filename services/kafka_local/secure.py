@@ -29,6 +29,7 @@ PROTOCOL = "SASL_PLAINTEXT"  # loopback only; SASL_SSL needs a certificate (docs
 TLS_PROTOCOL = "SASL_SSL"  # on PORT+2 when the data dir has tls/
 TLS_HOSTS = "IP:127.0.0.1,DNS:localhost"  # the names clients may reach the broker by; they check them
 CERTIFICATE_DAYS = 3650
+SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule"
 
 
 class UnknownPrincipal(ValueError):
@@ -185,7 +186,6 @@ def listener_properties(port: int, controller_port: int, broker_password: str, k
     With a `keystore` (ensure_certificates), a SASL_SSL listener on port + 2 besides.
     """
     super_users = ";".join(f"User:{user}" for user in SUPER_USERS)
-    scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
     plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
     tls_listener = f",{TLS_PROTOCOL}://127.0.0.1:{port + 2}" if keystore else ""
     return f"""\
@@ -195,7 +195,7 @@ inter.broker.listener.name={PROTOCOL}
 listener.security.protocol.map={PROTOCOL}:{PROTOCOL},CONTROLLER:SASL_PLAINTEXT{f",{TLS_PROTOCOL}:{TLS_PROTOCOL}" if keystore else ""}
 sasl.enabled.mechanisms={MECHANISM}
 sasl.mechanism.inter.broker.protocol={MECHANISM}
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={scram} required username="{BROKER}" password="{broker_password}";
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={SCRAM_LOGIN} required username="{BROKER}" password="{broker_password}";
 # the controller cannot use SCRAM (its credentials live in the metadata it serves): PLAIN, one user
 sasl.mechanism.controller.protocol=PLAIN
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
@@ -208,12 +208,11 @@ super.users={super_users}
 
 def _tls_listener_properties(keystore: Path) -> str:
     """The SASL_SSL listener: SCRAM as on the plain one, the broker's PEM key and chain, no client certificates."""
-    scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
     return f"""\
 # TLS (ucj kafka up --secure --tls): clients verify this certificate against tls/ca.pem
 listener.name.sasl_ssl.sasl.enabled.mechanisms={MECHANISM}
 # a SCRAM listener needs a JAAS entry to start; the logins it checks live in the metadata
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={scram} required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={SCRAM_LOGIN} required;
 listener.name.sasl_ssl.ssl.keystore.type=PEM
 listener.name.sasl_ssl.ssl.keystore.location={keystore}
 listener.name.sasl_ssl.ssl.client.auth=none
