@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "services.worker_cli",
     "services.simulator_cli",
     "services.status",
+    "services.history",
     "services.replay",
     "services.demo",
     "services.notifier.cli",

@@ -28,6 +28,7 @@ from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
 from .faust_batches import consume_in_batches
 from .faust_table import PartitionedTable
 from .garbage import TimedCollection
+from .history_page import Refused, history_days, parse_query
 from .kafka_access import KafkaAccess
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
@@ -167,8 +168,12 @@ class CoverageWorker:
         async def status(view, request):
             return await self._status_page(view)
 
+        async def history(view, request):
+            return await self._history_page(view, request)
+
         app.page("/metrics")(metrics)
         app.page("/status")(status)
+        app.page("/history")(history)
         serve_own_pages_only(app)
         REGISTRY.register(self.collector)
 
@@ -344,6 +349,23 @@ class CoverageWorker:
             next_offsets=[[topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())],
             thresholds=dataclasses.asdict(self.reference.thresholds),
             regions=rows,
+        )
+        return web.bytes(json.dumps(body).encode(), content_type="application/json")
+
+    async def _history_page(self, web, request):
+        tree = self.reference.tree
+        query = parse_query(request.query, tree, self.processor.history_levels, self.processor.counted_on)
+        if isinstance(query, Refused):
+            return web.json({"error": query.reason}, status=400)
+        body = dict(
+            region=query.region,
+            name=tree.regions[query.region].name,
+            level=tree.level_of(query.region),
+            partitions=sorted(self.processor.counts),
+            partition_count=self.settings.partitions,
+            caught_up=sorted(p for p, state in self.catch_up.items() if state.caught_up),
+            thresholds=dataclasses.asdict(self.reference.thresholds),
+            days=history_days(query, (counts.daily for counts in self.processor.counts.values()), self.reference),
         )
         return web.bytes(json.dumps(body).encode(), content_type="application/json")
 
