@@ -19,6 +19,7 @@ from streams.domain.events import SCHEMA
 from streams.domain.nik import mask_niks
 from streams.domain.validation import Rejected
 
+from services.csv_text import sniff_delimiter
 from services.gateway.settings import MAX_EVENTS
 
 BOM = "\ufeff"
@@ -119,7 +120,7 @@ def split_csv(text: str, limit: int = MAX_EVENTS) -> list[Item]:
     `schema` may be left out (the CSV format is that of schema v1). Rows with no value at
     all (what spreadsheets export below the data) are skipped.
     """
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         header = next(rows, None)
         if header is None or not any(name.strip() for name in header):
@@ -153,12 +154,6 @@ def _row_item(index: int, line: int, names: list[str], cells: list[str]) -> Item
         obj[name] = int(cell) if name in INTEGER_FIELDS and _INTEGER.fullmatch(cell) else cell
     obj.setdefault("schema", SCHEMA)
     return Item(index, line, obj)
-
-
-def _delimiter(text: str) -> str:
-    """Semicolon when the header line has more semicolons than commas (Indonesian-locale Excel), else comma."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _skip_space(text: str, position: int) -> int:

@@ -5,11 +5,13 @@ import argparse
 import logging
 import sys
 import textwrap
-from typing import Callable
+from typing import Callable, TypeVar
 
 from services.config import Settings, environment_help
+from services.csv_text import DELIMITER_NAMES
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
+from services.registry.workforce_changes import WorkforceLoadReport
 from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
 from services.registry.seed import PROVINCE_CODE
 from streams.domain.regions import LEVELS
@@ -18,6 +20,8 @@ log = logging.getLogger(__name__)
 
 EXIT_NOT_INITIALIZED = 1
 EXIT_BAD_INPUT = 2
+
+Report = TypeVar("Report", LoadReport, WorkforceLoadReport)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,12 +47,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     load_workforce = add_command(
         commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
         f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
-        "a positive whole number of workers). All figures of the years in the file are replaced. "
-        "If any row is bad, every bad row is listed and nothing is loaded.")
+        f"a positive whole number of workers), comma or semicolon delimited, UTF-8 with or without "
+        "a byte order mark. By default the file merges into what is stored: each region and year in "
+        "it is added or updated, and every other figure stays, so a file with only some regions of a "
+        "year drops nothing. With --replace-year, the figures of the file's years that the file "
+        "leaves out are removed. The log line says which it did, with the regions added, updated, "
+        "unchanged and removed, and the delimiter it read. If any row is bad, every bad row is "
+        "listed with its line number and nothing is loaded.")
     load_workforce.add_argument("file", metavar="FILE.csv")
+    load_workforce.add_argument(
+        "--replace-year", action="store_true",
+        help="make each year in the file exactly what the file says: remove that year's figures of "
+             "the regions the file leaves out (default: merge, keeping them)",
+    )
     load_plan = add_command(
         commands, database, "load-plan", _run_load_plan, "load coverage plans from CSV",
-        f"Load a CSV with header {','.join(PLAN_COLUMNS)} (ISO date, ratio from 0 to 1). "
+        f"Load a CSV with header {','.join(PLAN_COLUMNS)} (ISO date, ratio from 0 to 1; 0,6 is read "
+        "as 0.6), comma or semicolon delimited, UTF-8 with or without a byte order mark. "
         "The whole plan of every region in the file is replaced; other regions keep theirs. "
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_plan.add_argument("file", metavar="FILE.csv")
@@ -132,21 +147,35 @@ def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:
 
 
 def _run_load_workforce(args: argparse.Namespace) -> int:
-    return load_csv(args, Registry.load_workforce_csv, "workforce figures", "years")
+    def load(registry: Registry, path: str) -> WorkforceLoadReport:
+        return registry.load_workforce_csv(path, replace_year=args.replace_year, progress=progress_log(path))
+
+    return load_csv(args, load, lambda report: report.summary())
 
 
 def _run_load_plan(args: argparse.Namespace) -> int:
-    return load_csv(args, Registry.load_plan_csv, "plan points", "regions")
+    def load(registry: Registry, path: str) -> LoadReport:
+        return registry.load_plan_csv(path, progress=progress_log(path))
+
+    return load_csv(args, load, describe_load("plan points", "regions"))
 
 
-def load_csv(
-    args: argparse.Namespace,
-    load: Callable[[Registry, str], LoadReport],
-    what: str,
-    scope: str,
-    replaced: str = "replacing",
-) -> int:
-    """Run a CSV load and report it; every bad row goes to stderr with its line number."""
+def describe_load(what: str, scope: str, replaced: str = "replacing") -> Callable[[LoadReport], str]:
+    """`loaded 2 plan points for regions 61.07, 61.08 (replacing 3 stored rows)`."""
+    return lambda report: (
+        f"loaded {report.loaded:,} {what} for {scope} {', '.join(report.scope)} "
+        f"({replaced} {report.replaced:,} stored rows)"
+    )
+
+
+def progress_log(path: str) -> Callable[[int], None]:
+    """Logs how far the reading of a long file has come."""
+    return lambda rows: log.info("%s: read %s rows so far", path, f"{rows:,}")
+
+
+def load_csv(args: argparse.Namespace, load: Callable[[Registry, str], Report], describe: Callable[[Report], str]) -> int:
+    """Run a CSV load (one transaction) and report it with the delimiter it read; every bad
+    row goes to stderr with its line number, and then nothing is loaded."""
     with open_registry(args) as registry:
         try:
             report = load(registry, args.file)
@@ -162,9 +191,8 @@ def load_csv(
             print(error, file=sys.stderr)
             return EXIT_NOT_INITIALIZED
         log.info(
-            "loaded %s %s for %s %s from %s into %s (%s %s stored rows)",
-            f"{report.loaded:,}", what, scope, ", ".join(report.scope), args.file, registry.display_url,
-            replaced, f"{report.replaced:,}",
+            "%s, from %s (%s-delimited) into %s",
+            describe(report), args.file, DELIMITER_NAMES[report.delimiter], registry.display_url,
         )
     return 0
 

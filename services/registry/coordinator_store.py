@@ -122,7 +122,8 @@ class CoordinatorStore:
         """
         with Session(self.engine) as session, session.begin():
             self._require_schema(session)
-            entries = read_coordinators_csv(path, _region_levels(session))
+            loaded = read_coordinators_csv(path, _region_levels(session))
+            entries = loaded.records
             updated = 0
             for entry in entries:
                 row = _find(session, entry.name, entry.region_code)
@@ -132,7 +133,7 @@ class CoordinatorStore:
                 else:
                     updated += 1
                 _apply(row, entry)
-        return LoadReport(len(entries), updated, tuple(sorted({e.region_code for e in entries})))
+        return LoadReport(len(entries), updated, tuple(sorted({e.region_code for e in entries})), loaded.delimiter)
 
 
 def _region_levels(session: Session) -> dict[str, str]:

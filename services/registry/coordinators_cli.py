@@ -11,6 +11,7 @@ from services.registry.cli import (
     EXIT_NOT_INITIALIZED,
     add_command,
     database_option,
+    describe_load,
     help_format,
     load_csv,
     open_registry,
@@ -81,7 +82,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
     load = add_command(
         commands, database, "import", _run_import, "add or update coordinators from CSV",
-        f"Load a CSV with header {columns}. Optional columns may be left out or empty: "
+        f"Load a CSV with header {columns}, comma or semicolon delimited, UTF-8 with or without a "
+        "byte order mark. Optional columns may be left out or empty: "
         "webhook_format json, language id, active true. A row updates the coordinator with the "
         "same name and region, or adds one; coordinators not in the file are left alone, and "
         "active=false in a row removes one. If any row is bad, every bad row is listed and "
@@ -143,7 +145,7 @@ def _change(args: argparse.Namespace, refused: str, change: Callable[[Registry],
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    status = load_csv(args, Registry.load_coordinators_csv, "coordinators", "regions", replaced="updating")
+    status = load_csv(args, Registry.load_coordinators_csv, describe_load("coordinators", "regions", replaced="updating"))
     if status == 0:
         with open_registry(args) as registry:
             unsigned = [c.id for c in registry.coordinators() if c.webhook_url and not c.has_webhook_secret]

@@ -2,6 +2,8 @@
 
 Every row is checked and every problem is reported with its line number (line 1 is the
 header), so an operator can fix a file in one pass. A file with any bad row is rejected whole.
+Files are read as spreadsheets save them: comma or semicolon delimited (services/csv_text.py
+decides, as the gateway does), UTF-8 with or without a byte order mark.
 """
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Iterator, TypeVar
+from typing import Callable, Collection, Generic, Iterator, TypeVar
 
+from services.csv_text import DELIMITER_NAMES, sniff_delimiter
 from services.registry.coordinators import coordinator_problems
 
 WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")
@@ -29,8 +32,13 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+# A long file reports progress every so many data rows (see `Progress`).
+PROGRESS_EVERY = 10_000
 
 Problem = tuple[int, str]
+Progress = Callable[[int], None]  # called with the number of data rows read so far
 Key = tuple[object, ...]  # what must be unique within one file
 T = TypeVar("T")
 
@@ -45,13 +53,26 @@ class CsvRejected(Exception):
 
 
 @dataclass(frozen=True)
+class CsvFile(Generic[T]):
+    """The good records of a file, and the delimiter it was written with."""
+
+    records: list[T]
+    delimiter: str
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES[self.delimiter]
+
+
+@dataclass(frozen=True)
 class LoadReport:
-    """What a CSV load did: rows written, rows they replaced (or updated), and the years or
-    regions concerned."""
+    """What a CSV load did: rows written, rows they replaced (or updated), the years or
+    regions concerned, and the file's delimiter."""
 
     loaded: int
     replaced: int
     scope: tuple[str, ...]
+    delimiter: str = ","
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,9 @@ class CoordinatorEntry:
     active: bool
 
 
-def read_workforce_csv(path: str | Path, known_regions: Collection[str]) -> list[WorkforceFigure]:
+def read_workforce_csv(
+    path: str | Path, known_regions: Collection[str], progress: Progress | None = None
+) -> CsvFile[WorkforceFigure]:
     """Rows of `region_code,year,eligible_workforce`; raises CsvRejected if any row is bad."""
 
     def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, WorkforceFigure | None]:
@@ -98,10 +121,12 @@ def read_workforce_csv(path: str | Path, known_regions: Collection[str]) -> list
             return key, None
         return key, WorkforceFigure(region, year, workforce)
 
-    return _read(path, WORKFORCE_COLUMNS, parse)
+    return read_rows(path, WORKFORCE_COLUMNS, parse, progress=progress)
 
 
-def read_plan_csv(path: str | Path, known_regions: Collection[str]) -> list[PlanPoint]:
+def read_plan_csv(
+    path: str | Path, known_regions: Collection[str], progress: Progress | None = None
+) -> CsvFile[PlanPoint]:
     """Rows of `region_code,date,ratio`; raises CsvRejected if any row is bad."""
 
     def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, PlanPoint | None]:
@@ -109,7 +134,7 @@ def read_plan_csv(path: str | Path, known_regions: Collection[str]) -> list[Plan
         date = _iso_date(fields["date"])
         if date is None:
             errors.append(f"date must be an ISO date YYYY-MM-DD, got {fields['date']!r}")
-        ratio = _number(fields["ratio"])
+        ratio = _number(_decimal_point(fields["ratio"]))
         if ratio is None or not 0.0 <= ratio <= 1.0:
             errors.append(f"ratio must be a number from 0 to 1, got {fields['ratio']!r}")
             ratio = None
@@ -118,10 +143,10 @@ def read_plan_csv(path: str | Path, known_regions: Collection[str]) -> list[Plan
             return key, None
         return key, PlanPoint(region, date, ratio)
 
-    return _read(path, PLAN_COLUMNS, parse)
+    return read_rows(path, PLAN_COLUMNS, parse, progress=progress)
 
 
-def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> list[CoordinatorEntry]:
+def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> CsvFile[CoordinatorEntry]:
     """Rows of `name,region_code,email,webhook_url[,webhook_format,language,active]`; raises
     CsvRejected if any row is bad. `region_levels` maps each region code to its level."""
 
@@ -143,23 +168,29 @@ def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> li
         )
         return key, entry
 
-    return _read(path, COORDINATOR_COLUMNS, parse, optional=COORDINATOR_OPTIONAL_COLUMNS)
+    return read_rows(path, COORDINATOR_COLUMNS, parse, optional=COORDINATOR_OPTIONAL_COLUMNS)
 
 
-def _read(
+def read_rows(
     path: str | Path,
     columns: tuple[str, ...],
     parse: Callable[[dict[str, str], list[str]], tuple[Key, T | None]],
     optional: tuple[str, ...] = (),
-) -> list[T]:
+    progress: Progress | None = None,
+) -> CsvFile[T]:
     """Check the header, then every data row; collect all problems before deciding.
 
-    Columns in `optional` may be missing from the header: they read as empty.
+    `parse` turns one row's fields into (its key, which must be unique in the file; the
+    record, or None after appending what is wrong to the errors list). Columns in `optional`
+    may be missing from the header: they read as empty. Raises CsvRejected on any problem.
     """
     problems: list[Problem] = []
     records: list[T] = []
     first_line_of_key: dict[Key, int] = {}
-    for line, fields in _data_rows(path, columns, optional, problems):
+    text = _decode(path, problems)
+    delimiter = sniff_delimiter(text or "")
+    rows = _data_rows(text, delimiter, columns, optional, problems) if text is not None else iter(())
+    for count, (line, fields) in enumerate(rows, start=1):
         errors: list[str] = []
         key, record = parse(fields, errors)
         if key in first_line_of_key:
@@ -170,26 +201,32 @@ def _read(
             problems.append((line, "; ".join(errors)))
         elif record is not None:
             records.append(record)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
     if problems:
         raise CsvRejected(path, problems)
-    return records
+    return CsvFile(records, delimiter)
+
+
+def _decode(path: str | Path, problems: list[Problem]) -> str | None:
+    """The file's text (UTF-8, with or without the BOM that spreadsheet exports add)."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.append((raw[: error.start].count(b"\n") + 1, "not UTF-8 text"))
+        return None
 
 
 def _data_rows(
-    path: str | Path, columns: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]
+    text: str, delimiter: str, columns: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, fields) for each non-blank data row; header and shape problems go to `problems`."""
-    expected = f"expected header {','.join(columns)}" + "".join(f"[,{name}]" for name in optional)
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")  # tolerate the BOM that spreadsheet exports add
-    except UnicodeDecodeError as error:
-        problems.append((raw[: error.start].count(b"\n") + 1, "not UTF-8 text"))
-        return
+    expected = f"expected header {delimiter.join(columns)}" + "".join(f"[{delimiter}{name}]" for name in optional)
     if not text.strip():
         problems.append((1, f"empty file; {expected}"))
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in next(reader)]
     missing = [name for name in columns if name not in header]
     if len(missing) == len(columns):
@@ -239,6 +276,12 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _decimal_point(text: str) -> str:
+    """`0,6` as `0.6`: a ratio as an Indonesian-locale spreadsheet writes it (a thousands
+    separator cannot occur in a ratio from 0 to 1)."""
+    return text.replace(",", ".", 1) if _DECIMAL_COMMA.fullmatch(text) else text
 
 
 def _iso_date(text: str) -> datetime.date | None:

@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, inspect, make_url, select
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, inspect, make_url, select, update
 from sqlalchemy.orm import Session
 
 from services.registry import schema
 from services.registry.coordinator_store import CoordinatorStore
-from services.registry.csv_files import LoadReport, read_plan_csv, read_workforce_csv
+from services.registry.csv_files import LoadReport, Progress, read_plan_csv, read_workforce_csv
 from services.registry.deliveries import DeliveryLog
 from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade
 from services.registry.source_store import SourceStore
+from services.registry.workforce_changes import WorkforceLoadReport, workforce_changes
 from services.registry.seed import (
     DEFAULT_PROVINCIAL_PLAN,
     PROVINCE_CODE,
@@ -144,28 +145,49 @@ class Registry(CoordinatorStore, DeliveryLog, SourceStore):
                 plans.setdefault(row.region_code, []).append((row.date, row.ratio))
             return plans
 
-    def load_workforce_csv(self, path: str | Path) -> LoadReport:
-        """Replace all workforce figures of the years in the file (raises CsvRejected on a bad row)."""
-        with Session(self.engine) as session, session.begin():
-            figures = read_workforce_csv(path, self._require_regions(session))
-            years = sorted({f.year for f in figures})
-            replaced = session.execute(delete(WorkforceRow).where(WorkforceRow.year.in_(years))).rowcount
-            session.execute(
-                insert(WorkforceRow),
-                [dict(region_code=f.region_code, year=f.year, eligible_workforce=f.eligible_workforce) for f in figures],
-            )
-        return LoadReport(len(figures), replaced, tuple(map(str, years)))
+    def load_workforce_csv(
+        self, path: str | Path, replace_year: bool = False, progress: Progress | None = None
+    ) -> WorkforceLoadReport:
+        """Load workforce figures in one transaction (raises CsvRejected on a bad row, loading nothing).
 
-    def load_plan_csv(self, path: str | Path) -> LoadReport:
+        By default the file merges into the stored figures: each (region, year) in it is added
+        or updated, and every other figure stays. With `replace_year`, the figures of the
+        file's years that the file leaves out are removed too.
+        """
+        with Session(self.engine) as session, session.begin():
+            loaded = read_workforce_csv(path, self._require_regions(session), progress)
+            years = {f.year for f in loaded.records}
+            stored = {
+                (row.region_code, row.year): row.eligible_workforce
+                for row in session.scalars(select(WorkforceRow).where(WorkforceRow.year.in_(years)))
+            }
+            changes = workforce_changes(stored, loaded.records, replace_year)
+            for code, year in changes.removed:
+                session.execute(delete(WorkforceRow).where(WorkforceRow.region_code == code, WorkforceRow.year == year))
+            for (code, year), value in changes.updated.items():
+                session.execute(
+                    update(WorkforceRow)
+                    .where(WorkforceRow.region_code == code, WorkforceRow.year == year)
+                    .values(eligible_workforce=value)
+                )
+            if changes.added:
+                session.execute(
+                    insert(WorkforceRow),
+                    [dict(region_code=code, year=year, eligible_workforce=value) for (code, year), value in changes.added.items()],
+                )
+        return WorkforceLoadReport.of(changes, loaded.delimiter)
+
+    def load_plan_csv(self, path: str | Path, progress: Progress | None = None) -> LoadReport:
         """Replace the whole plan of every region in the file (raises CsvRejected on a bad row)."""
         with Session(self.engine) as session, session.begin():
-            points = read_plan_csv(path, self._require_regions(session))
+            loaded = read_plan_csv(path, self._require_regions(session), progress)
+            points = loaded.records
             regions = sorted({p.region_code for p in points})
             replaced = session.execute(delete(PlanPointRow).where(PlanPointRow.region_code.in_(regions))).rowcount
             session.execute(
                 insert(PlanPointRow), [dict(region_code=p.region_code, date=p.date, ratio=p.ratio) for p in points]
             )
-        return LoadReport(len(points), replaced, tuple(regions))
+        return LoadReport(len(points), replaced, tuple(regions), loaded.delimiter)
 
     def _require_regions(self, session: Session) -> set[str]:
         """All region codes; raises RegistryNotInitialized rather than an SQL error on a new database."""

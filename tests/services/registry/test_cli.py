@@ -55,9 +55,37 @@ def test_load_workforce(database_url: str, write_csv, caplog) -> None:
     path = write_csv("region_code,year,eligible_workforce\n61.01,2027,5000\n61.02,2027,6000\n")
 
     assert ucj("registry", "load-workforce", str(path), "--database-url", database_url) == 0
-    assert f"loaded 2 workforce figures for years 2027 from {path} into " in caplog.text
+    assert (
+        "merged into year 2027 with 2 figures: 2 regions added, 0 updated, 0 unchanged, 0 removed "
+        f"(the year's other regions keep their figures), from {path} (comma-delimited) into "
+    ) in caplog.text
     with Registry(database_url) as registry:
         assert registry.workforce_figures()[2027] == {"61.01": 5000, "61.02": 6000}
+
+
+def test_load_workforce_merges_a_partial_year_unless_told_to_replace_it(database_url: str, write_csv, caplog) -> None:
+    ucj("registry", "init", "--database-url", database_url)
+    path = write_csv("\ufeffregion_code;year;eligible_workforce\r\n61.01;2025;5000\r\n61.02;2025;94585\r\n")
+
+    assert ucj("registry", "load-workforce", str(path), "--database-url", database_url) == 0
+    assert "merged into year 2025 with 2 figures: 0 regions added, 1 updated, 1 unchanged, 0 removed" in caplog.text
+    assert f"from {path} (semicolon-delimited) into " in caplog.text
+    with Registry(database_url) as registry:
+        assert len(registry.workforce_figures()[2025]) == 14
+    caplog.clear()
+
+    assert ucj("registry", "load-workforce", str(path), "--replace-year", "--database-url", database_url) == 0
+    assert "replaced year 2025 with 2 figures: 0 regions added, 0 updated, 2 unchanged, 12 removed, from " in caplog.text
+    with Registry(database_url) as registry:
+        assert registry.workforce_figures()[2025] == {"61.01": 5000, "61.02": 94585}
+
+
+def test_load_workforce_help_explains_merge_and_replace(capsys) -> None:
+    with pytest.raises(SystemExit):
+        ucj("registry", "load-workforce", "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--replace-year" in out and "merges into what is stored" in out
+    assert "comma or semicolon delimited" in out and "byte order mark" in out
 
 
 def test_load_workforce_lists_every_bad_row_and_loads_nothing(database_url: str, write_csv, capsys) -> None:
@@ -80,7 +108,7 @@ def test_load_plan(database_url: str, write_csv, caplog, capsys) -> None:
     bad = write_csv("region_code,date,ratio\n61.07,2025-12-31,60\n")
 
     assert ucj("registry", "load-plan", str(good), "--database-url", database_url) == 0
-    assert "loaded 1 plan points for regions 61.07 from" in caplog.text
+    assert f"loaded 1 plan points for regions 61.07 (replacing 0 stored rows), from {good} (comma-delimited)" in caplog.text
     assert ucj("registry", "load-plan", str(bad), "--database-url", database_url) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"{bad}:2: ratio must be a number from 0 to 1, got '60'",

@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy
 
 from services.registry import CsvRejected, LoadReport, Registry
+from services.registry.csv_files import PROGRESS_EVERY
+from services.registry.workforce_changes import WorkforceLoadReport
 
 WORKFORCE_HEADER = "region_code,year,eligible_workforce\n"
 PLAN_HEADER = "region_code,date,ratio\n"
@@ -109,18 +111,52 @@ def test_plan_file_rule(registry: Registry, write_csv, text: str, problems: list
 def test_spreadsheet_exports_are_accepted(registry: Registry, write_csv) -> None:
     # BOM, CRLF line ends, header case and spacing, an extra column, padded values.
     text = "\ufeffRegion_Code , Year,eligible_workforce,note\r\n 61.01 ,2027, 5000 ,official\r\n"
-    assert registry.load_workforce_csv(write_csv(text)) == LoadReport(loaded=1, replaced=0, scope=("2027",))
+    report = registry.load_workforce_csv(write_csv(text))
+    assert report == WorkforceLoadReport(years=(2027,), replace_year=False, added=1, updated=0, unchanged=0, removed=0)
     assert registry.workforce_figures()[2027] == {"61.01": 5000}
 
 
-def test_workforce_load_replaces_every_figure_of_the_years_in_the_file(registry: Registry, write_csv) -> None:
-    before = registry.workforce_figures()
-    report = registry.load_workforce_csv(write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,1700000\n"))
+def test_indonesian_locale_exports_are_accepted(registry: Registry, write_csv) -> None:
+    # Semicolons, a BOM, CRLF, and the decimal comma in a ratio.
+    path = write_csv("\ufeffregion_code;date;ratio\r\n61.07;2025-12-31;0,6\r\n61.07;2026-12-31;\"0,65\"\r\n")
+    assert registry.load_plan_csv(path) == LoadReport(loaded=2, replaced=0, scope=("61.07",), delimiter=";")
+    assert registry.plans()["61.07"] == [(datetime.date(2025, 12, 31), 0.6), (datetime.date(2026, 12, 31), 0.65)]
 
-    assert report == LoadReport(loaded=2, replaced=14, scope=("2025",))
+
+def test_semicolon_file_problems_name_the_header_with_semicolons(registry: Registry, write_csv) -> None:
+    path = write_csv("region_code;year\n61.01;2025\n")
+    assert rejected(registry, registry.load_workforce_csv, path) == [
+        (1, "missing column(s) eligible_workforce; expected header region_code;year;eligible_workforce")
+    ]
+
+
+def test_workforce_load_merges_into_the_years_in_the_file(registry: Registry, write_csv) -> None:
+    before = registry.workforce_figures()
+    report = registry.load_workforce_csv(write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,1700000\n61.02,2025,94585\n"))
+
+    assert report == WorkforceLoadReport(years=(2025,), replace_year=False, added=1, updated=1, unchanged=1, removed=0)
+    after = registry.workforce_figures()
+    assert after[2025] == before[2025] | {"61": 1_700_000, "61.01": 1000}  # the 12 regencies not named keep theirs
+    assert after[2024] == before[2024] and after[2026] == before[2026]
+
+
+def test_workforce_load_can_replace_every_figure_of_the_years_in_the_file(registry: Registry, write_csv) -> None:
+    before = registry.workforce_figures()
+    path = write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,1700000\n")
+    report = registry.load_workforce_csv(path, replace_year=True)
+
+    assert report == WorkforceLoadReport(years=(2025,), replace_year=True, added=1, updated=1, unchanged=0, removed=13)
     after = registry.workforce_figures()
     assert after[2025] == {"61": 1_700_000, "61.01": 1000}
     assert after[2024] == before[2024] and after[2026] == before[2026]
+
+
+def test_a_long_file_reports_progress(registry: Registry, write_csv) -> None:
+    days = [datetime.date(2025, 1, 1) + datetime.timedelta(days=n) for n in range(PROGRESS_EVERY * 2 + 5)]
+    path = write_csv(PLAN_HEADER + "".join(f"61.07,{day},0.5\n" for day in days))
+    seen: list[int] = []
+    assert registry.load_plan_csv(path, progress=seen.append).loaded == len(days)
+    assert seen == [PROGRESS_EVERY, PROGRESS_EVERY * 2]
 
 
 def test_plan_load_replaces_the_plans_of_the_regions_in_the_file(registry: Registry, write_csv) -> None:
@@ -143,5 +179,5 @@ def test_a_failed_write_keeps_the_old_figures(registry: Registry, write_csv, mon
     # Fails after the old figures of 2025 were deleted, in the same transaction.
     monkeypatch.setattr("services.registry.registry.insert", failing_insert)
     with pytest.raises(sqlalchemy.exc.OperationalError):
-        registry.load_workforce_csv(write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n"))
+        registry.load_workforce_csv(write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,5\n"), replace_year=True)
     assert registry.workforce_figures() == before

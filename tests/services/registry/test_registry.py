@@ -76,7 +76,7 @@ def test_init_keeps_figures_an_operator_loaded(registry: Registry, write_csv) ->
 def test_init_does_not_reseed_a_table_that_an_operator_filled(database_url: str, registry: Registry, write_csv) -> None:
     # Replacing 2024..2026 with one regency's figures leaves no seed years behind.
     registry.load_workforce_csv(
-        write_csv("region_code,year,eligible_workforce\n61.01,2024,1\n61.01,2025,2\n61.01,2026,3\n")
+        write_csv("region_code,year,eligible_workforce\n61.01,2024,1\n61.01,2025,2\n61.01,2026,3\n"), replace_year=True
     )
     with Registry(database_url) as again:
         again.init()
