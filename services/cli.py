@@ -6,6 +6,8 @@ import importlib
 import logging
 import sys
 
+DISTRIBUTION = "ucj-coverage-monitor"
+
 # modules that each provide add_parser(subparsers); the parser sets run=callable(args) -> int
 COMMAND_MODULES = (
     "services.kafka_local.cli",
@@ -31,10 +33,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="UCJ coverage monitor: live BPJS Ketenagakerjaan coverage per region of Kalimantan Barat.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version; pyproject.toml's when running from a checkout
+    that is not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
 
 
 def main(argv: list[str] | None = None) -> int:

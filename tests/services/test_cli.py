@@ -49,3 +49,27 @@ def test_an_alert_hold_shorter_than_two_refreshes_of_the_figures_is_refused(caps
     assert exit_.value.code == 2
     assert "shorter than 10s" in capsys.readouterr().err
     assert build_parser().parse_args(["worker", "--alert-hold", "10s"]).alert_hold == timedelta(seconds=10)
+
+
+def test_version_is_that_of_the_installed_distribution(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"ucj {version('ucj-coverage-monitor')}\n"
+
+
+def test_version_falls_back_to_pyproject_when_not_installed(monkeypatch):
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    from services.cli import version
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert version() == pyproject["project"]["version"]
