@@ -10,6 +10,7 @@ from typing import Callable, TypeVar
 from services.config import Settings, environment_help
 from services.csv_text import DELIMITER_NAMES
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
+from services.registry.edition_store import EditionReport
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
 from services.registry.workforce_changes import WorkforceLoadReport
 from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 EXIT_NOT_INITIALIZED = 1
 EXIT_BAD_INPUT = 2
 
-Report = TypeVar("Report", LoadReport, WorkforceLoadReport)
+Report = TypeVar("Report", LoadReport, WorkforceLoadReport, EditionReport)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +68,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "The whole plan of every region in the file is replaced; other regions keep theirs. "
         "If any row is bad, every bad row is listed and nothing is loaded.")
     load_plan.add_argument("file", metavar="FILE.csv")
+    load_regions = add_command(
+        commands, database, "load-regions", _run_load_regions, "load a new edition of the Kemendagri region codes",
+        "Load a CSV with header code,parent,level,name (every region of the province, as "
+        "services/data/kalbar_regions.csv) in one transaction. New codes are added, renamed or moved "
+        "ones updated. A code that leaves the edition needs rows old_code,new_code[,share] in "
+        "--mapping (share: the fraction of its workforce each new code takes; needed when it splits, "
+        "and a code that stays but gives away parts lists itself too). Its history follows: its "
+        "workforce per year is split by the shares, a new code without a plan takes its "
+        "predecessors', its coordinators move or are copied to the new regencies, and sources "
+        "allowed it are allowed its successors. The old code is retired, not deleted, so events "
+        "that carry it stay valid; with one successor of its level it moves under that successor's "
+        "parent, so its participants count in the new regency. The worker does not rewrite the "
+        "codes of events: a retired code split in several keeps counting under its old parent. If "
+        "anything is wrong, every problem is listed with its line and nothing is loaded.")
+    load_regions.add_argument("file", metavar="FILE.csv")
+    load_regions.add_argument("--mapping", metavar="FILE.csv", help="old_code,new_code[,share] rows for the codes that leave or split")
     add_command(commands, database, "show", _run_show, "print what the registry holds",
                 "Print the schema revision, the number of regions per level, the workforce years, "
                 "every plan point, the number of active coordinators and the number of sources.")
@@ -160,6 +177,21 @@ def _run_load_plan(args: argparse.Namespace) -> int:
     return load_csv(args, load, describe_load("plan points", "regions"))
 
 
+def _run_load_regions(args: argparse.Namespace) -> int:
+    def load(registry: Registry, path: str) -> EditionReport:
+        return registry.load_regions_csv(path, args.mapping, progress=progress_log(path))
+
+    def describe(report: EditionReport) -> str:
+        return (
+            f"loaded a region edition: {report.added:,} regions added, {report.changed:,} changed, "
+            f"{report.unchanged:,} unchanged, {report.retired:,} retired; carried {report.workforce_figures_carried:,} "
+            f"workforce figures and {report.plans_carried:,} plans, moved {report.coordinators_repointed:,} and copied "
+            f"{report.coordinators_copied:,} coordinators, re-pointed {report.source_regions_repointed:,} source regions"
+        )
+
+    return load_csv(args, load, describe)
+
+
 def describe_load(what: str, scope: str, replaced: str = "replacing") -> Callable[[LoadReport], str]:
     """`loaded 2 plan points for regions 61.07, 61.08 (replacing 3 stored rows)`."""
     return lambda report: (
@@ -181,11 +213,11 @@ def load_csv(args: argparse.Namespace, load: Callable[[Registry, str], Report], 
             report = load(registry, args.file)
         except CsvRejected as rejected:
             for line, message in rejected.problems:
-                print(f"{args.file}:{line}: {message}", file=sys.stderr)
+                print(f"{rejected.path}:{line}: {message}", file=sys.stderr)
             print(f"nothing loaded: {len(rejected.problems)} bad rows", file=sys.stderr)
             return EXIT_BAD_INPUT
         except OSError as error:
-            print(f"{args.file}: cannot read: {error.strerror or error}", file=sys.stderr)
+            print(f"{error.filename or args.file}: cannot read: {error.strerror or error}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except RegistryNotInitialized as error:
             print(error, file=sys.stderr)
@@ -210,6 +242,7 @@ def _run_show(args: argparse.Namespace) -> int:
         head = head_revision()
         coordinators = registry.coordinators() if revision == head else None
         sources = registry.sources() if revision == head else None
+        retired = registry.retired_regions() if revision == head else {}
         print(f"registry {registry.display_url}")
     if revision == head:
         print(f"schema revision: {revision} (current)")
@@ -218,6 +251,8 @@ def _run_show(args: argparse.Namespace) -> int:
               "run `ucj registry upgrade`")
     per_level = ", ".join(f"{len(tree.codes_at(level)):,} {level}" for level in LEVELS)
     print(f"regions: {per_level} ({len(tree):,} in all)")
+    if retired:
+        print(f"  of which {len(retired):,} retired by a newer edition (their events still count; `ucj registry load-regions`)")
     print("workforce figures:" if figures else "workforce figures: none")
     for year, by_region in figures.items():
         print(f"  {year}: {len(by_region):,} regions")

@@ -58,6 +58,7 @@ class CsvFile(Generic[T]):
 
     records: list[T]
     delimiter: str
+    lines: tuple[int, ...] = ()  # the line of each record, for problems found across rows
 
     @property
     def delimiter_name(self) -> str:
@@ -186,6 +187,7 @@ def read_rows(
     """
     problems: list[Problem] = []
     records: list[T] = []
+    lines: list[int] = []
     first_line_of_key: dict[Key, int] = {}
     text = _decode(path, problems)
     delimiter = sniff_delimiter(text or "")
@@ -201,11 +203,12 @@ def read_rows(
             problems.append((line, "; ".join(errors)))
         elif record is not None:
             records.append(record)
+            lines.append(line)
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
     if problems:
         raise CsvRejected(path, problems)
-    return CsvFile(records, delimiter)
+    return CsvFile(records, delimiter, tuple(lines))
 
 
 def _decode(path: str | Path, problems: list[Problem]) -> str | None:

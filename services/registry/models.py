@@ -1,5 +1,6 @@
-"""Tables of the registry: regions, eligible workforce per year, plan points, coordinators, the
-notifier's delivery log, and the sources allowed to publish events with their key hashes.
+"""Tables of the registry: regions (with retired codes and their successors), eligible workforce
+per year, plan points, coordinators, the notifier's delivery log, and the sources allowed to
+publish events with their key hashes.
 
 The schema changes only by Alembic migrations (services/registry/migrations/versions); a test
 checks that these models and the migrations agree.
@@ -87,6 +88,20 @@ class RegionRow(Base):
     parent_code: Mapped[str | None] = mapped_column(REGION_CODE, ForeignKey("regions.code"), index=True)
     level: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
+    # Set when a new edition of the codes left this one out (see editions.py); the row stays,
+    # so events that carry the code stay valid.
+    retired_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+
+
+class RegionSuccessorRow(Base):
+    """A retired or split region's code and one code it became, with the share of its workforce."""
+
+    __tablename__ = "region_successors"
+    __table_args__ = (CheckConstraint("share > 0 AND share <= 1", name="share_range"),)
+
+    old_code: Mapped[str] = mapped_column(REGION_CODE, ForeignKey("regions.code"), primary_key=True)
+    new_code: Mapped[str] = mapped_column(REGION_CODE, ForeignKey("regions.code"), primary_key=True)
+    share: Mapped[float]
 
 
 class WorkforceRow(Base):

@@ -14,7 +14,8 @@ from services.registry import schema
 from services.registry.coordinator_store import CoordinatorStore
 from services.registry.csv_files import LoadReport, Progress, read_plan_csv, read_workforce_csv
 from services.registry.deliveries import DeliveryLog
-from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
+from services.registry.edition_store import EditionStore
+from services.registry.models import Base, PlanPointRow, RegionRow, RegionSuccessorRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade
 from services.registry.source_store import SourceStore
 from services.registry.workforce_changes import WorkforceLoadReport, workforce_changes
@@ -43,8 +44,8 @@ class InitReport:
     plan_points_added: int
 
 
-class Registry(CoordinatorStore, DeliveryLog, SourceStore):
-    """The registry database. Coordinator, delivery-log and source methods come from the mixins."""
+class Registry(CoordinatorStore, DeliveryLog, SourceStore, EditionStore):
+    """The registry database. Coordinator, delivery-log, source and region-edition methods come from the mixins."""
 
     def __init__(self, database_url: str):
         self.database_url = database_url
@@ -109,10 +110,21 @@ class Registry(CoordinatorStore, DeliveryLog, SourceStore):
         return schema.current_revision(self.engine)
 
     def region_tree(self) -> RegionTree:
+        """Every region, retired ones too: events that carry a retired code stay valid (see editions.py)."""
         with Session(self.engine) as session:
             self._require_regions(session)
-            rows = session.scalars(select(RegionRow))
-            return RegionTree.from_regions(Region(r.code, r.parent_code, r.level, r.name) for r in rows)
+            rows = session.execute(select(RegionRow.code, RegionRow.parent_code, RegionRow.level, RegionRow.name))
+            return RegionTree.from_regions(Region(*row) for row in rows)
+
+    def retired_regions(self) -> dict[str, tuple[str, ...]]:
+        """Each retired code with the codes it became (see `load_regions_csv`)."""
+        with Session(self.engine) as session:
+            self._require_schema(session)
+            retired = {code: () for code in session.scalars(select(RegionRow.code).where(RegionRow.retired_at.is_not(None)))}
+            successors: dict[str, tuple[str, ...]] = {}
+            for row in session.scalars(select(RegionSuccessorRow).order_by(RegionSuccessorRow.old_code, RegionSuccessorRow.new_code)):
+                successors[row.old_code] = successors.get(row.old_code, ()) + (row.new_code,)
+            return {code: successors.get(code, ()) for code in sorted(retired)}
 
     def workforce_figures(self) -> dict[int, dict[str, int]]:
         """The stored figures as loaded: year -> region code -> eligible workforce."""

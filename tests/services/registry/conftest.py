@@ -69,3 +69,16 @@ def write_csv(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+def create_tables_from_before_migrations(database_url: str) -> None:
+    """What `ucj registry init` created before migrations existed: the tables of revision 0001,
+    and no alembic_version (made by migration 0001 itself, since today's models have more columns)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from services.registry.schema import _config
+
+    with Registry(database_url) as old, old.engine.begin() as connection:
+        command.upgrade(_config(connection), "0001")
+        connection.execute(text("DROP TABLE alembic_version"))

@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from services.registry import Registry
 from services.registry.cli import add_parser
+from tests.services.registry.conftest import create_tables_from_before_migrations
 
 
 def ucj(*argv: str) -> int:
@@ -166,38 +167,58 @@ def test_help_has_a_description_and_the_environment(argv: list[str], description
 
 def test_init_says_it_created_the_schema(database_url: str, caplog) -> None:
     assert ucj("registry", "init", "--database-url", database_url) == 0
-    assert "created the schema (revision 0004) in " in caplog.text
+    assert "created the schema (revision 0005) in " in caplog.text
 
 
 def test_upgrade_of_a_registry_from_before_migrations(database_url: str, caplog) -> None:
-    from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
-
-    with Registry(database_url) as old:
-        Base.metadata.create_all(old.engine, tables=[RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__])
+    create_tables_from_before_migrations(database_url)
     assert ucj("registry", "upgrade", "--database-url", database_url) == 0
     assert "was created before schema migrations; marked it as revision 0001" in caplog.text
-    assert "from revision 0001 to 0004" in caplog.text
+    assert "from revision 0001 to 0005" in caplog.text
     caplog.clear()
 
     assert ucj("registry", "upgrade", "--database-url", database_url) == 0
-    assert "is already at schema revision 0004; nothing to do" in caplog.text
+    assert "is already at schema revision 0005; nothing to do" in caplog.text
 
 
 def test_show_prints_the_schema_revision(database_url: str, capsys) -> None:
     ucj("registry", "init", "--database-url", database_url)
     capsys.readouterr()
     assert ucj("registry", "show", "--database-url", database_url) == 0
-    assert "schema revision: 0004 (current)" in capsys.readouterr().out
+    assert "schema revision: 0005 (current)" in capsys.readouterr().out
 
 
 def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
-    from services.registry.models import Base, PlanPointRow, RegionRow, WorkforceRow
-
+    create_tables_from_before_migrations(database_url)
     with Registry(database_url) as old, old.engine.begin() as connection:
-        Base.metadata.create_all(connection, tables=[RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__])
-        connection.execute(insert(RegionRow).values(code="61", parent_code=None, level="province", name="Kalimantan Barat"))
+        connection.execute(text("INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"))
     assert ucj("registry", "show", "--database-url", database_url) == 0
     assert (
-        "schema revision: none (created before migrations); this version needs 0004: run `ucj registry upgrade`"
+        "schema revision: none (created before migrations); this version needs 0005: run `ucj registry upgrade`"
         in capsys.readouterr().out
     )
+
+
+def test_load_regions_with_a_mapping_then_show(registry: Registry, database_url: str, tmp_path: Path, caplog, capsys) -> None:
+    from tests.services.registry.test_edition_store import split_sintang
+
+    edition, mapping, moves = split_sintang(tmp_path)
+    assert ucj("registry", "load-regions", str(edition), "--database-url", database_url) == 2
+    assert "have no mapping row" in capsys.readouterr().err
+
+    assert ucj("registry", "load-regions", str(edition), "--mapping", str(mapping), "--database-url", database_url) == 0
+    assert f"loaded a region edition: {1 + len(moves):,} regions added, 0 changed, " in caplog.text
+    assert f"{len(moves):,} retired; carried 6 workforce figures and 0 plans" in caplog.text
+    assert f"from {edition} (comma-delimited) into " in caplog.text
+    assert ucj("registry", "show", "--database-url", database_url) == 0
+    assert f"  of which {len(moves):,} retired by a newer edition" in capsys.readouterr().out
+
+    assert ucj("registry", "load-regions", str(edition), "--mapping", str(tmp_path / "nope.csv"), "--database-url", database_url) == 2
+    assert f"{tmp_path / 'nope.csv'}: cannot read" in capsys.readouterr().err
+
+
+def test_load_regions_help_says_what_keeps_its_history(capsys) -> None:
+    with pytest.raises(SystemExit):
+        ucj("registry", "load-regions", "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--mapping" in out and "retired, not deleted" in out and "does not rewrite the codes of events" in out

@@ -106,7 +106,7 @@ def test_a_registry_at_an_old_revision_says_to_upgrade(database_url: str) -> Non
         with registry.engine.begin() as connection:
             command.downgrade(_config(connection), "0001")
     with Registry(database_url) as registry:
-        with pytest.raises(RegistryNotInitialized, match="has schema revision 0001, this version needs 0004; run `ucj registry upgrade`"):
+        with pytest.raises(RegistryNotInitialized, match="has schema revision 0001, this version needs 0005; run `ucj registry upgrade`"):
             registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
 
 

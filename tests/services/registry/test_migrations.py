@@ -11,10 +11,11 @@ from sqlalchemy import create_engine, insert, inspect, text
 from services.registry import Registry
 from services.registry.models import Base, CoordinatorRow, PlanPointRow, RegionRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade, _config, head_revision
+from tests.services.registry.conftest import create_tables_from_before_migrations
 
-REVISION_0001_TABLES = [RegionRow.__table__, WorkforceRow.__table__, PlanPointRow.__table__]
 REVISION_0002_TABLES = {"regions", "workforce", "plan_points", "coordinators", "deliveries", "delivery_attempts"}
-ALL_TABLES = REVISION_0002_TABLES | {"sources", "source_regions"}
+REVISION_0004_TABLES = REVISION_0002_TABLES | {"sources", "source_regions"}
+ALL_TABLES = REVISION_0004_TABLES | {"region_successors"}
 
 
 def tables(database_url: str) -> set[str]:
@@ -34,16 +35,16 @@ def differences(database_url: str) -> list:
         engine.dispose()
 
 
-def test_head_is_revision_0004() -> None:
-    assert head_revision() == "0004"
+def test_head_is_revision_0005() -> None:
+    assert head_revision() == "0005"
 
 
 def test_a_new_database_is_migrated_to_head(database_url: str) -> None:
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
-        assert registry.upgrade() == SchemaUpgrade(before=None, after="0004", stamped=False)
-        assert registry.schema_revision() == "0004"
-        assert registry.upgrade() == SchemaUpgrade(before="0004", after="0004", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before=None, after="0005", stamped=False)
+        assert registry.schema_revision() == "0005"
+        assert registry.upgrade() == SchemaUpgrade(before="0005", after="0005", stamped=False)
     assert tables(database_url) == ALL_TABLES
 
 
@@ -54,9 +55,8 @@ def test_models_and_migrations_agree(database_url: str) -> None:
 
 
 def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url: str) -> None:
-    # What `ucj registry init` created before migrations: create_all of the 0001 tables.
+    create_tables_from_before_migrations(database_url)
     with Registry(database_url) as old:
-        Base.metadata.create_all(old.engine, tables=REVISION_0001_TABLES)
         with old.engine.begin() as connection:
             connection.execute(insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")])
             connection.execute(insert(WorkforceRow), [dict(region_code="61", year=2025, eligible_workforce=1234)])
@@ -65,7 +65,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
         registry.init()  # upgrades, then adds only what is missing
-        assert registry.schema_revision() == "0004"
+        assert registry.schema_revision() == "0005"
         assert registry.workforce_figures() == {2025: {"61": 1234}}  # the operator's figures survive
         assert registry.plans() == {"61": [(datetime.date(2025, 1, 1), 0.4)]}
         assert len(registry.region_tree()) == 2334
@@ -79,9 +79,12 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
         with registry.engine.begin() as connection:
             config = _config(connection)
             command.upgrade(config, "head")
+            command.downgrade(config, "0004")
+            assert "retired_at" not in {c["name"] for c in inspect(connection).get_columns("regions")}
+            assert set(inspect(connection).get_table_names()) == REVISION_0004_TABLES | {"alembic_version"}
             command.downgrade(config, "0003")
             assert "webhook_secret" not in {c["name"] for c in inspect(connection).get_columns("coordinators")}
-            assert set(inspect(connection).get_table_names()) == ALL_TABLES | {"alembic_version"}
+            assert set(inspect(connection).get_table_names()) == REVISION_0004_TABLES | {"alembic_version"}
             command.downgrade(config, "0002")
             assert set(inspect(connection).get_table_names()) == REVISION_0002_TABLES | {"alembic_version"}
             command.downgrade(config, "0001")
@@ -89,7 +92,7 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
             command.downgrade(config, "base")
             assert set(inspect(connection).get_table_names()) == {"alembic_version"}
             command.upgrade(config, "head")
-            assert MigrationContext.configure(connection).get_current_revision() == "0004"
+            assert MigrationContext.configure(connection).get_current_revision() == "0005"
     assert differences(database_url) == []
 
 
@@ -112,7 +115,7 @@ def test_a_registry_at_revision_0002_upgrades_to_sources_and_keeps_its_data(data
 
     with Registry(database_url) as registry:
         assert registry.schema_revision() == "0002"
-        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0004", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before="0002", after="0005", stamped=False)
         assert [(c.name, c.region_code, c.email) for c in registry.coordinators()] == [
             ("Rina", "61.07", "rina@bengkayang.go.id")
         ]
@@ -136,10 +139,24 @@ def test_a_registry_at_revision_0003_upgrades_to_webhook_secrets_left_empty(data
             ), dict(yes=True, at=datetime.datetime(2025, 1, 3, tzinfo=datetime.timezone.utc)))
 
     with Registry(database_url) as registry:
-        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0004", stamped=False)
+        assert registry.upgrade() == SchemaUpgrade(before="0003", after="0005", stamped=False)
         [ops] = registry.coordinators()
         assert (ops.name, ops.webhook_url, ops.has_webhook_secret) == ("Ops", "https://alerts.kalbar.go.id/hook", False)
         assert registry.webhook_secret(ops.id) is None
         _, secret = registry.rotate_webhook_secret(ops.id)  # what the operator runs next
         assert registry.webhook_secret(ops.id) == secret
+    assert differences(database_url) == []
+
+
+def test_a_registry_at_revision_0004_upgrades_to_region_editions_with_every_region_current(database_url: str) -> None:
+    with Registry(database_url) as old:
+        with old.engine.begin() as connection:
+            command.upgrade(_config(connection), "0004")
+            connection.execute(text("INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"))
+
+    with Registry(database_url) as registry:
+        assert registry.upgrade() == SchemaUpgrade(before="0004", after="0005", stamped=False)
+        assert registry.retired_regions() == {}
+        assert list(registry.region_tree().regions) == ["61"]
+    assert tables(database_url) == ALL_TABLES
     assert differences(database_url) == []
