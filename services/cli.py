@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "services.simulator_cli",
     "services.status",
     "services.history",
+    "services.report.cli",
     "services.replay",
     "services.demo",
     "services.notifier.cli",

@@ -404,6 +404,8 @@ def _outlook_row(report) -> dict | None:
         enrollments_needed_per_month=o.enrollments_needed_per_month,
         budget_idr=o.budget_idr,
         lapse_cliff=report.cliff and report.cliff.participants,
+        # the same participants by payer group (APBD-61, APBD-61.07, APBDES, CSR); {} when no cliff
+        lapse_cliff_by_payer=dict(report.cliff.by_payer) if report.cliff else {},
     )
 
 

@@ -43,6 +43,18 @@ if ! command -v cc >/dev/null; then
       "install one with: sudo apt-get install gcc" >&2
   fi
 fi
+# `ucj report` makes its PDF with WeasyPrint, which needs Pango and a font; its test reads the
+# PDF with poppler-utils (pdftotext, pdftoppm, pdfimages). Root installs what is missing.
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+    if [ "$(id -u)" -eq 0 ]; then
+      apt_packages+=("$package")
+    else
+      echo "note: $package is not installed, so \`ucj report\` or its test cannot run;" \
+        "install it with: sudo apt-get install $package" >&2
+    fi
+  fi
+done
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${apt_packages[*]}; install them with: sudo apt-get install ${apt_packages[*]}" >&2
