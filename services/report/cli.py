@@ -6,6 +6,7 @@ everything to the pure figures (figures.py) and the rendering (render.py).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import urllib.request
 from datetime import date, datetime, timezone
@@ -60,6 +61,8 @@ def run(args) -> int:
         html = report_html(args.region, args.month, args.language, urls)
         if output.suffix.lower() == ".pdf":
             _progress("rendering the PDF")
+            for chatty in ("weasyprint", "fontTools"):  # their INFO lines say nothing a reader of the report needs
+                logging.getLogger(chatty).setLevel(logging.WARNING)
             from services.report.render import to_pdf
 
             output.write_bytes(to_pdf(html))
