@@ -21,7 +21,7 @@ from .clock import Clock
 from .dead_letter import dead_letter
 from .domain.validation import Rejected
 from . import native
-from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector
+from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector, SourceCollector
 from .offsets import spans
 from .domain.trajectory import StatusThresholds
 from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
@@ -33,6 +33,7 @@ from .kafka_access import KafkaAccess
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference
+from .sources import SourceActivity
 from .stage_runner import StageRunner
 from .write_behind import WriteBehindStore
 from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
@@ -134,6 +135,7 @@ class CoverageWorker:
             settings.alert_levels,
             settings.alert_hold,
         )
+        self.sources = SourceActivity()  # events by source, for /metrics
         self.collector = RegionCollector(
             self._owned_counts,
             lambda: self.reference,
@@ -176,6 +178,8 @@ class CoverageWorker:
         app.page("/history")(history)
         serve_own_pages_only(app)
         REGISTRY.register(self.collector)
+        self.source_collector = SourceCollector(self.sources, lambda: self.reference)
+        REGISTRY.register(self.source_collector)
 
         # Forget counts as soon as a rebalance starts: until its partitions' state is
         # recovered, a worker undercounts rather than count what another worker now owns.
@@ -192,6 +196,7 @@ class CoverageWorker:
             self._dead_letter(message, rejection)
         for (event_type, outcome), count in result.tally.items():
             EVENTS.labels(type=event_type, outcome=outcome).inc(count)
+        self.sources.add(result.by_source, result.latest, self.reference.source_names)
         now = time.time()
         next_offsets, observe = self.next_offsets, EVENT_DELAY.observe
         for message in messages:

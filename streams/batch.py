@@ -16,6 +16,7 @@ from .domain.events import ParticipantEvent, type_name
 from .domain.validation import Rejected
 from .partitioning import partition_of
 from .processing import CoverageProcessor
+from .sources import claimed_source
 from .topics import DEAD_LETTER
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ class BatchResult:
     rekeyed: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key, value) for the re-keyed topic
     dead_letters: list[tuple[object, Rejected]] = field(default_factory=list)  # (record, why)
     tally: Counter = field(default_factory=Counter)  # (event type, outcome) -> events
+    # (source as sent, outcome) -> events, and source -> newest Kafka timestamp of its messages;
+    # not bounded here: streams/sources.py maps them to the registered names once per batch
+    by_source: Counter = field(default_factory=Counter)
+    latest: dict[str, float] = field(default_factory=dict)
 
 
 def process_batch(processor: CoverageProcessor, records: Sequence, forward_miskeyed_from: str | None, partitions: int) -> BatchResult:
@@ -61,15 +66,24 @@ def route(validated, forward_miskeyed_from: str | None, partitions: int, result:
     """Invalid records to the dead letter, mis-keyed ones to the re-keyed topic, the rest grouped
     by (partition, participant) in arrival order."""
     groups: dict[tuple[int, str], list] = {}
+    latest = result.latest
     for record, parsed in validated:
         if isinstance(parsed, Rejected):  # in the re-keyed stream: a clock or registry change since
             result.dead_letters.append((record, parsed))
             result.tally["unknown", "invalid"] += 1
-        elif record.topic == forward_miskeyed_from and record.partition != partition_of(parsed.participant_id, partitions):
-            result.rekeyed.append((parsed.participant_id.encode(), record.value))
-            result.tally[type_name(parsed), "rekeyed"] += 1
+            source = claimed_source(record.value)
+            result.by_source[source, "invalid"] += 1
         else:
-            groups.setdefault((record.partition, parsed.participant_id), []).append((record, parsed))
+            source = parsed.source
+            if record.topic == forward_miskeyed_from and record.partition != partition_of(parsed.participant_id, partitions):
+                result.rekeyed.append((parsed.participant_id.encode(), record.value))
+                result.tally[type_name(parsed), "rekeyed"] += 1
+                result.by_source[source, "rekeyed"] += 1
+            else:
+                groups.setdefault((record.partition, parsed.participant_id), []).append((record, parsed))
+        timestamp: float = record.timestamp
+        if timestamp > latest.get(source, -1.0):
+            latest[source] = timestamp
     return groups
 
 
@@ -85,9 +99,11 @@ def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> Non
             for record, parsed in pairs:
                 result.dead_letters.append((record, rejection))
                 result.tally[type_name(parsed), "invalid"] += 1
+                result.by_source[parsed.source, "invalid"] += 1
             continue
-        for outcome in outcomes:
+        for (_, parsed), outcome in zip(pairs, outcomes):
             result.tally[outcome.event_type, outcome.kind] += 1
+            result.by_source[parsed.source, outcome.kind] += 1
 
 
 def failed(doing: str, error: Exception, records) -> Rejected:

@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Mapping
 
 from prometheus_client import Counter as PromCounter
 from prometheus_client import Gauge, Histogram, disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .domain.counts import Breakdown, roll_up
@@ -16,6 +16,7 @@ from .domain.events import PONTIANAK, SEGMENTS
 from .domain.fold import Contribution
 from .domain.trajectory import STATUSES, RegionFigures, region_figures
 from .reference import Reference
+from .sources import OTHER, SourceActivity
 from .stage import RegionReport
 
 disable_created_metrics()  # *_created series only add noise to dashboards
@@ -200,3 +201,49 @@ def _timestamp(day: date | None) -> float | None:
     """Local midnight of the day, in Unix seconds (Grafana shows dates from these)."""
     return None if day is None else datetime.combine(day, time(), PONTIANAK).timestamp()
 
+
+
+class SourceCollector(Collector):
+    """Events by source, from this worker's partitions, and the registry's active sources.
+
+    The `source` label is a registered source's name or `other` (streams/sources.py). Summed
+    over the workers, ucj_source_events_total counts each message as ucj_events_total does (a
+    re-keyed event once as `rekeyed`, again where it lands); the last event of a source is the
+    newest over the workers (max). Both start afresh when a worker starts, so the alert on
+    silent sources looks back over days (max_over_time), not at the current value alone.
+    """
+
+    def __init__(self, activity: SourceActivity, reference: Callable[[], Reference]):
+        self.activity = activity
+        self.reference = reference
+
+    def collect(self):
+        events = CounterMetricFamily(
+            "ucj_source_events",
+            "Input messages by source and outcome (applied, duplicate, invalid, rekeyed) since this worker started; "
+            f"source is the event's `source` when the registry knows it, else {OTHER}; an invalid message counts "
+            "under the source it names",
+            labels=["source", "outcome"],
+        )
+        for (source, outcome), n in sorted(self.activity.events.items()):
+            events.add_metric([source, outcome], n)
+        yield events
+
+        last = GaugeMetricFamily(
+            "ucj_source_last_event_timestamp_seconds",
+            "Kafka timestamp (when it was sent, Unix seconds) of the newest message from the source that this "
+            "worker processed since it started, whatever its outcome",
+            labels=["source"],
+        )
+        for source, timestamp in sorted(self.activity.latest.items()):
+            last.add_metric([source], timestamp)
+        yield last
+
+        added = GaugeMetricFamily(
+            "ucj_source_added_timestamp_seconds",
+            "When the registry added each active (not revoked) source, Unix seconds: the sources UCJSourceSilent watches",
+            labels=["source"],
+        )
+        for source, timestamp in sorted(self.reference().sources_added.items()):
+            added.add_metric([source], timestamp)
+        yield added

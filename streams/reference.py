@@ -1,9 +1,9 @@
-"""Reference figures the worker reads from the registry: regions, workforce, plans."""
+"""Reference figures the worker reads from the registry: regions, workforce, plans, sources."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Mapping
+from typing import AbstractSet, Callable, Mapping
 
 from .domain.counts import workforce_of
 from .domain.regions import RegionTree
@@ -16,6 +16,10 @@ class Reference:
     workforce_by_year: Callable[[int], Mapping[str, int]]
     plans: Mapping[str, PlanPoints]
     thresholds: StatusThresholds = StatusThresholds()
+    # every source name the registry holds, revoked ones too: the `source` labels (streams/sources.py)
+    source_names: AbstractSet[str] = frozenset()
+    # active source -> when it was added (Unix seconds): the sources watched for silence
+    sources_added: Mapping[str, float] = field(default_factory=dict)
 
     def workforce(self, code: str, day: date) -> int | None:
         return workforce_of(code, self.workforce_by_year(day.year), self.tree)
@@ -36,4 +40,12 @@ def load_reference(registry, thresholds: StatusThresholds = StatusThresholds()) 
             cache[year] = registry.workforce(year)
         return cache[year]
 
-    return Reference(registry.region_tree(), workforce_by_year, registry.plans(), thresholds)
+    sources = registry.sources()
+    return Reference(
+        registry.region_tree(),
+        workforce_by_year,
+        registry.plans(),
+        thresholds,
+        frozenset(source.name for source in sources),
+        {source.name: source.created_at.timestamp() for source in sources if source.active},
+    )

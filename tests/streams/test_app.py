@@ -17,6 +17,7 @@ from streams.kafka_access import KafkaAccess
 from streams.clock import Clock
 from streams.domain.trajectory import StatusThresholds
 from streams.partitioning import partition_of
+from streams.reference import load_reference
 from streams.topics import PARTICIPANT_EVENTS
 from streams.write_behind import WriteBehindStore
 from tests.streams.domain.factories import raw
@@ -44,6 +45,7 @@ def worker(registry_template, tmp_path):
     worker.dead_letters, worker.rekeyed = Sent(), Sent()
     yield worker
     REGISTRY.unregister(worker.collector)
+    REGISTRY.unregister(worker.source_collector)
 
 
 def batch(*events: tuple[str, bytes]) -> list:
@@ -92,3 +94,29 @@ def test_an_input_the_validator_fails_on_goes_to_the_dead_letter_and_the_batch_g
     [(key, value, headers)] = worker.dead_letters.records
     assert (key, value, headers["ucj-reason"]) == (b"P-B", events[1].value, b"processing_error")
     assert headers["ucj-detail"].startswith(b"ZeroDivisionError while validating")
+
+
+def source_sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_a_batch_counts_its_events_by_registered_source_and_everything_else_as_other(worker):
+    worker.registry.add_source("desa-sungai-raya", ["61.07"])
+    worker.reference = load_reference(worker.registry)  # what the worker's reload does
+    applied = lambda source: source_sample("ucj_source_events_total", source=source, outcome="applied")  # noqa: E731
+    before = {source: applied(source) for source in ("desa-sungai-raya", "other")}
+    events = batch(
+        ("P-A", raw(participant_id="P-A", event_id="a", source="desa-sungai-raya")),
+        ("P-B", raw(participant_id="P-B", event_id="b", source="simulator-9")),
+        ("P-C", raw(participant_id="P-C", event_id="c", source="desa-sungai-raya")),
+    )
+
+    worker.handle_batch(events)
+
+    assert applied("desa-sungai-raya") == before["desa-sungai-raya"] + 2
+    assert applied("other") == before["other"] + 1
+    assert source_sample("ucj_source_events_total", source="simulator-9", outcome="applied") == 0
+    newest = max(events[0].timestamp, events[2].timestamp)
+    assert source_sample("ucj_source_last_event_timestamp_seconds", source="desa-sungai-raya") == newest
+    added = worker.registry.sources()[0].created_at.timestamp()
+    assert source_sample("ucj_source_added_timestamp_seconds", source="desa-sungai-raya") == added
