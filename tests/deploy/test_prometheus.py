@@ -32,7 +32,7 @@ def test_rules_are_valid(promtool):
 
 @pytest.mark.slow  # promtool evaluates every rule test: about 16 s of CPU
 def test_rule_unit_tests_pass(promtool):
-    assert [path.name for path in UNIT_TESTS] == ["alerts_gateway_test.yml", "alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
+    assert [path.name for path in UNIT_TESTS] == ["alerts_gateway_test.yml", "alerts_sources_test.yml", "alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
     done = run(promtool, "test", "rules", *UNIT_TESTS, cwd=PROMETHEUS)
     assert "FAILED" not in done.stdout + done.stderr
 
