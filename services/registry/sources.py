@@ -10,9 +10,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from streams.domain.nik import contains_nik, mask_niks
 from streams.domain.validation import MAX_SOURCE_LENGTH, SOURCE_PATTERN
+from streams.sources import OTHER
+
+# a worker's /metrics: the Kafka timestamp of the newest event it processed from each source
+LAST_EVENT_METRIC = "ucj_source_last_event_timestamp_seconds"
 
 KEY_PREFIX = "ucjk_"  # says what a leaked string is, so secret scanners and people can spot it
 
@@ -56,4 +63,21 @@ def source_name_problem(name: str) -> str | None:
         )
     if contains_nik(name):
         return "a source name must not hold a NIK-shaped number, since every event carries it"
+    if name.lower() == OTHER:
+        return f"the name {OTHER!r} is taken: the workers count the events of every unregistered source under it"
     return None
+
+
+def last_events(expositions: Iterable[str]) -> dict[str, float]:
+    """Source -> newest last event over the workers' /metrics texts (each worker sees only the
+    sources of its own partitions). `other` is not a source and is left out."""
+    newest: dict[str, float] = {}
+    for text in expositions:
+        for family in text_string_to_metric_families(text):
+            if family.name != LAST_EVENT_METRIC:
+                continue
+            for sample in family.samples:
+                source = sample.labels.get("source")
+                if source and source != OTHER and sample.value > newest.get(source, float("-inf")):
+                    newest[source] = sample.value
+    return newest

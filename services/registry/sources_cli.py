@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
 from typing import Callable
 
+from services.config import Settings
 from services.registry.cli import add_command, database_option, help_format, open_registry, print_table
 from services.registry.registry import RegistryNotInitialized
-from services.registry.sources import Source
+from services.registry.sources import Source, last_events
 from streams.domain.validation import MAX_SOURCE_LENGTH
 
 EXIT_FAILED = 1
@@ -49,9 +52,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                      help="a region the source may publish for, with everything below it, e.g. 61.07; "
                           "repeat for more")
 
-    add_command(commands, database, "list", _run_list, "print the sources as a table",
-                "Print every source, active and revoked: name, regions, when it was added, when its "
-                "current key was issued, and when it was revoked. Keys and their hashes are never shown.")
+    listing = add_command(
+        commands, database, "list", _run_list, "print the sources as a table, with each one's last event",
+        "Print every source, active and revoked: name, regions, when it was added, when its current key "
+        "was issued, when it was revoked, and its last event: the Kafka timestamp of the newest event "
+        "naming it that the running workers processed (read from their /metrics, the newest over every "
+        "--url). '-' means none since the workers started (a worker remembers no further back: "
+        "Prometheus does, see the alert UCJSourceSilent); '?' means no worker answered. Keys and their "
+        "hashes are never shown.")
+    listing.add_argument("--url", action="append", metavar="URL",
+                         help="a worker's base URL, repeatable: each worker sees only the sources of its own "
+                              "partitions, so give every worker (default: http://127.0.0.1:UCJ_WEB_PORT)")
 
     revoke = add_command(commands, database, "revoke", _run_revoke, "stop a source's key working, for good",
                          "Revoke a source: its key stops working at once, and it can publish nothing more. "
@@ -105,15 +116,34 @@ def _run_list(args: argparse.Namespace) -> int:
     if not sources:
         print("no sources; add one with `ucj sources add`")
         return 0
-    header = ["name", "regions", "created", "key issued", "revoked"]
-    rows = [_row(source) for source in sources]
+    last = _workers_last_events(args.url or [f"http://127.0.0.1:{Settings.from_env().web_port}"])
+    header = ["name", "regions", "created", "key issued", "revoked", "last event"]
+    rows = [_row(source, last) for source in sources]
     print_table(header, rows)
     return 0
 
 
-def _row(source: Source) -> list[str]:
+def _workers_last_events(urls: list[str]) -> dict[str, float] | None:
+    """Source -> last event over the workers that answered; None when none did. Each worker
+    that does not answer is named on stderr: its sources' last events may be missing."""
+    texts = []
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url.rstrip("/") + "/metrics", timeout=10) as response:
+                texts.append(response.read().decode("utf-8"))
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            print(f"no answer from worker at {url} ({error}); its sources' last events are not shown", file=sys.stderr)
+    return last_events(texts) if texts else None
+
+
+def _row(source: Source, last: dict[str, float] | None) -> list[str]:
     revoked = _moment(source.revoked_at) if source.revoked_at else "-"
-    return [source.name, ",".join(source.regions), _moment(source.created_at), _moment(source.key_issued_at), revoked]
+    if last is None:
+        seen = "?"
+    else:
+        timestamp = last.get(source.name)
+        seen = "-" if timestamp is None else _moment(datetime.fromtimestamp(timestamp, timezone.utc))
+    return [source.name, ",".join(source.regions), _moment(source.created_at), _moment(source.key_issued_at), revoked, seen]
 
 
 def _moment(moment: datetime) -> str:

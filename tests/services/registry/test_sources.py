@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry.sources import KEY_PREFIX, Source, key_hash, new_key, source_name_problem
+from services.registry.sources import KEY_PREFIX, LAST_EVENT_METRIC, Source, key_hash, last_events, new_key, source_name_problem
 from streams.domain.validation import MAX_SOURCE_LENGTH as MAX_NAME
 from streams.domain.nik import contains_nik
 
@@ -19,7 +19,7 @@ valid_names = st.builds(
     lambda first, rest: first + rest,
     st.sampled_from(string.ascii_letters + string.digits),
     st.text(NAME_CHARS, max_size=MAX_NAME - 1),
-).filter(lambda name: not contains_nik(name))
+).filter(lambda name: not contains_nik(name) and name.lower() != "other")  # `other` is taken
 
 
 @given(valid_names)
@@ -55,6 +55,8 @@ def test_a_problem_is_one_sentence_that_never_repeats_a_nik(name: str) -> None:
         ("desa-6171014101900001", "a source name must not hold a NIK-shaped number, since every event carries it"),
         ("61.71.01.410190.0001", "must not hold a NIK-shaped number"),
         ("nik 6171014101900001", "got 'nik ****************'"),  # the refusal does not repeat the NIK
+        ("other", "the name 'other' is taken: the workers count the events of every unregistered source under it"),
+        ("Other", "the name 'other' is taken"),
     ],
 )
 def test_bad_names_are_refused_in_plain_words(name: str, problem: str) -> None:
@@ -90,3 +92,23 @@ def test_a_source_is_active_until_revoked() -> None:
     source = Source("desa-sungai-raya", ("61.07.01.2001",), moment, moment, None)
     assert source.active
     assert not Source("desa-sungai-raya", ("61.07.01.2001",), moment, moment, moment).active
+
+
+def metrics_text(last: dict[str, float]) -> str:
+    lines = [f"# TYPE {LAST_EVENT_METRIC} gauge"] + [f'{LAST_EVENT_METRIC}{{source="{s}"}} {t!r}' for s, t in last.items()]
+    return "\n".join(["# TYPE ucj_events_total counter", 'ucj_events_total{type="enrollment",outcome="applied"} 7.0', *lines]) + "\n"
+
+
+timestamps = st.floats(0, 4e9, allow_nan=False)
+workers = st.lists(st.dictionaries(st.sampled_from(["desa-a", "desa-b", "disnaker", "other"]), timestamps), max_size=4)
+
+
+@given(workers)
+def test_the_last_event_of_a_source_is_the_newest_over_the_workers(views: list[dict[str, float]]) -> None:
+    got = last_events(metrics_text(view) for view in views)
+    sources = {s for view in views for s in view} - {"other"}  # `other` is not a source
+    assert got == {s: max(view[s] for view in views if s in view) for s in sources}
+
+
+def test_a_worker_without_source_metrics_adds_nothing() -> None:
+    assert last_events([metrics_text({}), ""]) == {}

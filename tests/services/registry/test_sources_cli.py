@@ -5,6 +5,10 @@ import logging
 import re
 import subprocess
 import sys
+import threading
+from collections import Counter
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,9 +16,13 @@ from alembic import command
 
 from services.cli import main
 from services.registry import Registry
-from services.registry.schema import _config
+from services.registry.schema import _config, head_revision
 from services.registry.sources import key_hash
-from tests.tools import child_env
+from streams.domain.regions import RegionTree
+from streams.metrics import SourceCollector
+from streams.reference import Reference
+from streams.sources import SourceActivity
+from tests.tools import child_env, free_port
 
 KEY = re.compile(r"ucjk_[A-Za-z0-9_-]{43}")
 REPO = Path(__file__).resolve().parents[3]
@@ -72,8 +80,14 @@ def test_revoke_stops_the_key(ucj, registry: Registry, capsys, caplog) -> None:
     assert registry.source_for_key(key) is None
 
 
-def test_list_shows_every_source_and_no_key_material(ucj, capsys) -> None:
-    assert ucj("sources", "list") == 0
+@pytest.fixture
+def nobody() -> str:
+    """The URL of a port where no worker listens."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_list_shows_every_source_and_no_key_material(ucj, capsys, nobody) -> None:
+    assert ucj("sources", "list", "--url", nobody) == 0
     assert capsys.readouterr().out == "no sources; add one with `ucj sources add`\n"
 
     ucj("sources", "add", "--name", "disnaker-bengkayang", "--region", "61.07", "--region", "61.08")
@@ -83,14 +97,17 @@ def test_list_shows_every_source_and_no_key_material(ucj, capsys) -> None:
     keys = KEY.findall(capsys.readouterr().out)
     assert len(keys) == 3
 
-    assert ucj("sources", "list") == 0
-    out = capsys.readouterr().out
+    assert ucj("sources", "list", "--url", nobody) == 0
+    captured = capsys.readouterr()
+    out = captured.out
     moment = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
     lines = out.splitlines()
-    assert re.fullmatch(r"name\s+regions\s+created\s+key issued\s+revoked", lines[0])
-    assert re.fullmatch(rf"desa-sungai-raya\s+61\.07\.01\.2001\s+{moment}\s+{moment}\s+-", lines[1])
-    assert re.fullmatch(rf"disnaker-bengkayang\s+61\.07,61\.08\s+{moment}\s+{moment}\s+{moment}", lines[2])
+    assert re.fullmatch(r"name\s+regions\s+created\s+key issued\s+revoked\s+last event", lines[0])
+    # no worker answered: the last events are unknown, and stderr says where it asked
+    assert re.fullmatch(rf"desa-sungai-raya\s+61\.07\.01\.2001\s+{moment}\s+{moment}\s+-\s+\?", lines[1])
+    assert re.fullmatch(rf"disnaker-bengkayang\s+61\.07,61\.08\s+{moment}\s+{moment}\s+{moment}\s+\?", lines[2])
     assert len(lines) == 3
+    assert captured.err == f"no answer from worker at {nobody} (<urlopen error [Errno 111] Connection refused>); its sources' last events are not shown\n"
     assert "ucjk_" not in out
     assert not any(key_hash(key) in out or key_hash(key)[:12] in out for key in keys)
 
@@ -130,10 +147,10 @@ def test_a_registry_at_revision_0002_says_to_upgrade_then_upgrades(ucj, registry
     with registry.engine.begin() as connection:
         command.downgrade(_config(connection), "0002")
     assert ucj("sources", "list") == 1
-    assert "has schema revision 0002, this version needs 0004; run `ucj registry upgrade`" in capsys.readouterr().err
+    assert f"has schema revision 0002, this version needs {head_revision()}; run `ucj registry upgrade`" in capsys.readouterr().err
 
     assert ucj("registry", "upgrade") == 0
-    assert "from revision 0002 to 0004" in caplog.text
+    assert f"from revision 0002 to {head_revision()}" in caplog.text
     assert ucj("sources", "add", "--name", "desa", "--region", "61.07") == 0
 
 
@@ -183,3 +200,69 @@ def test_in_a_shell_the_last_line_is_the_key_and_the_log_goes_to_stderr(
     assert len(lines) == 2 and KEY.fullmatch(lines[-1])
     assert "added source desa" in added.stderr and lines[-1] not in added.stderr
     assert registry.source_for_key(lines[-1]).name == "desa"
+
+
+class _Worker(ThreadingHTTPServer):
+    """Serves what a worker's SourceCollector exports on /metrics, from a given activity."""
+
+    def __init__(self, activity: SourceActivity, registered: frozenset[str]):
+        reference = Reference(RegionTree.from_regions([]), lambda year: {}, {}, source_names=registered)
+        collector = SourceCollector(activity, lambda: reference)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                from prometheus_client import CollectorRegistry, generate_latest
+
+                registry = CollectorRegistry()
+                registry.register(collector)
+                body = generate_latest(registry)
+                self.send_response(200 if self.path == "/metrics" else 404)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def worker_at():
+    started = []
+
+    def start(latest: dict[str, float], registered: frozenset[str]) -> str:
+        activity = SourceActivity()
+        activity.add(Counter({(source, "applied"): 1 for source in latest}), latest, registered)
+        server = _Worker(activity, registered)
+        started.append(server)
+        return server.url
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def test_list_shows_each_sources_last_event_the_newest_over_the_workers(ucj, capsys, worker_at, nobody) -> None:
+    for name in ("desa-a", "desa-b", "disnaker"):
+        ucj("sources", "add", "--name", name, "--region", "61.07")
+    capsys.readouterr()
+    registered = frozenset({"desa-a", "desa-b", "disnaker"})
+    monday = datetime(2026, 3, 2, 2, 15, tzinfo=timezone.utc).timestamp()
+    one = worker_at({"desa-a": monday, "desa-b": monday - 86400, "unregistered": monday + 60}, registered)
+    two = worker_at({"desa-a": monday - 3600}, registered)
+
+    assert ucj("sources", "list", "--url", one, "--url", two) == 0
+    captured = capsys.readouterr()
+    rows = {line.split()[0]: re.split(r"\s{2,}", line)[-1] for line in captured.out.splitlines()[1:]}
+    assert rows == {"desa-a": "2026-03-02 02:15 UTC", "desa-b": "2026-03-01 02:15 UTC", "disnaker": "-"}
+    assert captured.err == ""
+
+    # one worker of two answers: what it knows is shown, and stderr says the rest may be missing
+    assert ucj("sources", "list", "--url", two, "--url", nobody) == 0
+    captured = capsys.readouterr()
+    rows = {line.split()[0]: re.split(r"\s{2,}", line)[-1] for line in captured.out.splitlines()[1:]}
+    assert rows == {"desa-a": "2026-03-02 01:15 UTC", "desa-b": "-", "disnaker": "-"}
+    assert captured.err.startswith(f"no answer from worker at {nobody} (")
