@@ -2,6 +2,11 @@
 with its STATUS_WORDS and number formats reused)."""
 from __future__ import annotations
 
+from services.notifier.messages import _TEXT as _ALERT_TEXT
+
+# the alert mails' words for the same figures, so the report and the alerts say them alike
+SHARED = ("coverage", "coverage_value", "active", "active_value", "gap", "gap_value", "ahead", "budget", "budget_value", "not_available")
+
 TEXT = {
     "id": {
         "title": "Laporan cakupan Jamsostek {name}",
@@ -9,13 +14,6 @@ TEXT = {
         "figures_day_end": "Angka per akhir bulan, {day}.",
         "figures_day_today": "Bulan berjalan: angka per hari ini, {day}.",
         "headline": "Ringkasan",
-        "coverage": "Cakupan",
-        "coverage_value": "{coverage} (rencana {planned})",
-        "active": "Peserta aktif",
-        "active_value": "{active} dari {workforce} pekerja",
-        "gap": "Kesenjangan",
-        "gap_value": "{pp}, atau {workers} pekerja",
-        "ahead": "Di atas rencana",
         "status": "Status",
         "change": "Perubahan dalam bulan ini",
         "change_value": "{active} peserta ({pp}) sejak {previous}",
@@ -38,8 +36,6 @@ TEXT = {
         "required_value": "{pace} peserta per hari",
         "needed": "Kepesertaan baru yang dibutuhkan",
         "needed_value": "{n} per bulan",
-        "budget": "Anggaran bantuan iuran untuk menutup kesenjangan",
-        "budget_value": "{budget} ({workers} pekerja × {rate} × {months} bulan)",
         "budget_none": "tidak diperlukan (tidak ada kesenjangan)",
         "cliff": "Gelombang kepesertaan berakhir (60 hari ke depan)",
         "cliff_as_of": "Per hari ini, {day}: hanya pekerja yang menjalankan tahap wilayah yang mengetahuinya, "
@@ -61,7 +57,6 @@ TEXT = {
         "dead_letters": "Pesan tidak valid (dead letter)",
         "dead_letters_value": "{n} pesan dikirim ke ucj.dead-letter sejak pekerja terakhir dijalankan "
         "(jumlah berjalan dari metrik ucj_dead_letters_total, dijumlahkan atas semua pekerja; bukan angka bulanan)",
-        "not_available": "tidak tersedia",
         "generated": "Dibuat {at} dari {urls}. Sumber: peristiwa kepesertaan di Kafka (ucj.participant-events); "
         "rencana dan angkatan kerja dari registri wilayah.",
         "points_short": "poin",
@@ -72,13 +67,6 @@ TEXT = {
         "figures_day_end": "Figures at the month end, {day}.",
         "figures_day_today": "Current month: figures as of today, {day}.",
         "headline": "Summary",
-        "coverage": "Coverage",
-        "coverage_value": "{coverage} (plan {planned})",
-        "active": "Active participants",
-        "active_value": "{active} of {workforce} workers",
-        "gap": "Gap",
-        "gap_value": "{pp}, or {workers} workers",
-        "ahead": "Ahead of plan",
         "status": "Status",
         "change": "Change over the month",
         "change_value": "{active} participants ({pp}) since {previous}",
@@ -101,8 +89,6 @@ TEXT = {
         "required_value": "{pace} participants per day",
         "needed": "New enrollments needed",
         "needed_value": "{n} per month",
-        "budget": "Assistance budget to close the gap",
-        "budget_value": "{budget} ({workers} workers × {rate} × {months} months)",
         "budget_none": "none needed (no gap)",
         "cliff": "Lapse cliff (next 60 days)",
         "cliff_as_of": "As of today, {day}: only the worker running the region stage knows it, so this is not "
@@ -124,12 +110,14 @@ TEXT = {
         "dead_letters": "Invalid messages (dead letters)",
         "dead_letters_value": "{n} messages sent to ucj.dead-letter since the workers last started "
         "(the running total of ucj_dead_letters_total, summed over the workers; not a monthly figure)",
-        "not_available": "not available",
         "generated": "Made {at} from {urls}. Source: the participant events in Kafka (ucj.participant-events); "
         "plans and workforce from the region registry.",
         "points_short": "pp",
     },
 }
+
+for _language, _words in TEXT.items():
+    _words.update({key: _ALERT_TEXT[_language][key] for key in SHARED})
 
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"),
