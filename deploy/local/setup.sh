@@ -43,6 +43,16 @@ if ! command -v cc >/dev/null; then
       "install one with: sudo apt-get install gcc" >&2
   fi
 fi
+# docs/make_pictures.py renders the README's pictures with headless Chromium; only that
+# script needs it (no test does), so root installs it and others get a hint
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_packages+=(chromium)
+  else
+    echo "note: Chromium is not installed, so docs/make_pictures.py cannot render;" \
+      "install it with: sudo apt-get install chromium" >&2
+  fi
+fi
 # `ucj report` makes its PDF with WeasyPrint, which needs Pango and a font; its test reads the
 # PDF with poppler-utils (pdftotext, pdftoppm, pdfimages). Root installs what is missing.
 for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do
