@@ -5,6 +5,7 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import shutil
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def run(args) -> int:
         children = [
             _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], as_principal("ucj-worker"), demo_dir),
             # the local mail sink: no TLS and no login, whatever UCJ_SMTP_* the shell holds
-            _start("notifier", ["notifier", "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--smtp-user", "",
+            _start("notifier", ["notifier", "--metrics-port", str(_free_port()), "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--smtp-user", "",
                                 "--smtp-starttls", "false", "--smtp-implicit-tls", "false", "--retry-initial", "2s"], as_principal("ucj-notifier"), demo_dir),
             _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(as_principal("ucj-gateway"), UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
         ]
@@ -132,6 +133,13 @@ def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnr
         )
         sys.stdout.flush()
         time.sleep(args.refresh)
+
+
+def _free_port() -> int:
+    """The notifier's metrics port: the demo reads nothing from it, and a fixed one may be taken."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _demo_secret(path: Path, value: str) -> Path:
