@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from services.config import Settings, environment_help
-from streams.domain.trajectory import RegionFigures, StatusThresholds, region_figures
+from streams.domain.trajectory import PACE_WINDOW_DAYS, RegionFigures, StatusThresholds, pace_per_day, region_figures
 
 STEPS = ("day", "week", "month")
 
@@ -89,12 +89,20 @@ def fetch(url: str, region: str, first: date | None, last: date | None) -> dict:
 
 
 def collect(urls: list[str], region: str, first: date | None = None, last: date | None = None) -> History:
-    """Sum the workers' histories: each counts only the partitions it owns."""
-    bodies = [fetch(url, region, first, last) for url in urls]
-    return combine(bodies, urls)
+    """Sum the workers' histories (each counts only the partitions it owns) from `first` to
+    `last`, defaulting to the 90 days to the workers' today. The PACE_WINDOW_DAYS before `first`
+    are read too, so each day's status has the pace rule, as the region stage applies it."""
+    if last is None:
+        last = date.fromisoformat(fetch(urls[0], region, None, None)["days"][-1]["day"])
+    first = first or last - timedelta(days=90)
+    if first > last:
+        raise HistoryUnavailable(f"--from ({first}) is after --to ({last})")
+    bodies = [fetch(url, region, first - timedelta(days=PACE_WINDOW_DAYS), last) for url in urls]
+    return combine(bodies, urls, shown_from=PACE_WINDOW_DAYS)
 
 
-def combine(bodies: list[dict], urls: list[str]) -> History:
+def combine(bodies: list[dict], urls: list[str], shown_from: int = 0) -> History:
+    """The summed days, from the `shown_from`-th on: the days before only give the first ones a pace."""
     owners: dict[int, str] = {}
     for url, body in zip(urls, bodies):
         for partition in body["partitions"]:
@@ -113,11 +121,12 @@ def combine(bodies: list[dict], urls: list[str]) -> History:
         raise HistoryUnavailable("the workers answered for different days (one of them turned midnight): ask again")
     thresholds = StatusThresholds(**bodies[0]["thresholds"])
     region = bodies[0]["region"]
-    rows = []
-    for i, day in enumerate(bodies[0]["days"]):
-        active = sum(body["days"][i]["active"] for body in bodies)
-        rows.append(region_figures(region, active, day["workforce"], day["planned"], thresholds))
-    return History(region, bodies[0]["name"], rows, days)
+    actives = [sum(body["days"][i]["active"] for body in bodies) for i in range(len(days))]
+    rows = [
+        region_figures(region, actives[i], day["workforce"], day["planned"], thresholds, pace_per_day(actives[: i + 1]))
+        for i, day in enumerate(bodies[0]["days"])
+    ]
+    return History(region, bodies[0]["name"], rows[shown_from:], days[shown_from:])
 
 
 def at_step(history: History, step: str) -> list[tuple[str, RegionFigures]]:

@@ -1,4 +1,6 @@
 """`ucj history`: the workers' histories summed only when every partition is owned once, and steps."""
+from datetime import date, timedelta
+
 import pytest
 
 from services.history import HistoryUnavailable, at_step, combine, to_csv
@@ -32,3 +34,13 @@ def test_steps_pick_period_ends_and_the_last_day():
     assert [d for d, _ in at_step(history, "week")] == ["2026-01-31"]  # Sunday 1 Feb is not in the range
     lines = to_csv(at_step(history, "month")).splitlines()
     assert lines[0].startswith("day,region,active") and lines[1].startswith("2026-01-31,61.07,9,100")
+
+
+def test_each_days_status_has_the_pace_rule_from_the_days_before_it():
+    # 1 to 31 January 2026: 60 of 100 active; 1 February: 48, two points behind a plan of 50%
+    days = [dict(day=(date(2026, 1, 1) + timedelta(days=i)).isoformat(), active=n, workforce=100, planned=0.5) for i, n in enumerate([60] * 31 + [48])]
+    falling = [dict(body([0, 1, 2, 3], []), days=days)]
+    history = combine(falling, ["a"], shown_from=30)
+    assert history.days == ["2026-01-31", "2026-02-01"]
+    assert [r.status for r in history.rows] == ["on_track", "critical"]  # 2 points behind and losing: critical, not behind
+    assert combine(falling, ["a"]).rows[-1].status == "critical"
