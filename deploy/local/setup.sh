@@ -9,61 +9,36 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 apt_packages=()
+# want "PACKAGE..." WHY: root installs the packages; anyone else is told WHY they matter and how
+want() {
+  if [ "$(id -u)" -eq 0 ]; then
+    read -ra wanted <<< "$1"
+    apt_packages+=("${wanted[@]}")
+  else
+    echo "note: $2; install it with: sudo apt-get install $1" >&2
+  fi
+}
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
 # The registry tests start a throwaway PostgreSQL server from the Debian package's binaries.
-# Without it they skip (fail under CI=true), so only root installs it here; others get a hint.
-if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt_packages+=(postgresql)
-  else
-    echo "note: PostgreSQL is not installed, so the registry tests on PostgreSQL will skip;" \
-      "install it with: sudo apt-get install postgresql" >&2
-  fi
-fi
+# Without it they skip (fail under CI=true).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
+  || want postgresql "PostgreSQL is not installed, so the registry tests on PostgreSQL will skip"
 # tests/deploy check deploy/prometheus with promtool and deploy/alertmanager with amtool
 # (Debian packages prometheus and prometheus-alertmanager, both in /usr/bin). Without them
-# those tests skip (fail under CI=true): root installs them, others get a hint.
-for tool in promtool:prometheus amtool:prometheus-alertmanager; do
-  if ! command -v "${tool%%:*}" >/dev/null; then
-    if [ "$(id -u)" -eq 0 ]; then
-      apt_packages+=("${tool#*:}")
-    else
-      echo "note: ${tool%%:*} is not installed, so its tests in tests/deploy will skip;" \
-        "install it with: sudo apt-get install ${tool#*:}" >&2
-    fi
-  fi
-done
+# those tests skip (fail under CI=true).
+command -v promtool >/dev/null || want prometheus "promtool is not installed, so its tests in tests/deploy will skip"
+command -v amtool >/dev/null || want prometheus-alertmanager "amtool is not installed, so its tests in tests/deploy will skip"
 # streams/native.py compiles the worker's hot path with mypyc, which needs a C compiler
-if ! command -v cc >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt_packages+=(gcc libc6-dev)
-  else
-    echo "note: no C compiler, so the worker's hot path runs interpreted (slower);" \
-      "install one with: sudo apt-get install gcc" >&2
-  fi
-fi
+command -v cc >/dev/null || want "gcc libc6-dev" "no C compiler, so the worker's hot path runs interpreted (slower)"
 # docs/make_pictures.py renders the README's pictures with headless Chromium; only that
-# script needs it (no test does), so root installs it and others get a hint
-if ! command -v chromium >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt_packages+=(chromium)
-  else
-    echo "note: Chromium is not installed, so docs/make_pictures.py cannot render;" \
-      "install it with: sudo apt-get install chromium" >&2
-  fi
-fi
+# script needs it (no test does)
+command -v chromium >/dev/null || want chromium "Chromium is not installed, so docs/make_pictures.py cannot render"
 # `ucj report` makes its PDF with WeasyPrint, which needs Pango and a font; its test reads the
-# PDF with poppler-utils (pdftotext, pdftoppm, pdfimages). Root installs what is missing.
+# PDF with poppler-utils (pdftotext, pdftoppm, pdfimages).
 for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
-    if [ "$(id -u)" -eq 0 ]; then
-      apt_packages+=("$package")
-    else
-      echo "note: $package is not installed, so \`ucj report\` or its test cannot run;" \
-        "install it with: sudo apt-get install $package" >&2
-    fi
-  fi
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' \
+    || want "$package" "$package is not installed, so \`ucj report\` or its test cannot run"
 done
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
