@@ -10,6 +10,8 @@ log = logging.getLogger(__name__)
 
 # The worker's Faust app id: its consumer group, and the prefix of every topic it makes
 WORKER_APP_ID = "ucj-coverage"
+# The notifier's consumer group on the alerts topic
+NOTIFIER_GROUP = "ucj-notifier"
 PARTICIPANT_EVENTS = "ucj.participant-events"
 DEAD_LETTER = "ucj.dead-letter"
 COVERAGE_ALERTS = "ucj.coverage-alerts"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.notifier.consumer import GROUP_ID as NOTIFIER_GROUP
-from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, WORKER_APP_ID as WORKER_GROUP
+from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, NOTIFIER_GROUP, PARTICIPANT_EVENTS, WORKER_APP_ID as WORKER_GROUP
 
 INTERNAL_PREFIX = f"{WORKER_GROUP}-"  # every topic the worker makes (Faust prefixes them with its app id)
 

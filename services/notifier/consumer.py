@@ -10,11 +10,11 @@ import threading
 
 from services.notifier.intake import Intake
 from streams.kafka_access import KafkaAccess, kafka_access
-from streams.topics import COVERAGE_ALERTS
+from streams.topics import COVERAGE_ALERTS, NOTIFIER_GROUP
 
 log = logging.getLogger(__name__)
 
-GROUP_ID = "ucj-notifier"
+GROUP_ID = NOTIFIER_GROUP
 
 
 def alert_consumer(kafka: KafkaAccess | str, group_id: str = GROUP_ID):

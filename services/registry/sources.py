@@ -68,16 +68,22 @@ def source_name_problem(name: str) -> str | None:
     return None
 
 
-def last_events(expositions: Iterable[str]) -> dict[str, float]:
-    """Source -> newest last event over the workers' /metrics texts (each worker sees only the
-    sources of its own partitions). `other` is not a source and is left out."""
-    newest: dict[str, float] = {}
+def newest_by_label(expositions: Iterable[str]) -> dict[str, float] | None:
+    """Source label (`other` included) -> newest last event over the workers' /metrics texts
+    (each worker sees only the sources of its own partitions); None when none exports the metric."""
+    newest: dict[str, float] | None = None
     for text in expositions:
         for family in text_string_to_metric_families(text):
             if family.name != LAST_EVENT_METRIC:
                 continue
+            newest = {} if newest is None else newest
             for sample in family.samples:
                 source = sample.labels.get("source")
-                if source and source != OTHER and sample.value > newest.get(source, float("-inf")):
+                if source and sample.value > newest.get(source, float("-inf")):
                     newest[source] = sample.value
     return newest
+
+
+def last_events(expositions: Iterable[str]) -> dict[str, float]:
+    """Source -> newest last event over the workers. `other` is not a source and is left out."""
+    return {source: seconds for source, seconds in (newest_by_label(expositions) or {}).items() if source != OTHER}

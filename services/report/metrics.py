@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.registry.sources import newest_by_label
 from services.report.figures import PipelineNotes
 
 DEAD_LETTERS = "ucj_dead_letters_total"  # a counter by reason, since each worker process started
-SOURCE_LAST_EVENT = "ucj_source_last_event_timestamp_seconds"  # a gauge by source
 
 
 def pipeline_notes(texts: list[str]) -> PipelineNotes:
@@ -17,20 +17,15 @@ def pipeline_notes(texts: list[str]) -> PipelineNotes:
     A figure no worker exports is None ("not available"), never 0.
     """
     dead: float | None = None
-    newest: dict[str, float] | None = None
     for text in texts:
         for family in text_string_to_metric_families(text):
             # a family without samples is exported but has counted nothing yet: 0, not unknown
             if family.name + "_total" == DEAD_LETTERS:
                 dead = dead or 0
-            elif family.name == SOURCE_LAST_EVENT:
-                newest = {} if newest is None else newest
             for sample in family.samples:
                 if sample.name == DEAD_LETTERS:
                     dead = (dead or 0) + sample.value
-                elif sample.name == SOURCE_LAST_EVENT and newest is not None:
-                    source = sample.labels.get("source", "")
-                    newest[source] = max(newest.get(source, 0.0), sample.value)
+    newest = newest_by_label(texts)
     freshness = None
     if newest is not None:
         freshness = tuple(
