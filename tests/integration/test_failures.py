@@ -50,15 +50,18 @@ def test_one_worker_killed_three_times_ends_exact(kafka_bootstrap, registry_url,
 
     worker = start_worker(store="rocksdb")
     worker.wait_ready()
-    first, rest = records[: len(records) // 2], records[len(records) // 2 :]
-    send_raw(kafka_bootstrap, first, keyless)
-    for _ in range(3):  # killed at a random point while it works, restarted each time
+    # a quarter of the stream before each kill: a worker fast enough to finish what it was sent
+    # before a kill would otherwise have nothing left to show progress on after its restart
+    quarter = len(records) // 4
+    chunks = [records[:quarter], records[quarter : 2 * quarter], records[2 * quarter : 3 * quarter], records[3 * quarter :]]
+    for chunk in chunks[:3]:  # killed at a random point while it works, restarted each time
+        send_raw(kafka_bootstrap, chunk, keyless)
         wait_some_progress(worker, minimum=1)
-        time.sleep(rng.uniform(0.5, 4.0))
+        time.sleep(rng.uniform(0.0, 1.0))
         worker.kill()
         worker.start()
         worker.wait_ready()
-    send_raw(kafka_bootstrap, rest, keyless)
+    send_raw(kafka_bootstrap, chunks[3], keyless)
     wait_exact([worker], expected, codes)
 
 
