@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "services.history",
     "services.report.cli",
     "services.replay",
+    "services.verify",
     "services.demo",
     "services.notifier.cli",
     "services.dashboards_cli",

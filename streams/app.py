@@ -36,7 +36,7 @@ from .reference import load_reference
 from .sources import SourceActivity
 from .stage_runner import StageRunner
 from .write_behind import WriteBehindStore
-from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
+from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, PARTICIPANT_TABLE, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class CoverageWorker:
             _ParticipantTable(
                 self,
                 self.app,
-                name="participants",
+                name=PARTICIPANT_TABLE,
                 partitions=settings.partitions,
                 key_type=bytes,
                 value_type=bytes,

@@ -15,6 +15,9 @@ NOTIFIER_GROUP = "ucj-notifier"
 PARTICIPANT_EVENTS = "ucj.participant-events"
 DEAD_LETTER = "ucj.dead-letter"
 COVERAGE_ALERTS = "ucj.coverage-alerts"
+# Internal: the participant table (Faust names its changelog after the app id and the table)
+PARTICIPANT_TABLE = "participants"
+PARTICIPANT_CHANGELOG = f"{WORKER_APP_ID}-{PARTICIPANT_TABLE}-changelog"
 # Internal: events produced without participant_id as key land on the wrong partition; the
 # worker forwards them here, keyed properly, so one participant's state lives in one partition.
 REKEYED_EVENTS = f"{WORKER_APP_ID}-rekeyed-events"
