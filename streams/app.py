@@ -206,12 +206,15 @@ class CoverageWorker:
         LAST_EVENT.set(last)
         LAG.set(max(0.0, now - last))
 
-    async def write_pending(self) -> list[asyncio.Future]:
-        """The participants folded since the last commit, into the table and its changelog; the changelog sends."""
+    async def write_pending(self, partitions: frozenset[int]) -> list[asyncio.Future]:
+        """The participants of these partitions (the ones counted now) folded since the last commit,
+        into the table and its changelog; the changelog sends. A partition being revoked is not
+        written: it is another worker's soon, and its events are read again from the committed offset."""
         sent = []
         for partition, values in self.store.pending().items():
-            sent += await self.table_io.write(partition, values)
-            self.store.written(values)
+            if partition in partitions:
+                sent += await self.table_io.write(partition, values)
+                self.store.written(values)
         return sent
 
     def _dead_letter(self, message, rejection: Rejected) -> None:
@@ -383,7 +386,7 @@ class CoverageWorker:
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
         REBALANCES.inc()
-        self.store.drop(partitions)  # written at the commit before a rebalance; what is left was not committed
+        self.store.drop(partitions)  # never written once revoked (write_pending); their events are read again from the committed offset
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)

@@ -6,10 +6,14 @@ costs more than the work, so this consumer hands each fetch of them to the worke
 synchronous call. Every other topic (changelogs, partials) keeps Faust's own path, and so do
 tables, recovery, rebalancing, timers, the web server and offset commits.
 
-Exactness rests on the commit order: the offsets to commit are taken, the worker writes its
-pending state into the table and its changelog (streams/faust_table.py), the producer buffer is
-drained into the Kafka client and the client flushed, and only once every changelog record is
-acknowledged are the offsets committed.
+Exactness rests on two things:
+- which records are handed over, and so which offsets can be committed, is decided by the
+  counted partitions' positions (streams/positions.py) alone, not by Faust's read offsets, acks
+  and gaps, which a rebalance resets while records fetched before it are still being handed over;
+- the commit order: the offsets are taken, the worker writes the pending state of the partitions
+  it counts into the table and its changelog (streams/faust_table.py), the producer buffer is
+  drained into the Kafka client and the client flushed, and only once every changelog record is
+  acknowledged are the offsets committed.
 
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
 override below against the new version's source, then move faust_adapter.FAUST_VERSION.
@@ -24,10 +28,11 @@ from typing import Awaitable, Callable, Iterable
 
 from faust.exceptions import ProducerSendError
 from faust.transport.consumer import CONSUMER_FETCHING
-from faust.transport.producer import ProducerBuffer
-from faust.types.tuples import ack_lock
-from mode.utils.futures import notify
 from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.transport.producer import ProducerBuffer
+from aiokafka.errors import IllegalStateError
+
+from .positions import Positions
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,8 @@ class Batches:
 
     topics: frozenset[str]
     handle: Callable[[list], None]  # a slice of one fetch of those topics' messages, in order per partition
-    before_commit: Callable[[], Awaitable[list[asyncio.Future]]]  # write pending state into the table; its changelog sends
+    # write the pending state of these partitions (those counted now) into the table; its changelog sends
+    before_commit: Callable[[frozenset[int]], Awaitable[list[asyncio.Future]]]
     limit: int = 2000  # messages per call: bounds how long the event loop waits for one
     max_unsent: int = 20_000  # records in the producer buffer above which consumption waits
 
@@ -63,6 +69,7 @@ class BatchingConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
 
 class BatchingConsumer(aiokafka_driver.Consumer):
     batches: Batches | None = None
+    positions: Positions  # set by BatchingTransport.create_consumer
 
     def _new_consumer_thread(self):
         """Mirrors Consumer._new_consumer_thread (0.15.3)."""
@@ -75,28 +82,20 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         callback = self.callback
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
-        read_offset = self._read_offset
         acks_enabled_for = self.app.topics.acks_enabled_for
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag(CONSUMER_FETCHING)
-                # The generation the fetch was made in, read once it has returned, as Faust's
-                # getmany does. Read before, a rebalance while waiting for records (and its seek
-                # to the committed offsets) would have a fetch of the new generation thrown away,
-                # and those partitions would stall until the next rebalance.
-                generation: int | None = None
                 batch: list = []
                 await self.sleep(0)
                 if not self.should_stop:
                     async for tp, message in self.getmany(timeout=1.0):
-                        if generation is None:
-                            generation = self.app.consumer_generation_id
                         if message.topic in batch_topics:
                             batch.append(message)
                         else:
                             await self._one_by_one(tp, message, callback, acks_enabled_for)
                     if batch:
-                        await self._take_batch(batch, generation, read_offset, acks_enabled_for)
+                        await self._take_batch(batch)
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -126,55 +125,43 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             await self.wait_first(callback(message), self.suspend_flow.wait())
             self._read_offset[tp] = offset
 
-    async def _take_batch(self, batch: list, generation: int, read_offset, acks_enabled_for) -> None:
+    async def _take_batch(self, batch: list) -> None:
         """Hand `batch` over in slices of at most batches.limit, so the event loop (heartbeats,
-        timers, the web server) runs between them however much one fetch returned."""
+        timers, the web server) runs between them however much one fetch returned.
+
+        Which records are handed over is decided by self.positions alone, in the same step as the
+        handing over: a record continues its partition's handled run or is not taken. Faust's
+        read offsets, acks and gaps are not used for these topics: around a rebalance they are
+        reset while records fetched before are still being handed over (its recovery resumes the
+        partitions before its seek to the committed offsets returns, and a static member rejoins
+        under the same generation), and then gaps are marked over records never handled."""
         limit = self.batches.limit
+        read_offset = self._read_offset
         for start in range(0, len(batch), limit):
-            # checked once per slice: a rebalance since the fetch means these partitions may be
-            # another worker's now; they are read again from the committed offsets
-            if not self.flow_active or self.should_stop or generation != self.app.consumer_generation_id:
+            if not self.flow_active or self.should_stop:  # a rebalance started: what is left is read again
                 return
-            fresh, last_read = [], {}
-            for message in batch[start : start + limit]:
-                tp = message.tp
-                r_offset = last_read.get(tp, read_offset[tp])
-                if r_offset is not None and message.offset < r_offset:
-                    continue  # read before (Faust drops these too)
-                gap = message.offset - (r_offset or 0)
-                if gap > 1 and r_offset and acks_enabled_for(message.topic):
-                    await self._add_gap(tp, r_offset + 1, message.offset)
-                last_read[tp] = message.offset
-                fresh.append(message)
-            if not fresh:
-                continue
-            self.batches.handle(fresh)
-            read_offset.update(last_read)
-            self._ack_all(fresh)
+            fresh, holes = self.positions.take(batch[start : start + limit])
+            if fresh:
+                self.batches.handle(fresh)
+                for message in fresh:  # Faust's monitors read it; nothing here decides by it
+                    read_offset[message.tp] = message.offset
+                self._n_acked += len(fresh)
+            if holes:
+                await self._read_again(holes)
             await self._commit_if_due()
             buffer = self.app.producer.buffer
             if buffer.size > self.batches.max_unsent:  # Faust's conductor waits below 100, per message
                 await buffer.flush()
             await asyncio.sleep(0)
 
-    def _ack_all(self, messages: list) -> None:
-        """Mirrors Consumer.ack (0.15.3) for messages of topics with acks, under one hold of the lock."""
-        committed_offsets, acked_index, acked, unacked = self._committed_offset, self._acked_index, self._acked, self._unacked_messages
-        newly_acked = 0
-        with ack_lock:
-            for message in messages:
-                if message.acked:
-                    continue
-                message.acked = True
-                tp, offset = message.tp, message.offset
-                committed = committed_offsets[tp]
-                if (committed is None or offset >= committed) and offset not in acked_index[tp]:
-                    unacked.discard(message)
-                    acked_index[tp].add(offset)
-                    acked[tp].append(offset)
-                    newly_acked += 1
-            self._n_acked += newly_acked
-            notify(self._waiting_for_ack)
+    async def _read_again(self, holes: dict) -> None:
+        """Seek each partition back to its position: its records from there were fetched before a seek rewound it."""
+        for tp, offset in holes.items():
+            try:
+                await self._seek_in_thread(tp, offset)
+            except IllegalStateError:  # revoked meanwhile
+                continue
+            log.info("%s/%d: records fetched before a rewind arrived past offset %d; reading again from there", tp.topic, tp.partition, offset)
 
     async def _commit_if_due(self) -> None:
         commit_every = self._commit_every
@@ -182,17 +169,50 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             self._n_acked = 0
             await self.commit()
 
+    async def perform_seek(self) -> None:
+        """Consumer.perform_seek (0.15.3), then each counted partition's position from its committed offset.
+
+        Faust calls it once a rebalance's recovery is complete, so a partition starts only once
+        its state is ready; one never committed starts at its earliest offset."""
+        await super().perform_seek()
+        batch_topics = self.batches.topics if self.batches else frozenset()
+        counted = [tp for tp in self.assignment() if tp.topic in batch_topics]
+        committed = {tp: self._read_offset.get(tp) for tp in counted}  # perform_seek set them to the committed offsets
+        never = [tp for tp, offset in committed.items() if offset is None]
+        earliest = await self.earliest_offsets(*never) if never else {}
+        for tp, offset in committed.items():
+            position = offset if offset is not None else earliest.get(tp) or 0
+            if offset is None:  # aiokafka's seek_to_committed leaves these where they were
+                await self._seek_in_thread(tp, position)
+            self.positions.start(tp, position)
+
+    async def _seek_in_thread(self, tp, offset: int) -> None:
+        """aiokafka's seek, on the consumer thread's loop whose futures it touches (Faust's own seek
+        calls it from this thread)."""
+        await self._thread.call_thread(self._thread.seek, tp, offset)
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        """Revoked partitions are forgotten first: the commit Faust makes while revoking covers, and
+        writes the state of, only the partitions still counted, like every other commit."""
+        self.positions.forget(revoked)
+        await super().on_partitions_revoked(revoked)
+
     async def _commit_tps(self, tps: Iterable, start_new_transaction: bool) -> bool:
         """Mirrors Consumer._commit_tps (0.15.3), with the worker's pending writes in between.
 
-        The offsets are taken first: every message acked by then has its writes pending (handle
-        and ack run without a pause between them), so writing what is pending afterwards covers
-        them all, while messages acked during the writes wait for the next commit. The offsets
-        are committed only once every changelog record is acknowledged, and never after one
-        failed (Faust's own changelog path only logs that).
+        The counted partitions' offsets are their positions, taken in the same step as the
+        partitions whose pending state is then written: every record before a position has been
+        handed over, so its state is pending or written already. Records handed over during the
+        writes wait for the next commit. The offsets are committed only once every changelog
+        record is acknowledged, and never after one failed (Faust's own changelog path only
+        logs that). Other topics' offsets are Faust's.
         """
-        commit_offsets = self._filter_committable_offsets(tps)
-        sent = await self.batches.before_commit() if self.batches is not None else []
+        batch_topics = self.batches.topics if self.batches else frozenset()
+        counted = self.positions.committable()
+        commit_offsets = {tp: offset for tp, offset in counted.items() if self._should_commit(tp, offset)}
+        commit_offsets.update(self._filter_committable_offsets(tp for tp in tps if tp.topic not in batch_topics))
+        ready = frozenset(tp.partition for tp in counted)
+        sent = await self.batches.before_commit(ready) if self.batches is not None else []
         await self.app.producer.flush()  # the buffer, then every batch the client holds
         if sent:
             unsettled = [future for future in sent if not future.done()]
@@ -256,6 +276,7 @@ class BatchingTransport(aiokafka_driver.Transport):
     def create_consumer(self, callback, **kwargs):
         consumer = super().create_consumer(callback, **kwargs)
         consumer.batches = self.batches
+        consumer.positions = Positions()
         return consumer
 
     def create_producer(self, **kwargs):
@@ -268,7 +289,7 @@ class BatchingTransport(aiokafka_driver.Transport):
         return producer
 
 
-def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[], Awaitable[list[asyncio.Future]]]) -> None:
+def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[frozenset[int]], Awaitable[list[asyncio.Future]]]) -> None:
     """Make `app` hand the messages of `topics` (faust topics) to `handle`. Call before the app starts."""
     if app._consumer is not None or app._producer is not None:
         raise RuntimeError("the consumer or producer exists already")
