@@ -170,10 +170,13 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             await self.commit()
 
     async def perform_seek(self) -> None:
-        """Consumer.perform_seek (0.15.3), then each counted partition's position from its committed offset.
+        """Consumer.perform_seek (0.15.3), then each counted partition started at its committed offset.
 
         Faust calls it once a rebalance's recovery is complete, so a partition starts only once
-        its state is ready; one never committed starts at its earliest offset."""
+        its state is ready; one never committed starts at its earliest offset. Each is then sought
+        there again: records fetched before it started were not handed over, and aiokafka may
+        have moved past them (its seek_to_committed also leaves never-committed partitions
+        where they were)."""
         await super().perform_seek()
         batch_topics = self.batches.topics if self.batches else frozenset()
         counted = [tp for tp in self.assignment() if tp.topic in batch_topics]
@@ -182,9 +185,8 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         earliest = await self.earliest_offsets(*never) if never else {}
         for tp, offset in committed.items():
             position = offset if offset is not None else earliest.get(tp) or 0
-            if offset is None:  # aiokafka's seek_to_committed leaves these where they were
-                await self._seek_in_thread(tp, position)
             self.positions.start(tp, position)
+            await self._seek_in_thread(tp, position)
 
     async def _seek_in_thread(self, tp, offset: int) -> None:
         """aiokafka's seek, on the consumer thread's loop whose futures it touches (Faust's own seek

@@ -1,7 +1,7 @@
 """An independent count of active participants, written from the design note without the product's code.
 
 Input: the valid events as JSON objects. Output: active participants per region code
-(the region itself and all its sub-regions), on one day.
+(the region itself and all its sub-regions), on one day; or each active participant's region.
 """
 from __future__ import annotations
 
@@ -16,12 +16,22 @@ def _day(text: str | None, occurred_at: datetime) -> date:
 
 
 def active_by_region(events: list[dict], on: date) -> Counter:
+    counts: Counter = Counter()
+    for region in active_participants(events, on).values():
+        parts = region.split(".")
+        for n in range(1, len(parts) + 1):  # Kemendagri codes nest by prefix
+            counts[".".join(parts[:n])] += 1
+    return counts
+
+
+def active_participants(events: list[dict], on: date) -> dict[str, str]:
+    """participant_id -> region code of every participant active on the day."""
     by_participant: dict[str, dict[str, dict]] = defaultdict(dict)
     for event in events:
         # first copy of an event_id wins; the generated streams only redeliver identical copies
         by_participant[event["participant_id"]].setdefault(event["event_id"], event)
-    counts: Counter = Counter()
-    for history in by_participant.values():
+    active: dict[str, str] = {}
+    for participant, history in by_participant.items():
         ordered = sorted(history.values(), key=lambda e: (datetime.fromisoformat(e["occurred_at"]), e["event_id"]))
         spans: list[list[date]] = []
         region = None
@@ -35,8 +45,6 @@ def active_by_region(events: list[dict], on: date) -> Counter:
                 cut = _day(e.get("effective_date"), at) - timedelta(days=1)
                 spans = [[s, min(t, cut)] for s, t in spans]
             region = e["region_code"]
-        if any(s <= on <= t for s, t in spans):
-            parts = region.split(".")
-            for n in range(1, len(parts) + 1):  # Kemendagri codes nest by prefix
-                counts[".".join(parts[:n])] += 1
-    return counts
+        if region is not None and any(s <= on <= t for s, t in spans):
+            active[participant] = region
+    return active

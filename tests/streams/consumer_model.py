@@ -143,14 +143,21 @@ class ModelConsumer(BatchingConsumer):
         return self.process.gates.wait("offset commit", committed)
 
     async def seek_to_committed(self):
-        found = await self.process.gates.wait("fetch committed offsets", lambda: dict(self.process.broker.committed))
-        result = {}
-        for tp in self.assignment():
-            offset = found.get(tp)
-            result[tp] = offset
-            if offset:  # aiokafka 0.14: only a committed offset above 0 moves the position
-                self.process.fetch_positions[tp] = offset
-        return result
+        """aiokafka's, on the consumer thread: the positions move when it runs there, and the answer
+        reaches the caller later, so a fetch can return in between."""
+        process = self.process
+
+        def seek():
+            found = {}
+            for tp in self.assignment():
+                found[tp] = offset = process.broker.committed.get(tp)
+                if offset:  # aiokafka 0.14: only a committed offset above 0 moves the position
+                    process.fetch_positions[tp] = offset
+            return found
+
+        found = await process.gates.wait("seek to committed offsets", seek)
+        await process.gates.wait("seek returns")
+        return found
 
     async def earliest_offsets(self, *tps):
         return {tp: 0 for tp in tps}
@@ -186,6 +193,7 @@ class _Thread:
         self.process = process
 
     async def call_thread(self, fun, *args):
+        await self.process.gates.wait("thread call returns")
         return fun(*args)
 
     def seek(self, tp, offset):
