@@ -199,6 +199,12 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         self.positions.forget(revoked)
         await super().on_partitions_revoked(revoked)
 
+    async def on_partitions_assigned(self, assigned, generation_id: int = 0) -> None:
+        """Partitions not assigned any more are forgotten too: Faust's getmany also seeks (through
+        perform_seek) when a rebalance stops the flow, with the assignment it is leaving."""
+        self.positions.forget(set(self.positions.committable()) - set(assigned))
+        await super().on_partitions_assigned(assigned, generation_id)
+
     async def _commit_tps(self, tps: Iterable, start_new_transaction: bool) -> bool:
         """Mirrors Consumer._commit_tps (0.15.3), with the worker's pending writes in between.
 

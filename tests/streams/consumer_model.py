@@ -224,6 +224,9 @@ class _App:
     def _start_span_from_rebalancing(self, name):
         return contextlib.nullcontext()
 
+    def on_rebalance_return(self):
+        pass
+
 
 class Process:
     """One incarnation of the worker: its consumer, its state, and the tasks it runs."""
@@ -271,6 +274,7 @@ class Process:
         consumer._buffered_partitions = set()
         consumer.in_transaction = False
         consumer._on_partitions_revoked = self._app_revoked
+        consumer._on_partitions_assigned = self._app_assigned
         consumer.consumer_stopped_errors = ()
         consumer._loop = asyncio.get_running_loop()
         return consumer
@@ -323,12 +327,14 @@ class Process:
         self.store.drop(partitions)  # CoverageWorker.partitions_revoked
         self.processor.forget(partitions)
 
+    async def _app_assigned(self, assigned, generation_id) -> None:
+        self.consumer.pause_partitions(assigned)  # App._on_partitions_assigned: paused until recovered
+
     async def rebalance(self) -> None:
         """A static member rejoining: every partition revoked and assigned again, the generation kept."""
         consumer = self.consumer
         await consumer.on_partitions_revoked(set(self.assigned))
-        consumer._set_active_tps(self.assigned)  # Consumer.on_partitions_assigned
-        consumer.pause_partitions(self.assigned)  # App._on_partitions_assigned
+        await consumer.on_partitions_assigned(set(self.assigned), consumer.app.consumer_generation_id)
         self.recover()
         consumer.flow_active = True  # recovery resumes the flow to read the changelogs
         consumer.resume_partitions(self.assigned)  # Recovery.on_recovery_completed: resumed before the seek returns
