@@ -70,6 +70,7 @@ class BatchingConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
 class BatchingConsumer(aiokafka_driver.Consumer):
     batches: Batches | None = None
     positions: Positions  # set by BatchingTransport.create_consumer
+    _read_again_from: dict  # partition -> the offset it was last sought back to, to say it once
 
     def _new_consumer_thread(self):
         """Mirrors Consumer._new_consumer_thread (0.15.3)."""
@@ -161,7 +162,9 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                 await self._seek_in_thread(tp, offset)
             except IllegalStateError:  # revoked meanwhile
                 continue
-            log.info("%s/%d: records fetched before a rewind arrived past offset %d; reading again from there", tp.topic, tp.partition, offset)
+            if self._read_again_from.get(tp) != offset:  # said once: the rest of a stale fetch says the same
+                self._read_again_from[tp] = offset
+                log.info("%s/%d: records fetched before a rewind arrived past offset %d; reading again from there", tp.topic, tp.partition, offset)
 
     async def _commit_if_due(self) -> None:
         commit_every = self._commit_every
@@ -285,6 +288,7 @@ class BatchingTransport(aiokafka_driver.Transport):
         consumer = super().create_consumer(callback, **kwargs)
         consumer.batches = self.batches
         consumer.positions = Positions()
+        consumer._read_again_from = {}
         return consumer
 
     def create_producer(self, **kwargs):

@@ -251,6 +251,7 @@ class Process:
         consumer.app = _App(self)
         consumer.batches = Batches(frozenset(COUNTED), self.handle, self.before_commit, limit=self.limit, max_unsent=-1)
         consumer.positions = _positions()
+        consumer._read_again_from = {}
         consumer._thread = _Thread(self)
         consumer.log = CompositeLogger(log)
         consumer.diag = _Stub()
