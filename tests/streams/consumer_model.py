@@ -34,6 +34,8 @@ from mode.utils.logging import CompositeLogger
 from streams.app import CoverageWorker
 from streams.batch import process_batch
 from streams.faust_batches import Batches, BatchingConsumer
+from streams.partitioning import partition_of
+from streams.positions import Positions
 from streams.processing import CoverageProcessor
 from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.write_behind import WriteBehindStore
@@ -250,7 +252,7 @@ class Process:
         consumer.process = self
         consumer.app = _App(self)
         consumer.batches = Batches(frozenset(COUNTED), self.handle, self.before_commit, limit=self.limit, max_unsent=-1)
-        consumer.positions = _positions()
+        consumer.positions = Positions()
         consumer._read_again_from = {}
         consumer._thread = _Thread(self)
         consumer.log = CompositeLogger(log)
@@ -300,7 +302,7 @@ class Process:
     def handle(self, messages: list) -> None:
         result = process_batch(self.processor, messages, PARTICIPANT_EVENTS, self.broker.partitions)
         for key, value in result.rekeyed:
-            self.send(TP(REKEYED_EVENTS, _partition_of(key, self.broker.partitions)), key, value)
+            self.send(TP(REKEYED_EVENTS, partition_of(key.decode(), self.broker.partitions)), key, value)
         for message, rejection in result.dead_letters:
             self.send(TP(DEAD_LETTER, 0), message.key, rejection.reason.encode())
 
@@ -415,17 +417,3 @@ class _Table:
 
         last.add_done_callback(persisted)
         return sent
-
-
-def _positions():
-    try:
-        from streams.positions import Positions
-    except ImportError:  # the consumer before issue 20 had none
-        return None
-    return Positions()
-
-
-def _partition_of(key: bytes, partitions: int) -> int:
-    from streams.partitioning import partition_of
-
-    return partition_of(key.decode(), partitions)
