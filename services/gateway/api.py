@@ -151,7 +151,9 @@ def create_app(gateway: Gateway) -> FastAPI:
         summary = _summary(result, dry_run)
         if result.unpublished:
             unpublished = [{"index": item.index, "line": item.line} for item in result.unpublished]
-            raise Refused(503, f"Kafka is unavailable ({result.error}); resend the batch later", RETRY, {**summary, "not_published": unpublished})
+            log.warning("%s: source %s: Kafka refused or did not answer: %s", request.url.path, scope.source, result.error)
+            # the client library's text stays in the log: it names brokers and internals, not what the client can do
+            raise Refused(503, "Kafka is unavailable; resend the batch later", RETRY, {**summary, "not_published": unpublished})
         return JSONResponse(summary)
 
     @app.post("/v1/events", response_model=schemas.ImportSummary, responses=INGEST_RESPONSES,

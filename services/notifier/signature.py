@@ -15,6 +15,7 @@ import hmac
 HEADER = "X-UCJ-Signature"
 SCHEME = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
+TIMESTAMP_DIGITS = 12  # unix seconds until the year 33658: a longer t is malformed, not a huge number
 
 
 class SignatureError(ValueError):
@@ -61,10 +62,10 @@ def parse(header: str | None) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for item in header.split(","):
         name, _, value = item.strip().partition("=")
-        if name == "t" and value.isascii() and value.isdigit():
+        if name == "t" and value.isascii() and value.isdigit() and len(value) <= TIMESTAMP_DIGITS:
             timestamp = int(value)
         elif name == SCHEME and value:
             candidates.append(value)
     if timestamp is None or not candidates:
-        raise SignatureError(f"the {HEADER} header needs t=<unix seconds> and {SCHEME}=<hex signature>")
+        raise SignatureError(f"the {HEADER} header needs t=<unix seconds, at most {TIMESTAMP_DIGITS} digits> and {SCHEME}=<hex signature>")
     return timestamp, candidates
