@@ -53,7 +53,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--region", required=True, metavar="CODE",
                      help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list")
     add.add_argument("--email", metavar="ADDRESS", help="send alerts to this email address")
-    add.add_argument("--webhook", metavar="URL", help="POST alerts to this http(s) URL")
+    add.add_argument("--webhook", metavar="URL", help="POST alerts to this https:// URL")
+    add.add_argument("--allow-http-webhook", action="store_true",
+                     help="accept a plain http:// webhook: only for a receiver on the same host or network, "
+                          "since alerts and their signatures would cross the network in clear")
     add.add_argument("--webhook-format", choices=WEBHOOK_FORMATS, default="json",
                      help="body of the webhook: the alert as JSON, or Alertmanager's format (default json)")
     add.add_argument("--language", choices=LANGUAGES, default="id",
@@ -93,6 +96,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_add(args: argparse.Namespace) -> int:
+    if args.webhook and not args.webhook.lower().startswith("https://") and not args.allow_http_webhook:
+        print(f"not added: the webhook {args.webhook} is not https://; give an https:// URL, or "
+              "--allow-http-webhook for a receiver on the same host", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
     def add(registry: Registry) -> tuple[Coordinator, str | None]:
         added = registry.add_coordinator(
             args.name, args.region, email=args.email, webhook_url=args.webhook,

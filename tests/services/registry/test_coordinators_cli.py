@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from services.registry import Registry
-from services.registry.coordinators_cli import add_parser
+from services.registry.coordinators_cli import EXIT_BAD_INPUT, add_parser
 
 
 def ucj(*argv: str) -> int:
@@ -28,11 +28,17 @@ def db(registry: Registry, database_url: str) -> list[str]:
     return ["--database-url", database_url]
 
 
+def test_a_plain_http_webhook_is_refused_unless_allowed(registry: Registry, db: list[str], capsys) -> None:
+    assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "http://hooks.example/ucj", *db) == EXIT_BAD_INPUT
+    assert "is not https://" in capsys.readouterr().err
+    assert registry.coordinators() == []
+
+
 def test_add_list_remove(registry: Registry, db: list[str], caplog, capsys) -> None:
     assert ucj("coordinators", "add", "--name", "Disnaker Bengkayang", "--region", "61.07",
                "--email", "ops@bengkayang.go.id", *db) == 0
     assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "http://am.local:9093/api/v2/alerts",
-               "--webhook-format", "alertmanager", "--language", "en", *db) == 0
+               "--webhook-format", "alertmanager", "--language", "en", "--allow-http-webhook", *db) == 0
     assert "added coordinator 1: Disnaker Bengkayang of 61.07, email ops@bengkayang.go.id, language id" in caplog.text
     assert "of the operations list, webhook http://am.local:9093/api/v2/alerts (alertmanager), language en" in caplog.text
     capsys.readouterr()
