@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from services.gateway import bodies, schemas
 from services.gateway.admission import Admission, Scope
 from services.gateway.imports import ImportResult, run_import
+from services.gateway.limits import HEALTH_PROBE_SECONDS, UnknownKeys
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.publishing import Delivery
 from services.gateway.settings import MAX_BODY_BYTES, MAX_EVENTS, RETRY_AFTER_SECONDS
@@ -64,6 +65,7 @@ class Gateway:
     regions_reload_seconds: float = 60.0
     on_start: Callable[[], None] = lambda: None
     on_stop: Callable[[], None] = lambda: None
+    clock: Callable[[], float] = time.monotonic  # for the short-lived memories of limits.py
 
 
 class Refused(Exception):
@@ -118,15 +120,21 @@ def create_app(gateway: Gateway) -> FastAPI:
         log.info("%s: %s: refused %d: %s", request.url.path, f"source {source}" if source else "no source", refusal.status, refusal.body["error"])
         return JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
 
+    unknown_keys = UnknownKeys()
+
     async def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Scope:
         if credentials is None:
             raise Refused(401, "send the source's key as Authorization: Bearer KEY", UNAUTHENTICATED)
+        key = credentials.credentials
+        if unknown_keys.known_unknown(key, gateway.clock()):  # a repeated wrong key costs no lookup
+            raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
         try:
-            source = await run_in_threadpool(gateway.keys.source_for_key, credentials.credentials)
+            source = await run_in_threadpool(gateway.keys.source_for_key, key)
         except gateway.registry_errors as error:
             log.warning("%s: the registry is unavailable: %s", request.url.path, type(error).__name__)
             raise Refused(503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()) from None
         if source is None:
+            unknown_keys.remember(key, gateway.clock())
             raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
         request.state.source = source.name
         return Scope(source.name, tuple(source.regions))
@@ -175,14 +183,19 @@ def create_app(gateway: Gateway) -> FastAPI:
             regions=[schemas.RegionOut(code=r.code, name=r.name, level=r.level) for r in regions if r is not None],
         )
 
+    probing, health = asyncio.Lock(), [0.0, None]  # /healthz: when it last probed, and what it found
+
     @app.get("/healthz", response_model=schemas.Health, summary="Are Kafka and the registry reachable?",
              responses={503: {"model": schemas.Health, "description": "Kafka or the registry is unreachable"}})
     async def healthz():
-        reachable = {name: await run_in_threadpool(_probe, check) for name, check in gateway.probes.items()}
-        body = schemas.Health(
-            status="ok" if all(reachable.values()) else "unavailable",
-            **{name: "reachable" if ok else "unreachable" for name, ok in reachable.items()},
-        )
+        async with probing:  # one probe at a time; who waited for it takes its answer
+            if health[1] is None or gateway.clock() - health[0] >= HEALTH_PROBE_SECONDS:
+                reachable = {name: await run_in_threadpool(_probe, check) for name, check in gateway.probes.items()}
+                health[:] = [gateway.clock(), schemas.Health(
+                    status="ok" if all(reachable.values()) else "unavailable",
+                    **{name: "reachable" if ok else "unreachable" for name, ok in reachable.items()},
+                )]
+            body = health[1]
         return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics (ucj_gateway_*)",

@@ -45,8 +45,10 @@ class FakeKeys:
     def __init__(self, sources: dict[str, FakeSource]):
         self.sources, self.revoked = dict(sources), set()
         self.down = False
+        self.lookups = 0
 
     def source_for_key(self, key: str):
+        self.lookups += 1
         if self.down:
             raise ConnectionError("the registry's database is down")
         return None if key in self.revoked else self.sources.get(key)
@@ -77,6 +79,7 @@ class Harness:
     publisher: FakePublisher
     probes: dict
     metrics: GatewayMetrics
+    clock: list  # [seconds]: the gateway's monotonic clock, moved by the test
 
     def post(self, body, content_type="application/json", key="good-key", path="/v1/events", **params):
         headers = {"Content-Type": content_type} if content_type else {}
@@ -92,6 +95,7 @@ def gateway():
     publisher = FakePublisher()
     probes = {"kafka": True, "registry": True}
     metrics = GatewayMetrics()
+    clock = [1000.0]
     app = create_app(
         Gateway(
             keys=keys,
@@ -102,7 +106,8 @@ def gateway():
             probes={name: (lambda name=name: probes[name]) for name in probes},
             metrics=metrics,
             registry_errors=(ConnectionError,),
+            clock=lambda: clock[0],
         )
     )
     with TestClient(app) as client:
-        yield Harness(client, keys, publisher, probes, metrics)
+        yield Harness(client, keys, publisher, probes, metrics, clock)

@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.gateway.api import DRAIN_BYTES
+from services.gateway.limits import HEALTH_PROBE_SECONDS, UNKNOWN_KEY_SECONDS
 from services.gateway.publishing import ACKNOWLEDGED, UNPUBLISHED
 from services.gateway.settings import MAX_BODY_BYTES
 from streams.domain.nik import contains_nik
@@ -206,8 +207,29 @@ def test_kafka_unavailable_is_503_with_what_was_accepted_before(gateway):
 def test_healthz_says_what_is_reachable(gateway):
     assert gateway.client.get("/healthz").json() == {"status": "ok", "kafka": "reachable", "registry": "reachable"}
     gateway.probes["kafka"] = False
+    gateway.clock[0] += HEALTH_PROBE_SECONDS
     response = gateway.client.get("/healthz")
     assert response.status_code == 503 and response.json()["kafka"] == "unreachable"
+
+
+def test_healthz_probes_at_most_once_a_second_however_often_it_is_asked(gateway):
+    probed = []
+    gateway.probes["kafka"] = True
+    for _ in range(50):
+        probed.append(gateway.client.get("/healthz").json()["kafka"])
+        gateway.probes["kafka"] = False  # a fresh probe would now say unreachable
+    assert set(probed) == {"reachable"}  # one probe answered all fifty
+    gateway.clock[0] += HEALTH_PROBE_SECONDS
+    assert gateway.client.get("/healthz").json()["kafka"] == "unreachable"
+
+
+def test_a_repeated_unknown_key_costs_one_registry_lookup_until_it_is_forgotten(gateway):
+    for _ in range(20):
+        assert gateway.post("[]", key="wrong").status_code == 401
+    assert gateway.keys.lookups == 1
+    gateway.clock[0] += UNKNOWN_KEY_SECONDS
+    assert gateway.post("[]", key="wrong").status_code == 401 and gateway.keys.lookups == 2
+    assert gateway.post("[]").status_code == 200 and gateway.keys.lookups == 3  # a good key is always looked up
 
 
 def test_metrics_count_requests_and_events_by_source_and_outcome(gateway):
