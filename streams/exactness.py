@@ -28,6 +28,7 @@ from .domain.validation import Rejected
 from .partitioning import partition_of
 
 Position = tuple[str, int]  # (topic, partition)
+Where = tuple[int, int]  # (partition, offset) of a record on the events topic
 
 
 class KafkaRecord(Protocol):
@@ -42,13 +43,18 @@ class KafkaRecord(Protocol):
 class Difference:
     """One participant whose stored state is not what its events say, named without its id."""
 
-    reference: str  # events topic partition and offset of its first event, e.g. "7@765"
+    first: Where | None  # its first event on the events topic; None when only its stored state is left
     region: str | None  # from its events (from the stored state when it has no valid event)
-    missing: tuple[Position, ...]  # committed events absent from the stored state, as (partition, offset) on the events topic
+    missing: tuple[Where, ...]  # committed events absent from the stored state
     extra: int  # stored events that no valid event of the topic matches
     differs: bool  # same events, other content (only judged once every event is committed)
     active_stored: bool  # counted active on the day by the stored state
     active_expected: bool  # active on the day by its committed events (all of them, once committed)
+
+    @property
+    def reference(self) -> str:
+        """How the participant is named, never by id: e.g. "7@765", partition and offset of its first event."""
+        return f"{self.first[0]}@{self.first[1]}" if self.first is not None else "stored-only"
 
 
 @dataclass
@@ -77,8 +83,8 @@ class Report:
 
 @dataclass
 class _Participant:
-    first: Position | None = None  # where its first event is on the events topic
-    committed: list[tuple[ParticipantEvent, Position]] = field(default_factory=list)
+    first: Where | None = None  # where its first event is on the events topic
+    committed: list[tuple[ParticipantEvent, Where]] = field(default_factory=list)
     uncommitted: list[ParticipantEvent] = field(default_factory=list)
 
 
@@ -122,7 +128,7 @@ def verify(
         difference = _compare(people.get(participant_id, _Participant()), stored.get(participant_id), day)
         if difference is not None:
             report.differences.append(difference)
-    report.differences.sort(key=lambda d: d.reference)
+    report.differences.sort(key=lambda d: d.first or (-1, -1))
     return report
 
 
@@ -157,9 +163,8 @@ def _compare(person: _Participant, stored: History | None, day: date) -> Differe
         return None
     expected = every if not person.uncommitted else must
     region = (fold(expected).region_code if expected.events else None) or fold(have).region_code
-    reference = f"{person.first[0]}@{person.first[1]}" if person.first else "stored-only"
     return Difference(
-        reference,
+        person.first,
         region,
         missing,
         extra,
