@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from services.gateway import bodies, schemas
 from services.gateway.admission import Admission, Scope
 from services.gateway.imports import ImportResult, run_import
-from services.gateway.limits import HEALTH_PROBE_SECONDS, UnknownKeys
+from services.gateway.limits import HEALTH_PROBE_SECONDS, Buckets, Limits, UnknownKeys, key_digest, retry_after
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.publishing import Delivery
 from services.gateway.settings import MAX_BODY_BYTES, MAX_EVENTS, RETRY_AFTER_SECONDS
@@ -66,6 +66,7 @@ class Gateway:
     on_start: Callable[[], None] = lambda: None
     on_stop: Callable[[], None] = lambda: None
     clock: Callable[[], float] = time.monotonic  # for the short-lived memories of limits.py
+    limits: Limits = Limits()
 
 
 class Refused(Exception):
@@ -87,6 +88,8 @@ INGEST_RESPONSES = {
           "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
     413: {**_PROBLEM, "description": f"More than {MAX_EVENTS:,} events or {MAX_BODY_BYTES // 2**20} MB; nothing was published"},
     415: {**_PROBLEM, "description": "A content type this endpoint does not read, or a charset other than UTF-8"},
+    429: {**_PROBLEM, "description": "The key sent more requests or events than its limit, or the address too many wrong keys; nothing was published",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before sending again"}}},
     503: {"model": schemas.Unavailable, "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
           "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}}},
 }
@@ -121,13 +124,29 @@ def create_app(gateway: Gateway) -> FastAPI:
         return JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
 
     unknown_keys = UnknownKeys()
+    limits = gateway.limits
+    requests = Buckets(limits.requests_per_second, limits.request_burst)
+    events = Buckets(limits.events_per_second, limits.event_burst)
+    failed_logins = Buckets(limits.failed_logins_per_minute / 60, limits.failed_login_burst)
+
+    def wrong_key(address: str) -> Refused:
+        failed_logins.take(address, 1, gateway.clock())
+        return Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
 
     async def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Scope:
         if credentials is None:
             raise Refused(401, "send the source's key as Authorization: Bearer KEY", UNAUTHENTICATED)
+        address = request.client.host if request.client else "unknown"
+        wait = failed_logins.waiting(address, gateway.clock())
+        if wait:  # before any lookup: guessing keys costs the registry nothing
+            raise Refused(429, f"too many unknown keys from {address}; wait {retry_after(wait)} s", {"Retry-After": retry_after(wait)})
         key = credentials.credentials
+        wait = requests.take(key_digest(key), 1, gateway.clock())
+        if wait:  # before the lookup too: a flooding key costs the registry nothing
+            raise Refused(429, f"this key sent more than {limits.requests_per_second:g} requests a second; "
+                          f"wait {retry_after(wait)} s", {"Retry-After": retry_after(wait)})
         if unknown_keys.known_unknown(key, gateway.clock()):  # a repeated wrong key costs no lookup
-            raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
+            raise wrong_key(address)
         try:
             source = await run_in_threadpool(gateway.keys.source_for_key, key)
         except gateway.registry_errors as error:
@@ -135,7 +154,7 @@ def create_app(gateway: Gateway) -> FastAPI:
             raise Refused(503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()) from None
         if source is None:
             unknown_keys.remember(key, gateway.clock())
-            raise Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
+            raise wrong_key(address)
         request.state.source = source.name
         return Scope(source.name, tuple(source.regions))
 
@@ -145,11 +164,17 @@ def create_app(gateway: Gateway) -> FastAPI:
         admission = Admission(scope, gateway.tree, gateway.pseudonymizer, gateway.now())
         publish = None if dry_run else gateway.publisher.publish
         try:
-            result = await run_in_threadpool(lambda: run_import(split(bodies.decode(body)), admission, publish))
+            items = await run_in_threadpool(lambda: split(bodies.decode(body)))
         except bodies.BodyError as error:
             raise Refused(400, str(error)) from None
         except bodies.TooManyEvents as error:
             raise Refused(413, str(error)) from None
+        if not dry_run:
+            wait = events.take(scope.source, len(items), gateway.clock())
+            if wait:
+                raise Refused(429, f"source {scope.source} sent more than {limits.events_per_second:,g} events a second; "
+                              f"wait {retry_after(wait)} s and send the batch again", {"Retry-After": retry_after(wait)})
+        result = await run_in_threadpool(lambda: run_import(items, admission, publish))
         if not dry_run:
             gateway.metrics.count_events(scope.source, result.outcomes)
         log.info(
@@ -175,7 +200,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         return await ingest(request, scope, CSV_TYPES, dry_run)
 
     @app.get("/v1/whoami", response_model=schemas.WhoAmI, summary="The calling source and its regions",
-             responses={401: INGEST_RESPONSES[401], 503: INGEST_RESPONSES[503]})
+             responses={401: INGEST_RESPONSES[401], 429: INGEST_RESPONSES[429], 503: INGEST_RESPONSES[503]})
     async def whoami(scope: Scope = Depends(authenticated)):
         regions = [gateway.tree.regions.get(code) for code in scope.regions]
         return schemas.WhoAmI(

@@ -6,7 +6,7 @@ import logging
 import sys
 
 from services.config import KAFKA_ENVIRONMENT, environment_help as common_environment_help
-from services.gateway.settings import MAX_BODY_BYTES, MAX_EVENTS, environment_help
+from services.gateway.settings import ENVIRONMENT, LIMIT_SETTINGS, MAX_BODY_BYTES, MAX_EVENTS, environment_help
 
 log = logging.getLogger("services.gateway")
 
@@ -41,6 +41,10 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--host", help="interface to listen on (default: UCJ_GATEWAY_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default: UCJ_GATEWAY_PORT or 8080)")
+    limits = parser.add_argument_group("limits per key and per client address (429 with Retry-After beyond them)")
+    for field, (name, kind) in LIMIT_SETTINGS.items():
+        flag = "--" + field.replace("_", "-")
+        limits.add_argument(flag, type=kind, dest=field, metavar="N", help=f"{ENVIRONMENT[name][1]} (default: {name} or {ENVIRONMENT[name][0]})")
     parser.set_defaults(run=run)
 
 
@@ -58,7 +62,7 @@ def run(args) -> int:
     from streams.clock import Clock
     from streams.domain.pseudonym import Pseudonymizer
 
-    settings = GatewaySettings.from_env(host=args.host, port=args.port)
+    settings = GatewaySettings.from_env(host=args.host, port=args.port, limits={field: getattr(args, field) for field in LIMIT_SETTINGS})
     try:
         key = pseudonym_key()
     except SecretError as error:
@@ -96,6 +100,7 @@ def run(args) -> int:
             load_regions=registry.region_tree,
             on_start=start,
             on_stop=publisher.close,
+            limits=settings.limits,
         )
     )
     log.info("gateway on http://%s:%d (Kafka %s, registry %s)", settings.host, settings.port, settings.kafka.describe(), registry.display_url)

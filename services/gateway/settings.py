@@ -6,15 +6,32 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from services.config import Settings
+from services.gateway.limits import Limits
 from streams.kafka_access import KafkaAccess
+
+MAX_EVENTS = 5_000  # per request; more is 413
 
 # name -> (default, meaning); printed in `ucj gateway --help`
 ENVIRONMENT = {
     "UCJ_GATEWAY_HOST": ("127.0.0.1", "interface the gateway listens on (0.0.0.0 for every interface)"),
     "UCJ_GATEWAY_PORT": ("8080", "port the gateway listens on"),
+    "UCJ_GATEWAY_REQUESTS_PER_SECOND": (str(Limits.requests_per_second), "requests a second per key, then 429"),
+    "UCJ_GATEWAY_REQUEST_BURST": (str(Limits.request_burst), "requests per key at once after a quiet while"),
+    "UCJ_GATEWAY_EVENTS_PER_SECOND": (str(Limits.events_per_second), "published events a second per key, then 429"),
+    "UCJ_GATEWAY_EVENT_BURST": (str(Limits.event_burst), f"published events per key at once (at least {MAX_EVENTS:,})"),
+    "UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE": (str(Limits.failed_logins_per_minute), "unknown keys a minute per client address, then 429"),
+    "UCJ_GATEWAY_FAILED_LOGIN_BURST": (str(Limits.failed_login_burst), "unknown keys per client address at once"),
+}
+# flag (argparse dest) -> (environment variable, Limits field, type)
+LIMIT_SETTINGS = {
+    "requests_per_second": ("UCJ_GATEWAY_REQUESTS_PER_SECOND", float),
+    "request_burst": ("UCJ_GATEWAY_REQUEST_BURST", int),
+    "events_per_second": ("UCJ_GATEWAY_EVENTS_PER_SECOND", float),
+    "event_burst": ("UCJ_GATEWAY_EVENT_BURST", int),
+    "failed_logins_per_minute": ("UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE", float),
+    "failed_login_burst": ("UCJ_GATEWAY_FAILED_LOGIN_BURST", int),
 }
 
-MAX_EVENTS = 5_000  # per request; more is 413
 MAX_BODY_BYTES = 5 * 1024 * 1024  # per request; more is 413
 RETRY_AFTER_SECONDS = 10  # what a 503 asks the client to wait
 
@@ -31,9 +48,13 @@ class GatewaySettings:
     port: int
     kafka: KafkaAccess
     database_url: str
+    limits: Limits = Limits()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, host: str | None = None, port: int | None = None) -> "GatewaySettings":
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, host: str | None = None, port: int | None = None, limits: Mapping[str, float | None] | None = None
+    ) -> "GatewaySettings":
+        """`limits`: flag values by Limits field (None: not given), which win over the environment."""
         env = os.environ if env is None else env
         common = Settings.from_env(dict(env))
         port_text = str(port) if port is not None else env.get("UCJ_GATEWAY_PORT") or ENVIRONMENT["UCJ_GATEWAY_PORT"][0]
@@ -48,7 +69,26 @@ class GatewaySettings:
             port=port_number,
             kafka=common.kafka,
             database_url=common.database_url,
+            limits=_limits(env, limits or {}),
         )
+
+
+def _limits(env: Mapping[str, str], given: Mapping[str, float | None]) -> Limits:
+    values = {}
+    for field, (name, kind) in LIMIT_SETTINGS.items():
+        value = given.get(field)
+        if value is None and env.get(name):
+            try:
+                value = kind(env[name])
+            except ValueError:
+                raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, got {env[name]!r}") from None
+        if value is not None:
+            values[field] = kind(value)
+    limits = Limits(**values)
+    problem = limits.problem(MAX_EVENTS)
+    if problem is not None:
+        raise SystemExit(f"the gateway's limits do not work: {problem}")
+    return limits
 
 
 def environment_help() -> str:

@@ -20,10 +20,13 @@ class GatewayProcess(ServiceProcess):
     {"UCJ_PSEUDONYM_KEY": key}. Its clock is `clock`, like the worker's in the same test.
     """
 
-    def __init__(self, bootstrap: str, database_url: str, state_dir: Path, key_env: dict[str, str], clock: str = FIXED_NOW, port: int | None = None):
+    def __init__(
+        self, bootstrap: str, database_url: str, state_dir: Path, key_env: dict[str, str], clock: str = FIXED_NOW, port: int | None = None,
+        options: tuple[str, ...] = (),
+    ):
         self.port = port or free_port()
         self.log_path = state_dir / f"gateway-{self.port}.log"
-        self.command = [sys.executable, "-m", "services.cli", "gateway", "--port", str(self.port)]
+        self.command = [sys.executable, "-m", "services.cli", "gateway", "--port", str(self.port), *options]
         self.env = child_env(
             UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock, UCJ_DATA_DIR=str(state_dir), **key_env,
         )

@@ -41,8 +41,8 @@ def start_gateway(kafka_bootstrap, registry_url, tmp_path):
     key_file.write_text(secrets.token_urlsafe(48) + "\n")
     gateways = []
 
-    def start() -> GatewayProcess:
-        gateways.append(GatewayProcess(kafka_bootstrap, registry_url, tmp_path, {"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}))
+    def start(*options: str) -> GatewayProcess:
+        gateways.append(GatewayProcess(kafka_bootstrap, registry_url, tmp_path, {"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}, options=options))
         return gateways[-1]
 
     yield start

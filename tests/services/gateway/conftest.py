@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from services.gateway.admission import Admission, Scope
 from services.gateway.api import Gateway, create_app
+from services.gateway.limits import Limits
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.publishing import ACKNOWLEDGED, Delivery
 from services.registry.seed import seed_regions
@@ -91,6 +92,18 @@ class Harness:
 
 @pytest.fixture
 def gateway():
+    yield from _harness(Limits())
+
+
+@pytest.fixture
+def limited_gateway():
+    """Tight limits: 2 requests a second per key in bursts of 3, 5,000 events a second in bursts of
+    5,000, and 2 unknown keys a minute per address in bursts of 2."""
+    yield from _harness(Limits(requests_per_second=2, request_burst=3, events_per_second=5_000, event_burst=5_000,
+                               failed_logins_per_minute=2, failed_login_burst=2))
+
+
+def _harness(limits: Limits):
     keys = FakeKeys({"good-key": FakeSource("desa-2001", (BENGKAYANG,)), "province-key": FakeSource("pemprov", ("61",))})
     publisher = FakePublisher()
     probes = {"kafka": True, "registry": True}
@@ -107,6 +120,7 @@ def gateway():
             metrics=metrics,
             registry_errors=(ConnectionError,),
             clock=lambda: clock[0],
+            limits=limits,
         )
     )
     with TestClient(app) as client:

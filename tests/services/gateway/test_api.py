@@ -277,3 +277,40 @@ def test_the_openapi_document_describes_every_body_answer_and_the_key(gateway):
     assert document["paths"]["/v1/whoami"]["get"]["security"] == [{"HTTPBearer": []}]
     assert "security" not in document["paths"]["/healthz"]["get"]
     assert not contains_nik(json.dumps(document))
+
+
+# --- limits (services/gateway/limits.py)
+
+
+def test_a_key_over_its_request_limit_gets_429_with_retry_after_and_another_key_does_not(limited_gateway):
+    statuses = [limited_gateway.post("[]").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    refused = limited_gateway.post("[]")
+    assert int(refused.headers["Retry-After"]) >= 1 and "requests a second" in refused.json()["error"]
+    lookups = limited_gateway.keys.lookups
+    assert limited_gateway.post("[]").status_code == 429 and limited_gateway.keys.lookups == lookups  # refused before the lookup
+    assert limited_gateway.post("[]", key="province-key").status_code == 200
+    limited_gateway.clock[0] += 1.0  # two more tokens
+    assert [limited_gateway.post("[]").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_key_over_its_event_limit_publishes_nothing_of_the_refused_batch(limited_gateway):
+    batch = json.dumps([event(i) for i in range(3000)])
+    assert limited_gateway.post(batch).status_code == 200
+    refused = limited_gateway.post(batch)
+    assert refused.status_code == 429 and "events a second" in refused.json()["error"]
+    assert len(limited_gateway.publisher.messages) == 3000
+    assert limited_gateway.post(batch, dry_run="true").status_code == 200  # a dry run publishes nothing: not counted
+    limited_gateway.clock[0] += 1.0
+    assert limited_gateway.post(batch).status_code == 200
+
+
+def test_an_address_that_sends_unknown_keys_is_stopped_before_any_lookup(limited_gateway):
+    assert [limited_gateway.post("[]", key=f"guess-{n}").status_code for n in range(2)] == [401, 401]
+    lookups = limited_gateway.keys.lookups
+    refused = limited_gateway.post("[]", key="guess-3")
+    assert refused.status_code == 429 and "unknown keys" in refused.json()["error"] and refused.headers["Retry-After"]
+    assert limited_gateway.post("[]").status_code == 429  # even a good key, from that address, until it waits
+    assert limited_gateway.keys.lookups == lookups
+    limited_gateway.clock[0] += 30.0  # one failure a half minute
+    assert limited_gateway.post("[]").status_code == 200
