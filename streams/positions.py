@@ -42,7 +42,7 @@ class Positions(Generic[Partition]):
         for partition in partitions:
             self._next.pop(partition, None)
 
-    def take(self, records: Iterable) -> tuple[list, dict[Partition, int]]:
+    def take(self, records: Iterable[Positioned]) -> tuple[list, dict[Partition, int]]:
         """The records that continue their partition's run, in order, each partition's position moved past them;
         and the partitions that showed a hole, with the offset to read them again from (none of
         their records after the hole is taken)."""
@@ -65,6 +65,3 @@ class Positions(Generic[Partition]):
     def committable(self) -> dict[Partition, int]:
         """Each started partition's position: every record before it has been handed over."""
         return dict(self._next)
-
-    def __contains__(self, partition: object) -> bool:
-        return partition in self._next

@@ -1,13 +1,10 @@
 """Topics read from the beginning up to given end offsets, and a group's committed offsets (kafka-python, blocking)."""
 from __future__ import annotations
 
-import logging
 import time
 from typing import Callable, Iterator
 
 from .kafka_access import KafkaAccess, kafka_access
-
-log = logging.getLogger(__name__)
 
 Position = tuple[str, int]  # (topic, partition)
 
@@ -37,7 +34,7 @@ def committed_offsets(kafka: KafkaAccess | str, group: str) -> dict[Position, in
 
 
 def read_to(kafka: KafkaAccess | str, ends: dict[Position, int], timeout: float = 3600, progress: Callable[[int], None] | None = None) -> Iterator:
-    """Every record (kafka-python's ConsumerRecord) before the given end offsets, partition by partition in offset order."""
+    """Every record (kafka-python's ConsumerRecord) before the given end offsets, in offset order within each partition."""
     from kafka import KafkaConsumer, TopicPartition
 
     wanted = {TopicPartition(topic, p): end for (topic, p), end in ends.items() if end > 0}

@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--host", help="interface to listen on (default: UCJ_GATEWAY_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default: UCJ_GATEWAY_PORT or 8080)")
     limits = parser.add_argument_group("limits per key and per client address (429 with Retry-After beyond them)")
-    for field, (name, kind) in LIMIT_SETTINGS.items():
+    for field, (name, kind, _) in LIMIT_SETTINGS.items():
         flag = "--" + field.replace("_", "-")
         limits.add_argument(flag, type=kind, dest=field, metavar="N", help=f"{ENVIRONMENT[name][1]} (default: {name} or {ENVIRONMENT[name][0]})")
     parser.set_defaults(run=run)

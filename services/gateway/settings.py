@@ -15,22 +15,17 @@ MAX_EVENTS = 5_000  # per request; more is 413
 ENVIRONMENT = {
     "UCJ_GATEWAY_HOST": ("127.0.0.1", "interface the gateway listens on (0.0.0.0 for every interface)"),
     "UCJ_GATEWAY_PORT": ("8080", "port the gateway listens on"),
-    "UCJ_GATEWAY_REQUESTS_PER_SECOND": (str(Limits.requests_per_second), "requests a second per key, then 429"),
-    "UCJ_GATEWAY_REQUEST_BURST": (str(Limits.request_burst), "requests per key at once after a quiet while"),
-    "UCJ_GATEWAY_EVENTS_PER_SECOND": (str(Limits.events_per_second), "published events a second per key, then 429"),
-    "UCJ_GATEWAY_EVENT_BURST": (str(Limits.event_burst), f"published events per key at once (at least {MAX_EVENTS:,})"),
-    "UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE": (str(Limits.failed_logins_per_minute), "unknown keys a minute per client address, then 429"),
-    "UCJ_GATEWAY_FAILED_LOGIN_BURST": (str(Limits.failed_login_burst), "unknown keys per client address at once"),
 }
-# flag (argparse dest) -> (environment variable, Limits field, type)
+# Limits field (and flag) -> (environment variable, type, meaning)
 LIMIT_SETTINGS = {
-    "requests_per_second": ("UCJ_GATEWAY_REQUESTS_PER_SECOND", float),
-    "request_burst": ("UCJ_GATEWAY_REQUEST_BURST", int),
-    "events_per_second": ("UCJ_GATEWAY_EVENTS_PER_SECOND", float),
-    "event_burst": ("UCJ_GATEWAY_EVENT_BURST", int),
-    "failed_logins_per_minute": ("UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE", float),
-    "failed_login_burst": ("UCJ_GATEWAY_FAILED_LOGIN_BURST", int),
+    "requests_per_second": ("UCJ_GATEWAY_REQUESTS_PER_SECOND", float, "requests a second per key, then 429"),
+    "request_burst": ("UCJ_GATEWAY_REQUEST_BURST", int, "requests per key at once after a quiet while"),
+    "events_per_second": ("UCJ_GATEWAY_EVENTS_PER_SECOND", float, "published events a second per key, then 429"),
+    "event_burst": ("UCJ_GATEWAY_EVENT_BURST", int, f"published events per key at once (at least {MAX_EVENTS:,})"),
+    "failed_logins_per_minute": ("UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE", float, "unknown keys a minute per client address, then 429"),
+    "failed_login_burst": ("UCJ_GATEWAY_FAILED_LOGIN_BURST", int, "unknown keys per client address at once"),
 }
+ENVIRONMENT.update({name: (str(getattr(Limits, field)), meaning) for field, (name, _, meaning) in LIMIT_SETTINGS.items()})
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # per request; more is 413
 RETRY_AFTER_SECONDS = 10  # what a 503 asks the client to wait
@@ -75,7 +70,7 @@ class GatewaySettings:
 
 def _limits(env: Mapping[str, str], given: Mapping[str, float | None]) -> Limits:
     values = {}
-    for field, (name, kind) in LIMIT_SETTINGS.items():
+    for field, (name, kind, _) in LIMIT_SETTINGS.items():
         value = given.get(field)
         if value is None and env.get(name):
             try:

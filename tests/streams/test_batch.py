@@ -189,7 +189,7 @@ def _release(gates, wanted) -> bool:
 async def _run_to_the_end(process, broker, gates, size) -> None:
     size[0] = 1000
     for _ in range(2000):
-        if all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)) and not gates.waiting[1:]:
+        if all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)) and all(name == "fetch" for name, _, _ in gates.waiting):
             return
         if not _release(gates, lambda name: name != "fetch"):
             _release(gates, lambda name: name == "fetch")
