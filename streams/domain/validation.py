@@ -85,13 +85,16 @@ PARSE_REASONS = (
 EDGE_REASONS = (
     "bad_nik",  # the nik field is not a well-formed NIK
     "nik_and_participant_id",  # both given: which one names the worker is unclear
+    "participant_id_not_pseudonym",  # gateway: a participant_id that is not a pseudonym of the project's form
     "region_out_of_scope",  # gateway: outside the calling source's regions
     "source_mismatch",  # gateway: the body names another source than the key's
     "bad_csv_row",  # gateway: a CSV row that does not fit its header
 )
 PROCESSING_ERROR = "processing_error"  # worker: a valid event whose participant could not be folded
+# worker: a scoped source's event for a participant it does not own (streams/domain/ownership.py)
+NOT_OWNED = "participant_out_of_scope"
 # Every reason a rejection can carry: one closed list, so usable as a metric label and in the gateway's API.
-REASONS = PARSE_REASONS + EDGE_REASONS + (PROCESSING_ERROR,)
+REASONS = PARSE_REASONS + EDGE_REASONS + (PROCESSING_ERROR, NOT_OWNED)
 
 
 @dataclass(frozen=True, slots=True)
