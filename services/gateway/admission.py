@@ -3,7 +3,8 @@
 The steps, in order: the event's own JSON text is read as strictly as the worker reads it;
 a `nik` becomes the participant_id it stands for (streams.domain.edge, as on every path);
 `source` is set from the calling source's key; the worker's own validation, which also
-rejects any NIK-shaped value left anywhere; the region lies inside one of the source's regions.
+rejects any NIK-shaped value left anywhere; a participant_id given as such must have the exact
+form of a pseudonym; the region lies inside one of the source's regions.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from streams.domain.edge import pseudonymize_fields
 from streams.domain.events import ParticipantEvent
-from streams.domain.pseudonym import Pseudonymizer
+from streams.domain.pseudonym import PREFIX, Pseudonymizer, is_pseudonym
 from streams.domain.regions import RegionTree
 from streams.domain.validation import Rejected, decode_object, parse_event
 
@@ -62,6 +63,12 @@ def admit(value: Any, admission: Admission, text: str | None = None) -> Particip
     event = parse_event(raw, admission.tree, admission.now)
     if isinstance(event, Rejected):
         return event
+    if not is_pseudonym(event.participant_id):
+        # any other text could be a NIK in a spelling no detector knows, kept forever as a Kafka key
+        return Rejected(
+            "participant_id_not_pseudonym",
+            f"participant_id must be a pseudonym ({PREFIX} and 32 letters a-z or digits 2-7); send the worker's nik instead",
+        )
     if not in_scope(event.region_code, admission.scope, admission.tree):
         regions = ", ".join(admission.scope.regions)
         return Rejected("region_out_of_scope", f"region_code {event.region_code} is outside the regions of source {admission.scope.source} ({regions})")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from services.gateway.settings import MAX_EVENTS
 from streams.domain.events import LAPSE_REASONS, SCHEMA, SEGMENTS, WIRE_TYPES
+from streams.domain.pseudonym import PATTERN as PSEUDONYM_PATTERN
 from streams.domain.validation import MAX_ID_LENGTH, REASONS
 
 Reason = Literal[REASONS]
@@ -74,7 +75,11 @@ EVENT = {
         "type": {"type": "string", "enum": sorted(WIRE_TYPES)},
         "occurred_at": {"type": "string", "format": "date-time", "description": "with a UTC offset"},
         "nik": {"type": "string", "description": "16 digits, with or without spaces, dots or dashes"},
-        "participant_id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "description": "a pseudonym, never a NIK"},
+        "participant_id": {
+            "type": "string",
+            "pattern": PSEUDONYM_PATTERN,
+            "description": "a pseudonym made with the province's key (ucj produce --pseudonymize), never a NIK",
+        },
         "region_code": {"type": "string", "description": "Kemendagri code inside one of the source's regions"},
         "segment": {"type": "string", "enum": sorted(SEGMENTS)},
         "source": {"type": "string", "description": "optional; when given, the key's source"},
@@ -94,7 +99,7 @@ _EXAMPLE = {
     "event_id": "desa-2001-2026-0001",
     "type": "enrollment",
     "occurred_at": "2026-06-01T09:00:00+07:00",
-    "participant_id": "pn1_examplepseudonymofaworker",
+    "participant_id": "pn1_examplepseudonymofaworkerabcdefg",
     "region_code": "61.07.01.2001",
     "segment": "BPU",
     "covered_from": "2026-06-01",
@@ -102,7 +107,7 @@ _EXAMPLE = {
 }
 _CSV_EXAMPLE = (
     "event_id;type;occurred_at;participant_id;region_code;segment;covered_from;paid_through\n"
-    "desa-2001-2026-0001;enrollment;2026-06-01T09:00:00+07:00;pn1_examplepseudonymofaworker;61.07.01.2001;BPU;2026-06-01;2026-08-31\n"
+    "desa-2001-2026-0001;enrollment;2026-06-01T09:00:00+07:00;pn1_examplepseudonymofaworkerabcdefg;61.07.01.2001;BPU;2026-06-01;2026-08-31\n"
 )
 
 EVENTS_BODY = {

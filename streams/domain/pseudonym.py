@@ -9,12 +9,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 from .nik import nik_problem
 
 PREFIX = "pn1_"  # pseudonymised NIK, scheme 1
 DIGEST_BYTES = 20  # 160 bits: 32 base32 characters, no padding
 MIN_KEY_BYTES = 32
+# exactly what Pseudonymizer.participant_id writes: the prefix and 32 lower-case base32 characters
+PATTERN = rf"^{PREFIX}[a-z2-7]{{32}}$"  # also the gateway's OpenAPI pattern
+_PSEUDONYM = re.compile(PATTERN)
+
+
+def is_pseudonym(text: str) -> bool:
+    """Whether `text` has the exact form of a participant_id made by Pseudonymizer."""
+    return _PSEUDONYM.fullmatch(text) is not None
 
 
 class Pseudonymizer:

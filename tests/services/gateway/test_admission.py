@@ -17,7 +17,11 @@ from tests.services.gateway.conftest import BENGKAYANG, ELSEWHERE, PSEUDONYMIZER
 from tests.streams.domain.factories import DROP, wire
 
 
+PSEUDONYM = PSEUDONYMIZER.participant_id(nik(serial=9))
+
+
 def event(**fields) -> dict:
+    fields.setdefault("participant_id", PSEUDONYM)
     fields.setdefault("occurred_at", "2026-06-01T09:00:00+07:00")
     fields.setdefault("region_code", VILLAGE)
     fields.setdefault("source", DROP)
@@ -61,6 +65,31 @@ def test_a_malformed_nik_is_rejected_without_echoing_it(bad):
 
 def test_a_nik_sent_as_a_number_is_rejected():
     assert admit(event(participant_id=DROP, nik=int(nik())), admission()).reason == "bad_nik"
+
+
+@pytest.mark.parametrize(
+    "participant_id",
+    [
+        "P-0001",
+        "６１０７０１４１０１９００００１",  # a NIK in fullwidth digits, which no detector need know
+        PSEUDONYM.upper(),
+        PSEUDONYM + "a",
+        PSEUDONYM[:-1],
+        PSEUDONYM[:-1] + "1",  # not base32
+        "pn2_" + PSEUDONYM[4:],
+        " " + PSEUDONYM,
+        PSEUDONYM + "\n",
+    ],
+)
+def test_a_participant_id_that_is_not_a_pseudonym_is_rejected(participant_id):
+    rejected = admit(event(participant_id=participant_id), admission())
+    assert rejected.reason == "participant_id_not_pseudonym"
+    assert "nik" in rejected.detail and participant_id not in rejected.detail
+
+
+def test_a_pseudonym_made_elsewhere_is_taken_as_it_is():
+    admitted = admit(event(participant_id=PSEUDONYM), admission())
+    assert isinstance(admitted, ParticipantEvent) and admitted.participant_id == PSEUDONYM
 
 
 def test_source_comes_from_the_key():
