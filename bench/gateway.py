@@ -90,6 +90,7 @@ def main() -> None:
         ensure_topics(bootstrap)
         key_file = scratch / "pseudonym.key"
         key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
         env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=NOW,
                    UCJ_DATA_DIR=str(scratch), UCJ_PSEUDONYM_KEY_FILE=str(key_file))
         env.pop("UCJ_PSEUDONYM_KEY", None)

@@ -1,11 +1,14 @@
 """Secrets from the environment: NAME holds the value, or NAME_FILE the path of a file holding it.
 
 Files are how Docker and Kubernetes hand secrets over without putting them in the environment
-of every child process or in `ps` output.
+of every child process or in `ps` output. A file that its group or others may access at all
+(mode & 0o077) is refused, as ssh refuses such a key: the secret may already have leaked, and
+nothing else would say so.
 """
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Mapping
 
@@ -23,7 +26,13 @@ def read_secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
     if path is None:
         return value
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+            if mode & 0o077:
+                raise SecretError(
+                    f"{name}_FILE {path} can be read by group or others (mode {mode:04o}); run chmod 600 {path}"
+                )
+            text = file.read()
     except OSError as error:
         raise SecretError(f"cannot read {name}_FILE {path}: {error.strerror or error}") from None
     text = text.rstrip("\r\n")  # editors and `echo` add a final newline

@@ -59,3 +59,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def write_secret(path: Path, text: str) -> Path:
+    """Write a secret file as an operator must (mode 0600, whatever the umask): services.secrets
+    refuses a *_FILE that its group or others can read."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path

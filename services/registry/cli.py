@@ -12,6 +12,7 @@ from services.csv_text import DELIMITER_NAMES
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.edition_store import EditionReport
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
+from services.registry.roles import GROUPS, GrantReport, RolesProblem, existing_groups, grant_roles
 from services.registry.workforce_changes import WorkforceLoadReport
 from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
 from services.registry.seed import PROVINCE_CODE
@@ -84,6 +85,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "anything is wrong, every problem is listed with its line and nothing is loaded.")
     load_regions.add_argument("file", metavar="FILE.csv")
     load_regions.add_argument("--mapping", metavar="FILE.csv", help="old_code,new_code[,share] rows for the codes that leave or split")
+    add_command(commands, database, "grant-roles", _run_grant_roles,
+                "give each service's PostgreSQL group role only what it needs",
+                "PostgreSQL only; run as the admin role that owns the schema (the one that runs init and "
+                "upgrade). Creates the NOLOGIN group roles ucj_gateway, ucj_worker and ucj_notifier when "
+                "they are missing (that needs CREATEROLE; otherwise it says what to run), revokes CREATE on "
+                "schema public from PUBLIC, and grants each group exactly what its service reads and writes: "
+                "the gateway reads sources and regions (never coordinators or their webhook secrets), the "
+                "worker the reference data, the notifier the coordinators and the delivery log, which it "
+                "writes. Safe to run again; init and upgrade run it by themselves when the groups exist. "
+                "Then make a LOGIN user per service a member of its group, e.g. CREATE ROLE gateway LOGIN "
+                "PASSWORD '...' IN ROLE ucj_gateway (docker-compose.yml does this itself).")
     add_command(commands, database, "show", _run_show, "print what the registry holds",
                 "Print the schema revision, the number of regions per level, the workforce years, "
                 "every plan point, the number of active coordinators and the number of sources.")
@@ -131,6 +143,8 @@ def open_registry(args: argparse.Namespace) -> Registry:
 def _run_init(args: argparse.Namespace) -> int:
     with open_registry(args) as registry:
         _log_upgrade(registry, registry.upgrade())
+        if not _regrant(registry):
+            return EXIT_BAD_INPUT
         report = registry.init()
         if report.regions_added or report.workforce_added or report.plan_points_added:
             log.info(
@@ -149,7 +163,47 @@ def _run_upgrade(args: argparse.Namespace) -> int:
         _log_upgrade(registry, upgrade)
         if not upgrade.changed:
             log.info("%s is already at schema revision %s; nothing to do", registry.display_url, upgrade.after)
+        if not _regrant(registry):
+            return EXIT_BAD_INPUT
     return 0
+
+
+def _run_grant_roles(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        if registry.engine.dialect.name != "postgresql":
+            print(f"ucj registry grant-roles: database roles are a PostgreSQL feature; {registry.display_url} is "
+                  f"{registry.engine.dialect.name}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if registry.schema_revision() != head_revision():
+            print(f"ucj registry grant-roles: {registry.display_url} is not at schema revision {head_revision()}; "
+                  "run `ucj registry init` (or upgrade) first, as the admin role", file=sys.stderr)
+            return EXIT_NOT_INITIALIZED
+        try:
+            report = grant_roles(registry.engine)
+        except RolesProblem as problem:
+            print(f"ucj registry grant-roles: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        _log_grants(registry, report)
+    return 0
+
+
+def _regrant(registry: Registry) -> bool:
+    """After a migration: the service groups (when they exist) get exactly what this version's
+    tables need. False, with the reason on stderr, when that fails."""
+    if len(existing_groups(registry.engine)) != len(GROUPS):
+        return True
+    try:
+        _log_grants(registry, grant_roles(registry.engine, create_missing=False))
+    except RolesProblem as problem:
+        print(f"ucj registry: the schema is current, but {problem}", file=sys.stderr)
+        return False
+    return True
+
+
+def _log_grants(registry: Registry, report: GrantReport) -> None:
+    for group, tables in report.granted.items():
+        log.info("%s in %s: %s", group, registry.display_url,
+                 "; ".join(f"{privileges} on {table}" for table, privileges in tables.items()))
 
 
 def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:

@@ -267,6 +267,7 @@ def test_compose_validates_the_file_and_every_secret_file_exists(compose, tmp_pa
     run_init_secrets(secrets)
     key = tmp_path / "pseudonym.key"
     key.write_text("k" * 48)
+    key.chmod(0o600)
     env = {"UCJ_SECRETS_DIR": str(secrets), "UCJ_PSEUDONYM_KEY_FILE": str(key)}
     done = compose_config(compose, "--quiet", **env)
     assert done.returncode == 0, done.stderr
@@ -307,6 +308,7 @@ def test_the_notifiers_smtp_settings_from_the_host_reach_it_and_work(compose, tm
     run_init_secrets(secrets)
     key = tmp_path / "pseudonym.key"
     key.write_text("k" * 48)
+    key.chmod(0o600)
     env = {"UCJ_SECRETS_DIR": str(secrets), "UCJ_PSEUDONYM_KEY_FILE": str(key)}
     plain = json.loads(compose_config(compose, "--format", "json", **env).stdout)
     notifier = plain["services"]["notifier"]["environment"]
@@ -319,6 +321,7 @@ def test_the_notifiers_smtp_settings_from_the_host_reach_it_and_work(compose, tm
 
     password = tmp_path / "smtp-password"
     password.write_text("s3cret-smtp\n")
+    password.chmod(0o600)
     ca = str(tmp_path / "ca.pem")  # a real CA certificate, for the notifier to load
     openssl = require_tool("openssl", "apt-get install openssl")
     subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",

@@ -39,6 +39,7 @@ REGENCY, OTHER_REGENCY = "61.07", "61.01"  # Bengkayang, Sambas
 def start_gateway(kafka_bootstrap, registry_url, tmp_path):
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text(secrets.token_urlsafe(48) + "\n")
+    key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
     gateways = []
 
     def start(*options: str) -> GatewayProcess:

@@ -92,6 +92,7 @@ def test_each_refusal_is_the_brokers_and_reads_as_one_sentence(broker, small_reg
 
     wrong = tmp_path / "wrong.password"
     wrong.write_text("not-the-password\n")
+    wrong.chmod(0o600)  # private, so the broker (not the file mode check) is what refuses it
     guessed = ucj(broker, tmp_path, "produce", str(events), **{**env_of(broker, "ucj-producer"), "UCJ_KAFKA_PASSWORD_FILE": str(wrong)}, **database)
     assert guessed.returncode == 1 and "Traceback" not in guessed.stderr
     assert guessed.stderr.strip().count("\n") == 0 and "did not accept the login of ucj-producer" in guessed.stderr

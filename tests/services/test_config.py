@@ -25,6 +25,7 @@ def test_the_database_url_comes_from_the_environment_or_a_file(tmp_path):
     assert Settings.from_env({"UCJ_DATABASE_URL": url}).database_url == url
     secret = tmp_path / "database_url"
     secret.write_text(url + "\n", encoding="utf-8")  # as `echo` writes it
+    secret.chmod(0o600)  # a secret file must be private (services/secrets.py)
     assert Settings.from_env({"UCJ_DATABASE_URL_FILE": str(secret)}).database_url == url
     assert Settings.from_env({"UCJ_DATA_DIR": str(tmp_path)}).database_url == f"sqlite:///{tmp_path / 'registry.db'}"
 
@@ -43,6 +44,7 @@ def test_kafka_identity_comes_from_the_environment_with_the_password_from_a_file
     assert Settings.from_env({}).kafka.security_protocol == "PLAINTEXT"
     password = tmp_path / "worker.password"
     password.write_text("from-a-file\n")
+    password.chmod(0o600)
     env = {
         "UCJ_KAFKA_BOOTSTRAP": "kafka:9092",
         "UCJ_KAFKA_SECURITY_PROTOCOL": "sasl_plaintext",
