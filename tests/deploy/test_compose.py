@@ -39,6 +39,10 @@ PUBLISHED = {
     "gateway": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}", "grafana": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}",
     "prometheus": "127.0.0.1", "alertmanager": "127.0.0.1",
 }
+# the PostgreSQL login of each database URL secret (deploy/compose/postgres-roles.sh makes them)
+DATABASE_USERS = {"admin": "ucj_admin", "gateway": "gateway", "worker": "worker", "notifier": "notifier"}
+UCJ_UID = 10001  # the Dockerfile's user
+POSTGRES_ROLES = ROOT / "deploy" / "compose" / "postgres-roles.sh"
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$|CREDENTIAL", re.IGNORECASE)
 COMPOSE_HINT = "deploy/local/setup.sh builds it into .venv/bin/docker-compose with go install"
 
@@ -233,9 +237,17 @@ def test_init_secrets_makes_private_random_files_and_never_overwrites(tmp_path):
     assert set(files) == {Path(s["file"]).name for s in COMPOSE["secrets"].values() if "UCJ_SECRETS_DIR" in s["file"]}
     for path in secrets.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-    passwords = [text.strip() for name, text in files.items() if name != "database_url"]
+    passwords = [text.strip() for name, text in files.items() if not name.startswith("database_url_")]
     assert all(re.fullmatch(r"[0-9a-f]{48,64}", p) for p in passwords) and len(set(passwords)) == len(passwords)
-    assert files["database_url"].strip() == f"postgresql+psycopg://ucj:{files['postgres_password'].strip()}@postgres:5432/ucj"
+    for role, user in DATABASE_USERS.items():
+        password = files[f"postgres_{role}_password"].strip()
+        assert files[f"database_url_{role}"].strip() == f"postgresql+psycopg://{user}:{password}@postgres:5432/ucj"
+    if os.geteuid() == 0:  # each file belongs to the user of the container that reads it (compose bind-mounts it as it is)
+        owners = {path.name: path.stat().st_uid for path in secrets.iterdir()}
+        assert {name for name, uid in owners.items() if uid == UCJ_UID} == {
+            *(f"database_url_{role}" for role in DATABASE_USERS), "kafka_gateway_password", "kafka_worker_password", "kafka_notifier_password"}
+        assert {name for name, uid in owners.items() if uid == 999} == {f"postgres_{role}_password" for role in DATABASE_USERS}
+        assert {name for name, uid in owners.items() if uid == 472} == {"grafana_admin_password"}
     (secrets / "kafka_worker_password").write_text("kept\n")
     (secrets / "grafana_admin_password").unlink()
     again = run_init_secrets(secrets)
@@ -350,3 +362,108 @@ def test_compose_refuses_a_stack_without_the_pseudonym_key(compose, tmp_path):
     done = compose_config(compose, "--quiet", UCJ_SECRETS_DIR=str(tmp_path))
     assert done.returncode != 0
     assert "UCJ_PSEUDONYM_KEY_FILE" in done.stderr
+
+
+# Capabilities a service adds back after cap_drop ALL, and why (each is in the compose file's comments too).
+CAPABILITIES_ADDED = {
+    # root reads the services' 0600 secret files (owned by uid 10001) and gives the volume to the broker's user
+    "kafka-format": {"CHOWN", "DAC_OVERRIDE"},
+    # the entrypoint starts as root: chowns and chmods its data and socket directories, then becomes postgres
+    "postgres": {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"},
+}
+# Services whose root filesystem stays writable, and why.
+WRITABLE_ROOT = {
+    "kafka": "its entrypoint renders the broker's configuration into /opt/kafka/config at start",
+    "kafka-format": "Kafka's scripts create /opt/kafka/logs",
+    "kafka-init": "Kafka's scripts create /opt/kafka/logs",
+}
+PROJECT_IMAGE = ("registry-init", "worker-1", "worker-2", "notifier", "gateway")
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_every_service_drops_every_capability_and_cannot_gain_privileges(name):
+    service = SERVICES[name]
+    assert service.get("cap_drop") == ["ALL"], f"{name} does not drop every capability"
+    assert set(service.get("cap_add", [])) == CAPABILITIES_ADDED.get(name, set()), f"{name} adds capabilities nobody justified"
+    assert "no-new-privileges:true" in service.get("security_opt", []), f"{name} may gain privileges (setuid binaries)"
+    assert service.get("privileged") is not True and "pid" not in service and service.get("network_mode") in (None, "none")
+    if name in WRITABLE_ROOT:
+        assert not service.get("read_only")
+    else:
+        assert service.get("read_only") is True, f"{name}: root filesystem not read-only (WRITABLE_ROOT says why, when it must be)"
+
+
+def test_the_projects_containers_write_only_to_tmpfs_and_their_volumes():
+    for name in PROJECT_IMAGE:
+        assert SERVICES[name]["read_only"] is True and "/tmp" in SERVICES[name]["tmpfs"]
+        assert "user" not in SERVICES[name], f"{name} overrides the image's non-root user"
+    assert [v.split(":")[1] for v in SERVICES["worker-1"]["volumes"]] == ["/var/lib/ucj"]  # the worker's state (UCJ_DATA_DIR)
+
+
+def test_the_image_runs_as_a_fixed_non_root_user():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    users = [line.split(None, 1)[1] for line in lines if line.startswith("USER ")]
+    assert users, "the Dockerfile has no USER line: the image runs as root"
+    user = users[-1]  # the last one is what the container runs as
+    assert user.split(":")[0] == str(UCJ_UID), f"USER {user}: a fixed numeric uid, which init-secrets.sh gives the secrets to"
+    assert user.split(":")[0] not in ("root", "0")
+    assert lines.index(next(line for line in lines if line.startswith("USER "))) < lines.index('ENTRYPOINT ["ucj"]')
+    assert f"--uid {UCJ_UID}" in (ROOT / "Dockerfile").read_text()
+    assert f"UCJ_UID={UCJ_UID}" in INIT_SECRETS.read_text()
+
+
+def networks_of(name: str) -> set[str]:
+    networks = SERVICES[name].get("networks", [])
+    return set(networks if isinstance(networks, list) else networks)
+
+
+def test_the_gateway_cannot_reach_alertmanager_and_the_back_network_is_internal():
+    assert not networks_of("gateway") & networks_of("alertmanager"), "the gateway shares a network with Alertmanager (no login on its API)"
+    assert networks_of("gateway") == {"front", "back", "metrics"}
+    assert networks_of("alertmanager") == {"alerts"}
+    # who reaches Alertmanager: Prometheus (alerts) and the notifier (posts coverage alerts)
+    assert {name for name in SERVICES if "alerts" in networks_of(name)} == {"alertmanager", "prometheus", "notifier"}
+    assert {name for name in SERVICES if "front" in networks_of(name)} == {"gateway"}
+    networks = COMPOSE["networks"]
+    assert networks["back"].get("internal") is True and networks["metrics"].get("internal") is True
+    assert {"kafka", "postgres"} <= {name for name in SERVICES if "back" in networks_of(name)}
+    for name in ("kafka", "postgres"):
+        assert networks_of(name) == {"back"}, f"{name} is on more than the internal back network"
+    # every service that talks to Kafka or PostgreSQL is on back; every one Prometheus scrapes shares a network with it
+    for name, service in SERVICES.items():
+        environment = service.get("environment") or {}
+        if "UCJ_DATABASE_URL_FILE" in environment or "UCJ_KAFKA_BOOTSTRAP" in environment or "KAFKA_BOOTSTRAP" in environment:
+            assert "back" in networks_of(name), name
+    for name in ("worker-1", "worker-2", "notifier", "gateway", "alertmanager"):
+        assert networks_of(name) & networks_of("prometheus"), f"Prometheus cannot scrape {name}"
+    assert networks_of("grafana") & networks_of("prometheus")
+    published = {name for name, service in SERVICES.items() if service.get("ports")}
+    for name in published:  # a port is published through a network that is not internal
+        assert any(not networks.get(n, {}).get("internal") for n in networks_of(name)), name
+
+
+def test_each_service_logs_in_to_postgresql_as_its_own_role(tmp_path):
+    """Only registry-init is the admin (it owns the schema and runs the migrations); the gateway,
+    the workers and the notifier are members of their groups; nobody is the bootstrap superuser."""
+    secrets = tmp_path / "secrets"
+    run_init_secrets(secrets)
+    expected = {"registry-init": "admin", "worker-1": "worker", "worker-2": "worker", "notifier": "notifier", "gateway": "gateway"}
+    users = {}
+    for name, service in SERVICES.items():
+        variable = (service.get("environment") or {}).get("UCJ_DATABASE_URL_FILE")
+        if variable is None:
+            continue
+        secret = variable.removeprefix("/run/secrets/")
+        assert secret in service["secrets"]
+        users[name] = urlparse((secrets / secret).read_text().strip()).username
+    assert users == {name: DATABASE_USERS[role] for name, role in expected.items()}
+    assert "POSTGRES_USER" not in SERVICES["postgres"]["environment"]  # the image's superuser, postgres: no service uses it
+    assert "postgres" not in users.values() and "ucj" not in users.values()
+    # postgres-roles.sh makes exactly these logins, each a member of its group only, none powerful
+    script = POSTGRES_ROLES.read_text()
+    for role in ("gateway", "worker", "notifier"):
+        assert f"GRANT ucj_{role} TO {role};" in script
+        assert re.search(rf"ALTER ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'{role}_password';", script)
+    assert re.search(r"ALTER ROLE ucj_admin LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'admin_password';", script)
+    assert "/docker-entrypoint-initdb.d/" in " ".join(SERVICES["postgres"]["volumes"])
+    assert set(SERVICES["postgres"]["secrets"]) == {"postgres_password", *(f"postgres_{role}_password" for role in DATABASE_USERS)}
