@@ -6,8 +6,9 @@ accepted event can be folded and no field can grow a label set or a message with
   keys, no unpaired surrogates), and one object;
 - every string in it, object keys included, at any depth, is at most MAX_TEXT_LENGTH
   characters; event_id and participant_id at most MAX_ID_LENGTH;
-- no NIK-shaped value (streams.domain.nik) anywhere: not in any string or key of the object,
-  at any depth, nor in the raw text (which covers numbers as written), and no `nik` field.
+- no NIK-shaped value (streams.domain.nik: any digits, any spacing, glued to other digits)
+  anywhere: not in the raw text (which covers numbers as written, and reads its escapes), nor
+  in any string or key of the object after JSON decoding, at any depth, and no `nik` field.
   A NIK is turned into a participant_id at the edge (streams.domain.edge), never published;
 - every date, and the Pontianak date of occurred_at, lies in EARLIEST_DATE..LATEST_DATE, so
   the fold's date arithmetic (the day before a lapse, the day after a span) cannot overflow;
@@ -108,7 +109,8 @@ class Rejected:
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
             raise ValueError(f"unknown rejection reason {self.reason!r}")
-        object.__setattr__(self, "detail", mask_niks(self.detail)[:MAX_DETAIL_LENGTH])
+        # masked again after the cut: cutting a longer number can leave a NIK at its new end
+        object.__setattr__(self, "detail", mask_niks(mask_niks(self.detail)[:MAX_DETAIL_LENGTH]))
 
 
 class _Reject(Exception):
@@ -189,7 +191,9 @@ def _check_content(obj: dict[str, Any], text: str) -> None:
             "EventPublisher with a pseudonymizer, or the gateway)",
         )
     # Without an escape every string and key stands verbatim in the raw text, between quotes
-    # that end any digit run, so scanning the raw text once finds each NIK in them too.
+    # that end any digit run, so scanning the raw text once finds each NIK in them too. With
+    # one, the raw scan reads each escape as its character, and every decoded string and key is
+    # scanned as well (it may hold escapes of its own: "\\\\u0036").
     escaped = "\\" in text
     for field, value in _strings(obj):
         if len(value) > MAX_TEXT_LENGTH:
