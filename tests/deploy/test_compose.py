@@ -1,7 +1,9 @@
 """docker-compose.yml can't run here (no Docker engine), so its wiring is checked instead:
 the official Compose implementation validates it (`docker-compose config`), every file it
-mounts exists, names and ports agree with the rest, and every password is a Docker secret
-read from a file that deploy/compose/init-secrets.sh made."""
+mounts exists, names and ports agree with the rest, every password is a Docker secret
+read from a file that deploy/compose/init-secrets.sh made, every container drops its
+capabilities, the gateway cannot reach Alertmanager, each service is its own PostgreSQL role,
+and the image runs as a non-root user."""
 from __future__ import annotations
 
 import json
