@@ -56,7 +56,10 @@ _DIGIT_GROUP = re.compile("[0-9]+")
 _NOT_DIGIT = re.compile("[^0-9]+")
 _ALL_SEPARATORS = re.compile(rf"[{_SPACES}{_PUNCTUATION}]+")
 # Backslash escapes of JSON and Python: each stands for the one character it encodes.
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[\"\\/bfnrtv])")
+# A JSON surrogate pair is one escape: mathematical digits (U+1D7CE...) are written so.
+_ESCAPE = re.compile(
+    r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[\"\\/bfnrtv])"
+)
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _INVISIBLE = frozenset(["Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"])
 _DASHES = frozenset("\u00b7\u2022\u2027\u2212\u2219\u22c5\u30fb")  # besides every Pd: middle dots, bullets, minus
@@ -107,6 +110,8 @@ def _unescape(escape: str) -> str:
     kind = escape[1]
     if kind in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[kind]
+    if len(escape) == 12:  # a surrogate pair
+        return chr(0x10000 + ((int(escape[2:6], 16) - 0xD800) << 10) + int(escape[8:], 16) - 0xDC00)
     code = int(escape[2:], 16)
     return chr(code) if code <= 0x10FFFF else "x"
 
@@ -239,6 +244,12 @@ def _masked(text: str, table: _Table, width: Callable[[str], int]) -> str:
     digits: dict[int, int] = {}  # start -> end in `text` of each character or escape to mask
     done = 0
     for start, end in spans:  # in order of their starts
+        # whole groups of digits: masking part of one would make a new end of a group, where a
+        # window the first look passed over could start or end
+        while start > 0 and "0" <= view[start - 1] <= "9":
+            start -= 1
+        while end < len(view) and "0" <= view[end] <= "9":
+            end += 1
         for place in range(max(start, done), end):
             if "0" <= view[place] <= "9":
                 first, last = (place, place + 1) if origin is None else origin[place]
@@ -256,8 +267,9 @@ def _masked(text: str, table: _Table, width: Callable[[str], int]) -> str:
 
 
 def mask_niks(text: str) -> str:
-    """`text` with every digit of every NIK-shaped value replaced by '*' (one per character,
-    and one per character of an escape), everything else as it was."""
+    """`text` with every digit of every NIK-shaped value, and of the groups of digits it is
+    part of ("610701410190000101" becomes 18 '*'), replaced by '*' (one per character, and one
+    per character of an escape), everything else as it was."""
     return _masked(text, _TEXT, len)
 
 
