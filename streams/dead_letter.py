@@ -38,7 +38,8 @@ def dead_letter(key: bytes | None, value: bytes | None, reason: str, detail: str
     masked_detail = mask_niks(mask_niks(detail)[:MAX_DETAIL_CHARACTERS])
     headers = {
         "ucj-reason": reason.encode(),
-        "ucj-detail": masked_detail.encode("utf-8", "backslashreplace"),  # a lone surrogate from JSON stays readable
+        # a lone surrogate from JSON stays readable; the bytes masked too, read as latin-1 they group other digits
+        "ucj-detail": mask_nik_bytes(masked_detail.encode("utf-8", "backslashreplace")),
         "ucj-source": source.encode(),
     }
     key = None if key is None else masked_bytes(key)

@@ -276,8 +276,18 @@ def mask_niks(text: str) -> str:
 def mask_nik_bytes(data: bytes) -> bytes:
     """mask_niks over raw bytes, one '*' per byte masked, every other byte kept.
 
-    Read as UTF-8; a byte that is not UTF-8 counts as a separator, so that a NIK in ASCII
-    digits survives no other encoding (latin-1's no-break space, UTF-16's zero bytes)."""
-    text = data.decode("utf-8", "surrogateescape")
-    masked = _masked(text, _BYTES, lambda part: len(part.encode("utf-8", "surrogateescape")))
-    return data if masked is text else masked.encode("utf-8", "surrogateescape")
+    Read as UTF-8, where a byte that is not UTF-8 counts as a separator (so that ASCII digits
+    survive no other encoding: latin-1's no-break space, UTF-16's zero bytes), and as latin-1,
+    where each byte is a character: a reader may take the bytes either way, and where the
+    groups of digits end, and so which windows are NIK-shaped, depends on it. Masking in one
+    reading can change the other's, so both are repeated until neither masks anything."""
+    while True:
+        text = data.decode("utf-8", "surrogateescape")
+        masked = _masked(text, _BYTES, lambda part: len(part.encode("utf-8", "surrogateescape")))
+        if masked is not text:
+            data = masked.encode("utf-8", "surrogateescape")
+        text = data.decode("latin-1")
+        masked = _masked(text, _TEXT, len)
+        if masked is text:
+            return data
+        data = masked.encode("latin-1")
