@@ -22,6 +22,7 @@ from streams.domain.nik import contains_nik, mask_nik_bytes, mask_niks, nik_prob
 from streams.domain.regions import RegionTree
 from streams.domain.validation import Rejected, parse_event
 from tests.streams.domain.factories import wire
+from tests.streams.domain import validation_oracle
 from tests.streams.domain.strategies import formatted, niks
 
 NIK = "6171014101900001"
@@ -299,3 +300,10 @@ def test_the_false_positive_rate_is_what_the_readme_says():
 if __name__ == "__main__":
     for kind, rate in false_positive_rates().items():
         print(f"{kind:40s} {rate:7.2%}")
+
+
+@given(st.lists(pieces | niks() | niks().flatmap(formatted) | niks().flatmap(lambda nik: spelled(nik)), max_size=12).map("".join))
+@example("1" + NIK + "1 " + NIK + "01")
+def test_the_detector_agrees_with_the_oracle_written_again_from_its_rules(text):
+    assert contains_nik(text) == validation_oracle.contains_nik(text)
+    assert mask_niks(text) == validation_oracle.mask_niks(text)

@@ -1,7 +1,9 @@
 """A frozen copy of streams/domain/validation.py as it was before msgspec (main at fe386cb), the
 oracle of tests/streams/domain/test_validation_equivalence.py and bench/validation_inprocess.py.
 Never edit it to follow the new code: it is what the new code must agree with. Only the imports
-changed, and contains_nik is the one of that time (its regex first look), beside it below.
+changed, and the NIK detector: issue 21 widened it (NFKC, any decimal digits, escapes, more
+separators, a NIK glued to digits), so its rules are written again below, independently of
+streams/domain/nik.py, and a rejection's detail is masked again after its cut.
 
 The one validation function: raw bytes in, an event or a machine-readable rejection out.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Container, Iterator
@@ -40,13 +43,140 @@ from streams.domain.events import (
     ParticipantLapsed,
     local_date,
 )
-from streams.domain.nik import NIK_DIGITS, mask_niks, nik_spans
 
-_MAYBE_NIK = re.compile(rf"[0-9](?:[0-9]|[ \t._\-/:]){{{NIK_DIGITS - 1}}}")
+# --- The NIK detector, written again from its rules (issue 21, streams/domain/nik.py's docstring),
+# without a regex or a first look, one character at a time: the oracle of what nik.py finds and masks.
+
+_PROVINCES = {*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77), 81, 82, *range(91, 98)}
+_HEX = "0123456789abcdefABCDEF"
+_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _escape_at(text: str, at: int) -> tuple[int, str] | None:
+    """(length, character) of the escape at `at`: JSON's and Python's, a JSON surrogate pair as one."""
+    def hex_at(start: int, count: int) -> int | None:
+        part = text[start : start + count]
+        return int(part, 16) if len(part) == count and all(char in _HEX for char in part) else None
+
+    if text[at] != "\\" or at + 1 >= len(text):
+        return None
+    kind = text[at + 1]
+    if kind in _SIMPLE:
+        return 2, _SIMPLE[kind]
+    if kind == "u":
+        high = hex_at(at + 2, 4)
+        if high is None:
+            return None
+        if 0xD800 <= high <= 0xDBFF and text[at + 6 : at + 8] == "\\u":
+            low = hex_at(at + 8, 4)
+            if low is not None and 0xDC00 <= low <= 0xDFFF:
+                return 12, chr(0x10000 + (high - 0xD800) * 0x400 + (low - 0xDC00))
+        return 6, chr(high)
+    if kind in "xU":
+        count = 2 if kind == "x" else 8
+        code = hex_at(at + 2, count)
+        if code is None:
+            return None
+        return 2 + count, chr(code) if code <= 0x10FFFF else "x"
+    return None
+
+
+def _kinds(char: str) -> list[str]:
+    """What one character reads as, after NFKC: a digit '0'-'9', 's' (space, any run), 'p' (punctuation), 'o'."""
+    kinds = []
+    for part in unicodedata.normalize("NFKC", char):
+        category = unicodedata.category(part)
+        if part.isascii() and part.isdigit():
+            kinds.append(part)
+        elif part.isascii():
+            kinds.append("s" if ord(part) <= 0x20 or part == "\x7f" else "p" if part in "._-/:|," else "o")
+        elif unicodedata.decimal(part, None) is not None:
+            kinds.append(str(unicodedata.decimal(part)))
+        elif part.isspace() or category in ("Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"):
+            kinds.append("s")
+        elif category == "Pd" or part in "\u00b7\u2022\u2027\u2212\u2219\u22c5\u30fb":
+            kinds.append("p")
+        else:
+            kinds.append("o")
+    return kinds or ["o"]
+
+
+def _well_formed(digits: str) -> bool:
+    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    day = day - 40 if day > 40 else day
+    if not 1 <= month <= 12:
+        return False
+    days = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return (
+        int(digits[:2]) in _PROVINCES and digits[2:4] != "00" and digits[4:6] != "00"
+        and 1 <= day <= days and digits[12:] != "0000"
+    )
+
+
+def _nik_tokens(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every character or escape of `text` that gives a digit of a NIK-shaped
+    value, or of a group of digits one is part of."""
+    units = []  # (kind, token start, token end)
+    at = 0
+    while at < len(text):
+        escape = _escape_at(text, at)
+        length, char = escape if escape else (1, text[at])
+        units.extend((kind, at, at + length) for kind in _kinds(char))
+        at += length
+    # runs: digits and stretches of separators holding at most 3 punctuation marks
+    runs, run, stretch, marks = [], [], [], 0
+    for unit in units:
+        kind = unit[0]
+        if kind.isdigit():
+            run.extend(stretch if run else [])
+            run.append(unit)
+            stretch, marks = [], 0
+        elif kind in "sp" and run:
+            marks += kind == "p"
+            stretch.append(unit)
+            if marks > 3:
+                runs.append(run)
+                run, stretch, marks = [], [], 0
+        else:
+            if run:
+                runs.append(run)
+            run, stretch, marks = [], [], 0
+    if run:
+        runs.append(run)
+    found = []
+    for run in runs:
+        digits = [(index, unit) for index, unit in enumerate(run) if unit[0].isdigit()]
+        group_of, group = [], 0
+        for number, (index, _) in enumerate(digits):
+            if number and digits[number - 1][0] != index - 1:
+                group += 1
+            group_of.append(group)
+        text_digits = "".join(unit[0] for _, unit in digits)
+        for first in range(len(digits) - 15):
+            last = first + 15
+            starts = first == 0 or group_of[first - 1] != group_of[first]
+            ends = last == len(digits) - 1 or group_of[last + 1] != group_of[last]
+            if (starts or ends) and _well_formed(text_digits[first : last + 1]):
+                groups = set(group_of[first : last + 1])
+                found.extend(unit[1:] for number, (_, unit) in enumerate(digits) if group_of[number] in groups)
+    return found
 
 
 def contains_nik(text: str) -> bool:
-    return _MAYBE_NIK.search(text) is not None and bool(nik_spans(text))
+    return bool(_nik_tokens(text))
+
+
+def mask_niks(text: str) -> str:
+    masked = dict(_nik_tokens(text))
+    out, at = [], 0
+    while at < len(text):
+        if at in masked:
+            out.append("*" * (masked[at] - at))
+            at = masked[at]
+        else:
+            out.append(text[at])
+            at += 1
+    return "".join(out)
 
 
 MAX_EVENT_BYTES = 16 * 1024  # a schema v1 event is about 400 bytes
@@ -120,7 +250,7 @@ class Rejected:
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
             raise ValueError(f"unknown rejection reason {self.reason!r}")
-        object.__setattr__(self, "detail", mask_niks(self.detail)[:MAX_DETAIL_LENGTH])
+        object.__setattr__(self, "detail", mask_niks(mask_niks(self.detail)[:MAX_DETAIL_LENGTH]))  # issue 21: again after the cut
 
 
 class _Reject(Exception):
