@@ -1,3 +1,4 @@
+import json
 from datetime import date, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from streams.domain.validation import (
     parse_event,
 )
 
-from .factories import DROP, NIK, NOW_TEXT, raw
+from .factories import DROP, NIK, NOW_TEXT, raw, wire
 
 NOW = datetime.fromisoformat(NOW_TEXT)
 REGIONS = {"61", "61.07", "61.07.01", "61.07.01.2001"}
@@ -83,6 +84,20 @@ def test_wire_round_trip():
         (raw(extra={NIK: 1}), "raw_nik"),
         (raw(extra=int(NIK)), "raw_nik"),  # a number, as written in the raw text
         (raw(nik="61.71"), "raw_nik"),  # any nik field: pseudonymised before publishing, never sent
+        # issue 21: as people type it
+        (raw(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)), "raw_nik"),  # fullwidth, plain and escaped
+        (raw(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)).replace(b"\\uff1", b"\\uFF1"), "raw_nik"),
+        (json.dumps(wire(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)), ensure_ascii=False).encode(), "raw_nik"),
+        (raw(participant_id="".join(chr(0x0660 + int(d)) for d in NIK)), "raw_nik"),  # Arabic-Indic
+        (raw(participant_id="6171,0141,0190,0001"), "raw_nik"),
+        (raw(participant_id="6171|0141|0190|0001"), "raw_nik"),
+        (raw(participant_id="6171\u00a00141\u20090190\u30000001"), "raw_nik"),  # no-break, thin, ideographic spaces
+        (raw(participant_id="6171    0141    0190    0001"), "raw_nik"),
+        (raw(participant_id=NIK + "01"), "raw_nik"),  # a NIK and a suffix
+        (raw(participant_id="P-00" + NIK), "raw_nik"),
+        (raw(participant_id="".join(f"\\u{ord(d):04x}" for d in NIK)), "raw_nik"),  # escapes as text in the value
+        (raw(participant_id="P-1").replace(b'"P-1"', ('"' + "".join(f"\\u{ord(d):04x}" for d in NIK) + '"').encode()), "raw_nik"),
+        (raw(extra={"6171\u00a00141\u00a00190\u00a00001": 1}), "raw_nik"),  # a key
         (raw(event_id="e" * (MAX_TEXT_LENGTH + 1)), "too_long"),
         (raw(remarks="x" * (MAX_TEXT_LENGTH + 1)), "too_long"),
         (raw(extra={"k" * (MAX_TEXT_LENGTH + 1): 1}), "too_long"),
