@@ -222,17 +222,16 @@ _AS_ZEROS = bytes(0x30 if byte in _NIK_BYTES or byte >= 0x80 else 0x78 for byte 
 _NIK_WINDOW = b"0" * NIK_DIGITS
 
 
-def _maybe(text: str) -> bool:
-    # surrogatepass: a decoded JSON escape can leave an unpaired surrogate, never part of a NIK
-    # find, not `in`: bytes.__contains__ tries its operand as an int first, raising and clearing an error
-    return text.encode("utf-8", "surrogatepass").translate(_AS_ZEROS).find(_NIK_WINDOW) >= 0
-
-
 def contains_nik(text: str) -> bool:
     if "\\" in text:
-        decoded = _ESCAPE.sub(lambda escape: _unescape(escape.group()), text)
-        return _maybe(decoded) and bool(nik_spans(text))
-    return _maybe(text) and bool(nik_spans(text))
+        look = _ESCAPE.sub(lambda escape: _unescape(escape.group()), text)
+    else:
+        look = text
+    # surrogatepass: a decoded JSON escape can leave an unpaired surrogate, never part of a NIK
+    # find, not `in`: bytes.__contains__ tries its operand as an int first, raising and clearing an error
+    if look.encode("utf-8", "surrogatepass").translate(_AS_ZEROS).find(_NIK_WINDOW) < 0:
+        return False
+    return bool(nik_spans(text))
 
 
 def _masked(text: str, table: _Table, width: Callable[[str], int]) -> str:
@@ -281,6 +280,10 @@ def mask_nik_bytes(data: bytes) -> bytes:
     where each byte is a character: a reader may take the bytes either way, and where the
     groups of digits end, and so which windows are NIK-shaped, depends on it. Masking in one
     reading can change the other's, so both are repeated until neither masks anything."""
+    if data.isascii():  # both readings are the same text
+        text = data.decode("ascii")
+        masked = _masked(text, _TEXT, len)
+        return data if masked is text else masked.encode("ascii")
     while True:
         text = data.decode("utf-8", "surrogateescape")
         masked = _masked(text, _BYTES, lambda part: len(part.encode("utf-8", "surrogateescape")))
