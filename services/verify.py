@@ -43,12 +43,15 @@ def run(args) -> int:
     from streams.clock import Clock
     from streams.domain.validation import parse_event
     from streams.exactness import verify
+    from streams.reference import owners_of
     from streams.topic_reader import committed_offsets, end_offsets, read_to
     from streams.topics import PARTICIPANT_CHANGELOG, PARTICIPANT_EVENTS, REKEYED_EVENTS, WORKER_APP_ID
 
     settings = Settings.from_env()
     clock = Clock.from_env()
-    tree = Registry(settings.database_url).region_tree()
+    registry = Registry(settings.database_url)
+    tree = registry.region_tree()
+    owners = owners_of(registry.sources(), tree)
     kafka = settings.kafka
     # In this order: state written for a committed offset is in the changelog before the offset
     # is committed, and every event in a stored state was sent before the changelog's end.
@@ -83,6 +86,7 @@ def run(args) -> int:
         events_topic=PARTICIPANT_EVENTS,
         rekeyed_topic=REKEYED_EVENTS,
         day=clock.today(),
+        owners=owners,
     )
     if args.json:
         print(json.dumps(_as_json(report, tree), indent=2))

@@ -120,6 +120,7 @@ class CoverageWorker:
         self.table_io = PartitionedTable(self.table)
         self.store = WriteBehindStore(self.table_io)
         self.processor = CoverageProcessor(self.reference.tree, self.store, clock)
+        self.processor.use_owners(self.reference.owners)
         self.garbage = TimedCollection()  # started by the command that runs the worker
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
@@ -242,6 +243,7 @@ class CoverageWorker:
                 if reference.tree.regions != self.reference.tree.regions:
                     self.processor.use_regions(reference.tree)
                     self.builders.clear()
+                self.processor.use_owners(reference.owners)  # a source added or given other regions
                 self.reference = reference  # new workforce figures and plans count from the next figures on
                 self.reference_loaded_at = time.monotonic()
             except Exception:  # keep counting with the figures we have

@@ -101,7 +101,9 @@ def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> Non
                 result.tally[type_name(parsed), "invalid"] += 1
                 result.by_source[parsed.source, "invalid"] += 1
             continue
-        for (_, parsed), outcome in zip(pairs, outcomes):
+        for (record, parsed), outcome in zip(pairs, outcomes):
+            if outcome.refused is not None:  # a scoped source's event for a participant it does not own
+                result.dead_letters.append((record, outcome.refused))
             result.tally[outcome.event_type, outcome.kind] += 1
             result.by_source[parsed.source, outcome.kind] += 1
 

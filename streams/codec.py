@@ -2,7 +2,7 @@
 
 Version 1, mostly MessagePack (msgspec):
 - 9 bytes: the version (1), the length of the head and the number of events, little-endian;
-- the head: [partition, the greatest fold key [occurred_at, event_id] or nil, region, segment,
+- the head: [partition, [occurred_at, event_id] of the greatest fold key or nil, region, segment,
   [[start, end, payer] of each interval of the merged coverage]];
 - the CRC-32 of each event's event_id, 4 bytes each, in fold order;
 - the history: one array per event, in fold order, back to back: its type, then its fields in

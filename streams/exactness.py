@@ -11,7 +11,9 @@ offset on the events topic when it arrived on its participant's partition, else 
 a forwarded copy on the re-keyed topic. Every committed event must be in its participant's
 stored history ("missing" otherwise), and every stored event must be one of the topic's valid
 events ("extra" otherwise). Events not yet committed may be stored or not. Once the group has
-committed everything, that is exact equality, down to each event's content ("differs").
+committed everything, that is exact equality, down to each event's content ("differs"). An
+event the worker refused because its source did not own the participant
+(streams/domain/ownership.py) is judged in the same order, and is expected nowhere.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from typing import Callable, Iterable, Mapping, Protocol
 from .codec import decode_state
 from .domain.events import ParticipantEvent
 from .domain.fold import History, apply, contribution_on, fold
+from .domain.ownership import NOBODY, Owners, refusal
 from .domain.regions import RegionTree
 from .domain.validation import Rejected
 from .partitioning import partition_of
@@ -99,6 +102,7 @@ def verify(
     events_topic: str,
     rekeyed_topic: str,
     day: date,
+    owners: Owners = NOBODY,
 ) -> Report:
     """`validate` is the worker's validation (schema, registry, clock); `partitions` that of the events topic."""
     report = Report(day, dict(read_up_to), dict(committed))
@@ -125,7 +129,7 @@ def verify(
     stored = _stored(changelog)
     for participant_id in people.keys() | stored.keys():
         report.participants += 1
-        difference = _compare(people.get(participant_id, _Participant()), stored.get(participant_id), day)
+        difference = _compare(people.get(participant_id, _Participant()), stored.get(participant_id), day, owners)
         if difference is not None:
             report.differences.append(difference)
     report.differences.sort(key=lambda d: d.first or (-1, -1))
@@ -150,13 +154,14 @@ def _stored(changelog: Iterable[KafkaRecord]) -> dict[str, History]:
     return {key: decode_state(value)[1] for key, value in values.items() if value is not None}
 
 
-def _compare(person: _Participant, stored: History | None, day: date) -> Difference | None:
-    must = _history(event for event, _ in person.committed)
-    every = _history([event for event, _ in person.committed] + person.uncommitted)
+def _compare(person: _Participant, stored: History | None, day: date, owners: Owners) -> Difference | None:
+    must = _history((event for event, _ in person.committed), owners)
+    every = _history([event for event, _ in person.committed] + person.uncommitted, owners)
     have = stored or History()
-    have_ids = {e.event_id for e in have.events}
-    known_ids = {e.event_id for e in every.events}
-    missing = tuple(sorted({where for event, where in person.committed if event.event_id not in have_ids}))
+    have_ids = {(e.source, e.event_id) for e in have.events}
+    known_ids = {(e.source, e.event_id) for e in every.events}
+    owed = {(e.source, e.event_id) for e in must.events} - have_ids
+    missing = tuple(sorted({where for event, where in person.committed if (event.source, event.event_id) in owed}))
     extra = len(have_ids - known_ids)
     differs = not person.uncommitted and not missing and not extra and have != must
     if not (missing or extra or differs):
@@ -174,9 +179,11 @@ def _compare(person: _Participant, stored: History | None, day: date) -> Differe
     )
 
 
-def _history(events: Iterable[ParticipantEvent]) -> History:
+def _history(events: Iterable[ParticipantEvent], owners: Owners) -> History:
+    """The events in arrival order, each refused if its source did not own the participant then."""
     history = History()
     for event in events:
-        history = apply(history, event)
+        if refusal(event, history.events[-1].region_code if history.events else None, owners) is None:
+            history = apply(history, event)
     return history
 

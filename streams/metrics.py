@@ -24,7 +24,7 @@ disable_created_metrics()  # *_created series only add noise to dashboards
 DEFAULT_LEVELS = ("province", "regency", "district")  # villages are opt-in: 17k more series
 FUNDINGS = ("assisted", "self_paid")
 
-EVENTS = PromCounter("ucj_events", "Input messages by event type and outcome (applied, duplicate, invalid, rekeyed)", ["type", "outcome"])
+EVENTS = PromCounter("ucj_events", "Input messages by event type and outcome (applied, duplicate, invalid, rekeyed, participant_out_of_scope)", ["type", "outcome"])
 DEAD_LETTERS = PromCounter("ucj_dead_letters", "Invalid inputs sent to ucj.dead-letter, by reason", ["reason"])
 LAG = Gauge("ucj_processing_lag_seconds", "Seconds between the Kafka timestamp of the last processed message and its processing")
 EVENT_DELAY = Histogram(
@@ -220,7 +220,7 @@ class SourceCollector(Collector):
     def collect(self):
         events = CounterMetricFamily(
             "ucj_source_events",
-            "Input messages by source and outcome (applied, duplicate, invalid, rekeyed) since this worker started; "
+            "Input messages by source and outcome (applied, duplicate, invalid, rekeyed, participant_out_of_scope) since this worker started; "
             f"source is the event's `source` when the registry knows it, else {OTHER}; an invalid message counts "
             "under the source it names",
             labels=["source", "outcome"],

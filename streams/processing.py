@@ -13,23 +13,25 @@ from datetime import date
 from typing import Iterable, MutableMapping, NamedTuple
 
 from .clock import Clock
-from .codec import coverage_of, decode_coverage_key
+from .codec import coverage_of, decode_coverage_key, decode_summary
 from .domain.cliff import CliffContribution, cliff_on
 from .domain.counts import ActiveCounts
 from .domain.events import ParticipantEvent, type_name
 from .domain.fold import Contribution, Coverage, contribution_on
 from .domain.folded import NOTHING
 from .domain.history import DailyActive, Span, active_spans
+from .domain.ownership import NOBODY, Owners, refusal
 from .domain.regions import LEVELS, RegionTree
 from .domain.validation import Rejected, parse_event
-from .participant_state import updated
+from .participant_state import Update, updated
 
 log = logging.getLogger(__name__)
 
 
 class Outcome(NamedTuple):  # a tuple: built for every event, three times faster than a dataclass
-    kind: str  # "applied" or "duplicate"
+    kind: str  # "applied", "duplicate", or NOT_OWNED when refused (then `refused` says why)
     event_type: str  # wire type
+    refused: Rejected | None = None
 
 
 _versions = itertools.count(1)
@@ -63,6 +65,7 @@ class CoverageProcessor:
         self.store = store
         self.clock = clock
         self.history_levels = history_levels  # the daily history is kept for regions at these levels
+        self.owners: Owners = NOBODY  # who may change whom (streams/domain/ownership.py)
         self._history_chains: dict[str, tuple[str, ...]] = {}
         self.counts: dict[int, PartitionCounts] = {}
         self.counted_on: date = clock.today()
@@ -80,7 +83,12 @@ class CoverageProcessor:
         """
         participant_id = events[0].participant_id
         stored = self.store.get(participant_id)
-        update = updated(stored, partition, events)
+        owners = self.owners
+        refusals: list[Rejected | None] | None = None
+        if any(owners.scoped(e.source) for e in events):
+            update, refusals = self._owned_update(stored, partition, events)
+        else:
+            update = updated(stored, partition, events)
         changed = update.value is not None
         if changed:
             before = self._nobody if update.before is NOTHING else self._parts(update.before.coverage)
@@ -93,7 +101,31 @@ class CoverageProcessor:
         self.store[participant_id] = value
         if changed:
             self._move(self.counts_of(partition), *move)
-        return [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]
+        outcomes = [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]
+        if refusals is not None:
+            for index, why in enumerate(refusals):
+                if why is not None:
+                    outcomes[index] = Outcome(why.reason, outcomes[index].event_type, why)
+        return outcomes
+
+    def _owned_update(self, stored: bytes | None, partition: int, events: list[ParticipantEvent]) -> tuple[Update, list[Rejected | None]]:
+        """The update of events of which some come from scoped sources, one event at a time,
+        each judged against the participant's region after the events before it."""
+        before = NOTHING if stored is None else decode_summary(stored)[1]
+        after, value = before, stored
+        applied: list[bool] = []
+        refusals: list[Rejected | None] = []
+        for event in events:
+            why = refusal(event, after.coverage.region_code, self.owners)
+            refusals.append(why)
+            if why is not None:
+                applied.append(False)
+                continue
+            step = updated(value, partition, [event])
+            applied.append(step.applied[0])
+            if step.value is not None:
+                after, value = step.after, step.value
+        return Update(before, after, value if value is not stored else None, tuple(applied)), refusals
 
     def counts_of(self, partition: int) -> PartitionCounts:
         counts = self.counts.get(partition)
@@ -105,6 +137,10 @@ class CoverageProcessor:
         """Validate against a reloaded registry from now on."""
         self.regions = regions
         self._history_chains = {}
+
+    def use_owners(self, owners: Owners) -> None:
+        """Judge who may change whom by a reloaded registry's sources from now on."""
+        self.owners = owners
 
     def _move(self, counts: PartitionCounts, before: _Parts, after: _Parts, participants: int = 1) -> None:
         """Move participants' parts in the counts; cannot fail once both parts are computed."""

@@ -6,6 +6,7 @@ from datetime import date
 from typing import AbstractSet, Callable, Mapping
 
 from .domain.counts import workforce_of
+from .domain.ownership import NOBODY, Owners
 from .domain.regions import RegionTree
 from .domain.trajectory import PlanPoints, StatusThresholds, plan_of, planned_ratio
 
@@ -20,6 +21,8 @@ class Reference:
     source_names: AbstractSet[str] = frozenset()
     # active source -> when it was added (Unix seconds): the sources watched for silence
     sources_added: Mapping[str, float] = field(default_factory=dict)
+    # who may change whom: every source's regions (streams/domain/ownership.py)
+    owners: Owners = NOBODY
 
     def workforce(self, code: str, day: date) -> int | None:
         return workforce_of(code, self.workforce_by_year(day.year), self.tree)
@@ -40,12 +43,18 @@ def load_reference(registry, thresholds: StatusThresholds = StatusThresholds()) 
             cache[year] = registry.workforce(year)
         return cache[year]
 
-    sources = registry.sources()
+    sources, tree = registry.sources(), registry.region_tree()
     return Reference(
-        registry.region_tree(),
+        tree,
         workforce_by_year,
         registry.plans(),
         thresholds,
         frozenset(source.name for source in sources),
         {source.name: source.created_at.timestamp() for source in sources if source.active},
+        owners_of(sources, tree),
     )
+
+
+def owners_of(sources, tree: RegionTree) -> Owners:
+    """Who may change whom, from the registry's sources (services.registry.Source), revoked ones too."""
+    return Owners(tree, {source.name: source.regions for source in sources})

@@ -26,9 +26,11 @@ class ParticipantEvent:
     source: str
 
     @property
-    def fold_key(self) -> tuple[datetime, str]:
-        """The design note's fold order: (occurred_at, event_id)."""
-        return (self.occurred_at, self.event_id)
+    def fold_key(self) -> tuple[datetime, str, str]:
+        """The design note's fold order, (occurred_at, event_id), then the source: an event is
+        known by its source and event_id (issue 21), so two sources' events with one id both
+        count, and sort the same whatever order they arrive in."""
+        return (self.occurred_at, self.event_id, self.source)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ GRACE_DAYS = 90  # arrears can still be paid for this long after coverage ends
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """Distinct events of one participant, sorted by fold key, at most one per event_id."""
+    """Distinct events of one participant, sorted by fold key, at most one per (source, event_id)."""
 
     events: tuple[ParticipantEvent, ...] = ()
 
@@ -30,9 +30,10 @@ def apply(history: History, event: ParticipantEvent) -> History:
     """Add one event; returns the same object when the event changes nothing (a redelivery)."""
     events = history.events
     for index, known in enumerate(events):
-        if known.event_id == event.event_id:
-            # Same id means same event. If producers sent different bodies under one id,
-            # keep the canonically smallest so the outcome still ignores arrival order.
+        if known.event_id == event.event_id and known.source == event.source:
+            # The same source and id mean the same event: one source can never replace another's.
+            # If a source sent different bodies under one id, keep the canonically smallest so
+            # the outcome still ignores arrival order.
             if known == event or _canonical(known) <= _canonical(event):
                 return history
             events = events[:index] + events[index + 1 :]

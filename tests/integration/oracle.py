@@ -26,13 +26,14 @@ def active_by_region(events: list[dict], on: date) -> Counter:
 
 def active_participants(events: list[dict], on: date) -> dict[str, str]:
     """participant_id -> region code of every participant active on the day."""
-    by_participant: dict[str, dict[str, dict]] = defaultdict(dict)
+    by_participant: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
     for event in events:
-        # first copy of an event_id wins; the generated streams only redeliver identical copies
-        by_participant[event["participant_id"]].setdefault(event["event_id"], event)
+        # an event is its source and event_id; the first copy wins, since the generated streams
+        # only redeliver identical copies
+        by_participant[event["participant_id"]].setdefault((event.get("source"), event["event_id"]), event)
     active: dict[str, str] = {}
     for participant, history in by_participant.items():
-        ordered = sorted(history.values(), key=lambda e: (datetime.fromisoformat(e["occurred_at"]), e["event_id"]))
+        ordered = sorted(history.values(), key=lambda e: (datetime.fromisoformat(e["occurred_at"]), e["event_id"], e.get("source") or ""))
         spans: list[list[date]] = []
         region = None
         for e in ordered:

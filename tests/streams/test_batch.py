@@ -108,6 +108,31 @@ def test_a_batch_tallies_every_record_once(tree, stream):
     assert len(result.dead_letters) == sum(1 for r in records[:300] if not r.valid)
 
 
+def test_an_event_of_a_source_that_does_not_own_its_participant_is_dead_lettered_and_tallied_by_source():
+    from streams.domain.ownership import Owners
+    from streams.domain.regions import Region, RegionTree
+    from streams.processing import CoverageProcessor
+    from tests.streams.domain.factories import raw
+
+    villages = RegionTree.from_regions(
+        [Region("61", None, "province", "K"), Region("61.07", "61", "regency", "B"), Region("61.72", "61", "regency", "S")]
+    )
+    class Store(dict):  # batch.fold tells its store the partition, as it tells the WriteBehindStore
+        partition = 0
+
+    processor = CoverageProcessor(villages, Store(), Clock.parse(NOW.isoformat()))
+    processor.use_owners(Owners(villages, {"desa-a": ["61.07"], "desa-b": ["61.72"]}))
+    enrolled = raw("enrollment", event_id="1", participant_id="pn1_w", source="desa-a", region_code="61.07")
+    lapsed = raw("lapse", event_id="2", participant_id="pn1_w", source="desa-b", region_code="61.72",
+                 occurred_at="2025-06-02T09:00:00+07:00", effective_date="2025-06-02")
+    batch = [Record(PARTICIPANT_EVENTS, 0, offset, 0.0, b"pn1_w", value) for offset, value in enumerate([enrolled, lapsed])]
+    result = process_batch(processor, batch, None, PARTITIONS)
+    [(record, why)] = result.dead_letters
+    assert record.offset == 1 and why.reason == "participant_out_of_scope"
+    assert result.by_source == {("desa-a", "applied"): 1, ("desa-b", "participant_out_of_scope"): 1}
+    assert result.tally == {("enrollment", "applied"): 1, ("lapse", "participant_out_of_scope"): 1}
+
+
 # -- the real consumer (streams/faust_batches.py over Faust's Consumer) under any schedule
 
 ACTIONS = st.one_of(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from streams.batch import Record
 from streams.codec import encode_state
 from streams.domain.fold import History, apply
+from streams.domain.ownership import NOBODY, Owners
 from streams.domain.regions import Region, RegionTree
 from streams.domain.validation import parse_event
 from streams.exactness import verify
@@ -30,7 +31,7 @@ ENROLLED = raw(event_id="a")
 PAID = raw("assistance_payment", event_id="b", occurred_at="2025-06-03T09:00:00+07:00")
 
 
-def check(events, changelog, committed, rekeyed=()):
+def check(events, changelog, committed, rekeyed=(), owners=NOBODY):
     return verify(
         events=events,
         rekeyed=rekeyed,
@@ -42,6 +43,7 @@ def check(events, changelog, committed, rekeyed=()):
         events_topic=EVENTS,
         rekeyed_topic=REKEYED,
         day=date(2025, 7, 15),
+        owners=owners,
     )
 
 
@@ -102,3 +104,13 @@ def test_invalid_records_are_not_expected_anywhere():
 def test_a_tombstone_removes_the_state():
     tombstone = Record("changelog", HOME, 1, 0.0, b"P-0001", None)
     assert not check(on_home(ENROLLED), [stored(ENROLLED), tombstone], {(EVENTS, HOME): 1}).exact
+
+
+def test_an_event_the_worker_refused_for_want_of_ownership_is_expected_nowhere():
+    owners = Owners(TREE, {"desa-lain": ["61.07.01"]})
+    moved = raw(event_id="m", region_code="61.07", occurred_at="2025-06-02T09:00:00+07:00")  # out of desa-lain's district
+    refused = raw("lapse", event_id="x", source="desa-lain", occurred_at="2025-06-04T09:00:00+07:00", effective_date="2025-06-04")
+    events = on_home(ENROLLED, moved, refused)
+    assert check(events, [stored(ENROLLED, moved)], {(EVENTS, HOME): 3}, owners=owners).exact
+    [difference] = check(events, [stored(ENROLLED, moved)], {(EVENTS, HOME): 3}).differences  # judged without owners
+    assert difference.missing == ((HOME, 2),)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from streams import codec
 from streams.clock import Clock
 from streams.domain.events import ParticipantEnrolled, ParticipantLapsed
+from streams.domain.ownership import Owners
 from streams.domain.regions import Region, RegionTree
 from streams.domain.validation import Rejected
 from streams.processing import CoverageProcessor
@@ -274,3 +275,63 @@ def test_a_recount_gives_the_counts_kept_event_by_event_however_many_participant
     kept, recounted = snapshot(p, store)[1], snapshot(fresh, store)[1]
     nothing = ([], [], {})
     assert {k: recounted[k][:3] for k in (0, 1)} == {k: kept[k][:3] if k in kept else nothing for k in (0, 1)}
+
+
+# --- who may change whom: two village sources and a province source (streams/domain/ownership.py)
+
+OWNED_TREE = RegionTree.from_regions(
+    [*TREE.regions.values(), Region("61.72.01", "61.72", "district", "D2"), Region("61.72.01.1001", "61.72.01", "village", "V2")]
+)
+VILLAGE_A, VILLAGE_B = "61.07.01.2001", "61.72.01.1001"
+
+
+def owned_processor():
+    p = CoverageProcessor(OWNED_TREE, {}, Clock.parse("2026-06-15T12:00:00+07:00"))
+    p.use_owners(Owners(OWNED_TREE, {"desa-a": [VILLAGE_A], "desa-b": [VILLAGE_B], "bpjs-kalbar": ["61"]}))
+    return p
+
+
+def village_event(kind, event_id, source, region, hour=9, **fields):
+    occurred_at = f"2026-06-01T{hour:02d}:00:00+07:00"
+    if kind == "enrollment":
+        fields = {"covered_from": "2026-06-01", "paid_through": "2026-12-31", **fields}
+    return raw(kind, event_id=event_id, participant_id="pn1_worker", source=source, region_code=region, occurred_at=occurred_at, **fields)
+
+
+def outcomes(p, *raws):
+    return [(o.kind, o.refused.reason if o.refused else None) for o in p.apply_events([p.validate(r) for r in raws], 0)]
+
+
+def test_a_village_cannot_lapse_a_participant_of_another_regency_and_no_count_changes():
+    p = owned_processor()
+    assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A)) == [("applied", None)]
+    before = (dict(p.store), p.counts[0].active.total())
+    assert before[1] == 1
+    lapse = village_event("lapse", "b-1", "desa-b", VILLAGE_B, hour=10, effective_date="2026-06-02")
+    assert outcomes(p, lapse) == [("participant_out_of_scope", "participant_out_of_scope")]
+    assert (dict(p.store), p.counts[0].active.total()) == before
+
+
+def test_a_village_may_enrol_a_worker_who_moves_in_and_then_owns_the_worker():
+    p = owned_processor()
+    moved = village_event("enrollment", "b-1", "desa-b", VILLAGE_B, hour=10)
+    after_move = village_event("lapse", "a-2", "desa-a", VILLAGE_A, hour=11, effective_date="2026-06-02")
+    assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A), moved, after_move) == [
+        ("applied", None), ("applied", None), ("participant_out_of_scope", "participant_out_of_scope"),
+    ]
+    assert p.counts[0].active.total() == 1
+
+
+def test_the_province_source_may_change_anyone():
+    p = owned_processor()
+    lapse = village_event("lapse", "p-1", "bpjs-kalbar", VILLAGE_B, hour=10, effective_date="2026-06-02")
+    assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A), lapse) == [("applied", None), ("applied", None)]
+    assert p.counts[0].active.total() == 0
+
+
+def test_one_id_from_two_sources_is_two_events():
+    p = owned_processor()
+    first = village_event("enrollment", "same", "desa-a", VILLAGE_A)
+    other = village_event("lapse", "same", "bpjs-kalbar", VILLAGE_A, hour=10, effective_date="2026-06-02")
+    assert outcomes(p, first, other, first) == [("applied", None), ("applied", None), ("duplicate", None)]
+    assert p.counts[0].active.total() == 0

@@ -71,7 +71,8 @@ def test_a_nik_sent_as_a_number_is_rejected():
     "participant_id",
     [
         "P-0001",
-        "６１０７０１４１０１９００００１",  # a NIK in fullwidth digits, which no detector need know
+        "ＰＮ１＿" + PSEUDONYM[4:],  # fullwidth letters
+        "pn1_" + "٣" * 32,  # Arabic-Indic digits
         PSEUDONYM.upper(),
         PSEUDONYM + "a",
         PSEUDONYM[:-1],

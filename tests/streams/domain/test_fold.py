@@ -30,14 +30,14 @@ def day(n: int) -> date:
     return D0 + timedelta(days=n)
 
 
-def common(event_id, at, region="61.07.01.2001", segment="BPU"):
+def common(event_id, at, region="61.07.01.2001", segment="BPU", source="test"):
     return dict(
         event_id=event_id,
         occurred_at=BASE + timedelta(hours=at),
         participant_id="P-1",
         region_code=region,
         segment=segment,
-        source="test",
+        source=source,
     )
 
 
@@ -109,14 +109,22 @@ def test_conflicting_bodies_under_one_id_keep_the_same_one_in_any_order():
     assert len(history_of(first, second)) == 1
 
 
+def test_an_event_is_known_by_its_source_and_id_so_no_source_replaces_anothers():
+    village, other = enrolled("a", 0, 0, 10, source="desa-a"), lapsed("a", 0, 0, source="desa-b")
+    both = history_of(village, other)
+    assert both == history_of(other, village) and len(both) == 2
+    assert [e.source for e in both.events] == ["desa-a", "desa-b"]  # a tie on (occurred_at, event_id) sorts by source
+    assert apply(both, enrolled("a", 0, 0, 99, source="desa-b")) is not both  # each source's copy is its own
+
+
 # --- property: any permutation and any duplication gives the same state ---
 
-def _event(draw_kind, event_id, at, start, length):
+def _event(draw_kind, event_id, at, start, length, source="test"):
     if draw_kind == 0:
-        return enrolled(event_id, at, start, start + length)
+        return enrolled(event_id, at, start, start + length, source=source)
     if draw_kind == 1:
-        return assisted(event_id, at, start, start + length)
-    return lapsed(event_id, at, start)
+        return assisted(event_id, at, start, start + length, source=source)
+    return lapsed(event_id, at, start, source=source)
 
 
 events_strategy = st.lists(
@@ -127,6 +135,7 @@ events_strategy = st.lists(
         st.integers(0, 6),  # few distinct times: ties resolved by event_id
         st.integers(0, 120),
         st.integers(0, 60),
+        st.sampled_from(["desa-a", "desa-b"]),  # one id from two sources: two events
     ),
     max_size=12,
 )
@@ -147,7 +156,7 @@ def test_any_permutation_and_duplication_gives_the_same_state(events, data):
 @given(events=events_strategy)
 def test_history_has_distinct_ids_in_fold_order(events):
     history = history_of(*events)
-    ids = [e.event_id for e in history.events]
+    ids = [(e.source, e.event_id) for e in history.events]
     assert len(ids) == len(set(ids))
     assert [e.fold_key for e in history.events] == sorted(e.fold_key for e in history.events)
 
