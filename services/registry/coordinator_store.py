@@ -112,7 +112,7 @@ class CoordinatorStore:
             self._require_schema(session)
             return _existing(session, coordinator_id).webhook_secret
 
-    def load_coordinators_csv(self, path: str | Path) -> LoadReport:
+    def load_coordinators_csv(self, path: str | Path, allow_http_webhook: bool = True) -> LoadReport:
         """Add or update coordinators from CSV (raises CsvRejected on a bad row, loading nothing).
 
         A row updates the coordinator with the same name and region (the active one, else the
@@ -122,7 +122,7 @@ class CoordinatorStore:
         """
         with Session(self.engine) as session, session.begin():
             self._require_schema(session)
-            loaded = read_coordinators_csv(path, _region_levels(session))
+            loaded = read_coordinators_csv(path, _region_levels(session), allow_http_webhook)
             entries = loaded.records
             updated = 0
             for entry in entries:

@@ -89,6 +89,14 @@ def _region_problems(code: str, region_levels: dict[str, str]) -> list[str]:
     return []
 
 
+PLAIN_HTTP_REFUSED = "is not https://; give an https:// URL, or --allow-http-webhook for a receiver on the same host"
+
+
+def is_plain_http(url: str) -> bool:
+    """Whether a webhook would carry alerts and their signatures in clear (the CLI refuses it by default)."""
+    return not url.lower().startswith("https://")
+
+
 def _is_http_url(url: str) -> bool:
     if len(url) > MAX_URL or any(c.isspace() for c in url):
         return False

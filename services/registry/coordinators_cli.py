@@ -17,7 +17,7 @@ from services.registry.cli import (
     open_registry,
     print_table,
 )
-from services.registry.coordinators import Coordinator
+from services.registry.coordinators import PLAIN_HTTP_REFUSED, Coordinator, is_plain_http
 from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_OPTIONAL_COLUMNS
 from services.registry.models import LANGUAGES, WEBHOOK_FORMATS
 from services.registry.registry import Registry, RegistryNotInitialized
@@ -93,12 +93,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "nothing is loaded. Import makes no webhook secrets: give each new webhook one with "
         "`ucj coordinators rotate-secret ID` (the import lists which).")
     load.add_argument("file", metavar="FILE.csv")
+    load.add_argument("--allow-http-webhook", action="store_true",
+                      help="accept plain http:// webhooks in the file: only for receivers on the same host")
 
 
 def _run_add(args: argparse.Namespace) -> int:
-    if args.webhook and not args.webhook.lower().startswith("https://") and not args.allow_http_webhook:
-        print(f"not added: the webhook {args.webhook} is not https://; give an https:// URL, or "
-              "--allow-http-webhook for a receiver on the same host", file=sys.stderr)
+    if args.webhook and not args.allow_http_webhook and is_plain_http(args.webhook):
+        print(f"not added: the webhook {args.webhook} {PLAIN_HTTP_REFUSED}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
     def add(registry: Registry) -> tuple[Coordinator, str | None]:
@@ -153,7 +154,10 @@ def _change(args: argparse.Namespace, refused: str, change: Callable[[Registry],
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    status = load_csv(args, Registry.load_coordinators_csv, describe_load("coordinators", "regions", replaced="updating"))
+    def load(registry: Registry, path: str):
+        return registry.load_coordinators_csv(path, allow_http_webhook=args.allow_http_webhook)
+
+    status = load_csv(args, load, describe_load("coordinators", "regions", replaced="updating"))
     if status == 0:
         with open_registry(args) as registry:
             unsigned = [c.id for c in registry.coordinators() if c.webhook_url and not c.has_webhook_secret]

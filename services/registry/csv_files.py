@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Collection, Generic, Iterator, TypeVar
 
 from services.csv_text import DELIMITER_NAMES, sniff_delimiter
-from services.registry.coordinators import coordinator_problems
+from services.registry.coordinators import PLAIN_HTTP_REFUSED, coordinator_problems, is_plain_http
 
 WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")
 PLAN_COLUMNS = ("region_code", "date", "ratio")
@@ -147,9 +147,12 @@ def read_plan_csv(
     return read_rows(path, PLAN_COLUMNS, parse, progress=progress)
 
 
-def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> CsvFile[CoordinatorEntry]:
+def read_coordinators_csv(
+    path: str | Path, region_levels: dict[str, str], allow_http_webhook: bool = True
+) -> CsvFile[CoordinatorEntry]:
     """Rows of `name,region_code,email,webhook_url[,webhook_format,language,active]`; raises
-    CsvRejected if any row is bad. `region_levels` maps each region code to its level."""
+    CsvRejected if any row is bad. `region_levels` maps each region code to its level; a
+    plain http:// webhook is a bad row unless `allow_http_webhook`."""
 
     def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, CoordinatorEntry | None]:
         values = {name: fields[name] or default for name, default in COORDINATOR_DEFAULTS.items()}
@@ -158,6 +161,8 @@ def read_coordinators_csv(path: str | Path, region_levels: dict[str, str]) -> Cs
         errors += coordinator_problems(
             fields["name"], fields["region_code"], email, webhook_url, webhook_format, language, region_levels
         )
+        if webhook_url and not allow_http_webhook and is_plain_http(webhook_url):
+            errors.append(f"webhook URL {webhook_url!r} {PLAIN_HTTP_REFUSED}")
         active = values["active"].lower()
         if active not in _TRUE + _FALSE:
             errors.append(f"active must be true or false, got {fields['active']!r}")

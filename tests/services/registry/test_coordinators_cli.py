@@ -180,3 +180,16 @@ def test_import_names_the_webhooks_left_without_a_secret(registry: Registry, db:
     assert ucj("coordinators", "list", *db) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines if "MISSING" in line] == ["2"]
+
+
+def test_import_refuses_a_plain_http_webhook_unless_allowed(registry: Registry, db: list[str], write_csv, capsys) -> None:
+    path = write_csv("name,region_code,email,webhook_url\nRina,61.07,,http://hooks.bengkayang.go.id/h\n")
+    assert ucj("coordinators", "import", str(path), *db) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:2: webhook URL 'http://hooks.bengkayang.go.id/h' is not https://; give an https:// URL, "
+        "or --allow-http-webhook for a receiver on the same host",
+        "nothing loaded: 1 bad rows",
+    ]
+    assert registry.coordinators() == []
+    assert ucj("coordinators", "import", str(path), "--allow-http-webhook", *db) == 0
+    assert [c.webhook_url for c in registry.coordinators()] == ["http://hooks.bengkayang.go.id/h"]
