@@ -64,7 +64,7 @@ def parse(header: str | None) -> tuple[int, list[str]]:
         name, _, value = item.strip().partition("=")
         if name == "t" and value.isascii() and value.isdigit() and len(value) <= TIMESTAMP_DIGITS:
             timestamp = int(value)
-        elif name == SCHEME and value:
+        elif name == SCHEME and value.isascii() and value:  # a hex signature is ASCII; anything else cannot match
             candidates.append(value)
     if timestamp is None or not candidates:
         raise SignatureError(f"the {HEADER} header needs t=<unix seconds, at most {TIMESTAMP_DIGITS} digits> and {SCHEME}=<hex signature>")
