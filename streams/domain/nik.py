@@ -84,6 +84,9 @@ def _canonical(char: str) -> str:
     return "".join(out)
 
 
+_CACHED = 50_000
+
+
 class _Table(dict):
     """For str.translate: each code point's canonical view, computed when first met."""
 
@@ -92,6 +95,8 @@ class _Table(dict):
         self.undecodable_is_space = undecodable_is_space
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= _CACHED:  # text may hold any of a million code points: keep memory bounded
+            self.clear()
         if code < 0x80:
             value = chr(code)
         elif 0xDC80 <= code <= 0xDCFF and self.undecodable_is_space:
