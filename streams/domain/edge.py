@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nik import nik_problem, normalize_nik
+from .nik import digits_of, nik_problem, normalize_nik
 from .pseudonym import Pseudonymizer
 from .validation import Rejected
 
@@ -35,8 +35,7 @@ def pseudonymize_fields(obj: dict[str, Any], pseudonymizer: Pseudonymizer) -> di
         return Rejected("bad_nik", "nik must be a JSON string")
     digits = normalize_nik(nik)
     if digits is None:
-        only_digits = "".join(char for char in nik if char.isascii() and char.isdigit())
-        return Rejected("bad_nik", nik_problem(only_digits) or _MALFORMED)
+        return Rejected("bad_nik", nik_problem(digits_of(nik)) or _MALFORMED)
     pseudonymized = {}
     for key, value in obj.items():
         if key == NIK_FIELD:

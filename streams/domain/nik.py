@@ -176,6 +176,11 @@ def normalize_nik(text: str) -> str | None:
     return digits if nik_problem(digits) is None else None
 
 
+def digits_of(text: str) -> str:
+    """Every digit of `text`, in any digits, as ASCII and in order: what a typed NIK's problem is judged on."""
+    return _NOT_DIGIT.sub("", _view(text, _TEXT)[0])
+
+
 def _view_spans(view: str) -> list[tuple[int, int]]:
     """(start, end) in `view` of each 16-digit window of a digit run that is a well-formed NIK
     and starts or ends where a group of digits does."""

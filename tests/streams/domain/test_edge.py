@@ -56,6 +56,16 @@ def test_a_malformed_nik_is_rejected_without_its_digits():
         assert not contains_nik(result.detail)
 
 
+def test_a_malformed_nik_in_other_digits_is_told_what_is_wrong_as_in_ascii():
+    fullwidth = str.maketrans("0123456789", "０１２３４５６７８９")
+    for bad, problem in (("6171014101900000", "serial"), ("6171013201900001", "birth date")):
+        result = pseudonymize_fields(with_nik(bad.translate(fullwidth)), PSEUDONYMIZER)
+        assert result.reason == "bad_nik" and problem in result.detail
+    assert pseudonymize_fields(with_nik("6171014101900001".translate(fullwidth)), PSEUDONYMIZER) == pseudonymize_fields(
+        with_nik("6171014101900001"), PSEUDONYMIZER
+    )
+
+
 @given(niks().flatmap(lambda nik: st.tuples(st.just(nik), formatted(nik), st.sampled_from(("", " ")))))
 def test_every_formatting_of_a_nik_gives_the_same_participant_and_publishes_no_nik(case):
     nik, text, padding = case
