@@ -21,10 +21,14 @@ from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.geomap import TooltipMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH, BEHIND_PP, CRITICAL_PP
+
 GENERATED = Path(__file__).parent / "generated"
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="prometheus")
 PROVINCE = "61"
 TAGS = ["ucj", "generated"]
+
+STATUS_RULE = f"on track: gap at most {BEHIND_PP:g} pp; behind: above; critical: above {CRITICAL_PP:g} pp, or behind with pace <= 0"
 
 # Status as a number, one series per region: 0 on_track, 1 behind, 2 critical.
 # Table cells, stats and map markers colour it with STATUS_MAPPINGS.
@@ -98,8 +102,13 @@ def stat_panel(title: str, expr: str, unit: str, width: int = 4, description: st
     return panel
 
 
+def gap_thresholds() -> db.ThresholdsConfig:
+    """Gap in percentage points: the domain's status thresholds (streams.domain.trajectory)."""
+    return thresholds((None, "green"), (BEHIND_PP, "orange"), (CRITICAL_PP, "red"))
+
+
 def status_stat(title: str, region: str, width: int = 4) -> stat.Panel:
-    return stat_panel(title, status_code(f'region="{region}"'), "none", width, "on track: gap at most 0.5 pp; behind: above; critical: above 5 pp, or behind with pace <= 0").mappings(STATUS_MAPPINGS).thresholds(
+    return stat_panel(title, status_code(f'region="{region}"'), "none", width, STATUS_RULE).mappings(STATUS_MAPPINGS).thresholds(
         thresholds((None, "green"), (1, "orange"), (2, "red"))
     )
 
@@ -232,7 +241,7 @@ def province() -> db.Dashboard:
     gap_trend = (
         series_panel("Gap per regency (percentage points, above 0 is behind plan)", "none", width=24)
         .with_target(query(f"100 * ucj_gap_ratio{{{regency}}} * on(region) group_left(name) {names('regency')}", "{{name}}"))
-        .thresholds(thresholds((None, "green"), (0.5, "orange"), (5, "red")))
+        .thresholds(gap_thresholds())
         .thresholds_style(common_builders.GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.LINE))
     )
     province_selector = f'region="{PROVINCE}"'
@@ -249,7 +258,7 @@ def province() -> db.Dashboard:
         .with_row(db.Row("Province"))
         .with_panel(stat_panel("Coverage", f"ucj_coverage_ratio{{{province_selector}}}", "percentunit", decimals=2))
         .with_panel(stat_panel("Plan today", f"ucj_planned_ratio{{{province_selector}}}", "percentunit", decimals=2))
-        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{province_selector}}}", "none", decimals=2).thresholds(thresholds((None, "green"), (0.5, "orange"), (5, "red"))))
+        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{province_selector}}}", "none", decimals=2).thresholds(gap_thresholds()))
         .with_panel(stat_panel("Gap (workers)", f"ucj_gap_workers{{{province_selector}}}", "locale", decimals=0))
         .with_panel(stat_panel("Active participants", f"sum(ucj_active_participants{{{province_selector}}})", "locale", decimals=0, description="Summed over every worker"))
         .with_panel(status_stat("Status", PROVINCE))
@@ -345,7 +354,7 @@ def regency() -> db.Dashboard:
         .with_row(db.Row("Now"))
         .with_panel(stat_panel("Coverage", f"ucj_coverage_ratio{{{here}}}", "percentunit", width=3, decimals=2))
         .with_panel(stat_panel("Plan today", f"ucj_planned_ratio{{{here}}}", "percentunit", width=3, decimals=2))
-        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{here}}}", "none", width=3, decimals=2).thresholds(thresholds((None, "green"), (0.5, "orange"), (5, "red"))))
+        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{here}}}", "none", width=3, decimals=2).thresholds(gap_thresholds()))
         .with_panel(stat_panel("Gap (workers)", f"ucj_gap_workers{{{here}}}", "locale", width=3, decimals=0))
         .with_panel(status_stat("Status", "$regency", width=3))
         .with_panel(stat_panel("Active participants", f"sum(ucj_active_participants{{{here}}})", "locale", width=3, decimals=0))
@@ -357,7 +366,7 @@ def regency() -> db.Dashboard:
         .with_panel(stat_panel("Next target", f"1000 * ucj_target_timestamp_seconds{{{here}}}", "time:YYYY-MM-DD"))
         .with_panel(stat_panel("Required pace (workers/day)", f"ucj_required_pace_per_day{{{here}}}", "none", decimals=1))
         .with_panel(stat_panel("Enrollments needed / month", f"ucj_enrollments_needed_per_month{{{here}}}", "locale", decimals=0))
-        .with_panel(stat_panel("Assistance budget to close the gap", f"ucj_assistance_budget_idr{{{here}}}", "prefix:Rp ", decimals=0, description="Gap workers x Rp 16,800 x months left to the target date"))
+        .with_panel(stat_panel("Assistance budget to close the gap", f"ucj_assistance_budget_idr{{{here}}}", "prefix:Rp ", decimals=0, description=f"Gap workers x Rp {ASSISTANCE_IDR_PER_WORKER_MONTH:,} x months left to the target date"))
         .with_row(db.Row("Trends"))
         .with_panel(
             plan_lines(

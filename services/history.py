@@ -149,7 +149,7 @@ def render(history: History, picked: list[tuple[str, RegionFigures]]) -> str:
     lines = [f"UCJ coverage history, {history.region} {history.name}", "", header, "-" * len(header)]
     for day, f in picked:
         workforce = "-" if f.workforce is None else f"{f.workforce:,}"
-        gap_pp = "-" if f.gap is None else f"{f.gap * 100:.2f}"
+        gap_pp = "-" if f.gap_pp is None else f"{f.gap_pp:.2f}"
         gap_workers = "-" if f.gap_workers is None else f"{f.gap_workers:,}"
         lines.append(f"{day:<10} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} {gap_pp:>7} {gap_workers:>11}  {f.status or '-'}")
     return "\n".join(lines)

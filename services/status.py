@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from services.config import Settings, environment_help
 from streams.domain.trajectory import RegionFigures, StatusThresholds, region_figures
@@ -70,12 +70,15 @@ def fetch(url: str) -> dict:
 @dataclass(frozen=True)
 class StatusRow:
     name: str
-    figures: RegionFigures  # from the summed counts
-    outlook: dict | None  # pace, ETA and status with the pace rule, from the region stage
+    figures: RegionFigures  # from the summed counts; its status is the region stage's (with the pace rule), None until it judges
+    outlook: dict | None  # pace, ETA and the status, from the region stage
 
 
 def collect(urls: list[str]) -> tuple[list[StatusRow], str]:
-    """Add up the workers' counts, then derive the figures once from the totals."""
+    """Add up the workers' counts, then derive the figures once from the totals.
+
+    The status is the one the region stage judged, with the pace rule (`outlook.status`): the
+    counts of one worker alone have no pace, so no status is derived from them here."""
     active: dict[str, int] = defaultdict(int)
     meta: dict[str, dict] = {}
     outlooks: dict[str, dict] = {}
@@ -90,7 +93,9 @@ def collect(urls: list[str]) -> tuple[list[StatusRow], str]:
     rows = []
     for code in sorted(meta, key=lambda c: (meta[c]["level"] != "province", c)):
         m = meta[code]
-        rows.append(StatusRow(m["name"], region_figures(code, active[code], m["workforce"], m["planned"], thresholds), outlooks.get(code)))
+        outlook = outlooks.get(code)
+        figures = region_figures(code, active[code], m["workforce"], m["planned"], thresholds)
+        rows.append(StatusRow(m["name"], replace(figures, status=(outlook or {}).get("status")), outlook))
     return rows, day
 
 
@@ -106,16 +111,15 @@ def render(rows: list[StatusRow], day: str, urls: list[str]) -> str:
     lines = [f"UCJ coverage, Kalimantan Barat, {day} (Asia/Pontianak), from {', '.join(urls)}", "", header, "-" * len(header)]
     for row in rows:
         f, outlook = row.figures, row.outlook or {}
-        gap_pp = "-" if f.gap is None else f"{f.gap * 100:7.2f}"
+        gap_pp = "-" if f.gap_pp is None else f"{f.gap_pp:7.2f}"
         gap_workers = "-" if f.gap_workers is None else f"{f.gap_workers:,}"
         workforce = "-" if f.workforce is None else f"{f.workforce:,}"
         pace = "-" if outlook.get("pace_per_day") is None else f"{outlook['pace_per_day']:+.1f}"
         eta = outlook.get("eta") or ("never" if outlook else "-")
-        status = outlook.get("status") or f.status or "-"  # the stage's status includes the pace rule
         lines.append(
             f"{f.region:<7} {row.name[:26]:<26} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} "
-            f"{gap_pp:>7} {gap_workers:>11} {pace:>9} {eta:>10}  {status}"
+            f"{gap_pp:>7} {gap_workers:>11} {pace:>9} {eta:>10}  {f.status or '-'}"
         )
     if not any(row.outlook for row in rows):
-        lines += ["", "(pace, ETA and the pace rule appear once the region stage has heard from every partition)"]
+        lines += ["", "(pace, ETA and status appear once the region stage has heard from every partition)"]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from services.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration, environment_help
+from streams.domain.trajectory import BEHIND_PP, CRITICAL_PP, StatusThresholds
 
 LEVEL_CHOICES = ("province", "regency", "district", "village")
 
@@ -42,8 +43,8 @@ def add_parser(subparsers) -> None:
         default="province,regency,district",
         help="comma-separated region levels to export as metrics (default: %(default)s; add village for 2,145 more regions)",
     )
-    parser.add_argument("--behind-pp", type=float, default=0.5, help="gap in percentage points above which a region is behind (default: %(default)s)")
-    parser.add_argument("--critical-pp", type=float, default=5.0, help="gap in percentage points above which a region is critical (default: %(default)s)")
+    parser.add_argument("--behind-pp", type=float, default=BEHIND_PP, help="gap in percentage points above which a region is behind (default: %(default)s)")
+    parser.add_argument("--critical-pp", type=float, default=CRITICAL_PP, help="gap in percentage points above which a region is critical (default: %(default)s)")
     parser.add_argument(
         "--alert-hold",
         type=alert_hold,
@@ -86,7 +87,6 @@ def run(args) -> int:
 
     from streams.app import CoverageWorker, WorkerSettings
     from streams.clock import Clock
-    from streams.domain.trajectory import StatusThresholds
     from services.registry import Registry
     from services.registry.seed import regency_seats
     from streams.topics import ensure_topics

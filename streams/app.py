@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Set
 
@@ -344,8 +344,8 @@ class CoverageWorker:
                 planned=f.planned,
                 gap=f.gap,
                 gap_workers=f.gap_workers,
-                status=f.status,
-                # from the region stage (every partition), on the worker that runs it
+                # from the region stage (every partition), on the worker that runs it: the one
+                # status of the region (with the pace rule), the pace, the ETA, the budget
                 outlook=_outlook_row(reports.get(f.region)),
             )
             for f in figures
@@ -404,15 +404,18 @@ class CoverageWorker:
 
 
 def _outlook_row(report) -> dict | None:
+    """Every figure of the region stage's Outlook (dates as ISO text), the status and the lapse cliff:
+    a figure added to the domain's Outlook reaches `/status` without a change here."""
     if report is None:
         return None
-    o = report.outlook
+    row = {
+        field.name: value.isoformat() if isinstance(value, date) else value
+        for field in dataclasses.fields(report.outlook)
+        for value in [getattr(report.outlook, field.name)]
+    }
     return dict(
-        status=report.figures.status,
-        pace_per_day=o.pace_per_day,
-        eta=o.eta and o.eta.isoformat(),
-        enrollments_needed_per_month=o.enrollments_needed_per_month,
-        budget_idr=o.budget_idr,
+        row,
+        status=report.figures.status,  # the region's one status, with the pace rule
         lapse_cliff=report.cliff and report.cliff.participants,
         # the same participants by payer group (APBD-61, APBD-61.07, APBDES, CSR); {} when no cliff
         lapse_cliff_by_payer=dict(report.cliff.by_payer) if report.cliff else {},

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from .domain.alerting import SEVERITY, Decision
 from .domain.alerts import AlertFigures, AlertTransition, HistoryPoint, LapseCliff
 from .domain.cliff import CLIFF_HORIZON_DAYS
-from .domain.trajectory import Outlook, RegionFigures, outlook, pace_per_day, region_figures, status_of
+from .domain.trajectory import Outlook, RegionFigures, assess, coverage_of, region_figures
 from .partials import HISTORY_DAYS, RegionPartial, RegionTotals, sum_partials
 from .reference import Reference
 
@@ -67,12 +67,11 @@ def region_reports(totals: dict[str, RegionTotals], reference: Reference, day: d
 
 def region_report(code: str, totals: RegionTotals, reference: Reference, day: date) -> RegionReport:
     active = sum(totals.active.values())
-    pace = pace_per_day(totals.history)
-    figures = region_figures(
-        code, active, reference.workforce(code, day), reference.planned(code, day), reference.thresholds, pace
+    figures, region_outlook = assess(
+        code, active, totals.history, reference.workforce(code, day), reference.planned(code, day), reference.plan(code), day, reference.thresholds
     )
     cliff, cliff_status = _lapse_cliff(code, totals, active, figures, reference, day)
-    return RegionReport(day, figures, outlook(figures, pace, reference.plan(code), day), cliff, cliff_status, totals.history)
+    return RegionReport(day, figures, region_outlook, cliff, cliff_status, totals.history)
 
 
 def _lapse_cliff(code, totals: RegionTotals, active: int, figures: RegionFigures, reference: Reference, day: date):
@@ -81,9 +80,9 @@ def _lapse_cliff(code, totals: RegionTotals, active: int, figures: RegionFigures
     workforce, planned = reference.workforce(code, then), reference.planned(code, then)
     if not leaving or not workforce or planned is None or figures.status is None:
         return None, "on_track"
-    coverage_after = (active - leaving) / workforce
-    status_after = status_of(planned - coverage_after, reference.thresholds)
-    status_staying = status_of(planned - active / workforce, reference.thresholds)  # what the plan alone brings
+    after = region_figures(code, active - leaving, workforce, planned, reference.thresholds)
+    staying = region_figures(code, active, workforce, planned, reference.thresholds)  # what the plan alone brings
+    coverage_after, status_after = after.coverage, after.status
     cliff = LapseCliff(
         horizon_days=CLIFF_HORIZON_DAYS,
         participants=leaving,
@@ -92,7 +91,7 @@ def _lapse_cliff(code, totals: RegionTotals, active: int, figures: RegionFigures
         coverage_after=coverage_after,
         status_after=status_after,
     )
-    worse = SEVERITY[status_after] > max(SEVERITY[figures.status], SEVERITY[status_staying])
+    worse = SEVERITY[status_after] > max(SEVERITY[figures.status], SEVERITY[staying.status])
     return cliff, status_after if worse else "on_track"
 
 
@@ -103,8 +102,7 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
     history = []
     for offset, active in enumerate(report.daily_active):
         day = first_day + timedelta(days=offset)
-        workforce = reference.workforce(code, day)
-        history.append(HistoryPoint(day=day, coverage=active / workforce if workforce else None, planned=reference.planned(code, day)))
+        history.append(HistoryPoint(day=day, coverage=coverage_of(active, reference.workforce(code, day)), planned=reference.planned(code, day)))
     return AlertTransition(
         alert_id=decision.alert_id,
         transition_id=decision.transition_id,
@@ -124,7 +122,7 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
             workforce=f.workforce,
             coverage=f.coverage,
             planned=f.planned,
-            gap_pp=None if f.gap is None else round(f.gap * 100, 6),
+            gap_pp=f.gap_pp,
             gap_workers=f.gap_workers,
             pace_per_day=o.pace_per_day,
             target_date=o.target_date,

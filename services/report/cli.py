@@ -15,6 +15,7 @@ from pathlib import Path
 from services.config import Settings, environment_help
 from services.report.figures import REPORT_LEVELS, PipelineNotes, ReportRefused, build, children_from, period, workforce_note
 from services.report.metrics import pipeline_notes
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
 
 LANGUAGES = ("id", "en")
 
@@ -29,7 +30,7 @@ def add_parser(subparsers) -> None:
             "current month), the gap in points and workers, the status and the change over the month;\n"
             "a 12-month chart against the plan and the year's target; the districts (for the province,\n"
             "the regencies) worst first; the outlook (pace, ETA, required pace, enrollments and the\n"
-            "assistance budget at Rp 16,800 per worker per month); the lapse cliff by payer (as of\n"
+            f"assistance budget at Rp {ASSISTANCE_IDR_PER_WORKER_MONTH:,} per worker per month); the lapse cliff by payer (as of\n"
             "today); and data notes (workforce and its year, newest event per source, dead letters).\n"
             "The figures come from running workers (exact, event-sourced history) and the registry."
         ),

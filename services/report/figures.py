@@ -2,7 +2,7 @@
 registry's data to one frozen ReportData. Pure: no I/O, no clock.
 
 Every number is either read from the workers or derived with the domain's own functions
-(region_figures, pace_per_day, outlook, planned_ratio); nothing is estimated here.
+(assess, planned_ratio); nothing is estimated here.
 """
 from __future__ import annotations
 
@@ -19,10 +19,8 @@ from streams.domain.trajectory import (
     PlanPoints,
     RegionFigures,
     StatusThresholds,
-    outlook,
-    pace_per_day,
+    assess,
     planned_ratio,
-    region_figures,
 )
 
 REPORT_LEVELS = ("province", "regency")
@@ -139,8 +137,7 @@ def build(
 ) -> ReportData:
     """`history` covers p.history_from..p.day, each child's children_from(p)..p.day."""
     by_day = dict(zip(history.days, history.rows))
-    figures = _with_pace(by_day, p.day, thresholds)
-    pace = pace_per_day(_actives(by_day, p.day))
+    figures, region_outlook = _assessed(by_day, p.day, thresholds, plan)
     rows = tuple(_child(child, tree.regions[child].name, dict(zip(h.days, h.rows)), p, thresholds) for child, h in children.items())
     year_end = planned_ratio(plan, date(p.day.year, 12, 31))
     return ReportData(
@@ -151,7 +148,7 @@ def build(
         today=today,
         figures=figures,
         previous=by_day[p.previous.isoformat()],
-        outlook=outlook(figures, pace, plan, p.day),
+        outlook=region_outlook,
         history=tuple(
             HistoryPoint(day=date.fromisoformat(d), coverage=f.coverage, planned=f.planned)
             for d, f in by_day.items()
@@ -172,13 +169,16 @@ def _actives(by_day: Mapping[str, RegionFigures], day: date) -> list[int]:
     return [f.active for d, f in sorted(by_day.items()) if d <= day.isoformat()]
 
 
-def _with_pace(by_day: Mapping[str, RegionFigures], day: date, thresholds: StatusThresholds) -> RegionFigures:
+def _assessed(
+    by_day: Mapping[str, RegionFigures], day: date, thresholds: StatusThresholds, plan: PlanPoints = ()
+) -> tuple[RegionFigures, Outlook]:
+    """The region on `day` as the region stage judges it (the domain's assess, one pace for both)."""
     f = by_day[day.isoformat()]
-    return region_figures(f.region, f.active, f.workforce, f.planned, thresholds, pace_per_day(_actives(by_day, day)))
+    return assess(f.region, f.active, _actives(by_day, day), f.workforce, f.planned, plan, day, thresholds)
 
 
 def _child(code: str, name: str, by_day: Mapping[str, RegionFigures], p: Period, thresholds: StatusThresholds) -> ChildRow:
-    figures = _with_pace(by_day, p.day, thresholds)
+    figures, _ = _assessed(by_day, p.day, thresholds)
     return ChildRow(code, name, figures.active, figures.active - by_day[p.previous.isoformat()].active, figures)
 
 

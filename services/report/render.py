@@ -48,7 +48,7 @@ def view(data: ReportData, language: str, urls: list[str], made_at: datetime) ->
         headline.append((t["active"], t["active_value"].format(active=n(f.active), workforce=n(f.workforce))))
     if f.gap is not None:
         label = t["gap"] if f.gap > 0 else t["ahead"]
-        headline.append((label, t["gap_value"].format(pp=points(abs(f.gap) * 100, language, 2), workers=n(abs(f.gap_workers or 0)))))
+        headline.append((label, t["gap_value"].format(pp=points(abs(f.gap_pp or 0), language, 2), workers=n(abs(f.gap_workers or 0)))))
     headline.append((t["status"], words.get(f.status, f.status) if f.status else na))
     change_pp = "-" if f.coverage is None or data.previous.coverage is None else signed((f.coverage - data.previous.coverage) * 100, language, 2) + " " + t["points_short"]
     headline.append((t["change"], t["change_value"].format(active=signed(data.change, language), pp=change_pp, previous=long_date(data.period.previous, language))))
@@ -81,7 +81,7 @@ def _child_row(row, data: ReportData, language: str) -> dict:
         active=number(row.active, language),
         change=signed(row.change, language),
         coverage=pct(f.coverage, language),
-        gap="-" if f.gap is None else f"{number(f.gap * 100, language, 2)} / {number(f.gap_workers, language)}",
+        gap="-" if f.gap_pp is None else f"{number(f.gap_pp, language, 2)} / {number(f.gap_workers, language)}",
         status=STATUS_WORDS[language].get(f.status, "-") if f.status else "-",
         status_class=f.status or "none",
     )

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import random
 
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
+
 from .days import day_in, day_of, year_of
 from .geography import is_desa
 from .mix import SEGMENT_MIX
 from .sampling import sub_rng
 
-IDR_PER_MONTH = 16_800  # JKK+JKM contribution for a BPU worker (data notes)
+IDR_PER_MONTH = ASSISTANCE_IDR_PER_WORKER_MONTH  # JKK+JKM contribution for a BPU worker (data notes), defined in the domain
 
 # The simulated participants stand for everyone covered at some point of the period: about
 # 600,000 in 2023 (data notes) growing towards the 59.56% x 1.7M ~ 1.01M target of 2025.

@@ -13,14 +13,18 @@ PlanPoints = Sequence[tuple[date, float]]  # sorted by date
 STATUSES = ("on_track", "behind", "critical")  # from best to worst
 PACE_WINDOW_DAYS = 30
 DAYS_PER_MONTH = 365.25 / 12
-ASSISTANCE_IDR_PER_WORKER_MONTH = 16_800  # the contribution the assistance programme pays
+# the JKK+JKM contribution of a BPU worker, which the assistance programme pays (the budget, the simulator)
+ASSISTANCE_IDR_PER_WORKER_MONTH = 16_800
 MAX_ETA_DAYS = 100 * 365
+BEHIND_PP = 0.5  # a gap above this many percentage points is behind (the worker's --behind-pp, the dashboards)
+CRITICAL_PP = 5.0  # and above this one critical (--critical-pp)
+GAP_PP_DIGITS = 9  # so a gap of exactly 0.5 pp is not 0.50000001 by float error
 
 
 @dataclass(frozen=True)
 class StatusThresholds:
-    behind_pp: float = 0.5
-    critical_pp: float = 5.0
+    behind_pp: float = BEHIND_PP
+    critical_pp: float = CRITICAL_PP
 
 
 def planned_ratio(points: PlanPoints, day: date) -> float | None:
@@ -54,7 +58,22 @@ class RegionFigures:
     planned: float | None
     gap: float | None  # planned - coverage, as a ratio (x100 for percentage points)
     gap_workers: int | None
-    status: str | None
+    status: str | None  # with the pace rule when the pace was given (see region_figures)
+
+    @property
+    def gap_pp(self) -> float | None:
+        """The gap in percentage points (planned - coverage, negative when ahead)."""
+        return None if self.gap is None else gap_points(self.gap)
+
+
+def coverage_of(active: int, workforce: int | None) -> float | None:
+    """Active participants / eligible workforce; None without a workforce figure."""
+    return active / workforce if workforce else None
+
+
+def gap_points(gap: float) -> float:
+    """A gap ratio in percentage points, rounded once for every reader."""
+    return round(gap * 100, GAP_PP_DIGITS)
 
 
 def region_figures(
@@ -66,8 +85,8 @@ def region_figures(
     pace: float | None = None,
 ) -> RegionFigures:
     """Coverage, gap and status; the pace (when known) makes a region that is behind critical."""
-    coverage = active / workforce if workforce else None
-    if coverage is None or planned is None:
+    coverage = coverage_of(active, workforce)
+    if workforce is None or coverage is None or planned is None:
         return RegionFigures(code, active, workforce, coverage, planned, None, None, None)
     gap = planned - coverage
     gap_workers = math.ceil(round(gap * workforce, 9))  # negative when ahead of plan
@@ -76,7 +95,7 @@ def region_figures(
 
 def status_of(gap: float, thresholds: StatusThresholds, pace: float | None = None) -> str:
     """critical when the gap passes critical_pp, or when behind and not gaining (pace <= 0)."""
-    gap_pp = round(gap * 100, 9)  # so a gap of exactly 0.5 pp is not 0.50000001 by float error
+    gap_pp = gap_points(gap)
     if gap_pp > thresholds.critical_pp:
         return "critical"
     if gap_pp > thresholds.behind_pp:
@@ -92,6 +111,26 @@ def pace_per_day(daily_active: Sequence[int]) -> float | None:
     if len(daily_active) <= PACE_WINDOW_DAYS:
         return None
     return (daily_active[-1] - daily_active[-1 - PACE_WINDOW_DAYS]) / PACE_WINDOW_DAYS
+
+
+def assess(
+    code: str,
+    active: int,
+    daily_active: Sequence[int],
+    workforce: int | None,
+    planned: float | None,
+    points: PlanPoints,
+    day: date,
+    thresholds: StatusThresholds = StatusThresholds(),
+) -> tuple[RegionFigures, Outlook]:
+    """A region on `day`: its figures, the status with the pace rule, and its outlook, from one pace.
+
+    `daily_active` ends on `day`, oldest first (see pace_per_day). The region stage, `/status`
+    and the report all judge a region here.
+    """
+    pace = pace_per_day(daily_active)
+    figures = region_figures(code, active, workforce, planned, thresholds, pace)
+    return figures, outlook(figures, pace, points, day)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ def serve(body: dict) -> HTTPServer:
 
 
 def worker_body(active_61: int, active_6107: int, outlook: dict | None = None) -> dict:
-    region = dict(workforce=None, planned=0.5, coverage=None, gap=None, gap_workers=None, status=None, outlook=outlook)
+    # no status beside the outlook: /status carries one per region, the region stage's (outlook.status)
+    region = dict(workforce=None, planned=0.5, coverage=None, gap=None, gap_workers=None, outlook=outlook)
     return {
         "day": "2025-07-01",
         "partitions": [0],
@@ -47,13 +48,28 @@ def test_counts_of_several_workers_are_added_before_ratios_are_derived():
         for s in servers:
             s.shutdown()
     by_code = {row.figures.region: row.figures for row in rows}
-    assert by_code["61"].active == 500 and by_code["61"].coverage == 0.5 and by_code["61"].status == "on_track"
-    assert by_code["61.07"].active == 50 and by_code["61.07"].status == "on_track"
+    assert by_code["61"].active == 500 and by_code["61"].coverage == 0.5 and by_code["61"].gap_pp == 0
+    # the one status is the region stage's, with the pace rule: on plan, but not gaining
+    assert by_code["61"].status == "critical"
+    assert by_code["61.07"].active == 50 and by_code["61.07"].status == "critical"
     table = render(rows, day, urls)
     assert "Kabupaten Bengkayang" in table and "50.00" in table
     # the worker running the region stage adds the pace, the ETA and the status with the pace rule
     [bengkayang] = [line for line in table.splitlines() if "Bengkayang" in line]
     assert "-1.5" in bengkayang and "never" in bengkayang and bengkayang.endswith("critical")
+
+
+def test_no_status_before_the_region_stage_has_judged():
+    server = serve(worker_body(300, 20))
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        rows, day = collect([url])
+    finally:
+        server.shutdown()
+    assert [row.figures.status for row in rows] == [None, None]  # no status without the pace rule
+    table = render(rows, day, [url])
+    [bengkayang] = [line for line in table.splitlines() if "Bengkayang" in line]
+    assert bengkayang.endswith("  -") and "pace, ETA and status appear once" in table
 
 
 def test_unreachable_worker_is_a_clear_error():

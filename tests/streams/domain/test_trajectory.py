@@ -7,8 +7,13 @@ from hypothesis import strategies as st
 
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import (
+    BEHIND_PP,
+    CRITICAL_PP,
     DAYS_PER_MONTH,
+    PACE_WINDOW_DAYS,
     StatusThresholds,
+    assess,
+    coverage_of,
     next_target,
     outlook,
     pace_per_day,
@@ -54,6 +59,25 @@ def test_gap_workers_rounds_up_and_is_negative_when_ahead():
 def test_no_workforce_means_no_ratio():
     figures = region_figures("61.07.01", 12, None, 0.5)
     assert figures.coverage is None and figures.status is None and figures.active == 12
+
+
+def test_gap_in_points_is_rounded_once_for_every_reader():
+    figures = region_figures("61", 5945, 10_000, 0.6)  # a gap of 0.55 pp, 0.5500000000000016 by float error
+    assert figures.gap_pp == 0.55 and region_figures("61", 1, None, 0.6).gap_pp is None
+    assert coverage_of(1, 4) == 0.25 and coverage_of(1, None) is None and coverage_of(1, 0) is None
+
+
+def test_the_default_thresholds_are_the_named_constants():
+    assert StatusThresholds() == StatusThresholds(behind_pp=BEHIND_PP, critical_pp=CRITICAL_PP) == StatusThresholds(0.5, 5.0)
+
+
+def test_assess_judges_figures_and_outlook_from_one_pace():
+    daily = [500] * PACE_WINDOW_DAYS + [490]  # lost 10 over the window: not gaining
+    day = date(2025, 7, 1)
+    figures, seen = assess("61", 490, daily, 1000, 0.5, PLAN, day)
+    pace = pace_per_day(daily)
+    assert figures == region_figures("61", 490, 1000, 0.5, StatusThresholds(), pace) and figures.status == "critical"
+    assert seen == outlook(figures, pace, PLAN, day)
 
 
 def test_thresholds_are_configurable():
