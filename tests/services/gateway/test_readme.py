@@ -1,14 +1,11 @@
-"""The README's section for registration systems keeps up with the gateway."""
+"""The guide for registration systems (docs/registration-systems.md) keeps up with the gateway."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from services.gateway.api import INGEST_RESPONSES
 from streams.domain.validation import REASONS
+from tests.docs.guides import section
 
-README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-SECTION = README[README.index("## For registration systems") :]
-SECTION = SECTION[: SECTION.index("\n## ", 1)]
+SECTION = section("## For registration systems")
 
 
 def test_every_reason_has_its_line():
