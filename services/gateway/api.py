@@ -11,6 +11,7 @@ from typing import Callable, Protocol, Sequence
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -88,11 +89,26 @@ INGEST_RESPONSES = {
           "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
     413: {**_PROBLEM, "description": f"More than {MAX_EVENTS:,} events or {MAX_BODY_BYTES // 2**20} MB; nothing was published"},
     415: {**_PROBLEM, "description": "A content type this endpoint does not read, or a charset other than UTF-8"},
+    422: {**_PROBLEM, "description": "A query parameter that is not understood (dry_run=maybe); nothing was published"},
     429: {**_PROBLEM, "description": "The key sent more requests or events than its limit, or the address too many wrong keys; nothing was published",
           "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before sending again"}}},
     503: {"model": schemas.Unavailable, "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
           "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}}},
 }
+def _not_understood(errors) -> str:
+    """One sentence for a request FastAPI could not validate: the first parameter it names."""
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if len(location) >= 2 and location[0] in {"query", "path", "header"}:
+            where, name = location[0], location[-1]
+            given = error.get("input")
+            shown = f" {str(given)[:40]!r}" if isinstance(given, str) else ""
+            if error.get("type") == "bool_parsing":
+                return f"the {where} parameter {name} must be true or false, not{shown or ' that'}"
+            return f"the {where} parameter {name} is not understood{f' ({shown.strip()})' if shown else ''}: {error.get('msg', 'invalid')}"
+    return "the request is not understood: " + "; ".join(str(error.get("msg", "invalid")) for error in errors)[:200]
+
+
 DRAIN_BYTES = 4 * MAX_BODY_BYTES  # the most of a body over the limit that is read and dropped before the 413
 DRY_RUN = Query(False, description="true: check the events and answer the summary, publish nothing")
 
@@ -112,10 +128,15 @@ def create_app(gateway: Gateway) -> FastAPI:
     app = FastAPI(
         title="UCJ ingest gateway",
         version="1",
-        description="Participant events from registration systems into the UCJ coverage monitor. See README, \"For registration systems\".",
+        description="Participant events from registration systems into the UCJ coverage monitor. See docs/registration-systems.md, \"For registration systems\".",
         lifespan=lifespan,
     )
     app.add_middleware(RequestMetrics, metrics=gateway.metrics)
+
+    @app.exception_handler(RequestValidationError)
+    async def not_understood(request: Request, error: RequestValidationError) -> JSONResponse:
+        """FastAPI's own 422 body is a list of pydantic errors; the gateway answers one sentence, as for every refusal."""
+        return await refused(request, Refused(422, _not_understood(error.errors())))
 
     @app.exception_handler(Refused)
     async def refused(request: Request, refusal: Refused) -> JSONResponse:
