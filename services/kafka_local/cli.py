@@ -54,15 +54,17 @@ def add_parser(subparsers) -> None:
     credentials = _action(actions, "credentials", "print the settings a service runs with as PRINCIPAL",
                           "Print, as shell exports, the UCJ_KAFKA_* settings a service runs with as\n"
                           "PRINCIPAL on the secure broker: eval \"$(ucj kafka credentials ucj-worker)\".\n"
-                          "The password stays in its file (UCJ_KAFKA_PASSWORD_FILE).")
+                          "The password stays in its file (UCJ_KAFKA_PASSWORD_FILE). Without --port or --data-dir:\n"
+                          "the secure broker running under UCJ_DATA_DIR (ucj kafka up --secure on any port, or the demo's).")
     credentials.add_argument("principal", metavar="PRINCIPAL", choices=PRINCIPALS, help=", ".join(PRINCIPALS))
     credentials.add_argument("--tls", action="store_true",
                              help="the settings for the TLS listener (SASL_SSL on PORT+2, UCJ_KAFKA_CA_FILE) of a broker started with --tls")
-    credentials.set_defaults(run=run_credentials)
+    credentials.set_defaults(run=run_credentials, port=None)  # no --port: find the secure broker that runs
 
     acls = _action(actions, "acls", "list the ACLs of the secure broker",
-                   "List every ACL the secure broker holds: who may do what on which topic, group or cluster.")
-    acls.set_defaults(run=run_acls)
+                   "List every ACL the secure broker holds: who may do what on which topic, group or cluster.\n"
+                   "Without --port or --data-dir: the secure broker running under UCJ_DATA_DIR, if there is one.")
+    acls.set_defaults(run=run_acls, port=None)
 
     down = _action(actions, "down", "stop the broker",
                    "Stop the broker: SIGTERM, then SIGKILL if it is still running after 30 s.\n"
@@ -113,12 +115,35 @@ def run_up(args) -> int:
 
 def _where(args) -> str:
     """The --port and --data-dir of this command, for the commands it suggests."""
-    where = "" if args.port == manager.DEFAULT_PORT else f" --port {args.port}"
+    where = "" if args.port in (None, manager.DEFAULT_PORT) else f" --port {args.port}"
     return where + (f" --data-dir {args.data_dir}" if args.data_dir else "")
 
 
+def _where_of(status: manager.BrokerStatus) -> str:
+    """The --port and --data-dir that name the broker of `status`, for the commands a message suggests."""
+    where = "" if status.port == manager.DEFAULT_PORT else f" --port {status.port}"
+    return where + ("" if status.data_dir == manager.default_data_dir(status.port) else f" --data-dir {status.data_dir}")
+
+
 def _secure_status(args, command: str) -> manager.BrokerStatus | None:
-    status = manager.broker_status(args.port, args.data_dir)
+    """The secure broker `command` is about: the one --port or --data-dir names; without either, the
+    default port's if it is secure, else the one secure broker running under UCJ_DATA_DIR."""
+    if args.port is None and args.data_dir is None:
+        status = manager.broker_status(manager.DEFAULT_PORT)
+        if status.secure:
+            return status
+        running = manager.running_secure_brokers()
+        if len(running) == 1:
+            print(f"ucj kafka {command}: the secure broker on {running[0].bootstrap} ({running[0].data_dir})", file=sys.stderr)
+            return running[0]
+        if running:
+            ports = ", ".join(f"{found.port} ({found.data_dir})" for found in running)
+            print(f"ucj kafka {command}: several secure brokers run, on ports {ports}; name one with --port PORT (or --data-dir DIR)", file=sys.stderr)
+        else:
+            print(f"ucj kafka {command}: no secure broker runs under {manager.Settings.from_env().data_dir}; start one with "
+                  f"`ucj kafka up --secure`, or name yours with --port PORT (or --data-dir DIR)", file=sys.stderr)
+        return None
+    status = manager.broker_status(args.port or manager.DEFAULT_PORT, args.data_dir)
     if not status.secure:
         print(f"ucj kafka {command}: the broker in {status.data_dir} has no logins; start one with `ucj kafka up --secure{_where(args)}`", file=sys.stderr)
         return None
@@ -130,7 +155,7 @@ def run_credentials(args) -> int:
     if status is None:
         return 1
     if args.tls and not status.tls:
-        print(f"ucj kafka credentials: the broker in {status.data_dir} has no TLS listener; start it with `ucj kafka up --secure --tls{_where(args)}`", file=sys.stderr)
+        print(f"ucj kafka credentials: the broker in {status.data_dir} has no TLS listener; start it with `ucj kafka up --secure --tls{_where_of(status)}`", file=sys.stderr)
         return 1
     bootstrap = status.tls_bootstrap if args.tls else status.bootstrap
     for name, value in security.environment(bootstrap, status.data_dir, args.principal, tls=args.tls).items():
@@ -143,7 +168,7 @@ def run_acls(args) -> int:
     if status is None:
         return 1
     if not status.running:
-        print(f"ucj kafka acls: the broker is not running; start it with `ucj kafka up --secure{_where(args)}`", file=sys.stderr)
+        print(f"ucj kafka acls: the broker is not running; start it with `ucj kafka up --secure{_where_of(status)}`", file=sys.stderr)
         return manager.KafkaLocalError.exit_code
     print("\n".join(security.granted(status.access())))
     return 0

@@ -264,6 +264,27 @@ def broker_status(port: int = DEFAULT_PORT, data_dir: Path | None = None) -> Bro
     return BrokerStatus(running, pid if running else None, port, data_dir, data_dir / "kafka.log")
 
 
+def local_data_dirs() -> list[Path]:
+    """The data dirs this machine's brokers keep under UCJ_DATA_DIR: `ucj kafka up`'s (kafka/data-PORT)
+    and the demo's (demo/kafka)."""
+    root = Settings.from_env().data_dir
+    found = sorted((root / "kafka").glob("data-*")) + [root / "demo" / "kafka"]
+    return [path for path in found if path.is_dir()]
+
+
+def running_secure_brokers() -> list[BrokerStatus]:
+    """The secure brokers running from a data dir of local_data_dirs(), each on the port it was started on."""
+    found = []
+    for data_dir in local_data_dirs():
+        port = _configured_port(data_dir)
+        if port is None:
+            continue
+        status = broker_status(port, data_dir)
+        if status.running and status.secure:
+            found.append(status)
+    return found
+
+
 def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False, tls: bool = False) -> str:
     """Start the broker unless it already runs; wait until it answers; return its bootstrap address.
 
