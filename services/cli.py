@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:  # kafka-python logs every connection attempt; our own messages say what failed
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         logging.getLogger("alembic").setLevel(logging.WARNING)  # `ucj registry` says what was migrated
+    from services import transient_logs
+
+    transient_logs.install()  # aiokafka's ERROR while the group coordinator is not available yet: INFO
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:
