@@ -22,7 +22,13 @@ def add_parser(subparsers) -> None:
             "regency's workforce, a realistic segment mix, enrollment waves, provincial/regency/village\n"
             "assistance batches (like the 2024 programme for 26,300 vulnerable workers), lapses for\n"
             "non-payment and at the end of the budget year, moves, and some redelivered duplicates and\n"
-            "invalid inputs. The same --seed gives the same stream."
+            "invalid inputs. The same --seed gives the same stream.\n"
+            "\n"
+            "The simulated population is small against the province's real workforce (1.7 million eligible\n"
+            "workers, the registry's estimate), so with the registry as `ucj registry init` leaves it every\n"
+            "region reads a fraction of a percent and critical: that is the arithmetic, not a fault. `ucj demo`\n"
+            "scales the workforce to the simulated population; by hand, load figures of that size with\n"
+            "`ucj registry load-workforce FILE.csv`."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATA_DIR")
