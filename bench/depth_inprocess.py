@@ -36,6 +36,7 @@ def measure(participants: int, repeats: int) -> dict:
     from streams.domain.events import PONTIANAK, ParticipantEnrolled
     from streams.domain.fold import History
     from streams.domain.regions import Region, RegionTree
+    from streams.participant_store import InMemoryStore
     from streams.processing import CoverageProcessor
 
     tree = RegionTree.from_regions(
@@ -71,7 +72,7 @@ def measure(participants: int, repeats: int) -> dict:
     best_rebuild = dict.fromkeys(DEPTHS, float("inf"))
     for _ in range(repeats):  # the depths in turn, so a busy moment of the machine hits them alike
         for depth in DEPTHS:
-            processor = CoverageProcessor(tree, dict(stores[depth]), Clock.parse(NOW))
+            processor = CoverageProcessor(tree, InMemoryStore(dict(stores[depth])), Clock.parse(NOW))
             started = time.process_time()
             processor.rebuild([0])
             best_rebuild[depth] = min(best_rebuild[depth], time.process_time() - started)

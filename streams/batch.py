@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .domain.events import ParticipantEvent, type_name
 from .domain.validation import Rejected
@@ -89,9 +89,7 @@ def route(validated, forward_miskeyed_from: str | None, partitions: int, result:
 
 def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> None:
     """Fold each participant's events; one whose events cannot be folded changes nothing and is dead-lettered."""
-    store: Any = processor.store  # a WriteBehindStore: told the partition of what it reads and writes
     for (partition, _), pairs in groups.items():
-        store.partition = partition
         try:
             outcomes = processor.apply_events([parsed for _, parsed in pairs], partition)
         except Exception as error:

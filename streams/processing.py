@@ -1,7 +1,8 @@
 """The service layer of the worker: validated events in, participant state and counts updated.
 
-Kafka-free, so it runs the same under Faust and in tests. The participant store is any
-mutable mapping of participant_id -> bytes (the Faust table in production).
+Kafka-free, so it runs the same under Faust and in tests. The participant store is a
+ParticipantStore (streams/participant_store.py): the write-behind store over the Faust table in
+production, a dict in tests.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, MutableMapping, NamedTuple
+from typing import Iterable, NamedTuple
 
 from .clock import Clock
 from .codec import coverage_of, decode_coverage_key, decode_summary
@@ -24,6 +25,7 @@ from .domain.ownership import NOBODY, Owners, refusal
 from .domain.regions import LEVELS, RegionTree
 from .domain.validation import Rejected, parse_event
 from .participant_state import Update, updated
+from .participant_store import ParticipantStore
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class CoverageProcessor:
     def __init__(
         self,
         regions: RegionTree,
-        store: MutableMapping[str, bytes],
+        store: ParticipantStore,
         clock: Clock,
         history_levels: tuple[str, ...] = LEVELS[:3],
     ):
@@ -82,7 +84,7 @@ class CoverageProcessor:
         events cannot be folded (an exception) leaves both exactly as they were.
         """
         participant_id = events[0].participant_id
-        stored = self.store.get(participant_id)
+        stored = self.store.get(partition, participant_id)
         owners = self.owners
         refusals: list[Rejected | None] | None = None
         if any(owners.scoped(e.source) for e in events):
@@ -98,7 +100,7 @@ class CoverageProcessor:
         # puts them back in the changelog before the offsets move past them.
         value = update.value if changed else stored
         assert value is not None  # a new participant's first event always applies
-        self.store[participant_id] = value
+        self.store.put(partition, participant_id, value)
         if changed:
             self._move(self.counts_of(partition), *move)
         outcomes = [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]
@@ -179,7 +181,7 @@ class CoverageProcessor:
         """
         wanted = set(partitions)
         alike: dict[int, Counter] = {p: Counter() for p in wanted}  # partition -> coverage -> participants
-        for value in _values_of(self.store, wanted):
+        for value in self.store.values_of(wanted):  # and maybe other partitions': each value names its own
             partition, coverage = decode_coverage_key(value)
             if partition in alike:
                 alike[partition][coverage] += 1
@@ -210,9 +212,3 @@ class CoverageProcessor:
         self._nobody = self._parts(NOTHING.coverage)
         self.rebuild(list(self.counts))
         return True
-
-
-def _values_of(store, partitions: set[int]) -> Iterable[bytes]:
-    """Stored values of these partitions, and maybe others: a WriteBehindStore narrows the read to them."""
-    values_of = getattr(store, "values_of", None)
-    return values_of(partitions) if values_of is not None else store.values()

@@ -34,24 +34,20 @@ class MappingBacking:
 
 
 class WriteBehindStore:
-    """participant_id -> bytes over a backing, holding writes until they are flushed."""
+    """A ParticipantStore (streams/participant_store.py) over a backing, holding writes until they are flushed."""
 
     def __init__(self, backing: Backing | Mapping[str, bytes]):
         self.backing = MappingBacking(backing) if isinstance(backing, Mapping) else backing
-        self.partition: int | None = None  # set by the caller before reading or writing: where the participant is
         self._pending: dict[str, tuple[int, bytes]] = {}
 
-    def get(self, participant_id: str, default=None):
+    def get(self, partition: int, participant_id: str) -> bytes | None:
         pending = self._pending.get(participant_id)
         if pending is not None:
             return pending[1]
-        value = self.backing.read(self.partition, participant_id)
-        return default if value is None else value
+        return self.backing.read(partition, participant_id)
 
-    def __setitem__(self, participant_id: str, value: bytes) -> None:
-        if self.partition is None:
-            raise RuntimeError("set the partition before writing")
-        self._pending[participant_id] = (self.partition, value)
+    def put(self, partition: int, participant_id: str, value: bytes) -> None:
+        self._pending[participant_id] = (partition, value)
 
     def __len__(self) -> int:
         return len(self._pending)

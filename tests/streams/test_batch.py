@@ -117,10 +117,9 @@ def test_an_event_of_a_source_that_does_not_own_its_participant_is_dead_lettered
     villages = RegionTree.from_regions(
         [Region("61", None, "province", "K"), Region("61.07", "61", "regency", "B"), Region("61.72", "61", "regency", "S")]
     )
-    class Store(dict):  # batch.fold tells its store the partition, as it tells the WriteBehindStore
-        partition = 0
+    from streams.participant_store import InMemoryStore
 
-    processor = CoverageProcessor(villages, Store(), Clock.parse(NOW.isoformat()))
+    processor = CoverageProcessor(villages, InMemoryStore(), Clock.parse(NOW.isoformat()))
     processor.use_owners(Owners(villages, {"desa-a": ["61.07"], "desa-b": ["61.72"]}))
     enrolled = raw("enrollment", event_id="1", participant_id="pn1_w", source="desa-a", region_code="61.07")
     lapsed = raw("lapse", event_id="2", participant_id="pn1_w", source="desa-b", region_code="61.72",

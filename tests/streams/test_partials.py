@@ -3,6 +3,7 @@ from collections import Counter
 from datetime import date
 
 from streams.partials import HISTORY_DAYS, PartialBuilder, decode_partial, encode_partial, sum_partials
+from streams.participant_store import InMemoryStore
 from streams.processing import CoverageProcessor
 from streams.clock import Clock
 
@@ -13,7 +14,7 @@ LEVELS = ("province", "regency", "district")
 
 
 def fed_processor():
-    p = CoverageProcessor(TREE, {}, Clock.parse("2025-07-15T12:00:00+07:00"))
+    p = CoverageProcessor(TREE, InMemoryStore(), Clock.parse("2025-07-15T12:00:00+07:00"))
     events = [
         (raw(event_id="a", participant_id="P-1"), 0),
         (raw(event_id="b", participant_id="P-2", region_code="61.72"), 1),

@@ -10,6 +10,7 @@ from streams.domain.events import ParticipantEnrolled, ParticipantLapsed
 from streams.domain.ownership import Owners
 from streams.domain.regions import Region, RegionTree
 from streams.domain.validation import Rejected
+from streams.participant_store import InMemoryStore
 from streams.processing import CoverageProcessor
 
 from .domain.factories import raw
@@ -27,7 +28,7 @@ TREE = RegionTree.from_regions(
 
 
 def processor(store=None, at="2025-07-15T12:00:00+07:00"):
-    return CoverageProcessor(TREE, {} if store is None else store, Clock.parse(at))
+    return CoverageProcessor(TREE, InMemoryStore({} if store is None else store), Clock.parse(at))
 
 
 def feed(p, data: bytes, partition=0):
@@ -83,7 +84,7 @@ class MovableClock(Clock):
 
 def test_counts_follow_the_calendar_without_new_events():
     clock = MovableClock("2025-08-31T23:59:00+07:00")
-    p = CoverageProcessor(TREE, {}, clock)
+    p = CoverageProcessor(TREE, InMemoryStore(), clock)
     feed(p, raw())  # covered 2025-06-01 .. 2025-08-31
     assert total(p) == 1 and not p.turn_day_if_needed()
     clock.move_to("2025-09-01T00:00:00+07:00")  # local midnight
@@ -93,7 +94,7 @@ def test_counts_follow_the_calendar_without_new_events():
 
 def test_future_assistance_counts_from_its_first_day():
     clock = MovableClock("2025-12-31T12:00:00+07:00")
-    p = CoverageProcessor(TREE, {}, clock)
+    p = CoverageProcessor(TREE, InMemoryStore(), clock)
     feed(p, raw("assistance_payment", occurred_at="2025-12-20T09:00:00+07:00", period_start="2026-01-01", period_end="2026-12-31"))
     assert total(p) == 0
     clock.move_to("2026-01-01T00:00:01+07:00")
@@ -171,7 +172,7 @@ def snapshot(p, store) -> tuple:
 )
 def test_events_that_cannot_be_folded_leave_the_store_and_the_counts_unchanged(poison):
     store = {}
-    p = CoverageProcessor(TREE, store, Clock.parse("2026-06-30T12:00:00+07:00"))
+    p = CoverageProcessor(TREE, InMemoryStore(store), Clock.parse("2026-06-30T12:00:00+07:00"))
     p.apply_events([enrolled()], 0)
     p.apply_events([enrolled(participant_id="P-0002")], 0)
     before = snapshot(p, store)
@@ -196,7 +197,7 @@ def test_events_that_cannot_be_folded_leave_the_store_and_the_counts_unchanged(p
 )
 def test_applying_events_either_succeeds_or_changes_nothing(events):
     store = {}
-    p = CoverageProcessor(TREE, store, Clock.parse("2026-06-30T12:00:00+07:00"))
+    p = CoverageProcessor(TREE, InMemoryStore(store), Clock.parse("2026-06-30T12:00:00+07:00"))
     p.apply_events([enrolled()], 0)
     before = snapshot(p, store)
     try:
@@ -204,7 +205,7 @@ def test_applying_events_either_succeeds_or_changes_nothing(events):
     except OverflowError:
         assert snapshot(p, store) == before
     else:  # the counts are those a fresh processor derives from the stored state
-        fresh = CoverageProcessor(TREE, dict(store), Clock.parse("2026-06-30T12:00:00+07:00"))
+        fresh = CoverageProcessor(TREE, InMemoryStore(dict(store)), Clock.parse("2026-06-30T12:00:00+07:00"))
         fresh.rebuild({0})
         assert snapshot(fresh, store)[1][0][:3] == snapshot(p, store)[1][0][:3]
 
@@ -286,7 +287,7 @@ VILLAGE_A, VILLAGE_B = "61.07.01.2001", "61.72.01.1001"
 
 
 def owned_processor():
-    p = CoverageProcessor(OWNED_TREE, {}, Clock.parse("2026-06-15T12:00:00+07:00"))
+    p = CoverageProcessor(OWNED_TREE, InMemoryStore(), Clock.parse("2026-06-15T12:00:00+07:00"))
     p.use_owners(Owners(OWNED_TREE, {"desa-a": [VILLAGE_A], "desa-b": [VILLAGE_B], "bpjs-kalbar": ["61"]}))
     return p
 
@@ -305,11 +306,11 @@ def outcomes(p, *raws):
 def test_a_village_cannot_lapse_a_participant_of_another_regency_and_no_count_changes():
     p = owned_processor()
     assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A)) == [("applied", None)]
-    before = (dict(p.store), p.counts[0].active.total())
+    before = (dict(p.store.data), p.counts[0].active.total())
     assert before[1] == 1
     lapse = village_event("lapse", "b-1", "desa-b", VILLAGE_B, hour=10, effective_date="2026-06-02")
     assert outcomes(p, lapse) == [("participant_out_of_scope", "participant_out_of_scope")]
-    assert (dict(p.store), p.counts[0].active.total()) == before
+    assert (dict(p.store.data), p.counts[0].active.total()) == before
 
 
 def test_a_village_may_enrol_a_worker_who_moves_in_and_then_owns_the_worker():
