@@ -32,8 +32,8 @@ from .history_page import Refused, history_days, parse_query
 from .kafka_access import KafkaAccess
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
-from .reference import load_reference
-from .sources import SourceActivity
+from .reference import load_reference, owners_of
+from .sources import UNKNOWN_SOURCE_REFRESH_SECONDS, SourceActivity, names_unknown
 from .stage_runner import StageRunner
 from .write_behind import WriteBehindStore
 from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, PARTICIPANT_TABLE, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
@@ -73,7 +73,7 @@ class CoverageWorker:
         self.settings = settings
         self.registry = registry  # services.registry.Registry: read at start and every few minutes
         self.reference = load_reference(registry, thresholds)
-        self.reference_loaded_at = time.monotonic()
+        self.reference_loaded_at = self.sources_read_at = time.monotonic()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             APP_ID,
@@ -197,6 +197,8 @@ class CoverageWorker:
             self._dead_letter(message, rejection)
         for (event_type, outcome), count in result.tally.items():
             EVENTS.labels(type=event_type, outcome=outcome).inc(count)
+        if names_unknown(result.by_source, self.reference.source_names):
+            self._refresh_sources()  # a source added since the last reload: label it by its name now
         self.sources.add(result.by_source, result.latest, self.reference.source_names)
         now = time.time()
         next_offsets, observe = self.next_offsets, EVENT_DELAY.observe
@@ -206,6 +208,28 @@ class CoverageWorker:
         last = max(message.timestamp for message in messages)
         LAST_EVENT.set(last)
         LAG.set(max(0.0, now - last))
+
+    def _refresh_sources(self) -> None:
+        """Read the registry's sources again (names, when added, regions), at most every
+        UNKNOWN_SOURCE_REFRESH_SECONDS; the full reload stays on its own schedule (_tick)."""
+        now = time.monotonic()
+        if now - self.sources_read_at < UNKNOWN_SOURCE_REFRESH_SECONDS:
+            return
+        self.sources_read_at = now
+        try:
+            sources = self.registry.sources()
+        except Exception:  # keep the names we have: the events are counted all the same
+            log.exception("could not read the registry's sources; unknown sources stay `other` for now")
+            return
+        reference = self.reference
+        self.reference = dataclasses.replace(
+            reference,
+            source_names=frozenset(source.name for source in sources),
+            sources_added={source.name: source.created_at.timestamp() for source in sources if source.active},
+            owners=owners_of(sources, reference.tree),
+        )
+        self.processor.use_owners(self.reference.owners)  # its regions, from the next batch on
+        log.info("read the registry's sources again: %d", len(self.reference.source_names))
 
     async def write_pending(self, partitions: frozenset[int]) -> list[asyncio.Future]:
         """The participants of these partitions (the ones counted now) folded since the last commit,
@@ -245,7 +269,7 @@ class CoverageWorker:
                     self.builders.clear()
                 self.processor.use_owners(reference.owners)  # a source added or given other regions
                 self.reference = reference  # new workforce figures and plans count from the next figures on
-                self.reference_loaded_at = time.monotonic()
+                self.reference_loaded_at = self.sources_read_at = time.monotonic()
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")
         try:

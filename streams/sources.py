@@ -20,11 +20,20 @@ from dataclasses import dataclass, field
 from typing import AbstractSet, Mapping
 
 OTHER = "other"  # every source the registry does not know
+# a batch naming a source the worker does not know makes it read the registry's sources again,
+# at most this often: a source just added (`ucj sources add`) is labelled by its name from its
+# first events on, and a producer sending unknown names costs one small query per interval
+UNKNOWN_SOURCE_REFRESH_SECONDS = 5.0
 
 
 def source_label(source: str, registered: AbstractSet[str]) -> str:
     """The label of an event's `source`: its own name when registered, else `other`."""
     return source if source in registered else OTHER
+
+
+def names_unknown(tally: Mapping[tuple[str, str], int], registered: AbstractSet[str]) -> bool:
+    """Whether a batch's tally names a source the registry did not hold when last read ("" is no name)."""
+    return any(source not in registered and source for source, _ in tally)
 
 
 def claimed_source(raw: bytes | None) -> str:

@@ -62,15 +62,14 @@ def dead_letters_total(reason: str) -> float:
 
 def test_a_participant_that_cannot_be_folded_goes_to_the_dead_letter_and_the_batch_goes_on(worker):
     unreadable = b"\x07 state written by a newer version"
-    worker.store.partition = partition_of("P-B", 8)
-    worker.store["P-B"] = unreadable
+    worker.store.put(partition_of("P-B", 8), "P-B", unreadable)
     events = batch(("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b1")), ("P-B", raw(participant_id="P-B", event_id="b2")), ("P-C", raw(participant_id="P-C", event_id="c")))
     before = dead_letters_total("processing_error")
 
     worker.handle_batch(events)
 
     assert sum(c.total() for c in worker.processor.counts.values()) == 2  # P-A and P-C
-    assert worker.store.get("P-B") is unreadable and worker.store.get("P-A") is not None
+    assert worker.store.get(partition_of("P-B", 8), "P-B") is unreadable and worker.store.get(partition_of("P-A", 8), "P-A") is not None
     letters = worker.dead_letters.records
     assert [key for key, _, _ in letters] == [b"P-B", b"P-B"]
     assert [value for _, value, _ in letters] == [events[1].value, events[2].value]
@@ -136,3 +135,26 @@ def test_status_rows_carry_every_outlook_figure_and_one_status():
     assert row["target_date"] == "2025-12-31" and row["eta"] is None and row["budget_idr"] == 1_000
     assert {"pace_per_day", "required_pace_per_day", "enrollments_needed_per_month", "months_left", "target_ratio"} <= set(row)
     assert row["lapse_cliff"] is None and row["lapse_cliff_by_payer"] == {}
+
+
+def test_a_source_added_since_the_last_reload_is_labelled_by_its_name_from_its_first_batch(worker, monkeypatch):
+    from streams.sources import UNKNOWN_SOURCE_REFRESH_SECONDS
+
+    worker.registry.add_source("desa-sebangki", ["61.07"])  # `ucj sources add`, after the worker read the registry
+    worker.sources_read_at -= UNKNOWN_SOURCE_REFRESH_SECONDS  # the last read of the sources is old enough
+    reads = []
+    sources = worker.registry.sources
+    monkeypatch.setattr(worker.registry, "sources", lambda: reads.append(1) or sources())
+    applied = lambda source: source_sample("ucj_source_events_total", source=source, outcome="applied")  # noqa: E731
+    before = {source: applied(source) for source in ("desa-sebangki", "other")}
+
+    worker.handle_batch(batch(("P-S", raw(participant_id="P-S", event_id="s1", source="desa-sebangki"))))
+
+    assert applied("desa-sebangki") == before["desa-sebangki"] + 1 and applied("other") == before["other"]
+    assert reads == [1] and "desa-sebangki" in worker.reference.source_names
+    assert worker.processor.owners.scoped("desa-sebangki")  # its regions bind its next events
+    assert source_sample("ucj_source_added_timestamp_seconds", source="desa-sebangki") > 0
+    # a producer naming unknown sources reads the registry at most every few seconds
+    for n in range(3):
+        worker.handle_batch(batch((f"P-U{n}", raw(participant_id=f"P-U{n}", event_id=f"u{n}", source=f"unknown-{n}"))))
+    assert reads == [1] and applied("other") == before["other"] + 3
