@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 ALERT_SCHEMA = "ucj.coverage-alert/1"
 KINDS = ("coverage_status", "lapse_cliff")
@@ -78,13 +79,13 @@ class AlertTransition:
         return self.region_code.encode()
 
 
-def alert_to_wire(alert: AlertTransition) -> dict:
+def alert_to_wire(alert: AlertTransition) -> dict[str, Any]:
     body = _jsonable(asdict(alert))
     body["history"] = [[p["day"], p["coverage"], p["planned"]] for p in body["history"]]
     return {"schema": ALERT_SCHEMA, **body}
 
 
-def alert_from_wire(body: dict) -> AlertTransition:
+def alert_from_wire(body: dict[str, Any]) -> AlertTransition:
     if body.get("schema") != ALERT_SCHEMA:
         raise ValueError(f"not a {ALERT_SCHEMA} body: schema={body.get('schema')!r}")
     figures = body["figures"]
@@ -124,7 +125,7 @@ def _date_or_none(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 SCHEMA = "ucj.participant-event/1"
 SEGMENTS = frozenset({"PU", "BPU", "JAKON", "PMI"})
@@ -65,7 +66,7 @@ def type_name(event: ParticipantEvent) -> str:
     return TYPE_NAMES[type(event)]
 
 
-def to_wire(event: ParticipantEvent) -> dict:
+def to_wire(event: ParticipantEvent) -> dict[str, Any]:
     """The JSON object of the event, with every default filled in."""
     wire = {"schema": SCHEMA, "type": type_name(event)}
     for name in event.__dataclass_fields__:

@@ -87,7 +87,7 @@ def _canonical(char: str) -> str:
 _CACHED = 50_000
 
 
-class _Table(dict):
+class _Table(dict[int, str]):
     """For str.translate: each code point's canonical view, computed when first met."""
 
     def __init__(self, undecodable_is_space: bool):

@@ -45,12 +45,13 @@ _Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)]
 
 
 class _Plain(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
-    schema: Literal[SCHEMA]
+    # Literal types built from the constants: msgspec reads them at run time, mypy cannot
+    schema: Literal[SCHEMA]  # type: ignore[valid-type]
     event_id: _Id
     occurred_at: _Text
     participant_id: _Id
     region_code: _Text
-    segment: Literal[tuple(sorted(SEGMENTS))]
+    segment: Literal[tuple(sorted(SEGMENTS))]  # type: ignore[valid-type]
     source: _Text
 
 
@@ -67,11 +68,11 @@ class _Payment(_Plain, tag=TYPE_NAMES[AssistancePaid]):
 
 
 class _Lapse(_Plain, tag=TYPE_NAMES[ParticipantLapsed]):
-    reason: Literal[tuple(sorted(LAPSE_REASONS))]
+    reason: Literal[tuple(sorted(LAPSE_REASONS))]  # type: ignore[valid-type]
     effective_date: Union[_Text, UnsetType] = UNSET
 
 
-_DECODER = msgspec.json.Decoder(Union[_Enrollment, _Payment, _Lapse])
+_DECODER: msgspec.json.Decoder[_Enrollment | _Payment | _Lapse] = msgspec.json.Decoder(Union[_Enrollment, _Payment, _Lapse])
 
 
 def plain_event(raw: bytes | None, regions: Container[str], now: datetime) -> ParticipantEvent | None:
@@ -96,7 +97,7 @@ def plain_event(raw: bytes | None, regions: Container[str], now: datetime) -> Pa
         return None
 
 
-def _valid_event(plain: _Plain, regions: Container[str], now: datetime) -> ParticipantEvent | None:
+def _valid_event(plain: _Enrollment | _Payment | _Lapse, regions: Container[str], now: datetime) -> ParticipantEvent | None:
     """The event of `plain`, or None when a check that msgspec cannot make fails."""
     occurred_at = datetime.fromisoformat(plain.occurred_at)
     if (
@@ -107,7 +108,7 @@ def _valid_event(plain: _Plain, regions: Container[str], now: datetime) -> Parti
         or plain.region_code not in regions
     ):
         return None
-    if type(plain) is _Enrollment:
+    if isinstance(plain, _Enrollment):
         paid_through = date.fromisoformat(plain.paid_through)
         covered_from = local_date(occurred_at) if plain.covered_from is UNSET else date.fromisoformat(plain.covered_from)
         if not EARLIEST_DATE <= covered_from <= paid_through <= LATEST_DATE:
@@ -117,7 +118,7 @@ def _valid_event(plain: _Plain, regions: Container[str], now: datetime) -> Parti
             region_code=plain.region_code, segment=plain.segment, source=plain.source,
             covered_from=covered_from, paid_through=paid_through,
         )
-    if type(plain) is _Payment:
+    if isinstance(plain, _Payment):
         period_start, period_end = date.fromisoformat(plain.period_start), date.fromisoformat(plain.period_end)
         if not EARLIEST_DATE <= period_start <= period_end <= LATEST_DATE or payer_problem(plain.payer_id, regions):
             return None

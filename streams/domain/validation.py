@@ -201,10 +201,10 @@ def _check_content(obj: dict[str, Any], text: str) -> None:
         if escaped and _SURROGATE.search(value):  # UTF-8 cannot carry one: only an escape can
             raise _Reject("not_json", f"field {_shown(field)} holds an unpaired UTF-16 surrogate")
     if contains_nik(text) or escaped and any(contains_nik(value) for _, value in _strings(obj)):
-        field = next((field for field, value in _strings(obj) if contains_nik(value)), None)
-        if field is None:
+        found = next((field for field, value in _strings(obj) if contains_nik(value)), None)
+        if found is None:
             raise _Reject("raw_nik", "the event holds a NIK-shaped number; send a pseudonym")
-        raise _Reject("raw_nik", f"field {_shown(field)} holds a NIK-shaped value; send a pseudonym")
+        raise _Reject("raw_nik", f"field {_shown(found)} holds a NIK-shaped value; send a pseudonym")
 
 
 def _strings(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -238,7 +238,7 @@ def _event(fields: _Fields, regions: Container[str], now: datetime) -> Participa
     occurred_at = fields.timestamp("occurred_at")
     if occurred_at > now + FUTURE_TOLERANCE:
         raise _Reject("future_event", f"occurred_at {occurred_at.isoformat()} is after {now.isoformat()}")
-    common = dict(
+    common: dict[str, Any] = dict(
         event_id=fields.identifier("event_id", "bad_event_id"),
         occurred_at=occurred_at,
         participant_id=fields.identifier("participant_id", "bad_participant_id"),
@@ -296,7 +296,8 @@ class _Fields:
         return value
 
     def string(self, name: str) -> str:
-        return self.get(name, str)
+        text: str = self.get(name, str)
+        return text
 
     def non_empty(self, name: str) -> str:
         value = self.string(name)
