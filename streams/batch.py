@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .domain.events import ParticipantEvent, type_name
 from .domain.validation import Rejected
@@ -32,18 +32,22 @@ class Record:
     value: bytes | None
 
 
+# (partition, participant_id) -> the participant's (record, event) pairs, in arrival order
+Groups = dict[tuple[int, str], list[tuple[Any, ParticipantEvent]]]
+
+
 @dataclass
 class BatchResult:
     rekeyed: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key, value) for the re-keyed topic
     dead_letters: list[tuple[object, Rejected]] = field(default_factory=list)  # (record, why)
-    tally: Counter = field(default_factory=Counter)  # (event type, outcome) -> events
+    tally: Counter[tuple[str, str]] = field(default_factory=Counter)  # (event type, outcome) -> events
     # (source as sent, outcome) -> events, and source -> newest Kafka timestamp of its messages;
     # not bounded here: streams/sources.py maps them to the registered names once per batch
-    by_source: Counter = field(default_factory=Counter)
+    by_source: Counter[tuple[str, str]] = field(default_factory=Counter)
     latest: dict[str, float] = field(default_factory=dict)
 
 
-def process_batch(processor: CoverageProcessor, records: Sequence, forward_miskeyed_from: str | None, partitions: int) -> BatchResult:
+def process_batch(processor: CoverageProcessor, records: Sequence[Any], forward_miskeyed_from: str | None, partitions: int) -> BatchResult:
     """Every record of the batch ends counted, forwarded or dead-lettered; nothing raises."""
     result = BatchResult()
     validated = validate(processor, records)
@@ -52,8 +56,8 @@ def process_batch(processor: CoverageProcessor, records: Sequence, forward_miske
     return result
 
 
-def validate(processor: CoverageProcessor, records: Iterable) -> list[tuple[object, ParticipantEvent | Rejected]]:
-    out = []
+def validate(processor: CoverageProcessor, records: Iterable[Any]) -> list[tuple[Any, ParticipantEvent | Rejected]]:
+    out: list[tuple[Any, ParticipantEvent | Rejected]] = []
     for record in records:
         try:
             out.append((record, processor.validate(record.value)))
@@ -62,10 +66,10 @@ def validate(processor: CoverageProcessor, records: Iterable) -> list[tuple[obje
     return out
 
 
-def route(validated, forward_miskeyed_from: str | None, partitions: int, result: BatchResult) -> dict:
+def route(validated: list[tuple[Any, ParticipantEvent | Rejected]], forward_miskeyed_from: str | None, partitions: int, result: BatchResult) -> Groups:
     """Invalid records to the dead letter, mis-keyed ones to the re-keyed topic, the rest grouped
     by (partition, participant) in arrival order."""
-    groups: dict[tuple[int, str], list] = {}
+    groups: Groups = {}
     latest = result.latest
     for record, parsed in validated:
         if isinstance(parsed, Rejected):  # in the re-keyed stream: a clock or registry change since
@@ -87,7 +91,7 @@ def route(validated, forward_miskeyed_from: str | None, partitions: int, result:
     return groups
 
 
-def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> None:
+def fold(processor: CoverageProcessor, groups: Groups, result: BatchResult) -> None:
     """Fold each participant's events; one whose events cannot be folded changes nothing and is dead-lettered."""
     for (partition, _), pairs in groups.items():
         try:
@@ -106,7 +110,7 @@ def fold(processor: CoverageProcessor, groups: dict, result: BatchResult) -> Non
             result.by_source[parsed.source, outcome.kind] += 1
 
 
-def failed(doing: str, error: Exception, records) -> Rejected:
+def failed(doing: str, error: Exception, records: Sequence[Any]) -> Rejected:
     """The rejection of inputs the worker failed on, logged without their content."""
     offsets = sorted(r.offset for r in records)
     shown = ", ".join(map(str, offsets[:10])) + (", ..." if len(offsets) > 10 else "")

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Iterable, NamedTuple
 
 from .clock import Clock
-from .codec import coverage_of, decode_coverage_key, decode_summary
+from .codec import CoverageKey, coverage_of, decode_coverage_key, decode_summary
 from .domain.cliff import CliffContribution, cliff_on
 from .domain.counts import ActiveCounts
 from .domain.events import ParticipantEvent, type_name
@@ -180,7 +180,7 @@ class CoverageProcessor:
         coverage adds to the counts once for all the participants who have the same one.
         """
         wanted = set(partitions)
-        alike: dict[int, Counter] = {p: Counter() for p in wanted}  # partition -> coverage -> participants
+        alike: dict[int, Counter[CoverageKey]] = {p: Counter() for p in wanted}  # partition -> coverage -> participants
         for value in self.store.values_of(wanted):  # and maybe other partitions': each value names its own
             partition, coverage = decode_coverage_key(value)
             if partition in alike:
