@@ -73,8 +73,8 @@ def run(args) -> int:
     if refusal:
         print(f"ucj produce: {refusal}", file=sys.stderr)
         return 1
-    for line, error in report.failed:
-        print(f"{name}:{line}: not delivered: {error}", file=sys.stderr)
+    for line, failure in report.failed:
+        print(f"{name}:{line}: not delivered: {failure}", file=sys.stderr)
     print(f"{report.sent} lines sent, {len(report.rejected)} rejected, {len(report.failed)} not delivered")
     return 0 if report.ok else 1
 

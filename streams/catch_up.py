@@ -55,7 +55,8 @@ def progressed(state: CatchUp, processed: Offsets, highwaters: Mapping[str, int 
 
 
 def _reached(processed: Offsets, offsets: Mapping[str, int | None]) -> bool:
-    return all(topic in processed and processed[topic] >= offset for topic, offset in offsets.items())
+    """Whether every topic is processed up to its offset (an unknown offset is never reached)."""
+    return all(topic in processed and offset is not None and processed[topic] >= offset for topic, offset in offsets.items())
 
 
 def _waiting(processed: Offsets, highwaters: Mapping[str, int | None]) -> int:

@@ -73,7 +73,7 @@ class Report:
         """Per region code and every region above it: participants differing, and active stored minus expected."""
         totals: dict[str, Counter] = defaultdict(Counter)
         for d in self.differences:
-            codes = tree.self_and_ancestors(d.region) if d.region in tree else (d.region or "unknown",)
+            codes = tree.self_and_ancestors(d.region) if d.region is not None and d.region in tree else (d.region or "unknown",)
             for code in codes:
                 totals[code]["participants"] += 1
                 totals[code]["active_delta"] += int(d.active_stored) - int(d.active_expected)

@@ -83,6 +83,7 @@ class KafkaAccess:
             context = self.ssl_context()
         except KafkaAccessError as error:
             return str(error)
+        assert context is not None  # self.tls
         for address in self.bootstrap.split(","):
             host, _, port = address.strip().rpartition(":")
             host = host.strip("[]")

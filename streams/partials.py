@@ -85,8 +85,8 @@ class PartialBuilder:
 
 def cliff_by_region(items, tree: RegionTree, levels: tuple[str, ...]) -> dict[str, CliffByPayer]:
     totals: dict[str, CliffByPayer] = {}
+    contribution: CliffContribution
     for contribution, count in items:
-        contribution: CliffContribution
         for code in tree.self_and_ancestors(contribution.region_code):
             if tree.level_of(code) not in levels:
                 continue

@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Generic, Hashable, Iterable, Protocol, TypeVar
 
 Partition = TypeVar("Partition", bound=Hashable)
+_Partition_co = TypeVar("_Partition_co", bound=Hashable, covariant=True)
 
 
-class Positioned(Protocol):
+class Positioned(Protocol[_Partition_co]):
     @property
-    def tp(self) -> Hashable: ...
+    def tp(self) -> _Partition_co: ...
 
     @property
     def offset(self) -> int: ...
@@ -42,11 +43,11 @@ class Positions(Generic[Partition]):
         for partition in partitions:
             self._next.pop(partition, None)
 
-    def take(self, records: Iterable[Positioned]) -> tuple[list, dict[Partition, int]]:
+    def take(self, records: Iterable[Positioned[Partition]]) -> tuple[list[Positioned[Partition]], dict[Partition, int]]:
         """The records that continue their partition's run, in order, each partition's position moved past them;
         and the partitions that showed a hole, with the offset to read them again from (none of
         their records after the hole is taken)."""
-        taken: list = []
+        taken: list[Positioned[Partition]] = []
         holes: dict[Partition, int] = {}
         positions = self._next
         for record in records:

@@ -77,8 +77,8 @@ class StageRunner:
             codes = [c for level in self.report_levels for c in reference.tree.codes_at(level)]
             self.reports = region_reports(self.stage.totals(), reference, day, codes)
             self._reported = (self.stage.received, reference)
-        if self.book is not None:
-            await self._publish_due(reference)
+        if self.book is not None and self.reports is not None:
+            await self._publish_due(reference, self.book, self.reports)
             STAGE_EVALUATIONS.inc()
 
     def open_alerts(self) -> dict[tuple[str, str], str]:
@@ -103,16 +103,16 @@ class StageRunner:
             self.book = book_from_log(transitions)
             log.info("alert log read: %d transitions, %d alerts open", len(transitions), len(self.book.open))
 
-    async def _publish_due(self, reference: Reference) -> None:
-        reports = {c: r for c, r in self.reports.items() if reference.tree.level_of(c) in self.alert_levels}
+    async def _publish_due(self, reference: Reference, book: AlertBook, all_reports: dict[str, RegionReport]) -> None:
+        reports = {c: r for c, r in all_reports.items() if reference.tree.level_of(c) in self.alert_levels}
         # Hold times and decision times are real, whatever calendar UCJ_CLOCK sets: the
         # figures carry the calendar day they are for.
         now = datetime.now(PONTIANAK)
-        for decision, report in due_decisions(self.book, reports, now, self.hold):
+        for decision, report in due_decisions(book, reports, now, self.hold):
             alert = alert_transition(decision, report, reference, now)
             sent = await self.alerts_topic.send(key=alert.key, value=json.dumps(alert_to_wire(alert)).encode())
             await sent  # acknowledged by the broker before the book moves on
-            self.book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
+            book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
             ALERT_TRANSITIONS.labels(kind=decision.kind, transition=decision.transition).inc()
             f = alert.figures
             log.info(

@@ -63,7 +63,12 @@ class Story:
         now, today = self.clock.now(), self.clock.today()
         self.regency_name = tree.regions[self.regency].name
         villages = [c for c in tree.codes_at("village") if c.startswith(self.regency + ".")]
-        planned = {code: reference.planned(code, today) for code in tree.codes_at("regency")}
+        planned: dict[str, float] = {}
+        for code in tree.codes_at("regency"):
+            ratio = reference.planned(code, today)
+            if ratio is None:
+                raise RuntimeError(f"the registry has no coverage plan for {code} on {today}; the demo scales the workforce to the plan")
+            planned[code] = ratio
 
         log.info("demo: simulating %d participants from 2024-01-01 to %s", participants, today)
         records = list(generate_events(participants=participants, seed=61, start=date(2024, 1, 1), end=today, now=now))
@@ -110,10 +115,11 @@ class Story:
                 "should settle just above its plan; then a cohort in "
                 f"{self.regency_name} lapses."
             )
+        upload = self.upload or {"accepted": 0, "rejected": []}  # set when the phase turned to lapsed
         return (
             f"Demo: {self.cohort} village apparatus in {self.regency_name} lapsed for non-payment {waited:.0f} s ago: "
             f"source {self.source.name} uploaded them by NIK as a CSV through the gateway "
-            f"({self.upload['accepted']} accepted, {len(self.upload['rejected'])} rejected). "
+            f"({upload['accepted']} accepted, {len(upload['rejected'])} rejected). "
             "The region stage raises an alert once the regency has been off track for the hold time, "
             "and the notifier mails its coordinator."
         )
@@ -157,7 +163,7 @@ class Story:
             path.write_text(workforce_csv(figures, PROVINCE, self.clock.today().year))
             registry.load_workforce_csv(path)
 
-    def _send(self, messages: list[tuple[bytes, bytes]]) -> None:
+    def _send(self, messages: list[tuple[bytes | None, bytes]]) -> None:
         """Published as any registration system might: the simulated stream includes invalid input."""
         from services.producer import kafka_producer
         from streams.topics import PARTICIPANT_EVENTS, ensure_topics

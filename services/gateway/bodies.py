@@ -157,7 +157,9 @@ def _row_item(index: int, line: int, names: list[str], cells: list[str]) -> Item
 
 
 def _skip_space(text: str, position: int) -> int:
-    return _JSON_SPACE.match(text, position).end()
+    space = _JSON_SPACE.match(text, position)
+    assert space is not None  # the pattern matches the empty string
+    return space.end()
 
 
 class _LineCounter:

@@ -45,8 +45,8 @@ def run_import(items: Sequence[Item], admission: Admission, publish: Publish | N
         result.outcomes["accepted"] += len(admitted)
         return result
     delivery = publish([message(event) for _, event in admitted])
-    for (item, _), outcome in zip(admitted, delivery.results):
-        if outcome == ACKNOWLEDGED:
+    for (item, _), delivered in zip(admitted, delivery.results):
+        if delivered == ACKNOWLEDGED:
             result.accepted += 1
             result.outcomes["accepted"] += 1
         else:

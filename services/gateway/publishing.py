@@ -79,10 +79,10 @@ class KafkaPublisher:
             return Delivery(())
         try:
             producer = self._current()
-        except KafkaError as error:
-            return Delivery((UNPUBLISHED,) * len(messages), f"cannot reach Kafka: {error}")
+        except KafkaError as unreachable:
+            return Delivery((UNPUBLISHED,) * len(messages), f"cannot reach Kafka: {unreachable}")
         futures: list = []
-        error = None
+        error: str | None = None
         for key, value in messages:
             try:
                 futures.append(producer.send(self.topic, key=key, value=value))

@@ -39,7 +39,7 @@ def labels(alert: AlertTransition, status: str | None = None) -> dict[str, str]:
     }
 
 
-def annotations(message: Message) -> dict[str, str]:
+def annotations_of(message: Message) -> dict[str, str]:
     body = {"summary": message.subject, "description": message.text}
     if message.dashboard_url:
         body["dashboard"] = message.dashboard_url
@@ -58,7 +58,7 @@ def api_alerts(
     at = _time(alert.at)
     body = {
         "labels": current,
-        "annotations": annotations(message),
+        "annotations": annotations_of(message),
         "startsAt": at,
         "endsAt": _time(alert.at + firing_ttl) if firing(alert) else at,
     }
@@ -68,7 +68,7 @@ def api_alerts(
     if alert.transition != "raised":  # end the label sets of the episode's other statuses
         for status in STATUSES:
             if status != current["status"]:
-                alerts.append({"labels": labels(alert, status), "annotations": annotations(message), "startsAt": at, "endsAt": at})
+                alerts.append({"labels": labels(alert, status), "annotations": annotations_of(message), "startsAt": at, "endsAt": at})
     return alerts
 
 
@@ -85,13 +85,13 @@ def webhook_v4(alert: AlertTransition, message: Message, *, receiver: str = "ucj
         "receiver": receiver,
         "groupLabels": group_labels,
         "commonLabels": current,
-        "commonAnnotations": annotations(message),
+        "commonAnnotations": annotations_of(message),
         "externalURL": external_url,
         "alerts": [
             {
                 "status": status,
                 "labels": current,
-                "annotations": annotations(message),
+                "annotations": annotations_of(message),
                 "startsAt": _time(alert.at),
                 "endsAt": ZERO_TIME if firing(alert) else _time(alert.at),
                 "generatorURL": message.dashboard_url or "",

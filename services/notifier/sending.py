@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from services.notifier import alertmanager, payloads
 from services.notifier.channels import DeliveryFailed, DeliveryRefused
@@ -53,6 +53,7 @@ class Sender:
             )
             send_email(self.settings.smtp, email, delivery.recipient)
         elif delivery.channel == "webhook":
+            body: Any
             if payload.webhook_format == "alertmanager":
                 body = alertmanager.webhook_v4(alert, message, external_url=self.settings.dashboard_url or "")
             else:

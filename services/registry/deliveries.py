@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -55,7 +56,7 @@ class DeliveryAttempt:
     duration_ms: int
 
 
-_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERT: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # each dialect's own Insert has on_conflict_do_nothing
 _UNIQUE_KEY = ("transition_id", "channel", "recipient")
 
 

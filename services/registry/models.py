@@ -58,7 +58,7 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
@@ -66,7 +66,7 @@ class UtcDateTime(TypeDecorator):
         utc = value.astimezone(datetime.timezone.utc)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
-    def process_result_value(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:  # type: ignore[no-untyped-def]
+    def process_result_value(self, value: datetime.datetime | None, dialect) -> datetime.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, inspect, make_url, select, update
@@ -195,7 +196,8 @@ class Registry(CoordinatorStore, DeliveryLog, SourceStore, EditionStore):
             loaded = read_plan_csv(path, self._require_regions(session), progress)
             points = loaded.records
             regions = sorted({p.region_code for p in points})
-            replaced = session.execute(delete(PlanPointRow).where(PlanPointRow.region_code.in_(regions))).rowcount
+            deleted: Any = session.execute(delete(PlanPointRow).where(PlanPointRow.region_code.in_(regions)))
+            replaced = deleted.rowcount  # a DML result (CursorResult) has one; the ORM types it as any Result
             session.execute(
                 insert(PlanPointRow), [dict(region_code=p.region_code, date=p.date, ratio=p.ratio) for p in points]
             )
@@ -259,7 +261,7 @@ def _create_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         # SQLite ignores foreign keys unless asked on every connection.
         @event.listens_for(engine, "connect")
-        def _enable_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _enable_foreign_keys(dbapi_connection, _record) -> None:
             dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
     return engine

@@ -12,7 +12,7 @@ from services.config import Settings
 from services.registry.cli import add_command, database_option, help_format, open_registry, print_table
 from services.registry.registry import RegistryNotInitialized
 from services.registry.sources import Source, last_events
-from streams.domain.validation import MAX_SOURCE_LENGTH
+from streams.domain.bounds import MAX_SOURCE_LENGTH
 
 EXIT_FAILED = 1
 

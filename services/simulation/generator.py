@@ -112,7 +112,7 @@ class _Stream:
                 t, _, participant, action = heapq.heappop(pending)
             else:
                 t, index, region, segment, payer, year = plans[next_plan]
-                plans[next_plan] = None  # let the plan go once the participant exists
+                plans[next_plan] = None  # type: ignore[call-overload]  # let the plan go once the participant exists
                 next_plan += 1
                 pseudonym = participant_id(self.seed, index)
                 participant = Participant(world, pseudonym, region, segment, payer, year)

@@ -71,7 +71,7 @@ class Participant:
     def start(self, t: int) -> Step:
         if self.payer is not None:
             return self.register_for_assistance(t)
-        join = {"PU": self.pu_join, "BPU": self.bpu_pay, "JAKON": self.jakon_join, "PMI": self.pmi_join}
+        join: dict[str, Callable[[int], Step]] = {"PU": self.pu_join, "BPU": self.bpu_pay, "JAKON": self.jakon_join, "PMI": self.pmi_join}
         return join[self.segment](t)
 
     # --- helpers ---------------------------------------------------------------------
@@ -171,12 +171,18 @@ class Participant:
 
     # --- BPU assisted by the province, a regency or a village ---------------------------
 
+    @property
+    def assisted_by(self) -> str:
+        """The payer of an assisted life (only assisted lives take these steps)."""
+        assert self.payer is not None
+        return self.payer
+
     def register_for_assistance(self, t: int) -> Step:
         day = day_of(t)
-        village = payer_level(self.payer) == "village"
+        village = payer_level(self.assisted_by) == "village"
         source = f"desa-{self.region}" if village else f"disnaker-{self.region[:5]}"
         event = self._enrollment(source, day, month_end(day))
-        pay_day = self.world.programmes.calendar.first_batch_day(self.payer, self.year)
+        pay_day = self.world.programmes.calendar.first_batch_day(self.assisted_by, self.year)
         return (event, self.world.batch_run(pay_day), self.first_assistance)
 
     def first_assistance(self, t: int) -> Step:
@@ -188,15 +194,14 @@ class Participant:
     def _assistance(self, t: int, period_start: int) -> Step:
         rng, year = self.world.rng, self.year
         months = 12 - month_of(period_start) + 1  # to the end of the budget year
-        level = payer_level(self.payer)
-        source = {"province": "pemprov-assistance", "regency": f"disnaker-{self.payer[5:]}"}.get(
-            level, f"desa-{self.payer[7:]}"
-        )
+        payer = self.assisted_by
+        level = payer_level(payer)
+        source = {"province": "pemprov-assistance", "regency": f"disnaker-{payer[5:]}"}.get(level, f"desa-{payer[7:]}")
         event = (
             "assistance_payment",
             source,
             {
-                "payer_id": self.payer,
+                "payer_id": payer,
                 "period_start": iso_day(period_start),
                 "period_end": iso_day(year_end(year)),
                 "amount_idr": IDR_PER_MONTH * months,
@@ -204,7 +209,7 @@ class Participant:
         )
         if chance(rng, CONTINUED_SHARE[level]):
             self.year = year + 1
-            renewal_day = self.world.programmes.calendar.renewal_day(self.payer, year + 1)
+            renewal_day = self.world.programmes.calendar.renewal_day(payer, year + 1)
             return (event, self.world.batch_run(renewal_day), self.renewed_assistance)
         # not continued: coverage ends with the budget year
         self_pay: Step = DONE

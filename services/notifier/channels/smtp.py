@@ -103,7 +103,8 @@ def build_email(
     chart_cid = f"chart.{transition_id.replace(':', '.')}@{domain}" if chart_png else None
     email.add_alternative(message.html(chart_cid=chart_cid), subtype="html")
     if chart_png:
-        html_part = email.get_payload()[1]
+        html_part = email.get_payload()[1]  # type: ignore[index]  # a multipart's payload is its list of parts
+        assert isinstance(html_part, EmailMessage)  # the alternative added just above
         html_part.add_related(chart_png, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="coverage.png")
     return email
 
@@ -119,6 +120,7 @@ def send_email(settings: SmtpSettings, email: EmailMessage, recipient: str) -> N
     server = f"SMTP {settings.host}:{settings.port}"
     try:
         context = settings.tls_context() if settings.tls != "none" else None
+        connection: smtplib.SMTP
         if settings.implicit_tls:
             connection = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
         else:
