@@ -1,1 +1,1 @@
-"""`ucj gateway`: the HTTP front door for registration systems (see README "For registration systems")."""
+"""`ucj gateway`: the HTTP front door for registration systems (see docs/registration-systems.md)."""

@@ -24,7 +24,7 @@ BUCKETS_KEPT = 10_000  # per kind of bucket; the least recently used are forgott
 
 @dataclass(frozen=True)
 class Limits:
-    """Per source key, and per client address for failed logins; README "For registration systems"."""
+    """Per source key, and per client address for failed logins; docs/registration-systems.md, "Limits"."""
 
     requests_per_second: float = 20.0
     request_burst: int = 60

@@ -29,7 +29,7 @@ position found is a position of the original text:
   a NIK 13% of the time instead of 6%, and a valid occurred_at written with a space and
   microseconds ("2017-10-21 23:02:56.438298+07:00") 12% instead of 3%: a rule that rejects
   that many valid events gets switched off. tests/streams/domain/test_nik.py measures the
-  false-positive rate over realistic ids; README "No NIK, anywhere" states it.
+  false-positive rate over realistic ids; docs/registration-systems.md ("No NIK, anywhere") states it.
 """
 from __future__ import annotations
 
