@@ -204,7 +204,8 @@ def province() -> db.Dashboard:
         )
         .with_transformation(model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True, "Value": True, "instance": True, "job": True, "level": True}}))
         .mappings(STATUS_MAPPINGS)
-        .view(geomap.MapViewConfig().id("coords").lat(0.0).lon(110.4).zoom(6.5))
+        # the SDK types lat, lon and zoom as int; Grafana takes (and the map needs) fractions
+        .view(geomap.MapViewConfig().id("coords").lat(0.0).lon(110.4).zoom(6.5))  # type: ignore[arg-type]
         .tooltip(geomap.TooltipOptions().mode(TooltipMode.DETAILS))
         .basemap(common_builders.MapLayerOptions().type("default").name("Basemap"))
         .layers(

@@ -45,7 +45,7 @@ def run(args) -> int:
             rows, day = None, None
         if args.watch:
             sys.stdout.write("\x1b[H\x1b[2J")  # clear the screen between refreshes
-        if rows is not None:
+        if rows is not None and day is not None:
             print(json.dumps([asdict(r) for r in rows], indent=1) if args.json else render(rows, day, urls))
         if not args.watch:
             return 0

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Set
+from typing import Any, Set
 
 import faust
 from faust.types import TP
@@ -75,6 +75,7 @@ class CoverageWorker:
         self.reference = load_reference(registry, thresholds)
         self.reference_loaded_at = self.sources_read_at = time.monotonic()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        pages_off: dict[str, Any] = dict(BUILT_IN_PAGES_OFF)
         self.app = faust.App(
             APP_ID,
             **settings.kafka.faust(),  # the broker, and who the worker is to it
@@ -94,9 +95,9 @@ class CoverageWorker:
             broker_session_timeout=SESSION_TIMEOUT_SECONDS,
             broker_heartbeat_interval=2.0,
             consumer_group_instance_id=settings.instance_id,
-            **BUILT_IN_PAGES_OFF,  # the worker serves /metrics and /status only
+            **pages_off,  # the worker serves /metrics and /status only
         )
-        raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+        raw: dict[str, Any] = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
         self.events = self.app.topic(
             PARTICIPANT_EVENTS, partitions=settings.partitions, config=FOREVER, **raw
@@ -184,7 +185,7 @@ class CoverageWorker:
 
         # Forget counts as soon as a rebalance starts: until its partitions' state is
         # recovered, a worker undercounts rather than count what another worker now owns.
-        @app.on_partitions_revoked.connect
+        @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types receivers as taking a `signal` keyword; Faust passes none
         async def revoked(sender, revoked: Set[TP], **kwargs) -> None:
             self.partitions_revoked({tp.partition for tp in revoked if tp.topic == PARTICIPANT_EVENTS})
 
@@ -284,8 +285,11 @@ class CoverageWorker:
         """Each owned partition's absolute counts, to the region stage, when changed or due."""
         now = time.monotonic()
         for partition, counts in list(self.processor.counts.items()):
-            known_counts, builder, sent_at, was_caught_up = self.builders.get(partition, (None, None, 0.0, False))
-            if known_counts is not counts:  # recounted: start from a fresh history cache
+            known = self.builders.get(partition)
+            was_caught_up = known is not None and known[3]
+            if known is not None and known[0] is counts:
+                builder, sent_at = known[1], known[2]
+            else:  # new, or recounted: start from a fresh history cache
                 builder, sent_at = PartialBuilder(self.reference.tree, self.stage.report_levels), 0.0
             caught_up = self.catch_up.get(partition, CatchUp()).caught_up
             changed = counts.version != builder.built_version

@@ -39,7 +39,7 @@ Groups = dict[tuple[int, str], list[tuple[Any, ParticipantEvent]]]
 @dataclass
 class BatchResult:
     rekeyed: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key, value) for the re-keyed topic
-    dead_letters: list[tuple[object, Rejected]] = field(default_factory=list)  # (record, why)
+    dead_letters: list[tuple[Any, Rejected]] = field(default_factory=list)  # (record, why)
     tally: Counter[tuple[str, str]] = field(default_factory=Counter)  # (event type, outcome) -> events
     # (source as sent, outcome) -> events, and source -> newest Kafka timestamp of its messages;
     # not bounded here: streams/sources.py maps them to the registered names once per batch

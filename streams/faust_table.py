@@ -22,7 +22,7 @@ try:  # the store faust-streaming 0.15.3 uses for rocksdb:// when rocksdict is i
     from faust.stores.rocksdb import Store as RocksDBStore
     from rocksdict import WriteBatch
 except ImportError:  # pragma: no cover - rocksdict is a dependency of the worker
-    RocksDBStore = None
+    RocksDBStore = None  # type: ignore[misc,assignment]
 
 
 class PartitionedTable:

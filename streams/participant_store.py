@@ -8,7 +8,8 @@ Faust table, `faust_table.PartitionedTable`, written at each commit) and `InMemo
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, MutableMapping, Protocol
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Protocol
 
 
 class ParticipantStore(Protocol):

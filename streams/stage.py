@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .domain.alerting import SEVERITY, Decision
+from .domain.alerting import SEVERITY, AlertBook, Decision
 from .domain.alerts import AlertFigures, AlertTransition, HistoryPoint, LapseCliff
 from .domain.cliff import CLIFF_HORIZON_DAYS
 from .domain.trajectory import Outlook, RegionFigures, assess, coverage_of, region_figures
@@ -74,7 +74,9 @@ def region_report(code: str, totals: RegionTotals, reference: Reference, day: da
     return RegionReport(day, figures, region_outlook, cliff, cliff_status, totals.history)
 
 
-def _lapse_cliff(code, totals: RegionTotals, active: int, figures: RegionFigures, reference: Reference, day: date):
+def _lapse_cliff(
+    code: str, totals: RegionTotals, active: int, figures: RegionFigures, reference: Reference, day: date
+) -> tuple[LapseCliff | None, str]:
     leaving = sum(n for n, _ in totals.cliff.values())
     then = day + timedelta(days=CLIFF_HORIZON_DAYS)
     workforce, planned = reference.workforce(code, then), reference.planned(code, then)
@@ -82,16 +84,17 @@ def _lapse_cliff(code, totals: RegionTotals, active: int, figures: RegionFigures
         return None, "on_track"
     after = region_figures(code, active - leaving, workforce, planned, reference.thresholds)
     staying = region_figures(code, active, workforce, planned, reference.thresholds)  # what the plan alone brings
-    coverage_after, status_after = after.coverage, after.status
+    # a workforce and a plan: region_figures judged both
+    status_after, status_staying = after.status or "on_track", staying.status or "on_track"
     cliff = LapseCliff(
         horizon_days=CLIFF_HORIZON_DAYS,
         participants=leaving,
         by_payer={payer: n for payer, (n, _) in sorted(totals.cliff.items())},
         first_end=min(first for _, first in totals.cliff.values()),
-        coverage_after=coverage_after,
+        coverage_after=after.coverage,
         status_after=status_after,
     )
-    worse = SEVERITY[status_after] > max(SEVERITY[figures.status], SEVERITY[staying.status])
+    worse = SEVERITY[status_after] > max(SEVERITY[figures.status], SEVERITY[status_staying])
     return cliff, status_after if worse else "on_track"
 
 
@@ -138,7 +141,7 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
     )
 
 
-def due_decisions(book, reports: dict[str, RegionReport], now: datetime, hold: timedelta) -> list[tuple[Decision, RegionReport]]:
+def due_decisions(book: AlertBook, reports: dict[str, RegionReport], now: datetime, hold: timedelta) -> list[tuple[Decision, RegionReport]]:
     """What the book says to publish for these reports; record each in the book once published."""
     due = []
     for code, report in reports.items():

@@ -80,7 +80,10 @@ def main() -> int:
                     print(f"the demo's story did not happen in time; see {data_dir}", file=sys.stderr)
                     return 1
                 time.sleep(5)
-            month = _status(url)["day"][:7]
+            month = (_status(url) or {"day": ""})["day"][:7]
+            if not month:
+                print(f"the worker stopped answering; see {data_dir}", file=sys.stderr)
+                return 1
             pdf = data_dir / "report.pdf"
             report_env = {**env, "UCJ_DATABASE_URL": f"sqlite:///{data_dir / 'demo' / 'registry.db'}"}
             subprocess.run([sys.executable, "-m", "services.cli", "report", "--region", args.regency, "--month", month,

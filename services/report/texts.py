@@ -2,12 +2,15 @@
 with its STATUS_WORDS and number formats reused)."""
 from __future__ import annotations
 
+from typing import Any
+
 from services.notifier.messages import _TEXT as _ALERT_TEXT
 
 # the alert mails' words for the same figures, so the report and the alerts say them alike
 SHARED = ("coverage", "coverage_value", "active", "active_value", "gap", "gap_value", "ahead", "budget", "budget_value", "not_available")
 
-TEXT = {
+# most values are format strings; children_title maps a level to its title
+TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "title": "Laporan cakupan Jamsostek {name}",
         "subtitle": "{month} · untuk rapat koordinasi bulanan",
