@@ -28,6 +28,7 @@ from services.registry import Registry
 from tests.integration.gateway import GatewayProcess
 from tests.integration.processes import ServiceProcess
 from tests.integration.waiting import wait_until
+from tests.streams.domain.factories import pseudonym
 from tests.tools import child_env, free_port, require_tool
 
 pytestmark = pytest.mark.integration
@@ -129,7 +130,7 @@ def checker_batch(round_: int) -> tuple[str, Counter]:
     scope and two with a bad date; the outcomes the gateway should count for it."""
     def enrollment(i: int, region: str, **fields) -> dict:
         return {"schema": "ucj.participant-event/1", "event_id": f"{CHECKER}-{round_}-{i}", "type": "enrollment",
-                "occurred_at": "2026-11-19T09:00:00+07:00", "participant_id": f"{CHECKER}-p{round_}-{i}", "region_code": region,
+                "occurred_at": "2026-11-19T09:00:00+07:00", "participant_id": pseudonym(f"{CHECKER}-p{round_}-{i}"), "region_code": region,
                 "segment": "BPU", "covered_from": "2026-11-01", "paid_through": "2026-12-31", **fields}
 
     events = [enrollment(i, CHECKER_REGENCY) for i in range(3)]

@@ -1,6 +1,8 @@
 """Builders of valid wire events for tests."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 NOW_TEXT = "2025-06-15T12:00:00+07:00"
@@ -41,3 +43,8 @@ def raw(kind: str = "enrollment", **overrides) -> bytes:
 
 # A well-formed NIK: Kota Pontianak (61.71), district 01, a woman born 1 January 1990, serial 0001.
 NIK = "6171014101900001"
+
+
+def pseudonym(seed: str) -> str:
+    """A participant_id in the gateway's pseudonym form (pn1_ and 32 base32 characters), fixed per seed."""
+    return "pn1_" + base64.b32encode(hashlib.sha1(seed.encode()).digest()).decode().lower()
