@@ -126,7 +126,7 @@ def may_know(data: bytes, event_id: str) -> bool:
     return data.find(_id(event_id), ids_at, history_at) >= 0
 
 
-def _joined(partition: int, summary: Folded, size: int, ids: list, history: list) -> bytes:
+def _joined(partition: int, summary: Folded, size: int, ids: list[Any], history: list[Any]) -> bytes:
     coverage, key = summary.coverage, summary.last_key
     head = _ENCODER.encode(
         [
@@ -157,7 +157,7 @@ def _id(event_id: str) -> bytes:
     return _ID.pack(zlib.crc32(event_id.encode()))
 
 
-def _row(event: ParticipantEvent) -> list:
+def _row(event: ParticipantEvent) -> list[Any]:
     index, values, writes = _WRITES[type(event)]
     row = [index, *values(event)]
     for at, write in writes:
@@ -165,9 +165,9 @@ def _row(event: ParticipantEvent) -> list:
     return row
 
 
-def _event(row: list, reads: dict) -> ParticipantEvent:
+def _event(row: list[Any], reads: dict[Any, Any]) -> ParticipantEvent:
     """Rebuild an event that was validated before it was stored."""
-    cls = _TYPES[row[0]]
+    cls: type[ParticipantEvent] = _TYPES[row[0]]
     return cls(**{name: read(value) if read else value for (name, read), value in zip(reads[cls], row[1:])})
 
 

@@ -109,7 +109,7 @@ def merged(coverage: Coverage) -> Coverage:
     return Coverage(tuple(sorted(joined, key=_order)), coverage.region_code, coverage.segment)
 
 
-def _order(interval: Interval) -> tuple:
+def _order(interval: Interval) -> tuple[date, date, bool, str]:
     return interval.start, interval.end, interval.payer_id is not None, interval.payer_id or ""
 
 
