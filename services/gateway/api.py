@@ -7,7 +7,7 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
@@ -36,8 +36,11 @@ CSV_TYPES = {"text/csv": bodies.split_csv}
 
 
 class SourceLike(Protocol):
-    name: str
-    regions: Sequence[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def regions(self) -> Sequence[str]: ...
 
 
 class KeyLookup(Protocol):
@@ -82,7 +85,7 @@ class Refused(Exception):
 UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="ucj-gateway"'}
 RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 _PROBLEM = {"model": schemas.Problem}
-INGEST_RESPONSES = {
+INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": schemas.ImportSummary, "description": "Every event was accepted or rejected; the rejected ones are listed"},
     400: {**_PROBLEM, "description": "The body cannot be read (not UTF-8, not a JSON array, CSV without a header)"},
     401: {**_PROBLEM, "description": "No key, or an unknown or revoked key; nothing was published",
@@ -119,7 +122,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await run_in_threadpool(gateway.on_start)
-        reloading = asyncio.create_task(_reload_regions(gateway)) if gateway.load_regions else None
+        reloading = asyncio.create_task(_reload_regions(gateway, gateway.load_regions)) if gateway.load_regions else None
         yield
         if reloading is not None:
             reloading.cancel()
@@ -180,7 +183,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         return Scope(source.name, tuple(source.regions))
 
     async def ingest(request: Request, scope: Scope, types: dict, dry_run: bool) -> JSONResponse:
-        split = types.get(_media_type(request, types))
+        split = types[_media_type(request, types)]  # _media_type refuses any other type
         body = await _read_body(request)
         admission = Admission(scope, gateway.tree, gateway.pseudonymizer, gateway.now())
         publish = None if dry_run else gateway.publisher.publish
@@ -256,15 +259,15 @@ def create_app(gateway: Gateway) -> FastAPI:
             app.openapi_schema = document
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to shape the document
     return app
 
 
-async def _reload_regions(gateway: Gateway) -> None:
+async def _reload_regions(gateway: Gateway, load_regions: Callable[[], RegionTree]) -> None:
     while True:
         await asyncio.sleep(gateway.regions_reload_seconds)
         try:
-            tree = await run_in_threadpool(gateway.load_regions)
+            tree = await run_in_threadpool(load_regions)
         except Exception as error:  # keep checking against the regions we have
             log.warning("could not read the registry's regions again (%s); keeping the previous ones", type(error).__name__)
             continue

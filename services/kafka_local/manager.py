@@ -304,6 +304,7 @@ def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeou
                 f"the broker of {status.data_dir} runs without TLS; stop it with `ucj kafka down --port {status.port}`, then start it with --tls"
             )
         log.info("broker already running (pid %s)", status.pid)
+        assert status.pid is not None  # running
         _wait_until_answers(status, status.pid, timeout)
         _check_tls(status)
         _grant(status)
@@ -353,17 +354,19 @@ def stop_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, grace: f
     if not status.running:
         pid_file.unlink(missing_ok=True)
         return False
-    log.info("stopping broker pid %s", status.pid)
-    os.kill(status.pid, signal.SIGTERM)
+    pid = status.pid
+    assert pid is not None  # running
+    log.info("stopping broker pid %s", pid)
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while _is_alive(status.pid) and time.monotonic() < deadline:
+    while _is_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if _is_alive(status.pid):
-        log.warning("broker pid %s ignored SIGTERM for %ss; killing it", status.pid, grace)
-        os.kill(status.pid, signal.SIGKILL)
-        while _is_alive(status.pid):
+    if _is_alive(pid):
+        log.warning("broker pid %s ignored SIGTERM for %ss; killing it", pid, grace)
+        os.kill(pid, signal.SIGKILL)
+        while _is_alive(pid):
             time.sleep(0.1)
-    _children.pop(status.pid, None)
+    _children.pop(pid, None)
     pid_file.unlink(missing_ok=True)
     return True
 
