@@ -51,14 +51,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an installed one
 
-from bench.harness import NOW, BenchError, JavaProducer, Stack, Timing, Worker, log, produce, run_agent, wait_caught_up, worker_offsets  # noqa: E402
-from services.progress import end_offsets  # noqa: E402
-from streams.topics import PARTICIPANT_EVENTS  # noqa: E402
+from bench.harness import (  # noqa: E402
+    NOW,
+    BenchError,
+    JavaProducer,
+    Stack,
+    Timing,
+    Worker,
+    log,
+    produce,
+    run_agent,
+    wait_caught_up,
+    worker_offsets,
+)
 from bench.history import histories  # noqa: E402
 from services.gateway.publishing import message  # noqa: E402
+from services.progress import end_offsets  # noqa: E402
 from services.registry import Registry  # noqa: E402
 from services.simulation import generate_events  # noqa: E402
 from streams.domain.events import ParticipantEnrolled  # noqa: E402
+from streams.topics import PARTICIPANT_EVENTS  # noqa: E402
 
 DEPTHS = (1, 12, 120)
 FINAL_MONTH = date(2026, 6, 1)  # the depth phase's final payments cover the month of NOW

@@ -303,8 +303,8 @@ def regency() -> db.Dashboard:
     of_regency = names("district", ', parent="$regency"')
     districts_queries = [
         ("A", f'sum by (region) (ucj_active_participants{{level="district"}}) * on(region) group_left(name) {of_regency}', "Active"),
-        ("B", f'sum by (region) (ucj_active_participants{{level="district", funding="assisted"}}) and on(region) ucj_region_info{{parent="$regency"}}', "Assisted"),
-        ("C", f'sum by (region) (ucj_active_participants{{level="district", funding="self_paid"}}) and on(region) ucj_region_info{{parent="$regency"}}', "Self-paid"),
+        ("B", 'sum by (region) (ucj_active_participants{level="district", funding="assisted"}) and on(region) ucj_region_info{parent="$regency"}', "Assisted"),
+        ("C", 'sum by (region) (ucj_active_participants{level="district", funding="self_paid"}) and on(region) ucj_region_info{parent="$regency"}', "Self-paid"),
     ]
     districts = (
         table.Panel()

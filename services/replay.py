@@ -108,7 +108,8 @@ def _rebuild(settings: Settings, args) -> int:
             log.info("replaying %s: %d messages", topic, sum(targets.values()))
             # committed offsets follow the forwards they caused: once the originals are committed,
             # every forward is in the re-keyed topic, and its end offsets are final
-            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka, topic, targets)):
+            # each lambda is called within this iteration of the loop over topics
+            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka, topic, targets)):  # noqa: B023
                 while not done():
                     if worker.poll() is not None:
                         print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from datetime import timedelta
 
 from services.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration, environment_help
@@ -85,10 +84,10 @@ def run(args) -> int:
 
     os.environ.setdefault("FAUST_LOOP", "uvloop")  # read when faust is first imported; 20-40% faster
 
-    from streams.app import CoverageWorker, WorkerSettings
-    from streams.clock import Clock
     from services.registry import Registry
     from services.registry.seed import regency_seats
+    from streams.app import CoverageWorker, WorkerSettings
+    from streams.clock import Clock
     from streams.topics import ensure_topics
 
     levels = _levels("--levels", args.levels)

@@ -15,28 +15,51 @@ import faust
 from faust.types import TP
 from prometheus_client import REGISTRY, generate_latest
 
+from . import native
 from .batch import process_batch
 from .catch_up import CatchUp, assigned, progressed, with_target
 from .clock import Clock
 from .dead_letter import dead_letter
-from .domain.validation import Rejected
-from . import native
-from .metrics import CAUGHT_UP, CONSUMER_LAG, DEAD_LETTERS, DEFAULT_LEVELS, EVENT_DELAY, EVENTS, LAG, LAST_EVENT, PARTITIONS, REBALANCES, RegionCollector, SourceCollector
-from .offsets import spans
 from .domain.trajectory import StatusThresholds
+from .domain.validation import Rejected
 from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
 from .faust_batches import consume_in_batches
 from .faust_table import PartitionedTable
 from .garbage import TimedCollection
 from .history_page import Refused, history_days, parse_query
 from .kafka_access import KafkaAccess
+from .metrics import (
+    CAUGHT_UP,
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    DEFAULT_LEVELS,
+    EVENT_DELAY,
+    EVENTS,
+    LAG,
+    LAST_EVENT,
+    PARTITIONS,
+    REBALANCES,
+    RegionCollector,
+    SourceCollector,
+)
+from .offsets import spans
 from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from .processing import CoverageProcessor, PartitionCounts
 from .reference import load_reference, owners_of
 from .sources import UNKNOWN_SOURCE_REFRESH_SECONDS, SourceActivity, names_unknown
 from .stage_runner import StageRunner
+from .topics import (
+    COVERAGE_ALERTS,
+    DEAD_LETTER,
+    EVENT_PARTITIONS,
+    FOREVER,
+    PARTICIPANT_EVENTS,
+    PARTICIPANT_TABLE,
+    REGION_PARTIALS,
+    REKEYED_EVENTS,
+    WORKER_APP_ID,
+)
 from .write_behind import WriteBehindStore
-from .topics import COVERAGE_ALERTS, DEAD_LETTER, EVENT_PARTITIONS, FOREVER, PARTICIPANT_EVENTS, PARTICIPANT_TABLE, REGION_PARTIALS, REKEYED_EVENTS, WORKER_APP_ID
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 from .domain.events import PONTIANAK, local_date
 

@@ -26,11 +26,11 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable
 
+from aiokafka.errors import IllegalStateError
 from faust.exceptions import ProducerSendError
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.transport.producer import ProducerBuffer
-from aiokafka.errors import IllegalStateError
 
 from .positions import Positions
 

@@ -10,8 +10,8 @@ from prometheus_client import Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .domain.counts import Breakdown, roll_up
 from .domain.cliff import CLIFF_HORIZON_DAYS
+from .domain.counts import Breakdown, roll_up
 from .domain.events import PONTIANAK, SEGMENTS
 from .domain.fold import Contribution
 from .domain.trajectory import STATUSES, RegionFigures, region_figures

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, NamedTuple
 

@@ -66,7 +66,13 @@ def ensure_topics(kafka: KafkaAccess | str, wait_seconds: float = 0.0) -> int:
 
 
 def _not_ready_errors() -> tuple[type[Exception], ...]:
-    from kafka.errors import BrokerNotAvailableError, InvalidReplicationFactorError, KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
+    from kafka.errors import (
+        BrokerNotAvailableError,
+        InvalidReplicationFactorError,
+        KafkaConnectionError,
+        KafkaTimeoutError,
+        NodeNotReadyError,
+    )
 
     # a single broker that is starting or stopping is "fenced": it refuses new topics
     return KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, BrokerNotAvailableError, InvalidReplicationFactorError

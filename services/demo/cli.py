@@ -5,8 +5,8 @@ import argparse
 import logging
 import os
 import secrets
-import socket
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -58,10 +58,10 @@ def run(args) -> int:
     from services.demo.story import Story
     from services.kafka_local import broker_status, ensure_broker, stop_broker
     from services.kafka_local import secure as security
-    from streams.topics import ensure_topics
-    from services.status import WorkerUnreachable, collect, render
     from services.secrets import pseudonym_key
+    from services.status import WorkerUnreachable, collect, render
     from streams.domain.pseudonym import Pseudonymizer
+    from streams.topics import ensure_topics
 
     settings = Settings.from_env()
     demo_dir = settings.data_dir / "demo"

@@ -20,7 +20,14 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from services.demo.scenario import cohort_enrollments, cohort_lapses_csv, cohort_niks, cohort_size, on_plan_workforce, workforce_csv
+from services.demo.scenario import (
+    cohort_enrollments,
+    cohort_lapses_csv,
+    cohort_niks,
+    cohort_size,
+    on_plan_workforce,
+    workforce_csv,
+)
 from services.status import fetch
 
 log = logging.getLogger(__name__)

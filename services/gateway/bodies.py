@@ -15,12 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from services.csv_text import sniff_delimiter
+from services.gateway.settings import MAX_EVENTS
 from streams.domain.events import SCHEMA
 from streams.domain.nik import mask_niks
 from streams.domain.validation import Rejected
-
-from services.csv_text import sniff_delimiter
-from services.gateway.settings import MAX_EVENTS
 
 BOM = "\ufeff"
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")

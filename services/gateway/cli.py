@@ -5,7 +5,8 @@ import argparse
 import logging
 import sys
 
-from services.config import KAFKA_ENVIRONMENT, environment_help as common_environment_help
+from services.config import KAFKA_ENVIRONMENT
+from services.config import environment_help as common_environment_help
 from services.gateway.settings import ENVIRONMENT, LIMIT_SETTINGS, MAX_BODY_BYTES, MAX_EVENTS, environment_help
 
 log = logging.getLogger("services.gateway")

@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from services.gateway.settings import MAX_EVENTS
+from streams.domain.bounds import MAX_ID_LENGTH
 from streams.domain.events import LAPSE_REASONS, SCHEMA, SEGMENTS, WIRE_TYPES
 from streams.domain.pseudonym import PATTERN as PSEUDONYM_PATTERN
-from streams.domain.bounds import MAX_ID_LENGTH
 from streams.domain.validation import REASONS
 
 Reason = Literal[REASONS]  # type: ignore[valid-type]  # the closed list, read by pydantic at run time

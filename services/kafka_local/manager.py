@@ -29,6 +29,7 @@ from string import Template
 
 from services.config import Settings
 from services.kafka_local import secure as security
+from services.kafka_local.principals import ADMIN
 from streams.kafka_access import KafkaAccess, kafka_access
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class BrokerStatus:
     def tls_bootstrap(self) -> str:
         return f"127.0.0.1:{self.port + 2}"
 
-    def access(self, principal: str = security.ADMIN, tls: bool = False) -> KafkaAccess:
+    def access(self, principal: str = ADMIN, tls: bool = False) -> KafkaAccess:
         """How `principal` reaches this broker (a plain broker knows no principals); `tls`: over SASL_SSL."""
         if tls:
             return security.access(self.tls_bootstrap, self.data_dir, principal, tls=True)

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from services.kafka_local.principals import ADMIN, BROKER, GRANTS, PRINCIPALS, SUPER_USERS, Grant
+from services.kafka_local.principals import BROKER, GRANTS, PRINCIPALS, SUPER_USERS, Grant
 from streams.kafka_access import KafkaAccess
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,15 @@ def apply_grants(admin_access: KafkaAccess) -> int:
 
 def granted(admin_access: KafkaAccess) -> list[str]:
     """The ACLs the broker holds, one line each, sorted."""
-    from kafka.admin import ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType, KafkaAdminClient, ResourcePatternFilter, ResourceType
+    from kafka.admin import (
+        ACLFilter,
+        ACLOperation,
+        ACLPermissionType,
+        ACLResourcePatternType,
+        KafkaAdminClient,
+        ResourcePatternFilter,
+        ResourceType,
+    )
 
     admin = KafkaAdminClient(**admin_access.kafka_python(client_id="ucj-kafka-acls"))
     try:

@@ -7,8 +7,8 @@ import signal
 import sys
 import threading
 
-from services.config import KAFKA_ENVIRONMENT, Settings, environment_help as common_environment_help
-from services.config import add_kafka_wait_argument, duration
+from services.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration
+from services.config import environment_help as common_environment_help
 from services.notifier.settings import boolean, env, environment_help, smtp_settings
 
 log = logging.getLogger("services.notifier")

@@ -13,9 +13,9 @@ from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvReje
 from services.registry.edition_store import EditionReport
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized
 from services.registry.roles import GROUPS, GrantReport, RolesProblem, existing_groups, grant_roles
-from services.registry.workforce_changes import WorkforceLoadReport
 from services.registry.schema import BASELINE_REVISION, SchemaUpgrade, head_revision
 from services.registry.seed import PROVINCE_CODE
+from services.registry.workforce_changes import WorkforceLoadReport
 from streams.domain.regions import LEVELS
 
 log = logging.getLogger(__name__)

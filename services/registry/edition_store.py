@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from services.registry.coordinators import COORDINATOR_LEVELS
 from services.registry.csv_files import CsvFile, CsvRejected, Progress
 from services.registry.editions import carried_plans, carried_workforce, mapping_problems, plan_edition, unmapped_codes
-from services.registry.models import CoordinatorRow, PlanPointRow, RegionRow, RegionSuccessorRow, SourceRegionRow, WorkforceRow
+from services.registry.models import (
+    CoordinatorRow,
+    PlanPointRow,
+    RegionRow,
+    RegionSuccessorRow,
+    SourceRegionRow,
+    WorkforceRow,
+)
 from services.registry.region_files import read_mapping_csv, read_regions_csv
 from streams.domain.regions import Region
 

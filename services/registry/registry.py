@@ -18,8 +18,6 @@ from services.registry.deliveries import DeliveryLog
 from services.registry.edition_store import EditionStore
 from services.registry.models import Base, PlanPointRow, RegionRow, RegionSuccessorRow, WorkforceRow
 from services.registry.schema import SchemaUpgrade
-from services.registry.source_store import SourceStore
-from services.registry.workforce_changes import WorkforceLoadReport, workforce_changes
 from services.registry.seed import (
     DEFAULT_PROVINCIAL_PLAN,
     PROVINCE_CODE,
@@ -27,6 +25,8 @@ from services.registry.seed import (
     seed_regions,
     seed_workforce_estimates,
 )
+from services.registry.source_store import SourceStore
+from services.registry.workforce_changes import WorkforceLoadReport, workforce_changes
 from streams.domain.regions import LEVELS, Region, RegionTree
 
 Plan = list[tuple[datetime.date, float]]

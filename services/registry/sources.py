@@ -14,8 +14,8 @@ from typing import Iterable
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.domain.nik import contains_nik, mask_niks
 from streams.domain.bounds import MAX_SOURCE_LENGTH, SOURCE_PATTERN
+from streams.domain.nik import contains_nik, mask_niks
 from streams.sources import OTHER
 
 # a worker's /metrics: the Kafka timestamp of the newest event it processed from each source

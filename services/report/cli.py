@@ -13,7 +13,15 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from services.config import Settings, environment_help
-from services.report.figures import REPORT_LEVELS, PipelineNotes, ReportRefused, build, children_from, period, workforce_note
+from services.report.figures import (
+    REPORT_LEVELS,
+    PipelineNotes,
+    ReportRefused,
+    build,
+    children_from,
+    period,
+    workforce_note,
+)
 from services.report.metrics import pipeline_notes
 from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
 

@@ -37,7 +37,7 @@ def view(data: ReportData, language: str, urls: list[str], made_at: datetime) ->
     """Everything the template shows, as text."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; choose from {LANGUAGES}")
-    t, words, f, o = TEXT[language], STATUS_WORDS[language], data.figures, data.outlook
+    t, words, f = TEXT[language], STATUS_WORDS[language], data.figures
     na = t["not_available"]
 
     def n(value) -> str:

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from services.notifier.alertmanager import ALERT_NAMES, STATUSES, labels
-from tests.services.notifier import samples
 from tests.deploy.tools import ALERTMANAGER, ROOT, alert_rules, load, run
+from tests.services.notifier import samples
 from tests.tools import require_tool
 
 CONFIG = ALERTMANAGER / "alertmanager.yml"

@@ -9,7 +9,17 @@ import pytest
 from services.registry import Registry
 from streams.alert_log import read_alert_log
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
-    BEHIND, CLIFF, HOLD, HOLD_SECONDS, REGENCIES, all_on_track, assisted_until, enrolled, lapsed, small_registry, statuses,
+    BEHIND,
+    CLIFF,
+    HOLD,
+    HOLD_SECONDS,
+    REGENCIES,
+    all_on_track,
+    assisted_until,
+    enrolled,
+    lapsed,
+    small_registry,
+    statuses,
 )
 from tests.integration.streams import send_raw, wait_stage_settled
 from tests.integration.waiting import wait_until

@@ -19,7 +19,14 @@ from streams.partitioning import partition_of
 from streams.topics import EVENT_PARTITIONS, REGION_PARTIALS
 from tests.integration.offsets import read_to_end
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
-    BEHIND, HOLD, HOLD_SECONDS, REGENCIES, enrolled, lapsed, small_registry, statuses,
+    BEHIND,
+    HOLD,
+    HOLD_SECONDS,
+    REGENCIES,
+    enrolled,
+    lapsed,
+    small_registry,
+    statuses,
 )
 from tests.integration.streams import send_raw, wait_stage_settled
 from tests.integration.waiting import wait_until

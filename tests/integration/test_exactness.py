@@ -43,7 +43,7 @@ def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(ka
         send_raw(kafka_bootstrap, part, keyless)
         alive = [w for w in workers if _counting(w)]
         if alive:  # killed while it works: at a random moment of the part, a commit included
-            wait_until(lambda: any(counter_total(w.metrics(), "ucj_events") > 0 for w in alive), "events processed", processes=alive)
+            wait_until(lambda: any(counter_total(w.metrics(), "ucj_events") > 0 for w in alive), "events processed", processes=alive)  # noqa: B023 (waited for here)
         time.sleep(rng.uniform(0.0, 1.5))
         victim = rng.choice(workers)
         victim.kill()

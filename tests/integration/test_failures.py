@@ -10,7 +10,15 @@ import pytest
 from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from tests.integration.conftest import FIXED_NOW
-from tests.integration.streams import counter_total, differences, exported_active, messy_stream, send_raw, true_counts, wait_for_stage
+from tests.integration.streams import (
+    counter_total,
+    differences,
+    exported_active,
+    messy_stream,
+    send_raw,
+    true_counts,
+    wait_for_stage,
+)
 from tests.integration.waiting import wait_until
 
 pytestmark = pytest.mark.integration

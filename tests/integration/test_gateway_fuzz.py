@@ -65,7 +65,7 @@ def test_fuzzing_the_openapi_document_gives_no_5xx_and_only_documented_answers(k
                 @settings(max_examples=CASES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                           suppress_health_check=list(HealthCheck))
                 @given(case=operation.as_strategy(generation_mode=mode, headers={"Authorization": f"Bearer {key}"}))
-                def call(case):
+                def call(case):  # called below, within this iteration of the loop
                     response = send(client, case, gateway.url)
                     answers[(operation.label, response.status_code)] += 1
                     if response.status_code >= 500:

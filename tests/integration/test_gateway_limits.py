@@ -12,7 +12,15 @@ from collections import Counter
 
 import pytest
 
-from tests.integration.test_gateway import OTHER_REGENCY, REGENCY, add_source, enrollment, make_nik, start_gateway, villages_of  # noqa: F401
+from tests.integration.test_gateway import (  # noqa: F401
+    OTHER_REGENCY,
+    REGENCY,
+    add_source,
+    enrollment,
+    make_nik,
+    start_gateway,
+    villages_of,
+)
 
 pytestmark = pytest.mark.integration
 

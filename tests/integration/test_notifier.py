@@ -15,10 +15,10 @@ import pytest
 from services.registry import Registry
 from streams.domain.alerts import alert_to_wire
 from streams.topics import COVERAGE_ALERTS
-from tests.postgres import fresh_database
-from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, figures
 from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 from tests.integration.waiting import wait_until
+from tests.postgres import fresh_database
+from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, figures
 from tests.tools import child_env
 
 pytestmark = pytest.mark.integration
@@ -257,7 +257,7 @@ def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produ
     notifier.finish()
     assert delivered(registry) == 8
     by_path = {}
-    for path, headers, body in http.requests:
+    for path, _headers, body in http.requests:
         by_path.setdefault(path, []).append(body)
     assert sorted(by_path) == ["/am/api/v2/alerts", "/hooks/bengkayang", "/hooks/bky-am"]
     firing, ended = by_path["/am/api/v2/alerts"]

@@ -20,10 +20,10 @@ from services.simulation import generate_events
 from streams.domain.nik import contains_nik, nik_problem
 from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.conftest import FIXED_NOW
-from tests.integration.oracle import active_by_region
 from tests.integration.offsets import end_offsets, read_to_end
-from tests.integration.test_pipeline import outcomes, processed
+from tests.integration.oracle import active_by_region
 from tests.integration.streams import counter_total, differences, exported_active
+from tests.integration.test_pipeline import outcomes, processed
 from tests.integration.waiting import wait_until
 from tests.streams.domain.factories import wire
 

@@ -12,7 +12,13 @@ import pytest
 from services.history import collect as history
 from services.status import collect as status
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
-    BEHIND, CLIFF, REGENCIES, assisted_until, enrolled, lapsed, small_registry,
+    BEHIND,
+    CLIFF,
+    REGENCIES,
+    assisted_until,
+    enrolled,
+    lapsed,
+    small_registry,
 )
 from tests.integration.streams import send_raw
 from tests.integration.waiting import wait_until

@@ -373,7 +373,7 @@ class Process:
         gates = self.gates
         gates.alive = False
         waiting, gates.waiting = gates.waiting, []
-        for name, future, on_release in waiting:
+        for name, _future, on_release in waiting:
             if in_flight_lands and name.startswith("send") and on_release is not None:
                 on_release()
         for task in self.tasks:

@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 
 from services.registry import Registry
 from streams.app import CoverageWorker, WorkerSettings
-from streams.kafka_access import KafkaAccess
 from streams.clock import Clock
 from streams.domain.trajectory import StatusThresholds
+from streams.kafka_access import KafkaAccess
 from streams.partitioning import partition_of
 from streams.reference import load_reference
 from streams.topics import PARTICIPANT_EVENTS

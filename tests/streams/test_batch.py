@@ -9,7 +9,8 @@ import random
 from datetime import date, datetime
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from services.registry import Registry
 from services.simulation import generate_events

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.codec import VERSION, coverage_of, decode_coverage_key, decode_state, decode_summary, encode_state, may_know
+from streams.codec import (
+    VERSION,
+    coverage_of,
+    decode_coverage_key,
+    decode_state,
+    decode_summary,
+    encode_state,
+    may_know,
+)
 from streams.domain.events import AssistancePaid, ParticipantEnrolled, ParticipantLapsed
 from streams.domain.fold import History, apply
 from streams.domain.folded import folded

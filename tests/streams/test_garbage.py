@@ -29,7 +29,7 @@ def test_automatic_collection_is_off_and_a_cycle_waits_for_the_timer(collection)
     assert not gc.isenabled()
     cycle = weakref.ref(Cycle())
     for _ in range(100_000):  # far past Python's allocation thresholds
-        [[]]
+        _ = [[]]
     assert cycle() is not None
     now[0] = 4.9
     assert timed.collect_if_due() is None and cycle() is not None

@@ -1,7 +1,8 @@
 """GET /history: the query checked in one sentence, and the days summed over partitions."""
 from datetime import date, timedelta
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streams.domain.history import DailyActive
 from streams.domain.regions import Region, RegionTree

@@ -2,10 +2,10 @@
 from collections import Counter
 from datetime import date
 
+from streams.clock import Clock
 from streams.partials import HISTORY_DAYS, PartialBuilder, decode_partial, encode_partial, sum_partials
 from streams.participant_store import InMemoryStore
 from streams.processing import CoverageProcessor
-from streams.clock import Clock
 
 from .domain.factories import raw
 from .test_processing import TREE

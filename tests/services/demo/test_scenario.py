@@ -7,10 +7,17 @@ from datetime import date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.demo.scenario import cohort_enrollments, cohort_lapses_csv, cohort_niks, cohort_size, on_plan_workforce, workforce_csv
+from services.demo.scenario import (
+    cohort_enrollments,
+    cohort_lapses_csv,
+    cohort_niks,
+    cohort_size,
+    on_plan_workforce,
+    workforce_csv,
+)
+from streams.domain.events import PONTIANAK
 from streams.domain.nik import nik_problem
 from streams.domain.pseudonym import Pseudonymizer
-from streams.domain.events import PONTIANAK
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import region_figures
 from streams.domain.validation import Rejected, parse_event

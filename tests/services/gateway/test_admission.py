@@ -16,7 +16,6 @@ from streams.domain.validation import REASONS, Rejected
 from tests.services.gateway.conftest import BENGKAYANG, ELSEWHERE, PSEUDONYMIZER, VILLAGE, admission, nik
 from tests.streams.domain.factories import DROP, wire
 
-
 PSEUDONYM = PSEUDONYMIZER.participant_id(nik(serial=9))
 
 

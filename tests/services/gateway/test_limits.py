@@ -1,6 +1,7 @@
 """Token buckets give their burst then their rate; unknown keys are remembered briefly, by digest."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.gateway.limits import Buckets, Limits, UnknownKeys, retry_after
 from services.gateway.settings import MAX_EVENTS, GatewaySettings

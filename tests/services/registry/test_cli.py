@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from services.registry import Registry
 from services.registry.cli import add_parser

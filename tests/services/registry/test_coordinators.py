@@ -98,8 +98,9 @@ def test_before_init_says_to_run_init(database_url: str) -> None:
 
 
 def test_a_registry_at_an_old_revision_says_to_upgrade(database_url: str) -> None:
-    from services.registry.schema import _config
     from alembic import command
+
+    from services.registry.schema import _config
 
     with Registry(database_url) as registry:
         registry.init()

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import delete, event, text
 
-from services.registry import Registry, RegistryNotInitialized
-from services.registry import source_store
+from services.registry import Registry, RegistryNotInitialized, source_store
 from services.registry.models import SourceRegionRow, SourceRow
 from services.registry.schema import _config, head_revision
 from services.registry.sources import key_hash, new_key

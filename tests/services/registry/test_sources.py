@@ -10,9 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry.sources import KEY_PREFIX, LAST_EVENT_METRIC, Source, key_hash, last_events, new_key, source_name_problem
-from streams.domain.validation import MAX_SOURCE_LENGTH as MAX_NAME
+from services.registry.sources import (
+    KEY_PREFIX,
+    LAST_EVENT_METRIC,
+    Source,
+    key_hash,
+    last_events,
+    new_key,
+    source_name_problem,
+)
 from streams.domain.nik import contains_nik
+from streams.domain.validation import MAX_SOURCE_LENGTH as MAX_NAME
 
 NAME_CHARS = string.ascii_letters + string.digits + "._-"
 valid_names = st.builds(

@@ -4,8 +4,8 @@ from functools import reduce
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.domain.events import PONTIANAK, AssistancePaid, ParticipantEnrolled, ParticipantLapsed
 from streams.domain.cliff import cliff_on
+from streams.domain.events import PONTIANAK, AssistancePaid, ParticipantEnrolled, ParticipantLapsed
 from streams.domain.fold import (
     Contribution,
     Coverage,

@@ -21,8 +21,8 @@ from streams.dead_letter import dead_letter
 from streams.domain.nik import contains_nik, mask_nik_bytes, mask_niks, nik_problem, nik_spans, normalize_nik
 from streams.domain.regions import RegionTree
 from streams.domain.validation import Rejected, parse_event
-from tests.streams.domain.factories import wire
 from tests.streams.domain import validation_oracle
+from tests.streams.domain.factories import wire
 from tests.streams.domain.strategies import formatted, niks
 
 NIK = "6171014101900001"
