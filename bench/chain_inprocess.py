@@ -7,6 +7,7 @@ the store is a WriteBehindStore over a dict, flushed past 5,000 pending particip
 five runs in CPU time, with the collector frozen and off as in the worker (streams/garbage.py).
 Run it once compiled and once after `python streams/native.py clean` to compare the two.
 """
+
 from __future__ import annotations
 
 import gc
@@ -35,11 +36,15 @@ PARTITIONS, PER_PARTITION = 8, 250  # a fetch: up to 250 records of each partiti
 
 def batches(participants: int, limit: int) -> list[list[Record]]:
     now = datetime.fromisoformat(NOW)
-    stream = islice(generate_events(participants=participants, seed=2024, start=date(2024, 1, 1), end=now.date(), now=now), limit)
+    stream = islice(
+        generate_events(participants=participants, seed=2024, start=date(2024, 1, 1), end=now.date(), now=now), limit
+    )
     by_partition: dict[int, list[Record]] = {}
     for offset, r in enumerate(stream):
         partition = partition_of(r.key.decode(), PARTITIONS)
-        by_partition.setdefault(partition, []).append(Record(PARTICIPANT_EVENTS, partition, offset, 0.0, r.key, r.value))
+        by_partition.setdefault(partition, []).append(
+            Record(PARTICIPANT_EVENTS, partition, offset, 0.0, r.key, r.value)
+        )
     fetches, start = [], 0
     while any(len(records) > start for records in by_partition.values()):
         fetches.append([r for records in by_partition.values() for r in records[start : start + PER_PARTITION]])
@@ -69,7 +74,9 @@ def main() -> None:
     gc.freeze()
     gc.disable()
     best = min(run(fetches, tree) for _ in range(5))
-    print(f"hot path {native.status()}: {events:,} events, {events / best:,.0f} events/s, {best / events * 1e6:.1f} µs per event")
+    print(
+        f"hot path {native.status()}: {events:,} events, {events / best:,.0f} events/s, {best / events * 1e6:.1f} µs per event"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the recount after a restart or at midnight, over the same states. Each tree runs
 subprocess within the same run, so the figures compare; printed: events/s per depth, the ratio
 120/1, and with --before the ratio after/before.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,9 +52,14 @@ def measure(participants: int, repeats: int) -> dict:
     def payment(participant_id: str, month: date) -> ParticipantEnrolled:
         last_day = (month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
         return ParticipantEnrolled(
-            event_id=f"{participant_id}-{month.isoformat()}", occurred_at=datetime.combine(month, datetime.min.time(), PONTIANAK) + timedelta(hours=9),
-            participant_id=participant_id, region_code="61.07.01.2001", segment="BPU", source="bench",
-            covered_from=month, paid_through=last_day,
+            event_id=f"{participant_id}-{month.isoformat()}",
+            occurred_at=datetime.combine(month, datetime.min.time(), PONTIANAK) + timedelta(hours=9),
+            participant_id=participant_id,
+            region_code="61.07.01.2001",
+            segment="BPU",
+            source="bench",
+            covered_from=month,
+            paid_through=last_day,
         )
 
     def month_before(month: date, count: int) -> date:
@@ -93,7 +99,9 @@ def measure(participants: int, repeats: int) -> dict:
 
 def run_tree(tree: Path, participants: int, repeats: int) -> dict:
     command = [sys.executable, __file__, "--measure", "--participants", str(participants), "--repeats", str(repeats)]
-    out = subprocess.run(command, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        command, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree, check=True, capture_output=True, text=True
+    )
     return {int(depth): figures for depth, figures in json.loads(out.stdout).items()}
 
 
@@ -104,7 +112,9 @@ def show(name: str, results: dict) -> None:
             f"  {depth:>3} prior: {figures['events_per_s']:>9,.0f} events/s   rebuild {figures['rebuild_participants_per_s']:>9,.0f}"
             f" participants/s   state {figures['state_bytes']:>7,.0f} bytes"
         )
-    print(f"  events/s with {DEPTHS[-1]} prior / with {DEPTHS[0]}: {results[DEPTHS[-1]]['events_per_s'] / results[DEPTHS[0]]['events_per_s']:.2f}")
+    print(
+        f"  events/s with {DEPTHS[-1]} prior / with {DEPTHS[0]}: {results[DEPTHS[-1]]['events_per_s'] / results[DEPTHS[0]]['events_per_s']:.2f}"
+    )
 
 
 def main() -> None:
@@ -122,7 +132,10 @@ def main() -> None:
     if args.before:
         before = run_tree(args.before.resolve(), args.participants, args.repeats)
         show(f"before ({args.before})", before)
-        print("after / before: " + "   ".join(f"{d} prior {after[d]['events_per_s'] / before[d]['events_per_s']:.1f}x" for d in DEPTHS))
+        print(
+            "after / before: "
+            + "   ".join(f"{d} prior {after[d]['events_per_s'] / before[d]['events_per_s']:.1f}x" for d in DEPTHS)
+        )
 
 
 if __name__ == "__main__":

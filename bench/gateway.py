@@ -11,6 +11,7 @@ own process (uvicorn, one event loop), with a source scoped to one regency; the 
 fresh single-node Kafka in a scratch directory, the registry a fresh SQLite file, and the
 clock is fixed, so runs compare. Nothing of the user's state is touched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,12 +49,22 @@ def batch_events(batch: int, villages: list[str]) -> list[dict]:
         n = batch * BATCH + i
         village = villages[n % len(villages)]
         province, regency, district = village.split(".")[:3]
-        nik = f"{province}{regency}{district}{1 + n % 28:02d}{1 + n // 28 % 12:02d}{n // 336 % 100:02d}{1 + n % 9999:04d}"
-        events.append({
-            "schema": "ucj.participant-event/1", "event_id": f"bench-{n}", "type": "enrollment",
-            "occurred_at": "2026-06-01T09:00:00+07:00", "nik": nik, "region_code": village, "segment": "BPU",
-            "covered_from": "2026-06-01", "paid_through": "2026-12-31",
-        })
+        nik = (
+            f"{province}{regency}{district}{1 + n % 28:02d}{1 + n // 28 % 12:02d}{n // 336 % 100:02d}{1 + n % 9999:04d}"
+        )
+        events.append(
+            {
+                "schema": "ucj.participant-event/1",
+                "event_id": f"bench-{n}",
+                "type": "enrollment",
+                "occurred_at": "2026-06-01T09:00:00+07:00",
+                "nik": nik,
+                "region_code": village,
+                "segment": "BPU",
+                "covered_from": "2026-06-01",
+                "paid_through": "2026-12-31",
+            }
+        )
     return events
 
 
@@ -72,8 +83,12 @@ def render(events: list[dict], form: str) -> tuple[bytes, str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=40, help="batches of 5,000 events to post (default: %(default)s)")
-    parser.add_argument("--format", choices=("json", "ndjson", "csv"), default="json", help="body format (default: %(default)s)")
+    parser.add_argument(
+        "--batches", type=int, default=40, help="batches of 5,000 events to post (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--format", choices=("json", "ndjson", "csv"), default="json", help="body format (default: %(default)s)"
+    )
     parser.add_argument("--port", type=int, default=49192, help="broker port for the run (and PORT+1)")
     parser.add_argument("--gateway-port", type=int, default=49180)
     args = parser.parse_args()
@@ -91,15 +106,28 @@ def main() -> None:
         key_file = scratch / "pseudonym.key"
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
-        env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=NOW,
-                   UCJ_DATA_DIR=str(scratch), UCJ_PSEUDONYM_KEY_FILE=str(key_file))
+        env = dict(
+            os.environ,
+            UCJ_KAFKA_BOOTSTRAP=bootstrap,
+            UCJ_DATABASE_URL=database_url,
+            UCJ_CLOCK=NOW,
+            UCJ_DATA_DIR=str(scratch),
+            UCJ_PSEUDONYM_KEY_FILE=str(key_file),
+        )
         env.pop("UCJ_PSEUDONYM_KEY", None)
         with open(scratch / "gateway.log", "wb") as out:
-            gateway = subprocess.Popen([sys.executable, "-m", "services.cli", "gateway", "--port", str(args.gateway_port)],
-                                       env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            gateway = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "gateway", "--port", str(args.gateway_port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
         wait_healthy(args.gateway_port, gateway)
 
-        bodies = [render(batch_events(b, villages), args.format) for b in range(args.batches + 1)]  # made before the clock starts
+        bodies = [
+            render(batch_events(b, villages), args.format) for b in range(args.batches + 1)
+        ]  # made before the clock starts
         connection = http.client.HTTPConnection("127.0.0.1", args.gateway_port, timeout=120)
         headers = {"Authorization": f"Bearer {key}"}
         post(connection, headers, *bodies[0])  # warm-up: connection, producer, first metadata
@@ -110,8 +138,18 @@ def main() -> None:
         seconds = time.perf_counter() - started
         connection.close()
         log(f"accepted {accepted:,} of {args.batches * BATCH:,} events in {seconds:.1f} s")
-        print(json.dumps({"format": args.format, "batches": args.batches, "batch_size": BATCH, "accepted": accepted,
-                          "seconds": round(seconds, 2), "accepted_events_per_second": round(accepted / seconds)}))
+        print(
+            json.dumps(
+                {
+                    "format": args.format,
+                    "batches": args.batches,
+                    "batch_size": BATCH,
+                    "accepted": accepted,
+                    "seconds": round(seconds, 2),
+                    "accepted_events_per_second": round(accepted / seconds),
+                }
+            )
+        )
     finally:
         if gateway is not None:
             gateway.terminate()

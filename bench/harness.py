@@ -5,6 +5,7 @@ known start, until everything it was given is processed. Counting from the first
 progress leaves a consumer's start-up and recovery out, and only the events it processed
 after that sign are divided by the time.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,12 +89,29 @@ class JavaProducer:
         from services.kafka_local.manager import jars_dir, require_tool
 
         command = [
-            require_tool("java"), "-Xmx256m", "-cp", str(jars_dir() / "*"), "kafka.tools.ConsoleProducer",
-            "--bootstrap-server", bootstrap, "--topic", PARTICIPANT_EVENTS,
-            "--property", "parse.key=true", "--property", "key.separator=\t",
-            "--producer-property", "acks=all", "--producer-property", "enable.idempotence=true",
-            "--producer-property", "linger.ms=20", "--producer-property", "compression.type=gzip",
-            "--producer-property", f"batch.size={256 * 1024}",
+            require_tool("java"),
+            "-Xmx256m",
+            "-cp",
+            str(jars_dir() / "*"),
+            "kafka.tools.ConsoleProducer",
+            "--bootstrap-server",
+            bootstrap,
+            "--topic",
+            PARTICIPANT_EVENTS,
+            "--property",
+            "parse.key=true",
+            "--property",
+            "key.separator=\t",
+            "--producer-property",
+            "acks=all",
+            "--producer-property",
+            "enable.idempotence=true",
+            "--producer-property",
+            "linger.ms=20",
+            "--producer-property",
+            "compression.type=gzip",
+            "--producer-property",
+            f"batch.size={256 * 1024}",
         ]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
 
@@ -102,7 +120,9 @@ class JavaProducer:
         clean, started = bytes.maketrans(b"\t\r\n", b"   "), time.monotonic()
         for start in range(0, len(messages), 100):  # 100 lines at a time, on schedule
             chunk = messages[start : start + 100]
-            self.process.stdin.write(b"".join(key.translate(clean) + b"\t" + value.translate(clean) + b"\n" for key, value in chunk))
+            self.process.stdin.write(
+                b"".join(key.translate(clean) + b"\t" + value.translate(clean) + b"\n" for key, value in chunk)
+            )
             self.process.stdin.flush()
             ahead = (start + len(chunk)) / rate - (time.monotonic() - started) if rate else 0
             if ahead > 0:
@@ -163,7 +183,15 @@ class Timing:
         return self.end.machine_cpu - self.start.machine_cpu
 
 
-def follow(progress: Callable[[], int], total: int, pid: int, check: Callable[[], None], started: float | None = None, poll: float = POLL_SECONDS, label: str = "") -> Timing:
+def follow(
+    progress: Callable[[], int],
+    total: int,
+    pid: int,
+    check: Callable[[], None],
+    started: float | None = None,
+    poll: float = POLL_SECONDS,
+    label: str = "",
+) -> Timing:
     """Read `progress()` of process `pid` until it reaches `total`.
 
     Timed from `started` when given (progress 0 then), else from the first reading above 0.
@@ -188,8 +216,19 @@ class Worker:
 
     def __init__(self, stack: Stack, port: int):
         self.url = f"http://127.0.0.1:{port}"
-        self.command = [sys.executable, "-m", "services.cli", "worker", "--web-port", str(port), "--state-dir", str(stack.scratch / f"state-{port}")]
-        self.env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_DATABASE_URL=stack.database_url, UCJ_CLOCK=NOW)
+        self.command = [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "worker",
+            "--web-port",
+            str(port),
+            "--state-dir",
+            str(stack.scratch / f"state-{port}"),
+        ]
+        self.env = dict(
+            os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_DATABASE_URL=stack.database_url, UCJ_CLOCK=NOW
+        )
         self.log_path = stack.scratch / f"worker-{port}.log"
         stack.workers.append(self)
         self.start()
@@ -248,7 +287,9 @@ class Worker:
         os.kill(self.process.pid, signal.SIGCONT)
         resumed = time.monotonic()
         if resumed - self.paused > MAX_PAUSE_SECONDS:
-            raise BenchError(f"the worker was paused {resumed - self.paused:.1f} s, near its session timeout: a rebalance would be timed too")
+            raise BenchError(
+                f"the worker was paused {resumed - self.paused:.1f} s, near its session timeout: a rebalance would be timed too"
+            )
         return resumed
 
     def stop(self, kill: bool = False) -> None:
@@ -261,7 +302,13 @@ def worker_offsets(bootstrap: str) -> dict[str, Offsets]:
     return {topic: end_offsets(bootstrap, topic) for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS)}
 
 
-def wait_caught_up(worker: Worker, bootstrap: str, since: dict[str, Offsets] | None = None, started: float | None = None, poll: float = POLL_SECONDS) -> Timing:
+def wait_caught_up(
+    worker: Worker,
+    bootstrap: str,
+    since: dict[str, Offsets] | None = None,
+    started: float | None = None,
+    poll: float = POLL_SECONDS,
+) -> Timing:
     """Until the worker has processed every event produced after `since`, and what it re-keyed of them.
 
     The events counted are those of the events topic; the re-keyed copies are extra work in the same time.
@@ -269,7 +316,15 @@ def wait_caught_up(worker: Worker, bootstrap: str, since: dict[str, Offsets] | N
     since = since or {PARTICIPANT_EVENTS: {}, REKEYED_EVENTS: {}}
     targets = end_offsets(bootstrap, PARTICIPANT_EVENTS)
     total = sum(targets.values()) - sum(since[PARTICIPANT_EVENTS].values())
-    events = follow(lambda: worker.progress(bootstrap, PARTICIPANT_EVENTS, targets, since[PARTICIPANT_EVENTS]), total, worker.process.pid, worker.check, started, poll, "worker")
+    events = follow(
+        lambda: worker.progress(bootstrap, PARTICIPANT_EVENTS, targets, since[PARTICIPANT_EVENTS]),
+        total,
+        worker.process.pid,
+        worker.check,
+        started,
+        poll,
+        "worker",
+    )
     rekeyed = end_offsets(bootstrap, REKEYED_EVENTS)  # complete now that every event is processed
     left = sum(rekeyed.values()) - sum(since[REKEYED_EVENTS].values())
     while worker.progress(bootstrap, REKEYED_EVENTS, rekeyed, since[REKEYED_EVENTS]) < left:
@@ -287,7 +342,11 @@ def group_progress(bootstrap: str, group: str, targets: Offsets) -> Iterator[Cal
 
     def progress() -> int:
         offsets = admin.list_group_offsets(group).get(group, {})
-        return sum(min(max(meta.offset, 0), targets.get(tp.partition, 0)) for tp, meta in offsets.items() if tp.topic == PARTICIPANT_EVENTS)
+        return sum(
+            min(max(meta.offset, 0), targets.get(tp.partition, 0))
+            for tp, meta in offsets.items()
+            if tp.topic == PARTICIPANT_EVENTS
+        )
 
     try:
         yield progress
@@ -297,10 +356,18 @@ def group_progress(bootstrap: str, group: str, targets: Offsets) -> Iterator[Cal
 
 def run_agent(stack: Stack, mode: str, web_port: int) -> Timing:
     """bench/naive_app.py in `mode` (naive or iterate) over the whole events topic, under its own consumer group."""
-    env = dict(os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_BENCH_DATA=str(stack.scratch / mode), UCJ_BENCH_MODE=mode)
+    env = dict(
+        os.environ, UCJ_KAFKA_BOOTSTRAP=stack.bootstrap, UCJ_BENCH_DATA=str(stack.scratch / mode), UCJ_BENCH_MODE=mode
+    )
     log_path = stack.scratch / f"{mode}.log"
     with open(log_path, "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "naive_app.py"), "worker", "-l", "warn", "--web-port", str(web_port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "naive_app.py"), "worker", "-l", "warn", "--web-port", str(web_port)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     targets = end_offsets(stack.bootstrap, PARTICIPANT_EVENTS)
 
     def check() -> None:

@@ -5,6 +5,7 @@ its regency's budget (APBD) pay its contribution every month: d prior events, th
 assistance payment for the final month, each occurring at the start of its month, so the
 final one comes after every other in fold order. Ten years of monthly payments is depth 120.
 """
+
 from __future__ import annotations
 
 import random
@@ -34,7 +35,11 @@ def history(participant_id: str, village: str, payer_id: str, depth: int, final_
     common = dict(participant_id=participant_id, region_code=village, segment="BPU", source=SOURCE)
     at = [datetime.combine(month, time(8), PONTIANAK) for month in months]
     enrolled = ParticipantEnrolled(
-        event_id=f"{participant_id}-0", occurred_at=at[0], covered_from=months[0], paid_through=month_end(months[0]), **common
+        event_id=f"{participant_id}-0",
+        occurred_at=at[0],
+        covered_from=months[0],
+        paid_through=month_end(months[0]),
+        **common,
     )
     paid = [
         AssistancePaid(
@@ -51,7 +56,9 @@ def history(participant_id: str, village: str, payer_id: str, depth: int, final_
     return [enrolled, *paid]
 
 
-def histories(tree: RegionTree, depth: int, participants: int, final_month: date, seed: int = 11) -> Iterator[list[ParticipantEvent]]:
+def histories(
+    tree: RegionTree, depth: int, participants: int, final_month: date, seed: int = 11
+) -> Iterator[list[ParticipantEvent]]:
     """One history per participant, each in a village of the tree, paid for by that village's regency."""
     rng, villages = random.Random(seed + depth), tree.codes_at("village")
     for n in range(participants):

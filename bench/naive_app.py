@@ -7,6 +7,7 @@ With UCJ_BENCH_MODE=iterate it only iterates the stream: the ceiling of any Faus
 
     python bench/naive_app.py worker --web-port 49070   (with UCJ_KAFKA_BOOTSTRAP, UCJ_BENCH_DATA)
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,14 @@ app = faust.App(
     # half a second, not Faust's 2.8 s (one offset commit request each time)
     broker_commit_interval=0.5,
 )
-events = app.topic("ucj.participant-events", key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", partitions=8)
+events = app.topic(
+    "ucj.participant-events",
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=8,
+)
 participants = app.Table("naive-participants", partitions=8)
 
 

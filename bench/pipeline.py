@@ -35,6 +35,7 @@ events/s, each figure gives events per CPU-second of the consumer's own process,
 time of the whole machine in the same interval: on a machine others share, the per-CPU figures
 and ratios move least.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,8 +79,22 @@ FINAL_MONTH = date(2026, 6, 1)  # the depth phase's final payments cover the mon
 # at /status costs the worker about 6 ms of CPU (it computes every region's figures).
 DEPTH_POLL_SECONDS = 0.1
 LATENCY_WARM_UP_SECONDS = 2.0  # of the latency stream, processed before the timed part
-FULL = dict(events=1_000_000, participants=300_000, depth_participants=20_000, latency_rates="5000,2500,half", latency_seconds=60.0, state_participants=1_000_000)
-QUICK = dict(events=100_000, participants=30_000, depth_participants=2_000, latency_rates="half", latency_seconds=15.0, state_participants=50_000)
+FULL = dict(
+    events=1_000_000,
+    participants=300_000,
+    depth_participants=20_000,
+    latency_rates="5000,2500,half",
+    latency_seconds=60.0,
+    state_participants=1_000_000,
+)
+QUICK = dict(
+    events=100_000,
+    participants=30_000,
+    depth_participants=2_000,
+    latency_rates="half",
+    latency_seconds=15.0,
+    state_participants=50_000,
+)
 
 _streams: dict[int, list[tuple[bytes, bytes]]] = {}  # participants -> the simulated stream generated so far
 
@@ -98,8 +113,11 @@ def figures(timing: Timing, worker: Worker | None = None) -> dict:
     if not timing.events:
         raise BenchError("all events were processed before the first look at the consumer: too few to time")
     shown = dict(
-        events_per_s=round(timing.per_second), timed_events=timing.events, seconds=round(timing.seconds, 2),
-        cpu_seconds=round(timing.cpu_seconds, 2), events_per_cpu_s=round(timing.events / max(timing.cpu_seconds, 0.01)),
+        events_per_s=round(timing.per_second),
+        timed_events=timing.events,
+        seconds=round(timing.seconds, 2),
+        cpu_seconds=round(timing.cpu_seconds, 2),
+        events_per_cpu_s=round(timing.events / max(timing.cpu_seconds, 0.01)),
         machine_cpu_seconds=round(timing.machine_cpu_seconds, 2),
     )
     return shown | (dict(peak_rss_mib=round(worker.peak_rss_mib())) if worker else {})
@@ -118,7 +136,9 @@ def phase_throughput(args, scratch: Path, results: dict) -> None:
         worker = Worker(stack, args.web_port)
         timing = wait_caught_up(worker, stack.bootstrap)
         phase["worker"] = figures(timing, worker)
-        log(f"(a) worker: {timing.events:,} events in {timing.seconds:.1f} s = {timing.per_second:,.0f} events/s, peak RSS {worker.peak_rss_mib():.0f} MiB")
+        log(
+            f"(a) worker: {timing.events:,} events in {timing.seconds:.1f} s = {timing.per_second:,.0f} events/s, peak RSS {worker.peak_rss_mib():.0f} MiB"
+        )
         worker.stop()
         if args.skip_baseline:
             return
@@ -126,7 +146,9 @@ def phase_throughput(args, scratch: Path, results: dict) -> None:
             base = run_agent(stack, mode, args.web_port + 1)
             phase[name] = figures(base)
             phase[f"worker_to_{name}"] = ratio(phase["worker"], phase[name])
-            log(f"(a) {mode} Faust agent: {base.events:,} events in {base.seconds:.1f} s = {base.per_second:,.0f} events/s; worker/{name} = {phase[f'worker_to_{name}']['events_per_s']:.2f}")
+            log(
+                f"(a) {mode} Faust agent: {base.events:,} events in {base.seconds:.1f} s = {base.per_second:,.0f} events/s; worker/{name} = {phase[f'worker_to_{name}']['events_per_s']:.2f}"
+            )
     finally:
         stack.close()
 
@@ -161,7 +183,9 @@ def phase_depth(args, scratch: Path, results: dict) -> None:
                 started = worker.resume()
             timing = wait_caught_up(worker, stack.bootstrap, since=since, started=started, poll=DEPTH_POLL_SECONDS)
             phase[str(depth)] = figures(timing)
-            log(f"(depth) {depth:>3} prior events: {timing.events:,} final events in {timing.seconds:.2f} s = {timing.per_second:,.0f} events/s")
+            log(
+                f"(depth) {depth:>3} prior events: {timing.events:,} final events in {timing.seconds:.2f} s = {timing.per_second:,.0f} events/s"
+            )
             expect_counted(worker, active=done * count)
         for depth in DEPTHS[1:]:
             phase[f"ratio_{depth}_to_1"] = ratio(phase[str(depth)], phase["1"])
@@ -175,7 +199,9 @@ def expect_counted(worker: Worker, active: int) -> None:
     """The depth phase's events are all valid and counted: no dead letter, the expected province count."""
     dead, counted = worker.dead_letters(), worker.province_active()
     if dead:
-        raise BenchError(f"the worker sent {dead:.0f} of the depth phase's events to the dead letter; see {worker.log_path}")
+        raise BenchError(
+            f"the worker sent {dead:.0f} of the depth phase's events to the dead letter; see {worker.log_path}"
+        )
     if counted != active:
         raise BenchError(f"the worker counts {counted:.0f} active participants in the province, not {active}")
 
@@ -214,8 +240,16 @@ def phase_latency(args, scratch: Path, results: dict) -> None:
             wait_caught_up(worker, stack.bootstrap)
             buckets = [(le, count - before.get(le, 0.0)) for le, count in delay_buckets(worker).items()]
             p50, p99 = quantile(buckets, 0.5), quantile(buckets, 0.99)
-            phase[label] = dict(events_per_s=round(rate), seconds=round((len(records) - warm_up) / rate, 1), p50_s=round(p50, 3), p99_s=round(p99, 3), peak_rss_mib=round(worker.peak_rss_mib()))
-            log(f"(b) at {rate:,.0f} events/s for {phase[label]['seconds']:.0f} s after a warm-up: p50 {p50:.2f} s, p99 {p99:.2f} s (histogram interpolation)")
+            phase[label] = dict(
+                events_per_s=round(rate),
+                seconds=round((len(records) - warm_up) / rate, 1),
+                p50_s=round(p50, 3),
+                p99_s=round(p99, 3),
+                peak_rss_mib=round(worker.peak_rss_mib()),
+            )
+            log(
+                f"(b) at {rate:,.0f} events/s for {phase[label]['seconds']:.0f} s after a warm-up: p50 {p50:.2f} s, p99 {p99:.2f} s (histogram interpolation)"
+            )
             worker.stop()
         finally:
             stack.close()
@@ -232,7 +266,11 @@ def wait_until_produced(bootstrap: str, events: int) -> None:
 
 def delay_buckets(worker: Worker) -> dict[float, float]:
     """The worker's event delay histogram so far: upper bound -> events at most that late."""
-    return {float(s.labels["le"]): s.value for s in worker.metrics()["ucj_event_delay_seconds"] if s.name.endswith("_bucket")}
+    return {
+        float(s.labels["le"]): s.value
+        for s in worker.metrics()["ucj_event_delay_seconds"]
+        if s.name.endswith("_bucket")
+    }
 
 
 def quantile(buckets: list[tuple[float, float]], q: float) -> float:
@@ -257,10 +295,18 @@ def phase_restart(args, scratch: Path, results: dict) -> None:
 
         def enrollments():
             for n in range(args.state_participants):
-                yield message(ParticipantEnrolled(
-                    event_id=f"r-{n}", occurred_at=moment, participant_id=f"R-{n:08d}", region_code=rng.choice(villages),
-                    segment="BPU", source="bench", covered_from=day, paid_through=date(2026, 12, 31),
-                ))
+                yield message(
+                    ParticipantEnrolled(
+                        event_id=f"r-{n}",
+                        occurred_at=moment,
+                        participant_id=f"R-{n:08d}",
+                        region_code=rng.choice(villages),
+                        segment="BPU",
+                        source="bench",
+                        covered_from=day,
+                        paid_through=date(2026, 12, 31),
+                    )
+                )
 
         n = produce(stack.bootstrap, enrollments())
         worker = Worker(stack, args.web_port)
@@ -282,7 +328,9 @@ def phase_restart(args, scratch: Path, results: dict) -> None:
         seconds = time.monotonic() - worker.started
         peak = max(rss, worker.peak_rss_mib())
         results["restart"] = dict(participants=n, to_exact_s=round(seconds, 1), peak_rss_mib=round(peak))
-        log(f"(c) SIGKILL with {n:,} participants of state: exact again {seconds:.1f} s after restart; peak RSS {peak:.0f} MiB")
+        log(
+            f"(c) SIGKILL with {n:,} participants of state: exact again {seconds:.1f} s after restart; peak RSS {peak:.0f} MiB"
+        )
         worker.stop()
     finally:
         stack.close()
@@ -304,24 +352,52 @@ def summary(results: dict) -> str:
     rows: list[tuple[str, str]] = []
     if "throughput" in results:
         t = results["throughput"]
-        rows.append((f"(a) worker, {t['events']:,} simulated events", rate(t["worker"]) + f", peak RSS {t['worker']['peak_rss_mib']} MiB"))
+        rows.append(
+            (
+                f"(a) worker, {t['events']:,} simulated events",
+                rate(t["worker"]) + f", peak RSS {t['worker']['peak_rss_mib']} MiB",
+            )
+        )
         if "naive" in t:
-            rows += [("(a) naive Faust agent (table write per event)", rate(t["naive"])), ("(a) do-nothing Faust agent", rate(t["agent"]))]
-            rows += [("(a) worker / do-nothing agent", times(t["worker_to_agent"])), ("(a) worker / naive agent", times(t["worker_to_naive"]))]
+            rows += [
+                ("(a) naive Faust agent (table write per event)", rate(t["naive"])),
+                ("(a) do-nothing Faust agent", rate(t["agent"])),
+            ]
+            rows += [
+                ("(a) worker / do-nothing agent", times(t["worker_to_agent"])),
+                ("(a) worker / naive agent", times(t["worker_to_naive"])),
+            ]
     if "depth" in results:
         d = results["depth"]
         rows.append((f"(depth) loading {d['prior_events']:,} prior events", rate(d["load"])))
-        rows += [(f"(depth) {depth} prior event{'s' * (depth > 1)}, one more each", rate(d[str(depth)])) for depth in DEPTHS]
+        rows += [
+            (f"(depth) {depth} prior event{'s' * (depth > 1)}, one more each", rate(d[str(depth)])) for depth in DEPTHS
+        ]
         rows += [(f"(depth) {depth} / 1", times(d[f"ratio_{depth}_to_1"])) for depth in DEPTHS[1:]]
         rows.append(("(depth) peak RSS", f"{d['peak_rss_mib']} MiB"))
     for label, f in results.get("latency", {}).items():
         at = f"{f['events_per_s']:,}/s" + (" (half the worker's throughput)" if label == "half" else "")
-        rows.append((f"(b) latency at {at}", f"p50 {f['p50_s']:.2f} s, p99 {f['p99_s']:.2f} s, peak RSS {f['peak_rss_mib']} MiB"))
+        rows.append(
+            (
+                f"(b) latency at {at}",
+                f"p50 {f['p50_s']:.2f} s, p99 {f['p99_s']:.2f} s, peak RSS {f['peak_rss_mib']} MiB",
+            )
+        )
     if "restart" in results:
         r = results["restart"]
-        rows.append((f"(c) SIGKILL with {r['participants']:,} participants", f"exact again after {r['to_exact_s']:.1f} s, peak RSS {r['peak_rss_mib']} MiB"))
+        rows.append(
+            (
+                f"(c) SIGKILL with {r['participants']:,} participants",
+                f"exact again after {r['to_exact_s']:.1f} s, peak RSS {r['peak_rss_mib']} MiB",
+            )
+        )
     phases = ", ".join(f"{name} {seconds} s" for name, seconds in results["phase_seconds"].items())
-    rows.append(("wall time", f"{results['wall_seconds']:.0f} s ({phases}; load average {results['load_average']:.1f} before the run)"))
+    rows.append(
+        (
+            "wall time",
+            f"{results['wall_seconds']:.0f} s ({phases}; load average {results['load_average']:.1f} before the run)",
+        )
+    )
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
@@ -333,17 +409,54 @@ def sized(name: str) -> str:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="the small sizes below, for a check in minutes rather than the published figures")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the small sizes below, for a check in minutes rather than the published figures",
+    )
     parser.add_argument("--events", type=int, help=f"throughput: events of the simulated stream {sized('events')}")
-    parser.add_argument("--participants", type=int, help=f"throughput and latency: participants of the simulated stream {sized('participants')}")
-    parser.add_argument("--depth-participants", type=int, help=f"depth: participants per depth, so final events timed per depth {sized('depth_participants')}")
-    parser.add_argument("--latency-rates", help=f"latency: events/s, comma-separated; `half` is half the worker's throughput measured in this run {sized('latency_rates')}")
-    parser.add_argument("--latency-seconds", type=float, help=f"latency: how long events arrive at each rate {sized('latency_seconds')}")
-    parser.add_argument("--state-participants", type=int, help=f"restart: participants of state when the worker is killed {sized('state_participants')}")
-    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run; they run in this order whatever the order given: %(default)s")
-    parser.add_argument("--skip-baseline", action="store_true", help="throughput: time the worker only, not the two Faust agents")
-    parser.add_argument("--port", type=int, default=49092, help="broker port of the scratch brokers; PORT+1 is also used (default: %(default)s)")
-    parser.add_argument("--web-port", type=int, default=49066, help="the worker's web port; WEB_PORT+1 is the agents' (default: %(default)s)")
+    parser.add_argument(
+        "--participants",
+        type=int,
+        help=f"throughput and latency: participants of the simulated stream {sized('participants')}",
+    )
+    parser.add_argument(
+        "--depth-participants",
+        type=int,
+        help=f"depth: participants per depth, so final events timed per depth {sized('depth_participants')}",
+    )
+    parser.add_argument(
+        "--latency-rates",
+        help=f"latency: events/s, comma-separated; `half` is half the worker's throughput measured in this run {sized('latency_rates')}",
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, help=f"latency: how long events arrive at each rate {sized('latency_seconds')}"
+    )
+    parser.add_argument(
+        "--state-participants",
+        type=int,
+        help=f"restart: participants of state when the worker is killed {sized('state_participants')}",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(PHASES),
+        help="comma-separated phases to run; they run in this order whatever the order given: %(default)s",
+    )
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="throughput: time the worker only, not the two Faust agents"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=49092,
+        help="broker port of the scratch brokers; PORT+1 is also used (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=49066,
+        help="the worker's web port; WEB_PORT+1 is the agents' (default: %(default)s)",
+    )
     parser.add_argument("--output", help="also write every figure and ratio as JSON to this file")
     args = parser.parse_args()
     for name, value in (QUICK if args.quick else FULL).items():
@@ -360,7 +473,13 @@ def main() -> None:
     started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="ucj-bench-"))
     # the load average shows whether something else shared the machine
-    results: dict = dict(cpu_count=os.cpu_count(), started=time.strftime("%Y-%m-%d %H:%M"), mode="quick" if args.quick else "full", load_average=os.getloadavg()[0], phase_seconds={})
+    results: dict = dict(
+        cpu_count=os.cpu_count(),
+        started=time.strftime("%Y-%m-%d %H:%M"),
+        mode="quick" if args.quick else "full",
+        load_average=os.getloadavg()[0],
+        phase_seconds={},
+    )
     try:
         for name, phase in PHASES.items():
             if name in args.only.split(","):

@@ -10,6 +10,7 @@ take turns, round after round, and each one's best round counts; the time is thi
 time, so that other work on a busy machine weighs on both alike and little on either. The stdlib's
 and msgspec's decode alone are measured the same way, as the floor of each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,10 @@ def main() -> None:
     results = [(outcome(before(v, regions, NOW)), outcome(now(v, regions, NOW))) for v in values]
     disagreements = sum(old != new for old, new in results)
     reasons = Counter(new[0] for _, new in results)
-    print(f"{len(values):,} simulated events, {reasons['accepted']:,} accepted; rejected: "
-          + ", ".join(f"{reason} {count}" for reason, count in reasons.most_common() if reason != "accepted"))
+    print(
+        f"{len(values):,} simulated events, {reasons['accepted']:,} accepted; rejected: "
+        + ", ".join(f"{reason} {count}" for reason, count in reasons.most_common() if reason != "accepted")
+    )
     print(f"disagreements between before and now (reason and detail, or the event): {disagreements}")
     fast = sum(plain_event(v, regions, NOW) is not None for v in values)
     print(f"accepted by the fast path (streams.domain.plain_event): {fast:,} of {reasons['accepted']:,}")
@@ -84,7 +87,9 @@ def main() -> None:
             rounds[name].append(microseconds(run, values))
     best = {name: min(times) for name, times in rounds.items()}
     for name, figure in best.items():
-        print(f"{name:<24} {figure:6.2f} µs/event (best of {args.rounds}; rounds {', '.join(f'{t:.2f}' for t in rounds[name])})")
+        print(
+            f"{name:<24} {figure:6.2f} µs/event (best of {args.rounds}; rounds {', '.join(f'{t:.2f}' for t in rounds[name])})"
+        )
     ratio = best["before (stdlib json)"] / best["now (msgspec)"]
     print(f"parse_event before/now: {ratio:.2f}x faster")
 

@@ -5,6 +5,7 @@ Every query reads raw metrics (no recording rules), from the Prometheus data sou
 uid `prometheus`. `ucj_active_participants` is exported by each worker for its own
 partitions, so it is always summed by region; the region-stage gauges come from one worker.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,14 @@ STATUS_TEXT = {"on_track": "on track", "behind": "behind", "critical": "critical
 STATUS_MAPPINGS: list[model.ValueMapping] = [
     model.ValueMap(
         options={
-            **{str(i): model.ValueMappingResult(text=STATUS_TEXT[s], color=STATUS_COLORS[s], index=i) for i, s in enumerate(STATUS_COLORS)},
-            **{s: model.ValueMappingResult(text=STATUS_TEXT[s], color=STATUS_COLORS[s], index=3 + i) for i, s in enumerate(STATUS_COLORS)},
+            **{
+                str(i): model.ValueMappingResult(text=STATUS_TEXT[s], color=STATUS_COLORS[s], index=i)
+                for i, s in enumerate(STATUS_COLORS)
+            },
+            **{
+                s: model.ValueMappingResult(text=STATUS_TEXT[s], color=STATUS_COLORS[s], index=3 + i)
+                for i, s in enumerate(STATUS_COLORS)
+            },
         }
     )
 ]
@@ -57,7 +64,9 @@ def names(level: str, extra: str = "") -> str:
     return f'max by (region, name) (ucj_region_info{{level="{level}"{extra}}})'
 
 
-def query(expr: str, legend: str | None = None, ref: str = "A", instant: bool = False, table_format: bool = False) -> prometheus.Dataquery:
+def query(
+    expr: str, legend: str | None = None, ref: str = "A", instant: bool = False, table_format: bool = False
+) -> prometheus.Dataquery:
     q = prometheus.Dataquery().expr(expr).ref_id(ref).datasource(DATASOURCE)
     if legend is not None:
         q = q.legend_format(legend)
@@ -74,12 +83,18 @@ def override(name: str, **properties) -> db.DashboardFieldConfigSourceOverrides:
     return (
         db.DashboardFieldConfigSourceOverrides()
         .matcher(model.MatcherConfig(id_val="byName", options=name))
-        .properties([model.DynamicConfigValue(id_val=key.replace("__", "."), value=value) for key, value in properties.items()])
+        .properties(
+            [model.DynamicConfigValue(id_val=key.replace("__", "."), value=value) for key, value in properties.items()]
+        )
     )
 
 
 def thresholds(*steps: tuple[float | None, str]) -> db.ThresholdsConfig:
-    return db.ThresholdsConfig().mode(model.ThresholdsMode.ABSOLUTE).steps([model.Threshold(value=v, color=c) for v, c in steps])
+    return (
+        db.ThresholdsConfig()
+        .mode(model.ThresholdsMode.ABSOLUTE)
+        .steps([model.Threshold(value=v, color=c) for v, c in steps])
+    )
 
 
 def stat_panel(title: str, expr: str, unit: str, width: int = 4, description: str = "", **options) -> stat.Panel:
@@ -108,8 +123,10 @@ def gap_thresholds() -> db.ThresholdsConfig:
 
 
 def status_stat(title: str, region: str, width: int = 4) -> stat.Panel:
-    return stat_panel(title, status_code(f'region="{region}"'), "none", width, STATUS_RULE).mappings(STATUS_MAPPINGS).thresholds(
-        thresholds((None, "green"), (1, "orange"), (2, "red"))
+    return (
+        stat_panel(title, status_code(f'region="{region}"'), "none", width, STATUS_RULE)
+        .mappings(STATUS_MAPPINGS)
+        .thresholds(thresholds((None, "green"), (1, "orange"), (2, "red")))
     )
 
 
@@ -122,17 +139,31 @@ def series_panel(title: str, unit: str, width: int = 12, height: int = 8, descri
         .unit(unit)
         .span(width)
         .height(height)
-        .legend(common_builders.VizLegendOptions().display_mode(common.LegendDisplayMode.LIST).placement(common.LegendPlacement.BOTTOM).show_legend(True))
+        .legend(
+            common_builders.VizLegendOptions()
+            .display_mode(common.LegendDisplayMode.LIST)
+            .placement(common.LegendPlacement.BOTTOM)
+            .show_legend(True)
+        )
     )
 
 
 def plan_lines(panel: timeseries.Panel, regex: str) -> timeseries.Panel:
     """Dashed lines for the series whose name matches `regex` (the plan)."""
-    return panel.override_by_regexp(regex, [model.DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]})])
+    return panel.override_by_regexp(
+        regex, [model.DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]})]
+    )
 
 
 def regency_link() -> db.DashboardLink:
-    return db.DashboardLink("Regency drill-down").type(model.DashboardLinkType.DASHBOARDS).tags(["ucj"]).as_dropdown(True).include_vars(False).keep_time(True)
+    return (
+        db.DashboardLink("Regency drill-down")
+        .type(model.DashboardLinkType.DASHBOARDS)
+        .tags(["ucj"])
+        .as_dropdown(True)
+        .include_vars(False)
+        .keep_time(True)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -151,7 +182,9 @@ def province() -> db.Dashboard:
     regency_table = (
         table.Panel()
         .title("Regencies")
-        .description("Coverage against plan per regency, now. The region code opens the regency drill-down. ETA: when coverage reaches the next plan target at the current pace (empty when it does not).")
+        .description(
+            "Coverage against plan per regency, now. The region code opens the regency drill-down. ETA: when coverage reaches the next plan target at the current pace (empty when it does not)."
+        )
         .datasource(DATASOURCE)
         .targets([query(expr, ref=ref, instant=True, table_format=True) for ref, expr, _ in table_queries])
         .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
@@ -160,8 +193,16 @@ def province() -> db.Dashboard:
                 id_val="organize",
                 options={
                     "excludeByName": {"Time": True, "Value #A": True},
-                    "renameByName": {"region": "Region", "name": "Name", **{f"Value #{ref}": label for ref, _, label in table_queries[1:]}},
-                    "indexByName": {"region": 0, "name": 1, **{f"Value #{ref}": i + 2 for i, (ref, _, _) in enumerate(table_queries)}},
+                    "renameByName": {
+                        "region": "Region",
+                        "name": "Name",
+                        **{f"Value #{ref}": label for ref, _, label in table_queries[1:]},
+                    },
+                    "indexByName": {
+                        "region": 0,
+                        "name": 1,
+                        **{f"Value #{ref}": i + 2 for i, (ref, _, _) in enumerate(table_queries)},
+                    },
                 },
             )
         )
@@ -179,7 +220,12 @@ def province() -> db.Dashboard:
                 override("ETA", unit="time:YYYY-MM-DD", noValue="not at this pace"),
                 override(
                     "Region",
-                    links=[{"title": "Regency drill-down", "url": "/d/ucj-regency?var-regency=${__value.raw}&${__url_time_range}"}],
+                    links=[
+                        {
+                            "title": "Regency drill-down",
+                            "url": "/d/ucj-regency?var-regency=${__value.raw}&${__url_time_range}",
+                        }
+                    ],
                 ),
             ]
         )
@@ -187,7 +233,9 @@ def province() -> db.Dashboard:
     map_panel = (
         geomap.Panel()
         .title("Regency status")
-        .description("Markers at each regency seat, coloured by status (from ucj_region_status joined with ucj_region_location).")
+        .description(
+            "Markers at each regency seat, coloured by status (from ucj_region_status joined with ucj_region_location)."
+        )
         .datasource(DATASOURCE)
         .with_target(
             query(
@@ -199,10 +247,21 @@ def province() -> db.Dashboard:
         .with_transformation(
             model.DataTransformerConfig(
                 id_val="convertFieldType",
-                options={"conversions": [{"targetField": "latitude", "destinationType": "number"}, {"targetField": "longitude", "destinationType": "number"}], "fields": {}},
+                options={
+                    "conversions": [
+                        {"targetField": "latitude", "destinationType": "number"},
+                        {"targetField": "longitude", "destinationType": "number"},
+                    ],
+                    "fields": {},
+                },
             )
         )
-        .with_transformation(model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True, "Value": True, "instance": True, "job": True, "level": True}}))
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize",
+                options={"excludeByName": {"Time": True, "Value": True, "instance": True, "job": True, "level": True}},
+            )
+        )
         .mappings(STATUS_MAPPINGS)
         # the SDK types lat, lon and zoom as int; Grafana takes (and the map needs) fractions
         .view(geomap.MapViewConfig().id("coords").lat(0.0).lon(110.4).zoom(6.5))  # type: ignore[arg-type]
@@ -213,7 +272,12 @@ def province() -> db.Dashboard:
                 common_builders.MapLayerOptions()
                 .type("markers")
                 .name("Regencies")
-                .location(common_builders.FrameGeometrySource().mode(common.FrameGeometrySourceMode.COORDS).latitude("latitude").longitude("longitude"))
+                .location(
+                    common_builders.FrameGeometrySource()
+                    .mode(common.FrameGeometrySourceMode.COORDS)
+                    .latitude("latitude")
+                    .longitude("longitude")
+                )
                 .tooltip(True)
                 .config(
                     {
@@ -224,7 +288,12 @@ def province() -> db.Dashboard:
                             "symbol": {"fixed": "img/icons/marker/circle.svg", "mode": "fixed"},
                             "opacity": 0.8,
                             "text": {"field": "seat", "fixed": "", "mode": "field"},
-                            "textConfig": {"fontSize": 11, "offsetY": -14, "textAlign": "center", "textBaseline": "bottom"},
+                            "textConfig": {
+                                "fontSize": 11,
+                                "offsetY": -14,
+                                "textAlign": "center",
+                                "textBaseline": "bottom",
+                            },
                         },
                     }
                 )
@@ -235,13 +304,17 @@ def province() -> db.Dashboard:
     )
     coverage_trend = plan_lines(
         series_panel("Coverage against plan per regency", "percentunit", width=14, height=14)
-        .with_target(query(f"ucj_coverage_ratio{{{regency}}} * on(region) group_left(name) {names('regency')}", "{{name}}", "A"))
+        .with_target(
+            query(f"ucj_coverage_ratio{{{regency}}} * on(region) group_left(name) {names('regency')}", "{{name}}", "A")
+        )
         .with_target(query(f'max(ucj_planned_ratio{{region="{PROVINCE}"}})', "plan (province)", "B")),
         "^plan",
     )
     gap_trend = (
         series_panel("Gap per regency (percentage points, above 0 is behind plan)", "none", width=24)
-        .with_target(query(f"100 * ucj_gap_ratio{{{regency}}} * on(region) group_left(name) {names('regency')}", "{{name}}"))
+        .with_target(
+            query(f"100 * ucj_gap_ratio{{{regency}}} * on(region) group_left(name) {names('regency')}", "{{name}}")
+        )
         .thresholds(gap_thresholds())
         .thresholds_style(common_builders.GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.LINE))
     )
@@ -259,9 +332,21 @@ def province() -> db.Dashboard:
         .with_row(db.Row("Province"))
         .with_panel(stat_panel("Coverage", f"ucj_coverage_ratio{{{province_selector}}}", "percentunit", decimals=2))
         .with_panel(stat_panel("Plan today", f"ucj_planned_ratio{{{province_selector}}}", "percentunit", decimals=2))
-        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{province_selector}}}", "none", decimals=2).thresholds(gap_thresholds()))
+        .with_panel(
+            stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{province_selector}}}", "none", decimals=2).thresholds(
+                gap_thresholds()
+            )
+        )
         .with_panel(stat_panel("Gap (workers)", f"ucj_gap_workers{{{province_selector}}}", "locale", decimals=0))
-        .with_panel(stat_panel("Active participants", f"sum(ucj_active_participants{{{province_selector}}})", "locale", decimals=0, description="Summed over every worker"))
+        .with_panel(
+            stat_panel(
+                "Active participants",
+                f"sum(ucj_active_participants{{{province_selector}}})",
+                "locale",
+                decimals=0,
+                description="Summed over every worker",
+            )
+        )
         .with_panel(status_stat("Status", PROVINCE))
         .with_panel(
             plan_lines(
@@ -286,7 +371,13 @@ def regency() -> db.Dashboard:
         db.QueryVariable("regency")
         .label("Regency")
         .datasource(DATASOURCE)
-        .query({"query": f"query_result({names('regency')})", "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 3})
+        .query(
+            {
+                "query": f"query_result({names('regency')})",
+                "refId": "PrometheusVariableQueryEditor-VariableQuery",
+                "qryType": 3,
+            }
+        )
         .regex('/name="(?<text>[^"]+)".*region="(?<value>[^"]+)"/')
         .refresh(model.VariableRefresh.ON_DASHBOARD_LOAD)
         .sort(model.VariableSort.ALPHABETICAL_ASC)
@@ -302,14 +393,28 @@ def regency() -> db.Dashboard:
     )
     of_regency = names("district", ', parent="$regency"')
     districts_queries = [
-        ("A", f'sum by (region) (ucj_active_participants{{level="district"}}) * on(region) group_left(name) {of_regency}', "Active"),
-        ("B", 'sum by (region) (ucj_active_participants{level="district", funding="assisted"}) and on(region) ucj_region_info{parent="$regency"}', "Assisted"),
-        ("C", 'sum by (region) (ucj_active_participants{level="district", funding="self_paid"}) and on(region) ucj_region_info{parent="$regency"}', "Self-paid"),
+        (
+            "A",
+            f'sum by (region) (ucj_active_participants{{level="district"}}) * on(region) group_left(name) {of_regency}',
+            "Active",
+        ),
+        (
+            "B",
+            'sum by (region) (ucj_active_participants{level="district", funding="assisted"}) and on(region) ucj_region_info{parent="$regency"}',
+            "Assisted",
+        ),
+        (
+            "C",
+            'sum by (region) (ucj_active_participants{level="district", funding="self_paid"}) and on(region) ucj_region_info{parent="$regency"}',
+            "Self-paid",
+        ),
     ]
     districts = (
         table.Panel()
         .title("Districts")
-        .description("Active participants per district of the regency (districts have no workforce figure of their own, so no coverage ratio)")
+        .description(
+            "Active participants per district of the regency (districts have no workforce figure of their own, so no coverage ratio)"
+        )
         .datasource(DATASOURCE)
         .targets([query(expr, ref=ref, instant=True, table_format=True) for ref, expr, _ in districts_queries])
         .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
@@ -318,8 +423,16 @@ def regency() -> db.Dashboard:
                 id_val="organize",
                 options={
                     "excludeByName": {"Time": True},
-                    "renameByName": {"region": "District", "name": "Name", **{f"Value #{ref}": label for ref, _, label in districts_queries}},
-                    "indexByName": {"region": 0, "name": 1, **{f"Value #{ref}": i + 2 for i, (ref, _, _) in enumerate(districts_queries)}},
+                    "renameByName": {
+                        "region": "District",
+                        "name": "Name",
+                        **{f"Value #{ref}": label for ref, _, label in districts_queries},
+                    },
+                    "indexByName": {
+                        "region": 0,
+                        "name": 1,
+                        **{f"Value #{ref}": i + 2 for i, (ref, _, _) in enumerate(districts_queries)},
+                    },
                 },
             )
         )
@@ -335,15 +448,25 @@ def regency() -> db.Dashboard:
         .description("Alerts the region stage has open for this regency, with the worst status notified")
         .datasource(DATASOURCE)
         .with_target(query(f"max by (kind, status) (ucj_alerts_open{{{here}}})", instant=True, table_format=True))
-        .with_transformation(model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True, "Value": True}}))
-        .override_by_name("status", [model.DynamicConfigValue(id_val="mappings", value=STATUS_MAPPINGS), model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-text"})])
+        .with_transformation(
+            model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True, "Value": True}})
+        )
+        .override_by_name(
+            "status",
+            [
+                model.DynamicConfigValue(id_val="mappings", value=STATUS_MAPPINGS),
+                model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-text"}),
+            ],
+        )
         .span(8)
         .height(6)
     )
     dashboard = (
         db.Dashboard("Regency drill-down")
         .uid("ucj-regency")
-        .description("One regency: coverage against plan, what drives it, its districts, the lapse cliff and its alerts")
+        .description(
+            "One regency: coverage against plan, what drives it, its districts, the lapse cliff and its alerts"
+        )
         .tags(TAGS)
         .time("now-7d", "now")
         .refresh("1m")
@@ -351,23 +474,70 @@ def regency() -> db.Dashboard:
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .with_variable(variable)
         .annotation(alerts)
-        .link(db.DashboardLink("Province overview").type(model.DashboardLinkType.LINK).url("/d/ucj-province").keep_time(True))
+        .link(
+            db.DashboardLink("Province overview")
+            .type(model.DashboardLinkType.LINK)
+            .url("/d/ucj-province")
+            .keep_time(True)
+        )
         .with_row(db.Row("Now"))
         .with_panel(stat_panel("Coverage", f"ucj_coverage_ratio{{{here}}}", "percentunit", width=3, decimals=2))
         .with_panel(stat_panel("Plan today", f"ucj_planned_ratio{{{here}}}", "percentunit", width=3, decimals=2))
-        .with_panel(stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{here}}}", "none", width=3, decimals=2).thresholds(gap_thresholds()))
+        .with_panel(
+            stat_panel("Gap (pp)", f"100 * ucj_gap_ratio{{{here}}}", "none", width=3, decimals=2).thresholds(
+                gap_thresholds()
+            )
+        )
         .with_panel(stat_panel("Gap (workers)", f"ucj_gap_workers{{{here}}}", "locale", width=3, decimals=0))
         .with_panel(status_stat("Status", "$regency", width=3))
-        .with_panel(stat_panel("Active participants", f"sum(ucj_active_participants{{{here}}})", "locale", width=3, decimals=0))
-        .with_panel(stat_panel("Eligible workforce", f"max(ucj_eligible_workforce{{{here}}})", "locale", width=3, decimals=0))
-        .with_panel(stat_panel("Open alerts", f"count(ucj_alerts_open{{{here}}}) or vector(0)", "none", width=3, decimals=0).thresholds(thresholds((None, "green"), (1, "red"))))
+        .with_panel(
+            stat_panel("Active participants", f"sum(ucj_active_participants{{{here}}})", "locale", width=3, decimals=0)
+        )
+        .with_panel(
+            stat_panel("Eligible workforce", f"max(ucj_eligible_workforce{{{here}}})", "locale", width=3, decimals=0)
+        )
+        .with_panel(
+            stat_panel(
+                "Open alerts", f"count(ucj_alerts_open{{{here}}}) or vector(0)", "none", width=3, decimals=0
+            ).thresholds(thresholds((None, "green"), (1, "red")))
+        )
         .with_row(db.Row("Outlook"))
-        .with_panel(stat_panel("Pace (workers/day)", f"ucj_pace_per_day{{{here}}}", "none", decimals=1, description="Net change in active participants per day over the trailing 30 days"))
-        .with_panel(stat_panel("ETA at this pace", f"1000 * ucj_eta_timestamp_seconds{{{here}}}", "time:YYYY-MM-DD", no_value="not at this pace", description="When coverage reaches the next plan target at the current pace"))
+        .with_panel(
+            stat_panel(
+                "Pace (workers/day)",
+                f"ucj_pace_per_day{{{here}}}",
+                "none",
+                decimals=1,
+                description="Net change in active participants per day over the trailing 30 days",
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "ETA at this pace",
+                f"1000 * ucj_eta_timestamp_seconds{{{here}}}",
+                "time:YYYY-MM-DD",
+                no_value="not at this pace",
+                description="When coverage reaches the next plan target at the current pace",
+            )
+        )
         .with_panel(stat_panel("Next target", f"1000 * ucj_target_timestamp_seconds{{{here}}}", "time:YYYY-MM-DD"))
-        .with_panel(stat_panel("Required pace (workers/day)", f"ucj_required_pace_per_day{{{here}}}", "none", decimals=1))
-        .with_panel(stat_panel("Enrollments needed / month", f"ucj_enrollments_needed_per_month{{{here}}}", "locale", decimals=0))
-        .with_panel(stat_panel("Assistance budget to close the gap", f"ucj_assistance_budget_idr{{{here}}}", "prefix:Rp ", decimals=0, description=f"Gap workers x Rp {ASSISTANCE_IDR_PER_WORKER_MONTH:,} x months left to the target date"))
+        .with_panel(
+            stat_panel("Required pace (workers/day)", f"ucj_required_pace_per_day{{{here}}}", "none", decimals=1)
+        )
+        .with_panel(
+            stat_panel(
+                "Enrollments needed / month", f"ucj_enrollments_needed_per_month{{{here}}}", "locale", decimals=0
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Assistance budget to close the gap",
+                f"ucj_assistance_budget_idr{{{here}}}",
+                "prefix:Rp ",
+                decimals=0,
+                description=f"Gap workers x Rp {ASSISTANCE_IDR_PER_WORKER_MONTH:,} x months left to the target date",
+            )
+        )
         .with_row(db.Row("Trends"))
         .with_panel(
             plan_lines(
@@ -390,7 +560,11 @@ def regency() -> db.Dashboard:
             .fill_opacity(30)
         )
         .with_panel(
-            series_panel("Lapse cliff: assistance ending within 60 days, by payer", "locale", description="Active participants whose assistance ends within 60 days with nothing after it")
+            series_panel(
+                "Lapse cliff: assistance ending within 60 days, by payer",
+                "locale",
+                description="Active participants whose assistance ends within 60 days with nothing after it",
+            )
             .with_target(query(f"sum by (payer) (ucj_lapse_cliff_participants{{{here}}})", "{{payer}}"))
             .draw_style(common.GraphDrawStyle.BARS)
             .stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
@@ -408,7 +582,9 @@ def pipeline() -> db.Dashboard:
     dashboard = (
         db.Dashboard("Pipeline health")
         .uid("ucj-pipeline")
-        .description("Workers, notifier and ingest gateway: throughput, invalid input, lag, rebalances, deliveries, rejected events by source and reason")
+        .description(
+            "Workers, notifier and ingest gateway: throughput, invalid input, lag, rebalances, deliveries, rejected events by source and reason"
+        )
         .tags(TAGS)
         .time("now-6h", "now")
         .refresh("30s")
@@ -416,33 +592,111 @@ def pipeline() -> db.Dashboard:
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .with_row(db.Row("Workers"))
         .with_panel(stat_panel("Workers up", 'sum(up{job="ucj-worker"})', "none", width=4, decimals=0))
-        .with_panel(stat_panel("Owned partitions", "sum(ucj_owned_partitions)", "none", width=4, decimals=0, description="Event partitions counted, over all workers (8 when all are owned)"))
+        .with_panel(
+            stat_panel(
+                "Owned partitions",
+                "sum(ucj_owned_partitions)",
+                "none",
+                width=4,
+                decimals=0,
+                description="Event partitions counted, over all workers (8 when all are owned)",
+            )
+        )
         .with_panel(stat_panel("Consumer lag", "sum(ucj_consumer_lag_messages)", "locale", width=4, decimals=0))
         .with_panel(stat_panel("Age of the last event", "time() - max(ucj_last_event_timestamp_seconds)", "s", width=4))
         .with_panel(stat_panel("Notifier up", 'sum(up{job="ucj-notifier"})', "none", width=4, decimals=0))
-        .with_panel(stat_panel("Pending deliveries", "sum(ucj_notifier_pending_deliveries)", "none", width=4, decimals=0).thresholds(thresholds((None, "green"), (1, "orange"))))
-        .with_panel(series_panel("Events per second by type and outcome", "ops").with_target(query("sum by (type, outcome) (rate(ucj_events_total[$__rate_interval]))", "{{type}} {{outcome}}")))
-        .with_panel(series_panel("Dead letters per second by reason", "ops").with_target(query("sum by (reason) (rate(ucj_dead_letters_total[$__rate_interval]))", "{{reason}}")))
+        .with_panel(
+            stat_panel(
+                "Pending deliveries", "sum(ucj_notifier_pending_deliveries)", "none", width=4, decimals=0
+            ).thresholds(thresholds((None, "green"), (1, "orange")))
+        )
+        .with_panel(
+            series_panel("Events per second by type and outcome", "ops").with_target(
+                query("sum by (type, outcome) (rate(ucj_events_total[$__rate_interval]))", "{{type}} {{outcome}}")
+            )
+        )
+        .with_panel(
+            series_panel("Dead letters per second by reason", "ops").with_target(
+                query("sum by (reason) (rate(ucj_dead_letters_total[$__rate_interval]))", "{{reason}}")
+            )
+        )
         .with_panel(
             series_panel("Processing lag and event delay", "s")
             .with_target(query("max by (instance) (ucj_processing_lag_seconds)", "processing lag {{instance}}", "A"))
-            .with_target(query("histogram_quantile(0.99, sum by (le) (rate(ucj_event_delay_seconds_bucket[$__rate_interval])))", "event delay p99", "B"))
-            .with_target(query("histogram_quantile(0.5, sum by (le) (rate(ucj_event_delay_seconds_bucket[$__rate_interval])))", "event delay p50", "C"))
+            .with_target(
+                query(
+                    "histogram_quantile(0.99, sum by (le) (rate(ucj_event_delay_seconds_bucket[$__rate_interval])))",
+                    "event delay p99",
+                    "B",
+                )
+            )
+            .with_target(
+                query(
+                    "histogram_quantile(0.5, sum by (le) (rate(ucj_event_delay_seconds_bucket[$__rate_interval])))",
+                    "event delay p50",
+                    "C",
+                )
+            )
         )
-        .with_panel(series_panel("Consumer lag (messages) per worker", "locale").with_target(query("sum by (instance) (ucj_consumer_lag_messages)", "{{instance}}")))
-        .with_panel(series_panel("Owned partitions per worker", "none").with_target(query("sum by (instance) (ucj_owned_partitions)", "{{instance}}")))
+        .with_panel(
+            series_panel("Consumer lag (messages) per worker", "locale").with_target(
+                query("sum by (instance) (ucj_consumer_lag_messages)", "{{instance}}")
+            )
+        )
+        .with_panel(
+            series_panel("Owned partitions per worker", "none").with_target(
+                query("sum by (instance) (ucj_owned_partitions)", "{{instance}}")
+            )
+        )
         .with_panel(
             series_panel("Rebalances", "none", description="Rebalances each worker took part in, per interval")
             .with_target(query("sum by (instance) (increase(ucj_rebalances_total[$__rate_interval]))", "{{instance}}"))
             .draw_style(common.GraphDrawStyle.BARS)
         )
-        .with_panel(series_panel("Alert transitions published", "none").with_target(query("sum by (kind, transition) (increase(ucj_alert_transitions_total[$__rate_interval]))", "{{kind}} {{transition}}")).draw_style(common.GraphDrawStyle.BARS))
-        .with_panel(series_panel("Open alerts by kind and status", "none").with_target(query("count by (kind, status) (ucj_alerts_open)", "{{kind}} {{status}}")))
+        .with_panel(
+            series_panel("Alert transitions published", "none")
+            .with_target(
+                query(
+                    "sum by (kind, transition) (increase(ucj_alert_transitions_total[$__rate_interval]))",
+                    "{{kind}} {{transition}}",
+                )
+            )
+            .draw_style(common.GraphDrawStyle.BARS)
+        )
+        .with_panel(
+            series_panel("Open alerts by kind and status", "none").with_target(
+                query("count by (kind, status) (ucj_alerts_open)", "{{kind}} {{status}}")
+            )
+        )
         .with_row(db.Row("Notifier"))
-        .with_panel(series_panel("Deliveries per second by channel and outcome", "ops").with_target(query("sum by (channel, outcome) (rate(ucj_notifier_deliveries_total[$__rate_interval]))", "{{channel}} {{outcome}}")))
-        .with_panel(series_panel("Pending deliveries by channel", "none").with_target(query("sum by (channel) (ucj_notifier_pending_deliveries)", "{{channel}}")))
-        .with_panel(series_panel("Alert transitions consumed", "none").with_target(query("sum by (kind, transition) (increase(ucj_notifier_alerts_consumed_total[$__rate_interval]))", "{{kind}} {{transition}}")).draw_style(common.GraphDrawStyle.BARS))
-        .with_panel(series_panel("Time since the last delivery", "s").with_target(query("time() - max(ucj_notifier_last_delivery_timestamp_seconds > 0)", "since last delivery")))
+        .with_panel(
+            series_panel("Deliveries per second by channel and outcome", "ops").with_target(
+                query(
+                    "sum by (channel, outcome) (rate(ucj_notifier_deliveries_total[$__rate_interval]))",
+                    "{{channel}} {{outcome}}",
+                )
+            )
+        )
+        .with_panel(
+            series_panel("Pending deliveries by channel", "none").with_target(
+                query("sum by (channel) (ucj_notifier_pending_deliveries)", "{{channel}}")
+            )
+        )
+        .with_panel(
+            series_panel("Alert transitions consumed", "none")
+            .with_target(
+                query(
+                    "sum by (kind, transition) (increase(ucj_notifier_alerts_consumed_total[$__rate_interval]))",
+                    "{{kind}} {{transition}}",
+                )
+            )
+            .draw_style(common.GraphDrawStyle.BARS)
+        )
+        .with_panel(
+            series_panel("Time since the last delivery", "s").with_target(
+                query("time() - max(ucj_notifier_last_delivery_timestamp_seconds > 0)", "since last delivery")
+            )
+        )
         .with_row(db.Row("Gateway"))  # last, so the panel ids above stay as they were
     )
     for panel in gateway_panels():
@@ -460,14 +714,27 @@ def gateway_panels() -> list:
     rejected_table = (
         table.Panel()
         .title("Rejected events by source and reason")
-        .description("Events the gateway rejected in the dashboard's time range, most first: what to tell each source (README, For registration systems, lists the reasons)")
+        .description(
+            "Events the gateway rejected in the dashboard's time range, most first: what to tell each source (README, For registration systems, lists the reasons)"
+        )
         .datasource(DATASOURCE)
-        .with_target(query(f"sort_desc(sum by (source, outcome) (increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) > 0)", instant=True, table_format=True))
-        .with_transformation(model.DataTransformerConfig(id_val="organize", options={
-            "excludeByName": {"Time": True},
-            "renameByName": {"source": "Source", "outcome": "Reason", "Value": "Events"},
-            "indexByName": {"source": 0, "outcome": 1, "Value": 2},
-        }))
+        .with_target(
+            query(
+                f"sort_desc(sum by (source, outcome) (increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) > 0)",
+                instant=True,
+                table_format=True,
+            )
+        )
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {"Time": True},
+                    "renameByName": {"source": "Source", "outcome": "Reason", "Value": "Events"},
+                    "indexByName": {"source": 0, "outcome": 1, "Value": 2},
+                },
+            )
+        )
         .sort_by([common_builders.TableSortByFieldState().display_name("Events").desc(True)])
         .unit("locale")
         .decimals(0)
@@ -476,23 +743,73 @@ def gateway_panels() -> list:
     )
     return [
         stat_panel("Gateway up", 'sum(up{job="ucj-gateway"})', "none", width=6, decimals=0),
-        stat_panel("Events accepted", 'sum(increase(ucj_gateway_events_total{outcome="accepted"}[$__range])) or vector(0)', "locale", width=6, decimals=0,
-                   description="Acknowledged by Kafka, in the dashboard's time range"),
-        stat_panel("Events rejected", f"sum(increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) or vector(0)", "locale", width=6, decimals=0,
-                   description="Rejected with a reason, in the dashboard's time range; not counted until the source resends them fixed")
-        .thresholds(thresholds((None, "green"), (1, "orange"))),
-        stat_panel("503 answers", 'sum(increase(ucj_gateway_requests_total{status="503"}[$__range])) or vector(0)', "locale", width=6, decimals=0,
-                   description="Kafka or the registry was unavailable, in the dashboard's time range; clients resend")
-        .thresholds(thresholds((None, "green"), (1, "red"))),
-        series_panel("Gateway requests per second by status", "reqps", description="Every endpoint but Prometheus's own /metrics scrapes")
-        .with_target(query('sum by (status, endpoint) (rate(ucj_gateway_requests_total{endpoint!="/metrics"}[$__rate_interval]))', "{{status}} {{endpoint}}")),
-        series_panel("Gateway events per second by source and outcome", "ops",
-                     description="accepted: acknowledged by Kafka; unpublished: Kafka unavailable (503); anything else is the reason the event was rejected")
-        .with_target(query("sum by (source, outcome) (rate(ucj_gateway_events_total[$__rate_interval]))", "{{source}} {{outcome}}"))
-        .override_by_regexp(" accepted$", [model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})]),
-        series_panel("Gateway request latency p50 and p95 by endpoint", "s", width=16, description="From a request's arrival to its answer; a batch of 5,000 events takes about 1.5 s")
-        .with_target(query('histogram_quantile(0.95, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))', "p95 {{endpoint}}", "A"))
-        .with_target(query('histogram_quantile(0.5, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))', "p50 {{endpoint}}", "B")),
+        stat_panel(
+            "Events accepted",
+            'sum(increase(ucj_gateway_events_total{outcome="accepted"}[$__range])) or vector(0)',
+            "locale",
+            width=6,
+            decimals=0,
+            description="Acknowledged by Kafka, in the dashboard's time range",
+        ),
+        stat_panel(
+            "Events rejected",
+            f"sum(increase(ucj_gateway_events_total{{{REJECTED}}}[$__range])) or vector(0)",
+            "locale",
+            width=6,
+            decimals=0,
+            description="Rejected with a reason, in the dashboard's time range; not counted until the source resends them fixed",
+        ).thresholds(thresholds((None, "green"), (1, "orange"))),
+        stat_panel(
+            "503 answers",
+            'sum(increase(ucj_gateway_requests_total{status="503"}[$__range])) or vector(0)',
+            "locale",
+            width=6,
+            decimals=0,
+            description="Kafka or the registry was unavailable, in the dashboard's time range; clients resend",
+        ).thresholds(thresholds((None, "green"), (1, "red"))),
+        series_panel(
+            "Gateway requests per second by status",
+            "reqps",
+            description="Every endpoint but Prometheus's own /metrics scrapes",
+        ).with_target(
+            query(
+                'sum by (status, endpoint) (rate(ucj_gateway_requests_total{endpoint!="/metrics"}[$__rate_interval]))',
+                "{{status}} {{endpoint}}",
+            )
+        ),
+        series_panel(
+            "Gateway events per second by source and outcome",
+            "ops",
+            description="accepted: acknowledged by Kafka; unpublished: Kafka unavailable (503); anything else is the reason the event was rejected",
+        )
+        .with_target(
+            query(
+                "sum by (source, outcome) (rate(ucj_gateway_events_total[$__rate_interval]))", "{{source}} {{outcome}}"
+            )
+        )
+        .override_by_regexp(
+            " accepted$", [model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})]
+        ),
+        series_panel(
+            "Gateway request latency p50 and p95 by endpoint",
+            "s",
+            width=16,
+            description="From a request's arrival to its answer; a batch of 5,000 events takes about 1.5 s",
+        )
+        .with_target(
+            query(
+                'histogram_quantile(0.95, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))',
+                "p95 {{endpoint}}",
+                "A",
+            )
+        )
+        .with_target(
+            query(
+                'histogram_quantile(0.5, sum by (endpoint, le) (rate(ucj_gateway_request_duration_seconds_bucket{endpoint=~"/v1/.+|/healthz"}[$__rate_interval])))',
+                "p50 {{endpoint}}",
+                "B",
+            )
+        ),
         rejected_table,
     ]
 
@@ -507,7 +824,13 @@ def render(builder: db.Dashboard) -> dict:
         panel["id"] = number
     for annotation in rendered.get("annotations", {}).get("list", []):
         if annotation.get("expr"):  # Prometheus annotation options the SDK has no setters for
-            annotation.update(step="60s", titleFormat="{{kind}} alert: {{status}}", tagKeys="kind,status", textFormat="{{region}}", useValueForTime=False)
+            annotation.update(
+                step="60s",
+                titleFormat="{{kind}} alert: {{status}}",
+                tagKeys="kind,status",
+                textFormat="{{region}}",
+                useValueForTime=False,
+            )
     return rendered
 
 
@@ -530,7 +853,9 @@ def write(directory: Path = GENERATED) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboards.build", description="Write the Grafana dashboards as JSON")
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboards.build", description="Write the Grafana dashboards as JSON"
+    )
     parser.add_argument("--output", type=Path, default=GENERATED, help="directory (default: %(default)s)")
     args = parser.parse_args(argv)
     for path in write(args.output):

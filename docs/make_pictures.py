@@ -18,6 +18,7 @@ The ANSI and e-mail conversions are small pure functions (ansi_to_html, eml_to_h
 in tests/docs/test_make_pictures.py; no third-party converter is needed, since tmux emits
 only SGR sequences (colours and attributes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,22 @@ class PictureError(Exception):
 
 # xterm's default 16 colours, as most terminals draw them
 PALETTE = [
-    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
-    "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
+    "#000000",
+    "#cd3131",
+    "#0dbc79",
+    "#e5e510",
+    "#2472c8",
+    "#bc3fbc",
+    "#11a8cd",
+    "#e5e5e5",
+    "#666666",
+    "#f14c4c",
+    "#23d18b",
+    "#f5f543",
+    "#3b8eea",
+    "#d670d6",
+    "#29b8db",
+    "#ffffff",
 ]
 FOREGROUND, BACKGROUND = "#d4d4d4", "#1e1e1e"
 _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
@@ -143,7 +158,7 @@ class _Style:
                 if codes[i + 1] == 5 and i + 2 < len(codes):
                     colour, i = _colour_256(codes[i + 2]), i + 2
                 elif codes[i + 1] == 2 and i + 4 < len(codes):
-                    colour, i = "#{:02x}{:02x}{:02x}".format(*codes[i + 2:i + 5]), i + 4
+                    colour, i = "#{:02x}{:02x}{:02x}".format(*codes[i + 2 : i + 5]), i + 4
                 if code == 38:
                     self.fg = colour
                 else:
@@ -163,7 +178,7 @@ def ansi_to_spans(text: str) -> str:
         out.append(f'<span style="{css}">{html.escape(chunk)}</span>' if css else html.escape(chunk))
 
     for match in _SGR.finditer(text):
-        emit(text[position:match.start()])
+        emit(text[position : match.start()])
         style.apply(match.group(1))
         position = match.end()
     emit(text[position:])
@@ -193,6 +208,7 @@ def ansi_to_html(text: str, title: str = "terminal", columns: int = 150) -> str:
 
 
 # ---------------------------------------------------------------- .eml -> HTML (pure)
+
 
 def inline_images(message: EmailMessage) -> dict[str, str]:
     """Content-ID (without <>) -> data: URI, for every image part of the message."""
@@ -227,7 +243,8 @@ def eml_to_html(raw: bytes) -> str:
     markup = resolve_cids(body.get_content(), inline_images(message))
     rows = "".join(
         f'<tr><td style="color:#666;padding:2px 12px 2px 0">{name}</td><td>{html.escape(str(message[name]))}</td></tr>'
-        for name in ("From", "To", "Date") if message[name]
+        for name in ("From", "To", "Date")
+        if message[name]
     )
     header = (
         '<div style="font-family:sans-serif;border-bottom:1px solid #ddd;margin:0 0 16px;padding:0 0 12px">'
@@ -255,6 +272,7 @@ def alert_mail(paths: list[Path], regency: str) -> Path | None:
 
 # ---------------------------------------------------------------- rendering
 
+
 def chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
@@ -273,9 +291,16 @@ def screenshot(page: str, png: Path, width: int, height: int, background: tuple[
         source.write_text(page, encoding="utf-8")
         raw = Path(scratch) / "raw.png"
         command = [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            f"--user-data-dir={scratch}/profile", f"--force-device-scale-factor={scale}",
-            f"--window-size={width},{height}", f"--screenshot={raw}", source.as_uri(),
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={scratch}/profile",
+            f"--force-device-scale-factor={scale}",
+            f"--window-size={width},{height}",
+            f"--screenshot={raw}",
+            source.as_uri(),
         ]
         print("$", shlex.join(command))
         result = subprocess.run(command, capture_output=True, text=True, timeout=180)
@@ -289,8 +314,14 @@ def screenshot(page: str, png: Path, width: int, height: int, background: tuple[
             if bottom >= image.height - 1:
                 raise PictureError(f"the page is taller than the browser window ({height} px); raise the height")
             margin = round(16 * scale)
-            image.crop((max(0, left - margin), max(0, top - margin), min(image.width, right + margin),
-                        min(image.height, bottom + margin))).convert("RGB").quantize(256).save(png, optimize=True)
+            image.crop(
+                (
+                    max(0, left - margin),
+                    max(0, top - margin),
+                    min(image.width, right + margin),
+                    min(image.height, bottom + margin),
+                )
+            ).convert("RGB").quantize(256).save(png, optimize=True)
     print(f"wrote {png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}")
 
 
@@ -302,9 +333,16 @@ def content_box(image, background: tuple[int, int, int]):
 
 
 def render_status(screen: str, png: Path) -> None:
-    rgb = tuple(int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
+    rgb = tuple(int(BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
     # a 14 px DejaVu Sans Mono cell is about 8.5 x 19 px; the window is larger and cropped
-    screenshot(ansi_to_html(screen, "ucj demo", columns=COLUMNS), png, width=COLUMNS * 9 + 60, height=ROWS * 20 + 60, background=rgb, scale=2)
+    screenshot(
+        ansi_to_html(screen, "ucj demo", columns=COLUMNS),
+        png,
+        width=COLUMNS * 9 + 60,
+        height=ROWS * 20 + 60,
+        background=rgb,
+        scale=2,
+    )
 
 
 def render_email(raw: bytes, png: Path) -> None:
@@ -313,6 +351,7 @@ def render_email(raw: bytes, png: Path) -> None:
 
 
 # ---------------------------------------------------------------- the demo in tmux
+
 
 def free_port(span: int = 1) -> int:
     """A port p such that p .. p+span-1 are all free on 127.0.0.1 (Kafka needs its port and the next)."""
@@ -353,7 +392,9 @@ class Demo:
     def tmux(self, *arguments: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
         result = subprocess.run(["tmux", "-L", self.socket, *arguments], capture_output=True, text=True, env=env)
         if check and result.returncode != 0:
-            raise PictureError(f"tmux {arguments[0] if arguments[0] != '-f' else arguments[2]} failed: {result.stderr.strip()}")
+            raise PictureError(
+                f"tmux {arguments[0] if arguments[0] != '-f' else arguments[2]} failed: {result.stderr.strip()}"
+            )
         return result
 
     def __enter__(self) -> "Demo":
@@ -361,12 +402,25 @@ class Demo:
 
         # the demo's environment: none of the caller's UCJ_* settings (SMTP, hold, data dir)
         env = {name: value for name, value in os.environ.items() if not name.startswith("UCJ_")}
-        env.update(UCJ_DATA_DIR=str(self.data_dir), UCJ_WEB_PORT=str(self.web_port), UCJ_NOTIFIER_PORT=str(self.notifier_port),
-                   UCJ_KAFKA_JARS_DIR=str(jars_dir()))
+        env.update(
+            UCJ_DATA_DIR=str(self.data_dir),
+            UCJ_WEB_PORT=str(self.web_port),
+            UCJ_NOTIFIER_PORT=str(self.notifier_port),
+            UCJ_KAFKA_JARS_DIR=str(jars_dir()),
+        )
         demo = [
-            sys.executable, "-m", "services.cli", "demo", "--for", str(int(self.timeout) + 120),
-            "--participants", str(self.participants),
-            "--kafka-port", str(self.kafka_port), "--gateway-port", str(self.gateway_port),
+            sys.executable,
+            "-m",
+            "services.cli",
+            "demo",
+            "--for",
+            str(int(self.timeout) + 120),
+            "--participants",
+            str(self.participants),
+            "--kafka-port",
+            str(self.kafka_port),
+            "--gateway-port",
+            str(self.gateway_port),
         ]
         shown = {k: env[k] for k in ("UCJ_DATA_DIR", "UCJ_WEB_PORT", "UCJ_NOTIFIER_PORT")}
         print("$", " ".join(f"{k}={shlex.quote(v)}" for k, v in shown.items()), shlex.join(demo))
@@ -375,8 +429,25 @@ class Demo:
         shell = f"cd {shlex.quote(str(ROOT))} && exec {shlex.join(demo)}"
         print(f"$ tmux -L {self.socket} -f /dev/null new-session -d -s demo -x {COLUMNS} -y {ROWS} '<the demo above>'")
         try:
-            self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", str(COLUMNS), "-y", str(ROWS), shell,
-                      ";", "set-option", "-g", "remain-on-exit", "on", env=env)
+            self.tmux(
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "demo",
+                "-x",
+                str(COLUMNS),
+                "-y",
+                str(ROWS),
+                shell,
+                ";",
+                "set-option",
+                "-g",
+                "remain-on-exit",
+                "on",
+                env=env,
+            )
         except PictureError:
             self.__exit__(PictureError, None, None)
             raise
@@ -398,9 +469,13 @@ class Demo:
             if found:
                 return found
             if self.dead():
-                raise PictureError(f"the demo stopped while waiting for {what}; its last screen:\n{self.last_screen()}\nlogs in {self.data_dir / 'demo'}")
+                raise PictureError(
+                    f"the demo stopped while waiting for {what}; its last screen:\n{self.last_screen()}\nlogs in {self.data_dir / 'demo'}"
+                )
             if time.monotonic() > deadline:
-                raise PictureError(f"no {what} after {timeout or self.timeout:.0f} s; the demo's screen:\n{self.last_screen()}\nlogs in {self.data_dir / 'demo'}")
+                raise PictureError(
+                    f"no {what} after {timeout or self.timeout:.0f} s; the demo's screen:\n{self.last_screen()}\nlogs in {self.data_dir / 'demo'}"
+                )
             time.sleep(poll)  # a polling interval, not a wait for something to have happened
 
     def last_screen(self) -> str:
@@ -412,7 +487,10 @@ class Demo:
 
     def wait_for_alert(self) -> tuple[str, Path]:
         """The screen once Sambas's alert mail is listed under the table, and that mail's .eml."""
-        self.wait_for("the status table with Kabupaten Sambas", lambda: re.search(r"^61\.01\s+Kabupaten Sambas\s+\d", self.screen(), re.MULTILINE))
+        self.wait_for(
+            "the status table with Kabupaten Sambas",
+            lambda: re.search(r"^61\.01\s+Kabupaten Sambas\s+\d", self.screen(), re.MULTILINE),
+        )
         self.wait_for("the lapse of the Sambas cohort", lambda: "lapsed for non-payment" in self.screen())
         eml = self.wait_for(
             f"the coverage alert for {DEMO_REGENCY} (Kabupaten Sambas) mailed into {self.mail_dir}",
@@ -452,6 +530,7 @@ class Demo:
 
 
 # ---------------------------------------------------------------- commands
+
 
 def make_status(screen: str, out: Path) -> None:
     render_status(screen, out)
@@ -501,16 +580,29 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     def demo_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--participants", type=int, default=40_000, help="the demo's simulated participants (default: %(default)s)")
-        p.add_argument("--timeout", type=float, default=1200, help="seconds to wait for each step of the demo's story (default: %(default)s)")
+        p.add_argument(
+            "--participants", type=int, default=40_000, help="the demo's simulated participants (default: %(default)s)"
+        )
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=1200,
+            help="seconds to wait for each step of the demo's story (default: %(default)s)",
+        )
 
-    status = sub.add_parser("status", help=f"the demo's status view as a terminal screenshot: {STATUS_PNG.relative_to(ROOT)}")
+    status = sub.add_parser(
+        "status", help=f"the demo's status view as a terminal screenshot: {STATUS_PNG.relative_to(ROOT)}"
+    )
     demo_options(status)
-    status.add_argument("--screen", type=Path, help="render this saved capture (tmux capture-pane -e -p -J) instead of running the demo")
+    status.add_argument(
+        "--screen", type=Path, help="render this saved capture (tmux capture-pane -e -p -J) instead of running the demo"
+    )
     status.add_argument("--output", type=Path, help=f"PNG to write (default: {STATUS_PNG.relative_to(ROOT)})")
     status.set_defaults(run=command_status)
 
-    mail = sub.add_parser("email", help=f"an alert mail of the demo's notifier as its coordinator sees it: {EMAIL_PNG.relative_to(ROOT)}")
+    mail = sub.add_parser(
+        "email", help=f"an alert mail of the demo's notifier as its coordinator sees it: {EMAIL_PNG.relative_to(ROOT)}"
+    )
     demo_options(mail)
     mail.add_argument("--eml", type=Path, help="render this saved .eml instead of running the demo")
     mail.add_argument("--output", type=Path, help=f"PNG to write (default: {EMAIL_PNG.relative_to(ROOT)})")

@@ -1,4 +1,5 @@
 """The `ucj` command line: one subcommand per job, each defined next to the code it runs."""
+
 from __future__ import annotations
 
 import argparse

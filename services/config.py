@@ -1,4 +1,5 @@
 """Settings from the environment, with defaults that run everything on one machine."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,16 +20,32 @@ ENVIRONMENT = {
     "UCJ_KAFKA_SASL_MECHANISM": ("SCRAM-SHA-512", "SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN"),
     "UCJ_KAFKA_USERNAME": ("", "the Kafka principal this service is (with SASL)"),
     "UCJ_KAFKA_PASSWORD": ("", "its password (or UCJ_KAFKA_PASSWORD_FILE, a file holding it)"),
-    "UCJ_KAFKA_CA_FILE": ("", "PEM file of the CA the broker's certificate must chain to (with SSL; default: the system's)"),
+    "UCJ_KAFKA_CA_FILE": (
+        "",
+        "PEM file of the CA the broker's certificate must chain to (with SSL; default: the system's)",
+    ),
     "UCJ_DATA_DIR": ("~/.local/state/ucj", "state directory: Kafka jars and data, worker state, SQLite registry"),
-    "UCJ_DATABASE_URL": ("sqlite:///$UCJ_DATA_DIR/registry.db", "SQLAlchemy URL of the region registry (or UCJ_DATABASE_URL_FILE, a file holding it, when it has a password)"),
+    "UCJ_DATABASE_URL": (
+        "sqlite:///$UCJ_DATA_DIR/registry.db",
+        "SQLAlchemy URL of the region registry (or UCJ_DATABASE_URL_FILE, a file holding it, when it has a password)",
+    ),
     "UCJ_WEB_PORT": ("6066", "port of the worker's HTTP server (/metrics, /status)"),
     "UCJ_KAFKA_WAIT": ("2m", "how long a service waits at start for Kafka to be reachable and ready"),
-    "UCJ_PSEUDONYM_KEY": ("", "the province's pseudonym key for NIKs, at least 32 bytes (or UCJ_PSEUDONYM_KEY_FILE, a file holding it); no default"),
+    "UCJ_PSEUDONYM_KEY": (
+        "",
+        "the province's pseudonym key for NIKs, at least 32 bytes (or UCJ_PSEUDONYM_KEY_FILE, a file holding it); no default",
+    ),
 }
 
 
-KAFKA_ENVIRONMENT = ("UCJ_KAFKA_BOOTSTRAP", "UCJ_KAFKA_SECURITY_PROTOCOL", "UCJ_KAFKA_SASL_MECHANISM", "UCJ_KAFKA_USERNAME", "UCJ_KAFKA_PASSWORD", "UCJ_KAFKA_CA_FILE")
+KAFKA_ENVIRONMENT = (
+    "UCJ_KAFKA_BOOTSTRAP",
+    "UCJ_KAFKA_SECURITY_PROTOCOL",
+    "UCJ_KAFKA_SASL_MECHANISM",
+    "UCJ_KAFKA_USERNAME",
+    "UCJ_KAFKA_PASSWORD",
+    "UCJ_KAFKA_CA_FILE",
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,7 @@ _UNITS = {"": 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def duration(text: str) -> timedelta:
-    """"90" or "90s", "500ms", "15m", "24h", "7d" -> timedelta (for argparse type=)."""
+    """ "90" or "90s", "500ms", "15m", "24h", "7d" -> timedelta (for argparse type=)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*", str(text))
     if not match:
         raise ValueError(f"not a duration: {text!r} (examples: 30s, 15m, 24h, 7d)")

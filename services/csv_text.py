@@ -4,6 +4,7 @@ Spreadsheets in an Indonesian locale export with semicolons (the comma is the de
 separator there); others export with commas. Both readers of operators' CSV, the gateway's
 /v1/events/csv and the registry's loaders, decide the delimiter here, the same way.
 """
+
 from __future__ import annotations
 
 DELIMITERS = (",", ";")

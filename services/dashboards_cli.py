@@ -1,4 +1,5 @@
 """`ucj dashboards build` and `ucj dashboards push`: the Grafana dashboards as code (dashboards/)."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,9 @@ class _RefuseToken(argparse.Action):
     """--token was removed: a token on the command line shows in `ps` and in shell history."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.error(f"{option_string} is no longer accepted (a command line shows in ps and shell history); {TOKEN_HINT}")
+        parser.error(
+            f"{option_string} is no longer accepted (a command line shows in ps and shell history); {TOKEN_HINT}"
+        )
 
 
 TOKEN_HINT = "set UCJ_GRAFANA_TOKEN, or UCJ_GRAFANA_TOKEN_FILE to a file holding the token"
@@ -89,7 +92,9 @@ def load(source: Path | None = None) -> list[dict]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
 
 
-def push(url: str, token: str, dashboards: list[dict], folder: str | None = None, timeout: float = 10.0) -> list[tuple[str, str]]:
+def push(
+    url: str, token: str, dashboards: list[dict], folder: str | None = None, timeout: float = 10.0
+) -> list[tuple[str, str]]:
     """Upload each dashboard (overwrite); returns (uid, url) for each. Raises PushError."""
     from grafana_client import GrafanaApi
 
@@ -133,8 +138,14 @@ class _explained:
         if isinstance(error, GrafanaException):
             status = error.status_code
             if status in (401, 403):
-                what = "rejected the token (401 Unauthorized)" if status == 401 else "refused access (403 Forbidden): the token needs dashboard write rights"
-                raise PushError(f"Grafana at {self.url} {what}; check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE") from error
+                what = (
+                    "rejected the token (401 Unauthorized)"
+                    if status == 401
+                    else "refused access (403 Forbidden): the token needs dashboard write rights"
+                )
+                raise PushError(
+                    f"Grafana at {self.url} {what}; check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE"
+                ) from error
             if status:
                 raise PushError(f"Grafana at {self.url} answered HTTP {status}: {_detail(error)}") from error
             raise PushError(f"cannot reach Grafana at {self.url} ({_reason(error.message)})") from error
@@ -147,7 +158,9 @@ def _reason(text: str) -> str:
     """The operating system's reason inside a connection error's nested message, e.g. "Connection refused"."""
     import re
 
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text) or re.search(r"(Name or service not known|timed out|Connection refused)", text)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text) or re.search(
+        r"(Name or service not known|timed out|Connection refused)", text
+    )
     return found.group(1).strip() if found else text[:200]
 
 

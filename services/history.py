@@ -1,4 +1,5 @@
 """`ucj history`: exact coverage of a region day by day, from the running workers' event-sourced history."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,11 +33,32 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help("UCJ_WEB_PORT"),
     )
-    parser.add_argument("--region", required=True, help="region code: the province (61), a regency (61.01) or a district")
-    parser.add_argument("--from", dest="first", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (default: 90 days before --to)")
-    parser.add_argument("--to", dest="last", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (default: the workers' today)")
-    parser.add_argument("--step", choices=STEPS, default="day", help="a row per day, or for the last day of each week or month (default: day)")
-    parser.add_argument("--url", action="append", help="worker base URL, repeatable (default: http://127.0.0.1:UCJ_WEB_PORT)")
+    parser.add_argument(
+        "--region", required=True, help="region code: the province (61), a regency (61.01) or a district"
+    )
+    parser.add_argument(
+        "--from",
+        dest="first",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="first day (default: 90 days before --to)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="last",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="last day (default: the workers' today)",
+    )
+    parser.add_argument(
+        "--step",
+        choices=STEPS,
+        default="day",
+        help="a row per day, or for the last day of each week or month (default: day)",
+    )
+    parser.add_argument(
+        "--url", action="append", help="worker base URL, repeatable (default: http://127.0.0.1:UCJ_WEB_PORT)"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--csv", action="store_true", help="print CSV")
     output.add_argument("--json", action="store_true", help="print JSON")
@@ -73,7 +95,11 @@ def run(args) -> int:
 
 
 def fetch(url: str, region: str, first: date | None, last: date | None) -> dict:
-    params = {"region": region, **({"from": first.isoformat()} if first else {}), **({"to": last.isoformat()} if last else {})}
+    params = {
+        "region": region,
+        **({"from": first.isoformat()} if first else {}),
+        **({"to": last.isoformat()} if last else {}),
+    }
     address = f"{url.rstrip('/')}/history?{urllib.parse.urlencode(params)}"
     try:
         with urllib.request.urlopen(address, timeout=30) as response:
@@ -107,7 +133,9 @@ def combine(bodies: list[dict], urls: list[str], shown_from: int = 0) -> History
     for url, body in zip(urls, bodies):
         for partition in body["partitions"]:
             if partition in owners:
-                raise HistoryUnavailable(f"partition {partition} is owned by both {owners[partition]} and {url}: a rebalance is under way, ask again")
+                raise HistoryUnavailable(
+                    f"partition {partition} is owned by both {owners[partition]} and {url}: a rebalance is under way, ask again"
+                )
             owners[partition] = url
     count = bodies[0]["partition_count"]
     missing = sorted(set(range(count)) - set(owners))
@@ -134,7 +162,11 @@ def at_step(history: History, step: str) -> list[tuple[str, RegionFigures]]:
     picked = []
     for i, (day, row) in enumerate(zip(history.days, history.rows)):
         following = date.fromisoformat(day) + timedelta(days=1)
-        period_ends = step == "day" or (step == "week" and following.isoweekday() == 1) or (step == "month" and following.day == 1)
+        period_ends = (
+            step == "day"
+            or (step == "week" and following.isoweekday() == 1)
+            or (step == "month" and following.day == 1)
+        )
         if period_ends or i == len(history.days) - 1:
             picked.append((day, row))
     return picked
@@ -151,7 +183,9 @@ def render(history: History, picked: list[tuple[str, RegionFigures]]) -> str:
         workforce = "-" if f.workforce is None else f"{f.workforce:,}"
         gap_pp = "-" if f.gap_pp is None else f"{f.gap_pp:.2f}"
         gap_workers = "-" if f.gap_workers is None else f"{f.gap_workers:,}"
-        lines.append(f"{day:<10} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} {gap_pp:>7} {gap_workers:>11}  {f.status or '-'}")
+        lines.append(
+            f"{day:<10} {f.active:>9,} {workforce:>10} {_pct(f.coverage):>8} {_pct(f.planned):>7} {gap_pp:>7} {gap_workers:>11}  {f.status or '-'}"
+        )
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 This is the small API registration systems use from Python; `ucj produce` is built on it.
 """
+
 from __future__ import annotations
 
 import json

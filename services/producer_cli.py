@@ -1,4 +1,5 @@
 """`ucj produce FILE`: publish a JSON Lines file of participant events."""
+
 from __future__ import annotations
 
 import argparse

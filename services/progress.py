@@ -1,4 +1,5 @@
 """How far a running worker has read a topic, from its /status page."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """`ucj replay`: throw away all derived state and rebuild it from ucj.participant-events."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,21 @@ def add_parser(subparsers) -> None:
         epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR", "UCJ_WEB_PORT"),
     )
     parser.add_argument("--yes", action="store_true", help="do it without asking")
-    parser.add_argument("--state-dir", action="append", default=[], help="also delete this worker state directory (for workers started with --state-dir); repeatable")
-    parser.add_argument("--store", choices=("rocksdb", "memory"), default="rocksdb", help="store of the rebuilding worker (default: %(default)s)")
-    parser.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds (default: %(default)s)")
+    parser.add_argument(
+        "--state-dir",
+        action="append",
+        default=[],
+        help="also delete this worker state directory (for workers started with --state-dir); repeatable",
+    )
+    parser.add_argument(
+        "--store",
+        choices=("rocksdb", "memory"),
+        default="rocksdb",
+        help="store of the rebuilding worker (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="give up after this many seconds (default: %(default)s)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -49,9 +62,15 @@ def run(args) -> int:
     try:
         members = _members_once_stopped_sessions_end(admin)
         if members:
-            print(f"ucj replay: {members} worker(s) still consume as group {GROUP}; stop every `ucj worker` first", file=sys.stderr)
+            print(
+                f"ucj replay: {members} worker(s) still consume as group {GROUP}; stop every `ucj worker` first",
+                file=sys.stderr,
+            )
             return 1
-        if not args.yes and input("Delete all derived state and rebuild it from the events topic? [y/N] ").strip().lower() != "y":
+        if (
+            not args.yes
+            and input("Delete all derived state and rebuild it from the events topic? [y/N] ").strip().lower() != "y"
+        ):
             return 1
         _reset(admin, settings, args.state_dir)
     finally:
@@ -71,7 +90,12 @@ def _members_once_stopped_sessions_end(admin) -> int:
     deadline = time.monotonic() + SESSION_TIMEOUT_SECONDS + 5
     members = _active_members(admin)
     if members:
-        log.info("%d member(s) in group %s; waiting up to %.0f s for the sessions of stopped workers to end", members, GROUP, SESSION_TIMEOUT_SECONDS + 5)
+        log.info(
+            "%d member(s) in group %s; waiting up to %.0f s for the sessions of stopped workers to end",
+            members,
+            GROUP,
+            SESSION_TIMEOUT_SECONDS + 5,
+        )
     while members and time.monotonic() < deadline:
         time.sleep(0.5)
         members = _active_members(admin)
@@ -100,7 +124,9 @@ def _rebuild(settings: Settings, args) -> int:
 
     ensure_topics(settings.kafka)
     url = f"http://127.0.0.1:{settings.web_port}"
-    worker = subprocess.Popen([sys.executable, "-m", "services.cli", "worker", "--store", args.store], env=dict(os.environ))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "worker", "--store", args.store], env=dict(os.environ)
+    )
     started = time.monotonic()
     try:
         for topic in (PARTICIPANT_EVENTS, REKEYED_EVENTS):  # forwarded events are known once the originals are read
@@ -108,8 +134,10 @@ def _rebuild(settings: Settings, args) -> int:
             log.info("replaying %s: %d messages", topic, sum(targets.values()))
             # committed offsets follow the forwards they caused: once the originals are committed,
             # every forward is in the re-keyed topic, and its end offsets are final
-            # each lambda is called within this iteration of the loop over topics
-            for done in (lambda: _caught_up(url, topic, targets, started), lambda: _committed(settings.kafka, topic, targets)):  # noqa: B023
+            for done in (
+                lambda topic=topic, targets=targets: _caught_up(url, topic, targets, started),
+                lambda topic=topic, targets=targets: _committed(settings.kafka, topic, targets),
+            ):
                 while not done():
                     if worker.poll() is not None:
                         print(f"ucj replay: the worker stopped (exit {worker.returncode})", file=sys.stderr)

@@ -5,6 +5,7 @@ of every child process or in `ps` output. A file that its group or others may ac
 (mode & 0o077) is refused, as ssh refuses such a key: the secret may already have leaked, and
 nothing else would say so.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """`ucj simulate`: feed a realistic Kalbar event stream into Kafka (or a JSON Lines file)."""
+
 from __future__ import annotations
 
 import argparse
@@ -34,11 +35,22 @@ def add_parser(subparsers) -> None:
         epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATA_DIR")
         + "\n  UCJ_CLOCK            moves 'today' (see ucj worker --help)",
     )
-    parser.add_argument("--participants", type=int, default=20_000, help="simulated participants (default: %(default)s)")
-    parser.add_argument("--rate", type=float, default=5_000, help="events per second, 0 for as fast as possible (default: %(default)s)")
+    parser.add_argument(
+        "--participants", type=int, default=20_000, help="simulated participants (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=5_000, help="events per second, 0 for as fast as possible (default: %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=61, help="random seed (default: %(default)s)")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds (default: when the stream is done)")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1), help="first day of the history (default: %(default)s)")
+    parser.add_argument(
+        "--duration", type=float, help="stop after this many seconds (default: when the stream is done)"
+    )
+    parser.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=date(2024, 1, 1),
+        help="first day of the history (default: %(default)s)",
+    )
     parser.add_argument("--output", help="write JSON Lines to this file instead of Kafka (- for stdout)")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: UCJ_KAFKA_BOOTSTRAP)")
     parser.set_defaults(run=run)
@@ -75,13 +87,20 @@ def run(args) -> int:
             sent += 1
             invalid += not record.valid
             if sent % 10_000 == 0:
-                log.info("%d events sent (%d deliberately invalid), %.0f/s", sent, invalid, sent / (time.monotonic() - started))
+                log.info(
+                    "%d events sent (%d deliberately invalid), %.0f/s",
+                    sent,
+                    invalid,
+                    sent / (time.monotonic() - started),
+                )
             pacer.wait(sent)
     except KeyboardInterrupt:
         log.info("interrupted")
     finally:
         sink.close()
-    log.info("done: %d events sent, %d of them deliberately invalid, in %.1f s", sent, invalid, time.monotonic() - started)
+    log.info(
+        "done: %d events sent, %d of them deliberately invalid, in %.1f s", sent, invalid, time.monotonic() - started
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`ucj status`: the coverage table per regency, from one or more running workers."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,9 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help("UCJ_WEB_PORT"),
     )
-    parser.add_argument("--url", action="append", help="worker base URL, repeatable (default: http://127.0.0.1:UCJ_WEB_PORT)")
+    parser.add_argument(
+        "--url", action="append", help="worker base URL, repeatable (default: http://127.0.0.1:UCJ_WEB_PORT)"
+    )
     parser.add_argument("--watch", type=float, metavar="SECONDS", help="refresh every SECONDS until Ctrl-C")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(run=run)
@@ -108,7 +111,12 @@ def render(rows: list[StatusRow], day: str, urls: list[str]) -> str:
         f"{'region':<7} {'name':<26} {'active':>9} {'workforce':>10} {'cover %':>8} {'plan %':>7} {'gap pp':>7} "
         f"{'gap workers':>11} {'pace/day':>9} {'ETA':>10}  status"
     )
-    lines = [f"UCJ coverage, Kalimantan Barat, {day} (Asia/Pontianak), from {', '.join(urls)}", "", header, "-" * len(header)]
+    lines = [
+        f"UCJ coverage, Kalimantan Barat, {day} (Asia/Pontianak), from {', '.join(urls)}",
+        "",
+        header,
+        "-" * len(header),
+    ]
     for row in rows:
         f, outlook = row.figures, row.outlook or {}
         gap_pp = "-" if f.gap_pp is None else f"{f.gap_pp:7.2f}"

@@ -8,6 +8,7 @@ GroupCoordinatorNotAvailableError`, it alarms whoever reads the log, and teaches
 ERROR. `install()` demotes exactly those records to INFO, on the logger that makes them, so it holds
 whatever handlers Faust installs later. Any other error, from that logger too, stays an ERROR.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """`ucj verify`: does the participants' stored state cover every event the workers committed?"""
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def add_parser(subparsers) -> None:
         + "\n  UCJ_CLOCK            the worker's clock, if it has one (see ucj worker --help)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--timeout", type=float, default=3600, help="give up reading after this many seconds (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="give up reading after this many seconds (default: %(default)s)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -62,7 +65,11 @@ def run(args) -> int:
     if not event_ends:
         print(f"ucj verify: the topic {PARTICIPANT_EVENTS} does not exist on {kafka.bootstrap}", file=sys.stderr)
         return 2
-    counted = {position: offset for position, offset in committed.items() if position[0] in (PARTICIPANT_EVENTS, REKEYED_EVENTS)}
+    counted = {
+        position: offset
+        for position, offset in committed.items()
+        if position[0] in (PARTICIPANT_EVENTS, REKEYED_EVENTS)
+    }
     now = clock.now()
 
     def reading(topic: str):

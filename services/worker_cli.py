@@ -1,4 +1,5 @@
 """`ucj worker`: run the Faust stream processor."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,9 @@ def add_parser(subparsers) -> None:
             "to share the partitions. Stop with Ctrl-C or SIGTERM."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_KAFKA_WAIT")
+        epilog=environment_help(
+            *KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_KAFKA_WAIT"
+        )
         + "\n  UCJ_CLOCK            fixed date/time or offset (+30d) for tests and simulation (default: real time)"
         + "\n  UCJ_ALERT_HOLD       default of --alert-hold",
     )
@@ -42,8 +45,18 @@ def add_parser(subparsers) -> None:
         default="province,regency,district",
         help="comma-separated region levels to export as metrics (default: %(default)s; add village for 2,145 more regions)",
     )
-    parser.add_argument("--behind-pp", type=float, default=BEHIND_PP, help="gap in percentage points above which a region is behind (default: %(default)s)")
-    parser.add_argument("--critical-pp", type=float, default=CRITICAL_PP, help="gap in percentage points above which a region is critical (default: %(default)s)")
+    parser.add_argument(
+        "--behind-pp",
+        type=float,
+        default=BEHIND_PP,
+        help="gap in percentage points above which a region is behind (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--critical-pp",
+        type=float,
+        default=CRITICAL_PP,
+        help="gap in percentage points above which a region is critical (default: %(default)s)",
+    )
     parser.add_argument(
         "--alert-hold",
         type=alert_hold,
@@ -64,7 +77,9 @@ def add_parser(subparsers) -> None:
         help="how often the registry (workforce, plans, regions) is read again, so figures loaded with "
         "`ucj registry load-workforce` or `load-plan` count without a restart (default: %(default)s)",
     )
-    parser.add_argument("--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)")
+    parser.add_argument(
+        "--state-dir", help="directory of this worker's local state (default: UCJ_DATA_DIR/worker-PORT)"
+    )
     parser.add_argument(
         "--instance-id",
         default=os.environ.get("UCJ_WORKER_INSTANCE_ID"),

@@ -1,4 +1,5 @@
 """The alert log (topic ucj.coverage-alerts) read back, to know which alerts are open."""
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,15 @@ from .topics import COVERAGE_ALERTS
 log = logging.getLogger(__name__)
 
 
-def read_alert_log(kafka: KafkaAccess | str, topic: str = COVERAGE_ALERTS, timeout: float = 60) -> list[AlertTransition]:
+def read_alert_log(
+    kafka: KafkaAccess | str, topic: str = COVERAGE_ALERTS, timeout: float = 60
+) -> list[AlertTransition]:
     """Every transition on the topic, in log order; unreadable messages are logged and skipped."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-alert-log"))
+    consumer = KafkaConsumer(
+        **kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-alert-log")
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)

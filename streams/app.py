@@ -1,4 +1,5 @@
 """The Faust worker: thin shells (agents, table, timers, pages) around CoverageProcessor."""
+
 from __future__ import annotations
 
 import asyncio
@@ -122,9 +123,7 @@ class CoverageWorker:
         )
         raw: dict[str, Any] = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
         # the source of truth: kept forever, every number is rebuilt from it
-        self.events = self.app.topic(
-            PARTICIPANT_EVENTS, partitions=settings.partitions, config=FOREVER, **raw
-        )
+        self.events = self.app.topic(PARTICIPANT_EVENTS, partitions=settings.partitions, config=FOREVER, **raw)
         self.rekeyed = self.app.topic(REKEYED_EVENTS, partitions=settings.partitions, internal=True, **raw)
         self.dead_letters = self.app.topic(DEAD_LETTER, **raw)
         self.partials = self.app.topic(REGION_PARTIALS, partitions=1, **raw)
@@ -148,7 +147,9 @@ class CoverageWorker:
         self.garbage = TimedCollection()  # started by the command that runs the worker
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
         self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
-        self._learning: tuple[int, asyncio.Future] | None = None  # (generation, query) of where recovered partitions start and end
+        self._learning: tuple[int, asyncio.Future] | None = (
+            None  # (generation, query) of where recovered partitions start and end
+        )
         # partition -> (counts, builder, sent at, caught up) of its last published partial
         self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float, bool]] = {}
         self.stage = StageRunner(
@@ -186,7 +187,9 @@ class CoverageWorker:
             if native.status() == "compiled":
                 log.info("hot path compiled (mypyc, streams/native.py)")
             else:
-                log.warning("hot path interpreted, about 1.4 times slower: build it with `python streams/native.py build`")
+                log.warning(
+                    "hot path interpreted, about 1.4 times slower: build it with `python streams/native.py build`"
+                )
 
         # faust calls page handlers as handler(view, request); a bound method would lose the view
         async def metrics(view, request):
@@ -269,7 +272,14 @@ class CoverageWorker:
     def _dead_letter(self, message, rejection: Rejected) -> None:
         # the original bytes, NIK-shaped digits masked, with the reason in headers
         source = f"{message.topic}/{message.partition}/{message.offset}"
-        letter = dead_letter(message.key, message.value, rejection.reason, rejection.detail, source, self.app.conf.producer_max_request_size)
+        letter = dead_letter(
+            message.key,
+            message.value,
+            rejection.reason,
+            rejection.detail,
+            source,
+            self.app.conf.producer_max_request_size,
+        )
         self.dead_letters.send_soon(key=letter.key, value=letter.value, headers=letter.headers)
         DEAD_LETTERS.labels(reason=rejection.reason).inc()
         log.debug("dead letter %s: %s", source, rejection.reason)  # the detail may quote the input
@@ -317,10 +327,20 @@ class CoverageWorker:
             caught_up = self.catch_up.get(partition, CatchUp()).caught_up
             changed = counts.version != builder.built_version
             # a change of caught_up goes out at once: the stage waits for it, or must stop judging
-            if not (caught_up != was_caught_up or changed and now - sent_at >= PARTIAL_SECONDS or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS):
+            if not (
+                caught_up != was_caught_up
+                or changed
+                and now - sent_at >= PARTIAL_SECONDS
+                or now - sent_at >= PARTIAL_HEARTBEAT_SECONDS
+            ):
                 continue
             partial = builder.build(
-                counts, partition, self.settings.partitions, self.processor.counted_on, caught_up, self.app.consumer_generation_id
+                counts,
+                partition,
+                self.settings.partitions,
+                self.processor.counted_on,
+                caught_up,
+                self.app.consumer_generation_id,
             )
             await self.partials.send(key=str(partition).encode(), value=encode_partial(partial))
             self.builders[partition] = (counts, builder, now, caught_up)
@@ -361,11 +381,17 @@ class CoverageWorker:
 
     def _follow_catch_up(self) -> None:
         for partition, state in list(self.catch_up.items()):
-            processed = {t: self.next_offsets[(t, partition)] for t in COUNTED_TOPICS if (t, partition) in self.next_offsets}
+            processed = {
+                t: self.next_offsets[(t, partition)] for t in COUNTED_TOPICS if (t, partition) in self.next_offsets
+            }
             highwaters = {t: self._highwater(TP(t, partition)) for t in COUNTED_TOPICS}
             now = progressed(state, processed, highwaters)
             if now.caught_up != state.caught_up:
-                log.info("partition %d %s", partition, "is caught up" if now.caught_up else f"fell behind; caught up again at {now.target}")
+                log.info(
+                    "partition %d %s",
+                    partition,
+                    "is caught up" if now.caught_up else f"fell behind; caught up again at {now.target}",
+                )
             self.catch_up[partition] = now
             CAUGHT_UP.labels(partition=str(partition)).set(1 if now.caught_up else 0)
 
@@ -407,7 +433,9 @@ class CoverageWorker:
             partitions=sorted(self.processor.counts),
             caught_up=sorted(p for p, state in self.catch_up.items() if state.caught_up),
             stage=dict(runs_here=self.stage.owned, complete=self.stage.complete),
-            next_offsets=[[topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())],
+            next_offsets=[
+                [topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())
+            ],
             thresholds=dataclasses.asdict(self.reference.thresholds),
             regions=rows,
         )
@@ -439,7 +467,9 @@ class CoverageWorker:
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
         REBALANCES.inc()
-        self.store.drop(partitions)  # never written once revoked (write_pending); their events are read again from the committed offset
+        self.store.drop(
+            partitions
+        )  # never written once revoked (write_pending); their events are read again from the committed offset
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)

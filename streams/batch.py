@@ -5,6 +5,7 @@ A record is anything with topic, partition, offset, timestamp (seconds), key and
 Faust message in production, a `Record` in tests. The steps return what to send; the Faust
 adapter sends it, so the whole chain runs the same under an in-memory broker.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,9 @@ class BatchResult:
     latest: dict[str, float] = field(default_factory=dict)
 
 
-def process_batch(processor: CoverageProcessor, records: Sequence[Any], forward_miskeyed_from: str | None, partitions: int) -> BatchResult:
+def process_batch(
+    processor: CoverageProcessor, records: Sequence[Any], forward_miskeyed_from: str | None, partitions: int
+) -> BatchResult:
     """Every record of the batch ends counted, forwarded or dead-lettered; nothing raises."""
     result = BatchResult()
     validated = validate(processor, records)
@@ -66,7 +69,12 @@ def validate(processor: CoverageProcessor, records: Iterable[Any]) -> list[tuple
     return out
 
 
-def route(validated: list[tuple[Any, ParticipantEvent | Rejected]], forward_miskeyed_from: str | None, partitions: int, result: BatchResult) -> Groups:
+def route(
+    validated: list[tuple[Any, ParticipantEvent | Rejected]],
+    forward_miskeyed_from: str | None,
+    partitions: int,
+    result: BatchResult,
+) -> Groups:
     """Invalid records to the dead letter, mis-keyed ones to the re-keyed topic, the rest grouped
     by (partition, participant) in arrival order."""
     groups: Groups = {}
@@ -79,7 +87,9 @@ def route(validated: list[tuple[Any, ParticipantEvent | Rejected]], forward_misk
             result.by_source[source, "invalid"] += 1
         else:
             source = parsed.source
-            if record.topic == forward_miskeyed_from and record.partition != partition_of(parsed.participant_id, partitions):
+            if record.topic == forward_miskeyed_from and record.partition != partition_of(
+                parsed.participant_id, partitions
+            ):
                 result.rekeyed.append((parsed.participant_id.encode(), record.value))
                 result.tally[type_name(parsed), "rekeyed"] += 1
                 result.by_source[source, "rekeyed"] += 1
@@ -116,6 +126,12 @@ def failed(doing: str, error: Exception, records: Sequence[Any]) -> Rejected:
     shown = ", ".join(map(str, offsets[:10])) + (", ..." if len(offsets) > 10 else "")
     log.error(
         "%s while %s %d input(s) of %s/%d at offsets %s; sent to %s",
-        type(error).__name__, doing, len(records), records[0].topic, records[0].partition, shown, DEAD_LETTER,
+        type(error).__name__,
+        doing,
+        len(records),
+        records[0].topic,
+        records[0].partition,
+        shown,
+        DEAD_LETTER,
     )
     return Rejected("processing_error", f"{type(error).__name__} while {doing}: {error}")

@@ -6,6 +6,7 @@ everything up to the end offsets seen when it was assigned, and again whenever i
 returns to zero. The region stage judges figures only while every partition is caught up,
 so an alert is never raised from a backlog still being counted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +49,9 @@ def progressed(state: CatchUp, processed: Offsets, highwaters: Mapping[str, int 
         if _waiting(processed, highwaters) > FALLING_BEHIND_MESSAGES:
             return CatchUp({t: h for t, h in highwaters.items() if h is not None}, False)
         return state
-    if state.target is not None:  # the end it must reach is known: a zero lag on an older view of the topic does not count
+    if (
+        state.target is not None
+    ):  # the end it must reach is known: a zero lag on an older view of the topic does not count
         return CatchUp(None, True) if _reached(processed, state.target) else state
     lag_is_zero = bool(highwaters) and None not in highwaters.values() and _reached(processed, highwaters)
     return CatchUp(None, True) if lag_is_zero else state
@@ -56,7 +59,9 @@ def progressed(state: CatchUp, processed: Offsets, highwaters: Mapping[str, int 
 
 def _reached(processed: Offsets, offsets: Mapping[str, int | None]) -> bool:
     """Whether every topic is processed up to its offset (an unknown offset is never reached)."""
-    return all(topic in processed and offset is not None and processed[topic] >= offset for topic, offset in offsets.items())
+    return all(
+        topic in processed and offset is not None and processed[topic] >= offset for topic, offset in offsets.items()
+    )
 
 
 def _waiting(processed: Offsets, highwaters: Mapping[str, int | None]) -> int:

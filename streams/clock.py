@@ -4,6 +4,7 @@ UCJ_CLOCK may hold a fixed moment ("2025-01-01" or "2025-01-01T08:00:00+07:00"),
 offset from the real time ("+30d", "-2h", "+90m", "+15s"), or "@PATH": a file holding one
 of those, read again whenever it changes, to move the clock of a running process.
 """
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ versions by folding their history again, as version 0 is read, rather than need 
 Version 0, before issue 11, is compact JSON {"p": partition, "e": [[type, fields...], ...]}:
 still read, never written.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,7 +61,9 @@ def encode_state(partition: int, history: History, summary: Folded | None = None
     """`summary` is folded(history), when the caller has it already."""
     summary = folded(history) if summary is None else summary
     events = history.events
-    return _joined(partition, summary, len(events), [_id(e.event_id) for e in events], [_ENCODER.encode(_row(e)) for e in events])
+    return _joined(
+        partition, summary, len(events), [_id(e.event_id) for e in events], [_ENCODER.encode(_row(e)) for e in events]
+    )
 
 
 def with_events(data: bytes, partition: int, summary: Folded, events: list[ParticipantEvent]) -> bytes:
@@ -71,7 +74,9 @@ def with_events(data: bytes, partition: int, summary: Folded, events: list[Parti
     ids_at, history_at, size = _layout(data)
     view = memoryview(data)
     ids = [view[ids_at:history_at], *(_id(e.event_id) for e in events)]
-    return _joined(partition, summary, size + len(events), ids, [view[history_at:], *(_ENCODER.encode(_row(e)) for e in events)])
+    return _joined(
+        partition, summary, size + len(events), ids, [view[history_at:], *(_ENCODER.encode(_row(e)) for e in events)]
+    )
 
 
 def decode_state(data: bytes) -> tuple[int, History]:
@@ -89,7 +94,9 @@ def decode_summary(data: bytes) -> tuple[int, Folded]:
         partition, history = decode_state(data)
         return partition, folded(history)
     partition, key, region_code, segment, intervals = _head(data, _layout(data)[0])
-    return partition, Folded(coverage_of((region_code, segment, intervals)), None if key is None else (_moment(key[0]), key[1]))
+    return partition, Folded(
+        coverage_of((region_code, segment, intervals)), None if key is None else (_moment(key[0]), key[1])
+    )
 
 
 # the merged coverage as plain values: region, segment, ((start, end, payer), ...) with day ordinals
@@ -102,7 +109,11 @@ def decode_coverage_key(data: bytes) -> tuple[int, CoverageKey]:
     if data[0] == _JSON:
         partition, summary = decode_summary(data)
         c = summary.coverage
-        return partition, (c.region_code, c.segment, tuple((i.start.toordinal(), i.end.toordinal(), i.payer_id) for i in c.intervals))
+        return partition, (
+            c.region_code,
+            c.segment,
+            tuple((i.start.toordinal(), i.end.toordinal(), i.payer_id) for i in c.intervals),
+        )
     partition, _, region_code, segment, intervals = _head(data, _layout(data)[0])
     return partition, (region_code, segment, intervals)
 
@@ -110,7 +121,11 @@ def decode_coverage_key(data: bytes) -> tuple[int, CoverageKey]:
 def coverage_of(key: CoverageKey) -> Coverage:
     region_code, segment, intervals = key
     fromordinal = date.fromordinal
-    return Coverage(tuple([Interval(fromordinal(start), fromordinal(end), payer) for start, end, payer in intervals]), region_code, segment)
+    return Coverage(
+        tuple([Interval(fromordinal(start), fromordinal(end), payer) for start, end, payer in intervals]),
+        region_code,
+        segment,
+    )
 
 
 def may_know(data: bytes, event_id: str) -> bool:
@@ -202,9 +217,15 @@ _READ: dict[type, Callable[[Any], Any]] = {date: date.fromordinal, datetime: _mo
 _READ_ISO: dict[type, Callable[[str], Any]] = {date: date.fromisoformat, datetime: datetime.fromisoformat}
 # per type: its index, a getter of its fields, and where in the row a date or datetime is written how
 _WRITES = {
-    cls: (index, attrgetter(*(name for name, _ in _FIELDS[cls])), [(at, _WRITE[kind]) for at, (_, kind) in enumerate(_FIELDS[cls], 1) if kind])
+    cls: (
+        index,
+        attrgetter(*(name for name, _ in _FIELDS[cls])),
+        [(at, _WRITE[kind]) for at, (_, kind) in enumerate(_FIELDS[cls], 1) if kind],
+    )
     for index, cls in enumerate(_TYPES)
 }
 # per type: each field's name, and how to read it back (None: as it is), in version 1 and in version 0
 _READS = {cls: [(name, None if kind is None else _READ[kind]) for name, kind in _FIELDS[cls]] for cls in _TYPES}
-_JSON_READS = {cls: [(name, None if kind is None else _READ_ISO[kind]) for name, kind in _FIELDS[cls]] for cls in _TYPES}
+_JSON_READS = {
+    cls: [(name, None if kind is None else _READ_ISO[kind]) for name, kind in _FIELDS[cls]] for cls in _TYPES
+}

@@ -10,6 +10,7 @@ whose decoded strings or keys still hold a NIK after that (a NIK behind two leve
 "\\\\u0036...") is kept as its masked re-encoding instead: the same keys, values and numbers
 as written, in order, minus the NIKs.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ class DeadLetter:
     headers: dict[str, bytes]
 
 
-def dead_letter(key: bytes | None, value: bytes | None, reason: str, detail: str, source: str, max_record_bytes: int) -> DeadLetter:
+def dead_letter(
+    key: bytes | None, value: bytes | None, reason: str, detail: str, source: str, max_record_bytes: int
+) -> DeadLetter:
     """The dead letter of one input; `source` says where it was (topic/partition/offset)."""
     # masked before the cut, so the cut cannot leave part of a NIK, and after it, since cutting a
     # longer number can leave 16 digits that look like one
@@ -45,7 +48,13 @@ def dead_letter(key: bytes | None, value: bytes | None, reason: str, detail: str
     key = None if key is None else masked_bytes(key)
     value = None if value is None else masked_bytes(value)
     key_size, value_size = len(key or b""), len(value or b"")
-    room = max_record_bytes - FRAMING_BYTES - sum(len(name) + len(data) for name, data in headers.items()) - len(TRUNCATED) - 200  # its text
+    room = (
+        max_record_bytes
+        - FRAMING_BYTES
+        - sum(len(name) + len(data) for name, data in headers.items())
+        - len(TRUNCATED)
+        - 200
+    )  # its text
     if key_size + value_size <= room:
         return DeadLetter(key, value, headers)
     room = max(room, 0)

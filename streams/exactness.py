@@ -15,6 +15,7 @@ committed everything, that is exact equality, down to each event's content ("dif
 event the worker refused because its source did not own the participant
 (streams/domain/ownership.py) is judged in the same order, and is expected nowhere.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -73,7 +74,11 @@ class Report:
         """Per region code and every region above it: participants differing, and active stored minus expected."""
         totals: dict[str, Counter] = defaultdict(Counter)
         for d in self.differences:
-            codes = tree.self_and_ancestors(d.region) if d.region is not None and d.region in tree else (d.region or "unknown",)
+            codes = (
+                tree.self_and_ancestors(d.region)
+                if d.region is not None and d.region in tree
+                else (d.region or "unknown",)
+            )
             for code in codes:
                 totals[code]["participants"] += 1
                 totals[code]["active_delta"] += int(d.active_stored) - int(d.active_expected)
@@ -136,7 +141,9 @@ def verify(
     return report
 
 
-def _committed_copies(rekeyed: Iterable[KafkaRecord], committed: Mapping[Position, int], topic: str) -> set[tuple[str, bytes | None]]:
+def _committed_copies(
+    rekeyed: Iterable[KafkaRecord], committed: Mapping[Position, int], topic: str
+) -> set[tuple[str, bytes | None]]:
     """(participant, value) of every forwarded copy whose offset is committed."""
     copies = set()
     for record in rekeyed:
@@ -186,4 +193,3 @@ def _history(events: Iterable[ParticipantEvent], owners: Owners) -> History:
         if refusal(event, history.events[-1].region_code if history.events else None, owners) is None:
             history = apply(history, event)
     return history
-

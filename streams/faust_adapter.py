@@ -4,6 +4,7 @@ tests/streams/test_faust_adapter.py fails when faust-streaming's or aiokafka's v
 check each function below, streams/faust_batches.py and streams/faust_table.py, against the new
 version's source, then move FAUST_VERSION or AIOKAFKA_VERSION.
 """
+
 from __future__ import annotations
 
 from faust.web.base import BlueprintManager

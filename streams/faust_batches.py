@@ -18,6 +18,7 @@ Exactness rests on two things:
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
 override below against the new version's source, then move faust_adapter.FAUST_VERSION.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -166,7 +167,12 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                 continue
             if self._read_again_from.get(tp) != offset:  # said once: the rest of a stale fetch says the same
                 self._read_again_from[tp] = offset
-                log.info("%s/%d: records fetched before a rewind arrived past offset %d; reading again from there", tp.topic, tp.partition, offset)
+                log.info(
+                    "%s/%d: records fetched before a rewind arrived past offset %d; reading again from there",
+                    tp.topic,
+                    tp.partition,
+                    offset,
+                )
 
     async def _commit_if_due(self) -> None:
         commit_every = self._commit_every
@@ -234,7 +240,9 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                 await asyncio.wait(unsettled)
             failure = _failure(sent)
             if failure is not None:
-                await self.crash(ProducerSendError(f"a changelog record was not written ({failure!r}); offsets not committed"))
+                await self.crash(
+                    ProducerSendError(f"a changelog record was not written ({failure!r}); offsets not committed")
+                )
                 return False
         if commit_offsets:
             try:
@@ -280,7 +288,11 @@ class DrainingProducerBuffer(ProducerBuffer):
                 await asyncio.sleep(0.005)  # the last record is being handed over
             if time.monotonic() - warned >= warn_every:
                 warned = time.monotonic()
-                log.warning("%d record(s) still waiting to be sent after %.0f s; offsets wait for them", self.size + self.in_flight, warned - started)
+                log.warning(
+                    "%d record(s) still waiting to be sent after %.0f s; offsets wait for them",
+                    self.size + self.in_flight,
+                    warned - started,
+                )
 
 
 class BatchingTransport(aiokafka_driver.Transport):
@@ -304,7 +316,12 @@ class BatchingTransport(aiokafka_driver.Transport):
         return producer
 
 
-def consume_in_batches(app, topics: Iterable, handle: Callable[[list], None], before_commit: Callable[[frozenset[int]], Awaitable[list[asyncio.Future]]]) -> None:
+def consume_in_batches(
+    app,
+    topics: Iterable,
+    handle: Callable[[list], None],
+    before_commit: Callable[[frozenset[int]], Awaitable[list[asyncio.Future]]],
+) -> None:
     """Make `app` hand the messages of `topics` (faust topics) to `handle`. Call before the app starts."""
     if app._consumer is not None or app._producer is not None:
         raise RuntimeError("the consumer or producer exists already")

@@ -11,6 +11,7 @@ then local store, then the persisted offset once the last record is acknowledged
 tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
 function below against the new version's source, then move faust_adapter.FAUST_VERSION.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,7 +76,9 @@ class PartitionedTable:
         last, records = sent[-1]
         changelog = TP(topic, partition)
 
-        def persisted(future: asyncio.Future) -> None:  # Collection._on_changelog_sent, once: recovery reads the changelog from there
+        def persisted(
+            future: asyncio.Future,
+        ) -> None:  # Collection._on_changelog_sent, once: recovery reads the changelog from there
             if not future.cancelled() and future.exception() is None:
                 table.data.set_persisted_offset(changelog, future.result().offset + records - 1)
 
@@ -83,7 +86,9 @@ class PartitionedTable:
         return [future for future, _ in sent]
 
 
-async def _send_in_batches(client, topic: str, partition: int, records: list[tuple[bytes, bytes]]) -> list[tuple[asyncio.Future, int]]:
+async def _send_in_batches(
+    client, topic: str, partition: int, records: list[tuple[bytes, bytes]]
+) -> list[tuple[asyncio.Future, int]]:
     """The records to one partition as few record batches as they fit (aiokafka's send_batch): per
     batch, the future of its first offset and its number of records."""
     sent, batch = [], client.create_batch()

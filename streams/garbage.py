@@ -9,6 +9,7 @@ threshold and 10,931 with automatic collection off. So the worker freezes what s
 the younger generations every few seconds, everything every few minutes. Cycles (some
 asyncio and aiohttp objects make them) then wait seconds, not allocations, to be freed.
 """
+
 from __future__ import annotations
 
 import gc
@@ -44,5 +45,7 @@ class TimedCollection:
         self.last = now
         if generation == 2:
             self.last_full = now
-            log.debug("full garbage collection: %d unreachable objects in %.3f s of CPU", found, time.process_time() - started)
+            log.debug(
+                "full garbage collection: %d unreachable objects in %.3f s of CPU", found, time.process_time() - started
+            )
         return generation

@@ -4,6 +4,7 @@ The daily history is kept per partition from the events alone (streams/domain/hi
 past day is exact and is restated when a late event changes it. A worker answers for the
 partitions it owns; `ucj history` sums the workers. Aggregates only: no participant is named.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ class Refused:
     reason: str  # one sentence, for the caller
 
 
-def parse_query(params: Mapping[str, str], tree: RegionTree, levels: tuple[str, ...], today: date) -> HistoryQuery | Refused:
+def parse_query(
+    params: Mapping[str, str], tree: RegionTree, levels: tuple[str, ...], today: date
+) -> HistoryQuery | Refused:
     """?region=CODE&from=YYYY-MM-DD&to=YYYY-MM-DD, checked; `to` defaults to today, `from` to 90 days before it."""
     region = params.get("region", "")
     if not region:
@@ -36,7 +39,9 @@ def parse_query(params: Mapping[str, str], tree: RegionTree, levels: tuple[str, 
     if region not in tree.regions:
         return Refused(f"region {region!r} is not in the registry")
     if tree.level_of(region) not in levels:
-        return Refused(f"region {region} is a {tree.level_of(region)}; the history is kept for the {', '.join(levels)} levels")
+        return Refused(
+            f"region {region} is a {tree.level_of(region)}; the history is kept for the {', '.join(levels)} levels"
+        )
     try:
         last = date.fromisoformat(params["to"]) if params.get("to") else today
         first = date.fromisoformat(params["from"]) if params.get("from") else last - timedelta(days=90)
@@ -64,5 +69,12 @@ def history_days(query: HistoryQuery, dailies: Iterable, reference: Reference) -
         day = query.first + timedelta(days=i)
         if day.year not in workforce:
             workforce[day.year] = reference.workforce(query.region, day)
-        days.append(dict(day=day.isoformat(), active=n, workforce=workforce[day.year], planned=reference.planned(query.region, day)))
+        days.append(
+            dict(
+                day=day.isoformat(),
+                active=n,
+                workforce=workforce[day.year],
+                planned=reference.planned(query.region, day),
+            )
+        )
     return days

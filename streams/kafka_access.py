@@ -4,6 +4,7 @@ One value, built once from the settings (services/config.py reads them from the 
 turned here into the keyword arguments of each client library: kafka-python for the services,
 Faust (and through it aiokafka) for the worker. No client is configured anywhere else.
 """
+
 from __future__ import annotations
 
 import socket
@@ -31,18 +32,26 @@ class KafkaAccess:
 
     def __post_init__(self) -> None:
         if self.security_protocol not in PROTOCOLS:
-            raise KafkaAccessError(f"UCJ_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}, got {self.security_protocol!r}")
+            raise KafkaAccessError(
+                f"UCJ_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}, got {self.security_protocol!r}"
+            )
         if self.sasl and self.sasl_mechanism not in MECHANISMS:
-            raise KafkaAccessError(f"UCJ_KAFKA_SASL_MECHANISM must be one of {', '.join(MECHANISMS)}, got {self.sasl_mechanism!r}")
+            raise KafkaAccessError(
+                f"UCJ_KAFKA_SASL_MECHANISM must be one of {', '.join(MECHANISMS)}, got {self.sasl_mechanism!r}"
+            )
         if self.sasl and not (self.username and self.password):
             raise KafkaAccessError(
                 f"{self.security_protocol} needs UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD (or UCJ_KAFKA_PASSWORD_FILE); "
                 "`ucj kafka credentials PRINCIPAL` prints them for the local broker"
             )
         if not self.sasl and (self.username or self.password):
-            raise KafkaAccessError(f"a Kafka username or password is set but UCJ_KAFKA_SECURITY_PROTOCOL is {self.security_protocol}, which sends none; use SASL_PLAINTEXT or SASL_SSL")
+            raise KafkaAccessError(
+                f"a Kafka username or password is set but UCJ_KAFKA_SECURITY_PROTOCOL is {self.security_protocol}, which sends none; use SASL_PLAINTEXT or SASL_SSL"
+            )
         if self.ca_file and not self.tls:
-            raise KafkaAccessError(f"UCJ_KAFKA_CA_FILE is set but UCJ_KAFKA_SECURITY_PROTOCOL is {self.security_protocol}, which does not use TLS; use SSL or SASL_SSL")
+            raise KafkaAccessError(
+                f"UCJ_KAFKA_CA_FILE is set but UCJ_KAFKA_SECURITY_PROTOCOL is {self.security_protocol}, which does not use TLS; use SSL or SASL_SSL"
+            )
         if self.ca_file and not Path(self.ca_file).is_file():
             raise KafkaAccessError(f"UCJ_KAFKA_CA_FILE {self.ca_file} is not a readable file")
 
@@ -110,13 +119,17 @@ class KafkaAccess:
         try:
             return ssl.create_default_context(cafile=self.ca_file)
         except (OSError, ssl.SSLError) as error:
-            raise KafkaAccessError(f"UCJ_KAFKA_CA_FILE {self.ca_file} holds no usable CA certificate ({error})") from None
+            raise KafkaAccessError(
+                f"UCJ_KAFKA_CA_FILE {self.ca_file} holds no usable CA certificate ({error})"
+            ) from None
 
     def kafka_python(self, **settings) -> dict:
         """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
         config: dict = dict(bootstrap_servers=self.bootstrap, security_protocol=self.security_protocol)
         if self.sasl:
-            config.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username, sasl_plain_password=self.password)
+            config.update(
+                sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username, sasl_plain_password=self.password
+            )
         if self.tls:
             config.update(ssl_context=self.ssl_context())
         config.update(settings)
@@ -129,7 +142,10 @@ class KafkaAccess:
         config: dict = dict(broker="kafka://" + self.bootstrap.replace(",", ";kafka://"))
         if self.sasl:
             config["broker_credentials"] = faust.SASLCredentials(
-                username=self.username, password=self.password, mechanism=self.sasl_mechanism, ssl_context=self.ssl_context()
+                username=self.username,
+                password=self.password,
+                mechanism=self.sasl_mechanism,
+                ssl_context=self.ssl_context(),
             )
         elif self.tls:
             config["broker_credentials"] = faust.SSLCredentials(self.ssl_context())

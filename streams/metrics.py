@@ -1,4 +1,5 @@
 """Prometheus metrics of the worker: region gauges computed at scrape time, pipeline counters."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -24,9 +25,15 @@ disable_created_metrics()  # *_created series only add noise to dashboards
 DEFAULT_LEVELS = ("province", "regency", "district")  # villages are opt-in: 17k more series
 FUNDINGS = ("assisted", "self_paid")
 
-EVENTS = PromCounter("ucj_events", "Input messages by event type and outcome (applied, duplicate, invalid, rekeyed, participant_out_of_scope)", ["type", "outcome"])
+EVENTS = PromCounter(
+    "ucj_events",
+    "Input messages by event type and outcome (applied, duplicate, invalid, rekeyed, participant_out_of_scope)",
+    ["type", "outcome"],
+)
 DEAD_LETTERS = PromCounter("ucj_dead_letters", "Invalid inputs sent to ucj.dead-letter, by reason", ["reason"])
-LAG = Gauge("ucj_processing_lag_seconds", "Seconds between the Kafka timestamp of the last processed message and its processing")
+LAG = Gauge(
+    "ucj_processing_lag_seconds", "Seconds between the Kafka timestamp of the last processed message and its processing"
+)
 EVENT_DELAY = Histogram(
     "ucj_event_delay_seconds",
     "Seconds from an event's Kafka timestamp to its effect on the counts (what /metrics shows)",
@@ -38,13 +45,21 @@ CAUGHT_UP = Gauge(
     "1 when an owned events partition has processed what was waiting when it was assigned (or when it fell behind), else 0",
     ["partition"],
 )
-CONSUMER_LAG = Gauge("ucj_consumer_lag_messages", "Messages of ucj.participant-events not yet processed, per owned partition", ["partition"])
+CONSUMER_LAG = Gauge(
+    "ucj_consumer_lag_messages",
+    "Messages of ucj.participant-events not yet processed, per owned partition",
+    ["partition"],
+)
 PARTITIONS = Gauge("ucj_owned_partitions", "Event partitions this worker currently counts")
-REBALANCES = PromCounter("ucj_rebalances", "Rebalances this worker took part in (partitions revoked, then assigned again)")
+REBALANCES = PromCounter(
+    "ucj_rebalances", "Rebalances this worker took part in (partitions revoked, then assigned again)"
+)
 STAGE_EVALUATIONS = PromCounter(
     "ucj_region_stage_evaluations", "Times this worker's region stage judged complete, caught-up figures for alerts"
 )
-ALERT_TRANSITIONS = PromCounter("ucj_alert_transitions", "Alert transitions published by this worker's region stage", ["kind", "transition"])
+ALERT_TRANSITIONS = PromCounter(
+    "ucj_alert_transitions", "Alert transitions published by this worker's region stage", ["kind", "transition"]
+)
 
 
 class RegionCollector(Collector):
@@ -107,7 +122,9 @@ class RegionCollector(Collector):
                     active.add_metric([code, tree.level_of(code), segment, funding], breakdown[(segment, funding)])
         yield active
 
-        workforce = GaugeMetricFamily("ucj_eligible_workforce", "Eligible workforce for this year (registry)", labels=labels)
+        workforce = GaugeMetricFamily(
+            "ucj_eligible_workforce", "Eligible workforce for this year (registry)", labels=labels
+        )
         planned = GaugeMetricFamily("ucj_planned_ratio", "Coverage the plan calls for today", labels=labels)
         for f in figures:
             region = [f.region, tree.level_of(f.region)]
@@ -119,19 +136,29 @@ class RegionCollector(Collector):
         yield planned
         yield from self._global_gauges(tree, codes)
 
-        info = GaugeMetricFamily("ucj_region_info", "Region names and parents (value 1)", labels=labels + ["name", "parent"])
+        info = GaugeMetricFamily(
+            "ucj_region_info", "Region names and parents (value 1)", labels=labels + ["name", "parent"]
+        )
         for code in codes:
             region = tree.regions[code]
             info.add_metric([code, region.level, region.name, region.parent or ""], 1)
         yield info
 
-        location = GaugeMetricFamily("ucj_region_location", "Seat of each regency, for map panels (value 1)", labels=labels + ["seat", "latitude", "longitude"])
+        location = GaugeMetricFamily(
+            "ucj_region_location",
+            "Seat of each regency, for map panels (value 1)",
+            labels=labels + ["seat", "latitude", "longitude"],
+        )
         for code, (seat, latitude, longitude) in sorted(self.seats.items()):
             if code in tree:
                 location.add_metric([code, tree.level_of(code), seat, str(latitude), str(longitude)], 1)
         yield location
 
-        alerts = GaugeMetricFamily("ucj_alerts_open", "Open alerts by region, kind and the worst status notified (value 1)", labels=labels + ["kind", "status"])
+        alerts = GaugeMetricFamily(
+            "ucj_alerts_open",
+            "Open alerts by region, kind and the worst status notified (value 1)",
+            labels=labels + ["kind", "status"],
+        )
         for (kind, code), status in sorted(self.open_alerts().items()):
             if code in tree:
                 alerts.add_metric([code, tree.level_of(code), kind, status], 1)
@@ -139,11 +166,10 @@ class RegionCollector(Collector):
 
     def _global_gauges(self, tree, codes: list[str]):
         labels = ["region", "level"]
-        gauges = {
-            name: GaugeMetricFamily(metric, text, labels=labels)
-            for name, metric, text in GLOBAL_GAUGES
-        }
-        status = GaugeMetricFamily("ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"])
+        gauges = {name: GaugeMetricFamily(metric, text, labels=labels) for name, metric, text in GLOBAL_GAUGES}
+        status = GaugeMetricFamily(
+            "ucj_region_status", "Region status (1 for the current state)", labels=labels + ["status"]
+        )
         cliff = GaugeMetricFamily(
             "ucj_lapse_cliff_participants",
             f"Active participants whose assistance ends within {CLIFF_HORIZON_DAYS} days with nothing after it, by payer group",
@@ -174,11 +200,19 @@ GLOBAL_GAUGES = (
     ("gap", "ucj_gap_ratio", "Planned minus actual coverage (x100 = percentage points)"),
     ("gap_workers", "ucj_gap_workers", "Workers missing to be on plan (negative when ahead)"),
     ("pace", "ucj_pace_per_day", "Net change in active participants per day over the trailing 30 days"),
-    ("eta", "ucj_eta_timestamp_seconds", "When coverage reaches the next plan target at the current pace (absent when it does not)"),
+    (
+        "eta",
+        "ucj_eta_timestamp_seconds",
+        "When coverage reaches the next plan target at the current pace (absent when it does not)",
+    ),
     ("target", "ucj_target_timestamp_seconds", "Date of the next plan target"),
     ("required_pace", "ucj_required_pace_per_day", "Workers a day needed to reach the next plan target on its date"),
     ("enrollments", "ucj_enrollments_needed_per_month", "Enrollments a month needed to reach the next plan target"),
-    ("budget", "ucj_assistance_budget_idr", "Assistance budget to close the gap: gap workers x Rp 16,800 x months left"),
+    (
+        "budget",
+        "ucj_assistance_budget_idr",
+        "Assistance budget to close the gap: gap workers x Rp 16,800 x months left",
+    ),
 )
 
 
@@ -200,7 +234,6 @@ def report_values(report: RegionReport) -> dict[str, float | None]:
 def _timestamp(day: date | None) -> float | None:
     """Local midnight of the day, in Unix seconds (Grafana shows dates from these)."""
     return None if day is None else datetime.combine(day, time(), PONTIANAK).timestamp()
-
 
 
 class SourceCollector(Collector):

@@ -11,6 +11,7 @@ reference and the worker runs the same code either way, compiled about 1.4 times
 (BENCHMARKS.md). An extension built from other sources than those beside it would run code that
 is no longer there, so importing `streams` refuses it (`refuse_stale`) until it is built again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,7 +82,9 @@ def build(root: Path = ROOT) -> None:
             ext_modules=mypycify(
                 # the modules it imports are analysed for their types, but only the hot path must type-check
                 ["--follow-imports=silent", "--ignore-missing-imports", *HOT_PATH],
-                opt_level="3", separate=[(list(HOT_PATH), LIBRARY)], target_dir="build/native",
+                opt_level="3",
+                separate=[(list(HOT_PATH), LIBRARY)],
+                target_dir="build/native",
             ),
             script_args=["--quiet", "build_ext", "--inplace", "--build-temp", "build/native/temp"],
         )

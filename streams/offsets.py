@@ -1,4 +1,5 @@
 """Where a consumer group starts reading a partition, and where the partition ends, read from the broker."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ def spans(kafka: KafkaAccess | str, group: str, partitions: Iterable[tuple[str, 
     from kafka import KafkaConsumer, TopicPartition
 
     wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
-    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=group, enable_auto_commit=False, client_id=f"{group}-offsets"))
+    consumer = KafkaConsumer(
+        **kafka_access(kafka).kafka_python(group_id=group, enable_auto_commit=False, client_id=f"{group}-offsets")
+    )
     try:
         ends = consumer.end_offsets(wanted)
         earliest = consumer.beginning_offsets(wanted)

@@ -5,6 +5,7 @@ by segment and funding, the daily history and the lapse cliff. The values are ab
 a duplicate or a republished partial after a restart replaces the earlier one and cannot
 skew a sum.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,9 @@ class PartialBuilder:
         self._history_day: date | None = None
         self.built_version: int | None = None  # the counts version of the last partial
 
-    def build(self, counts, partition: int, partitions: int, day: date, caught_up: bool, generation: int) -> RegionPartial:
+    def build(
+        self, counts, partition: int, partitions: int, day: date, caught_up: bool, generation: int
+    ) -> RegionPartial:
         """`counts` is the partition's processing.PartitionCounts."""
         daily = counts.daily
         changed = daily.take_changed_regions()
@@ -110,7 +113,9 @@ def encode_partial(partial: RegionPartial) -> bytes:
             "generation": partial.generation,
             "active": {code: {f"{s}/{f}": n for (s, f), n in b.items()} for code, b in partial.active.items()},
             "history": partial.history,
-            "cliff": {code: {payer: [n, d.isoformat()] for payer, (n, d) in p.items()} for code, p in partial.cliff.items()},
+            "cliff": {
+                code: {payer: [n, d.isoformat()] for payer, (n, d) in p.items()} for code, p in partial.cliff.items()
+            },
         },
         separators=(",", ":"),
     ).encode()
@@ -128,7 +133,10 @@ def decode_partial(data: bytes) -> RegionPartial:
         generation=body["generation"],
         active={code: {tuple(k.split("/")): n for k, n in b.items()} for code, b in body["active"].items()},
         history=body["history"],
-        cliff={code: {payer: (n, date.fromisoformat(d)) for payer, (n, d) in p.items()} for code, p in body["cliff"].items()},
+        cliff={
+            code: {payer: (n, date.fromisoformat(d)) for payer, (n, d) in p.items()}
+            for code, p in body["cliff"].items()
+        },
     )
 
 

@@ -5,6 +5,7 @@ common case: the next payment) goes one fold step further from the kept coverage
 appended to the stored history as it is. Any other event (out of order, a redelivery, or an id
 that may be known) decodes the history, is applied to it, and the history is folded again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

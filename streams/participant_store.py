@@ -6,6 +6,7 @@ Two adapters satisfy it: `WriteBehindStore` (streams/write_behind.py, in the wor
 Faust table, `faust_table.PartitionedTable`, written at each commit) and `InMemoryStore` below
 (a plain dict, every partition in one: tests and the simulator's in-process runs).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, MutableMapping

@@ -1,4 +1,5 @@
 """Where a participant's events belong: the partition of its participant_id under Kafka's default partitioner."""
+
 from __future__ import annotations
 
 import struct
@@ -30,7 +31,7 @@ def murmur2(data: bytes) -> int:
     for k in words.unpack_from(data):
         k = (k * _M) & _MASK
         k ^= k >> 24
-        h = (((h * _M) & _MASK) ^ ((k * _M) & _MASK))
+        h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
     rest = length % 4
     if rest:
         if rest == 3:

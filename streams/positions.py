@@ -14,6 +14,7 @@ not folded into the state written before it. The counted topics never lose recor
 events topic is kept forever, and neither it nor the re-keyed topic is compacted or
 transactional), so a hole is never data that is gone.
 """
+
 from __future__ import annotations
 
 from typing import Generic, Hashable, Iterable, Protocol, TypeVar
@@ -43,7 +44,9 @@ class Positions(Generic[Partition]):
         for partition in partitions:
             self._next.pop(partition, None)
 
-    def take(self, records: Iterable[Positioned[Partition]]) -> tuple[list[Positioned[Partition]], dict[Partition, int]]:
+    def take(
+        self, records: Iterable[Positioned[Partition]]
+    ) -> tuple[list[Positioned[Partition]], dict[Partition, int]]:
         """The records that continue their partition's run, in order, each partition's position moved past them;
         and the partitions that showed a hole, with the offset to read them again from (none of
         their records after the hole is taken)."""

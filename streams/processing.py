@@ -4,6 +4,7 @@ Kafka-free, so it runs the same under Faust and in tests. The participant store 
 ParticipantStore (streams/participant_store.py): the write-behind store over the Faust table in
 production, a dict in tests.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -102,14 +103,18 @@ class CoverageProcessor:
         self.store.put(partition, participant_id, value)
         if changed:
             self._move(self.counts_of(partition), *move)
-        outcomes = [Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)]
+        outcomes = [
+            Outcome("applied" if applied else "duplicate", type_name(e)) for e, applied in zip(events, update.applied)
+        ]
         if refusals is not None:
             for index, why in enumerate(refusals):
                 if why is not None:
                     outcomes[index] = Outcome(why.reason, outcomes[index].event_type, why)
         return outcomes
 
-    def _owned_update(self, stored: bytes | None, partition: int, events: list[ParticipantEvent]) -> tuple[Update, list[Rejected | None]]:
+    def _owned_update(
+        self, stored: bytes | None, partition: int, events: list[ParticipantEvent]
+    ) -> tuple[Update, list[Rejected | None]]:
         """The update of events of which some come from scoped sources, one event at a time,
         each judged against the participant's region after the events before it."""
         before = NOTHING if stored is None else decode_summary(stored)[1]
@@ -168,7 +173,9 @@ class CoverageProcessor:
             return ()
         chain = self._history_chains.get(code)
         if chain is None:
-            chain = tuple(c for c in self.regions.self_and_ancestors(code) if self.regions.level_of(c) in self.history_levels)
+            chain = tuple(
+                c for c in self.regions.self_and_ancestors(code) if self.regions.level_of(c) in self.history_levels
+            )
             self._history_chains[code] = chain
         return chain
 
@@ -189,7 +196,12 @@ class CoverageProcessor:
             for coverage, participants in coverages.items():
                 self._move(fresh[partition], self._nobody, self._parts(coverage_of(coverage)), participants)
         self.counts.update(fresh)
-        log.info("recounted partitions %s for %s: %d active", sorted(wanted), self.counted_on, sum(c.total() for c in fresh.values()))
+        log.info(
+            "recounted partitions %s for %s: %d active",
+            sorted(wanted),
+            self.counted_on,
+            sum(c.total() for c in fresh.values()),
+        )
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Drop the counts of partitions this worker no longer owns."""

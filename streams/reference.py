@@ -1,4 +1,5 @@
 """Reference figures the worker reads from the registry: regions, workforce, plans, sources."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -12,6 +12,7 @@ event of a source is the Kafka timestamp of the newest message naming it that th
 processed, whatever its outcome: when the source sent, not when the worker caught up, so a
 replay or a backlog does not make a silent source look alive.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,7 +70,9 @@ class SourceActivity:
     events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (label, outcome) -> events
     latest: dict[str, float] = field(default_factory=dict)  # label -> newest Kafka timestamp (Unix seconds)
 
-    def add(self, tally: Mapping[tuple[str, str], int], latest: Mapping[str, float], registered: AbstractSet[str]) -> None:
+    def add(
+        self, tally: Mapping[tuple[str, str], int], latest: Mapping[str, float], registered: AbstractSet[str]
+    ) -> None:
         """One batch's tally (streams/batch.py BatchResult.by_source, .latest)."""
         events, newest = bounded(tally, latest, registered)
         self.events.update(events)

@@ -2,6 +2,7 @@
 
 Kafka-free: the worker feeds it partials and asks it for reports and alert transitions.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -60,7 +61,9 @@ class RegionReport:
     daily_active: list[int]  # HISTORY_DAYS values, the last one today
 
 
-def region_reports(totals: dict[str, RegionTotals], reference: Reference, day: date, codes: list[str]) -> dict[str, RegionReport]:
+def region_reports(
+    totals: dict[str, RegionTotals], reference: Reference, day: date, codes: list[str]
+) -> dict[str, RegionReport]:
     empty = RegionTotals(Counter(), [0] * HISTORY_DAYS, {})
     return {code: region_report(code, totals.get(code, empty), reference, day) for code in codes}
 
@@ -68,7 +71,14 @@ def region_reports(totals: dict[str, RegionTotals], reference: Reference, day: d
 def region_report(code: str, totals: RegionTotals, reference: Reference, day: date) -> RegionReport:
     active = sum(totals.active.values())
     figures, region_outlook = assess(
-        code, active, totals.history, reference.workforce(code, day), reference.planned(code, day), reference.plan(code), day, reference.thresholds
+        code,
+        active,
+        totals.history,
+        reference.workforce(code, day),
+        reference.planned(code, day),
+        reference.plan(code),
+        day,
+        reference.thresholds,
     )
     cliff, cliff_status = _lapse_cliff(code, totals, active, figures, reference, day)
     return RegionReport(day, figures, region_outlook, cliff, cliff_status, totals.history)
@@ -105,7 +115,13 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
     history = []
     for offset, active in enumerate(report.daily_active):
         day = first_day + timedelta(days=offset)
-        history.append(HistoryPoint(day=day, coverage=coverage_of(active, reference.workforce(code, day)), planned=reference.planned(code, day)))
+        history.append(
+            HistoryPoint(
+                day=day,
+                coverage=coverage_of(active, reference.workforce(code, day)),
+                planned=reference.planned(code, day),
+            )
+        )
     return AlertTransition(
         alert_id=decision.alert_id,
         transition_id=decision.transition_id,
@@ -141,7 +157,9 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
     )
 
 
-def due_decisions(book: AlertBook, reports: dict[str, RegionReport], now: datetime, hold: timedelta) -> list[tuple[Decision, RegionReport]]:
+def due_decisions(
+    book: AlertBook, reports: dict[str, RegionReport], now: datetime, hold: timedelta
+) -> list[tuple[Decision, RegionReport]]:
     """What the book says to publish for these reports; record each in the book once published."""
     due = []
     for code, report in reports.items():

@@ -1,4 +1,5 @@
 """The region stage inside a worker: runs on whichever worker owns the partials partition."""
+
 from __future__ import annotations
 
 import asyncio
@@ -112,10 +113,23 @@ class StageRunner:
             alert = alert_transition(decision, report, reference, now)
             sent = await self.alerts_topic.send(key=alert.key, value=json.dumps(alert_to_wire(alert)).encode())
             await sent  # acknowledged by the broker before the book moves on
-            book.record(decision.kind, decision.region_code, decision.transition, decision.alert_id, decision.sequence, decision.status)
+            book.record(
+                decision.kind,
+                decision.region_code,
+                decision.transition,
+                decision.alert_id,
+                decision.sequence,
+                decision.status,
+            )
             ALERT_TRANSITIONS.labels(kind=decision.kind, transition=decision.transition).inc()
             f = alert.figures
             log.info(
                 "alert %s %s: %s %s (%s), gap %s pp = %s workers",
-                alert.transition_id, decision.transition, alert.region_name, decision.kind, decision.status, f.gap_pp, f.gap_workers,
+                alert.transition_id,
+                decision.transition,
+                alert.region_name,
+                decision.kind,
+                decision.status,
+                f.gap_pp,
+                f.gap_workers,
             )

@@ -1,4 +1,5 @@
 """Topics read from the beginning up to given end offsets, and a group's committed offsets (kafka-python, blocking)."""
+
 from __future__ import annotations
 
 import time
@@ -13,10 +14,16 @@ def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[Position, int]:
     """Where each partition of `topic` ends now: the offset its next record will get. {} when it does not exist."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-reader"))
+    consumer = KafkaConsumer(
+        **kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-reader")
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        return {(tp.topic, tp.partition): end for tp, end in consumer.end_offsets(partitions).items()} if partitions else {}
+        return (
+            {(tp.topic, tp.partition): end for tp, end in consumer.end_offsets(partitions).items()}
+            if partitions
+            else {}
+        )
     finally:
         consumer.close()
 
@@ -33,14 +40,23 @@ def committed_offsets(kafka: KafkaAccess | str, group: str) -> dict[Position, in
         admin.close()
 
 
-def read_to(kafka: KafkaAccess | str, ends: dict[Position, int], timeout: float = 3600, progress: Callable[[int], None] | None = None) -> Iterator:
+def read_to(
+    kafka: KafkaAccess | str,
+    ends: dict[Position, int],
+    timeout: float = 3600,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator:
     """Every record (kafka-python's ConsumerRecord) before the given end offsets, in offset order within each partition."""
     from kafka import KafkaConsumer, TopicPartition
 
     wanted = {TopicPartition(topic, p): end for (topic, p), end in ends.items() if end > 0}
     if not wanted:
         return
-    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-reader", max_partition_fetch_bytes=8 * 1024 * 1024))
+    consumer = KafkaConsumer(
+        **kafka_access(kafka).kafka_python(
+            group_id=None, enable_auto_commit=False, client_id="ucj-reader", max_partition_fetch_bytes=8 * 1024 * 1024
+        )
+    )
     try:
         consumer.assign(list(wanted))
         consumer.seek_to_beginning(*wanted)

@@ -1,4 +1,5 @@
 """Kafka topic names (public contract, see the design note), their layout, and their creation."""
+
 from __future__ import annotations
 
 import logging
@@ -61,7 +62,13 @@ def ensure_topics(kafka: KafkaAccess | str, wait_seconds: float = 0.0) -> int:
                 if isinstance(error, (KafkaConnectionError, KafkaTimeoutError)):
                     raise
                 raise KafkaTimeoutError(f"Kafka was not ready: {error}") from error
-            log.warning("Kafka at %s is not ready (%s: %s); asking again in %.0f s", kafka_access(kafka).describe(), type(error).__name__, error, RETRY_SECONDS)
+            log.warning(
+                "Kafka at %s is not ready (%s: %s); asking again in %.0f s",
+                kafka_access(kafka).describe(),
+                type(error).__name__,
+                error,
+                RETRY_SECONDS,
+            )
             time.sleep(RETRY_SECONDS)
 
 
@@ -75,7 +82,13 @@ def _not_ready_errors() -> tuple[type[Exception], ...]:
     )
 
     # a single broker that is starting or stopping is "fenced": it refuses new topics
-    return KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, BrokerNotAvailableError, InvalidReplicationFactorError
+    return (
+        KafkaConnectionError,
+        KafkaTimeoutError,
+        NodeNotReadyError,
+        BrokerNotAvailableError,
+        InvalidReplicationFactorError,
+    )
 
 
 RETRY_SECONDS = 2.0

@@ -6,6 +6,7 @@ Reads see the pending writes. The worker flushes before every offset commit, so 
 only writes whose offsets were not committed: they are processed again, and the fold is
 idempotent.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Mapping, Protocol

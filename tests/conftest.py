@@ -1,4 +1,5 @@
 """Fixtures shared by every test package, and the hypothesis profiles."""
+
 from __future__ import annotations
 
 import os

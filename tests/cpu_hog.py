@@ -3,6 +3,7 @@
 One `yes > /dev/null` child per core, started before the first test and stopped after the
 last. A test that passes only on an idle CPU fails under it.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ with the server binaries of the `postgresql` Debian package (/usr/lib/postgresql
 a temporary directory, on a free port, and removed at the end. PostgreSQL refuses to run as
 root, so as root the cluster runs as the `postgres` system user that the package creates.
 """
+
 from __future__ import annotations
 
 import glob

@@ -1,4 +1,5 @@
 """The test helpers that keep the suite hermetic: child environments and the CI switch."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,11 @@ def environment_of_a_child(env: dict[str, str]) -> dict[str, str]:
     """The environment a real child process sees when started with `env`."""
     done = subprocess.run(
         [sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return json.loads(done.stdout)
 

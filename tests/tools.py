@@ -1,4 +1,5 @@
 """Helpers shared by tests."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,9 @@ def child_env(**settings: str) -> dict[str, str]:
     `child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=url, UCJ_DATA_DIR=str(tmp_path))`.
     Give a `ucj` command its own UCJ_DATA_DIR: the default is the developer's ~/.local/state/ucj.
     """
-    inherited = {name: value for name, value in os.environ.items() if name in INHERITED or name.startswith(INHERITED_PREFIXES)}
+    inherited = {
+        name: value for name, value in os.environ.items() if name in INHERITED or name.startswith(INHERITED_PREFIXES)
+    }
     return {**inherited, **settings}
 
 

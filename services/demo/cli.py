@@ -1,4 +1,5 @@
 """`ucj demo`: the whole product on one machine, on embedded defaults."""
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,25 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=environment_help("UCJ_DATA_DIR", "UCJ_WEB_PORT"),
     )
-    parser.add_argument("--participants", type=int, default=40_000, help="simulated participants (default: %(default)s)")
-    parser.add_argument("--regency", default=DEMO_REGENCY, help="regency that falls behind (default: %(default)s, Kabupaten Sambas)")
+    parser.add_argument(
+        "--participants", type=int, default=40_000, help="simulated participants (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--regency", default=DEMO_REGENCY, help="regency that falls behind (default: %(default)s, Kabupaten Sambas)"
+    )
     parser.add_argument("--alert-hold", default="20s", help="worker's --alert-hold in the demo (default: %(default)s)")
-    parser.add_argument("--kafka-port", type=int, default=9092, help="port of the demo's Kafka; it needs this port and the next (default: %(default)s)")
-    parser.add_argument("--gateway-port", type=int, default=8080, help="port of the demo's ingest gateway (default: %(default)s)")
-    parser.add_argument("--refresh", type=float, default=3.0, help="seconds between status refreshes (default: %(default)s)")
+    parser.add_argument(
+        "--kafka-port",
+        type=int,
+        default=9092,
+        help="port of the demo's Kafka; it needs this port and the next (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--gateway-port", type=int, default=8080, help="port of the demo's ingest gateway (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--refresh", type=float, default=3.0, help="seconds between status refreshes (default: %(default)s)"
+    )
     parser.add_argument("--for", dest="run_for", type=float, help="stop by itself after this many seconds")
     parser.set_defaults(run=run)
 
@@ -71,7 +85,10 @@ def run(args) -> int:
     shutil.rmtree(demo_dir, ignore_errors=True)
     demo_dir.mkdir(parents=True)
     database_url = f"sqlite:///{demo_dir / 'registry.db'}"
-    log.info("starting the demo's Kafka on port %d, with logins and ACLs (the first run downloads its jars with Maven)", args.kafka_port)
+    log.info(
+        "starting the demo's Kafka on port %d, with logins and ACLs (the first run downloads its jars with Maven)",
+        args.kafka_port,
+    )
     bootstrap = ensure_broker(port=args.kafka_port, data_dir=kafka_dir, secure=True)
     broker = broker_status(port=args.kafka_port, data_dir=kafka_dir)
     ensure_topics(broker.access())  # as ucj-admin: no service may create the shared topics
@@ -80,7 +97,9 @@ def run(args) -> int:
     try:
         key_file = _demo_secret(demo_dir / "pseudonym.key", secrets.token_urlsafe(48))
         gateway_url = f"http://127.0.0.1:{args.gateway_port}"
-        pseudonymizer = Pseudonymizer(pseudonym_key({"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}))  # read as the gateway reads it
+        pseudonymizer = Pseudonymizer(
+            pseudonym_key({"UCJ_PSEUDONYM_KEY_FILE": str(key_file)})
+        )  # read as the gateway reads it
         story = Story(broker.access("ucj-producer"), database_url, args.regency, pseudonymizer, gateway_url)
         story.prepare(args.participants)
         _demo_secret(demo_dir / "source.key", story.source_key)
@@ -93,13 +112,61 @@ def run(args) -> int:
             return dict(env, **security.environment(bootstrap, kafka_dir, principal))
 
         children = [
-            _start("worker", ["worker", "--alert-hold", args.alert_hold, "--web-port", str(settings.web_port), "--state-dir", str(demo_dir / "worker")], as_principal("ucj-worker"), demo_dir),
+            _start(
+                "worker",
+                [
+                    "worker",
+                    "--alert-hold",
+                    args.alert_hold,
+                    "--web-port",
+                    str(settings.web_port),
+                    "--state-dir",
+                    str(demo_dir / "worker"),
+                ],
+                as_principal("ucj-worker"),
+                demo_dir,
+            ),
             # the local mail sink: no TLS and no login, whatever UCJ_SMTP_* the shell holds
-            _start("notifier", ["notifier", "--metrics-port", str(_free_port()), "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port), "--smtp-user", "",
-                                "--smtp-starttls", "false", "--smtp-implicit-tls", "false", "--retry-initial", "2s"], as_principal("ucj-notifier"), demo_dir),
-            _start("gateway", ["gateway", "--port", str(args.gateway_port)], dict(as_principal("ucj-gateway"), UCJ_PSEUDONYM_KEY_FILE=str(key_file)), demo_dir),
+            _start(
+                "notifier",
+                [
+                    "notifier",
+                    "--metrics-port",
+                    str(_free_port()),
+                    "--smtp-host",
+                    "127.0.0.1",
+                    "--smtp-port",
+                    str(sink.port),
+                    "--smtp-user",
+                    "",
+                    "--smtp-starttls",
+                    "false",
+                    "--smtp-implicit-tls",
+                    "false",
+                    "--retry-initial",
+                    "2s",
+                ],
+                as_principal("ucj-notifier"),
+                demo_dir,
+            ),
+            _start(
+                "gateway",
+                ["gateway", "--port", str(args.gateway_port)],
+                dict(as_principal("ucj-gateway"), UCJ_PSEUDONYM_KEY_FILE=str(key_file)),
+                demo_dir,
+            ),
         ]
-        _show(args, story, sink, children, f"http://127.0.0.1:{settings.web_port}", demo_dir, collect, render, WorkerUnreachable)
+        _show(
+            args,
+            story,
+            sink,
+            children,
+            f"http://127.0.0.1:{settings.web_port}",
+            demo_dir,
+            collect,
+            render,
+            WorkerUnreachable,
+        )
     except KeyboardInterrupt:
         pass
     finally:
@@ -107,7 +174,9 @@ def run(args) -> int:
         if sink is not None:
             sink.stop()
         stop_broker(port=args.kafka_port, data_dir=kafka_dir)
-        print(f"stopped the worker, the notifier, the gateway and the demo's Kafka; its data stays in {demo_dir} until the next demo")
+        print(
+            f"stopped the worker, the notifier, the gateway and the demo's Kafka; its data stays in {demo_dir} until the next demo"
+        )
     return 0
 
 
@@ -125,7 +194,9 @@ def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnr
             screen = f"waiting for the worker at {url} to start (log: {demo_dir / 'worker.log'}) ..."
         mails = [f"  {m.at:%H:%M:%S}  to {', '.join(m.recipients)}: {m.subject}" for m in sink.received[-8:]]
         sys.stdout.write(
-            "\x1b[H\x1b[2J" + screen + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
+            "\x1b[H\x1b[2J"
+            + screen
+            + f"\n\n{story.headline()}\n\nAlerts mailed by the notifier ({len(sink.received)}; saved in {sink.directory}):\n"
             + ("\n".join(mails) or "  none yet")
             + f"\n\ngateway: {story.gateway_url} (source {story.source.name}, key in {demo_dir / 'source.key'})"
             + f"\nkafka: {story.kafka.bootstrap}, logins and ACLs; `ucj kafka credentials PRINCIPAL --port {args.kafka_port} --data-dir {demo_dir / 'kafka'}`"

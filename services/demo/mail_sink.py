@@ -1,4 +1,5 @@
 """A local SMTP server that keeps what the notifier sends, for the demo to show."""
+
 from __future__ import annotations
 
 import email

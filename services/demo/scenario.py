@@ -5,6 +5,7 @@ workforce needs, so the demo scales the workforce to what is simulated: each reg
 just above its plan. A cohort of village apparatus enrolled in one regency then lapses for
 non-payment, and that regency falls behind its trajectory.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,14 +14,18 @@ from datetime import date, datetime
 ON_PLAN_MARGIN = 0.015  # regencies start 1.5 percentage points above plan
 
 
-def on_plan_workforce(active_by_regency: dict[str, int], planned: dict[str, float], margin: float = ON_PLAN_MARGIN) -> dict[str, int]:
+def on_plan_workforce(
+    active_by_regency: dict[str, int], planned: dict[str, float], margin: float = ON_PLAN_MARGIN
+) -> dict[str, int]:
     """Eligible workforce that puts each regency `margin` above its planned ratio."""
     return {code: max(1, math.floor(active / (planned[code] + margin))) for code, active in active_by_regency.items()}
 
 
 def workforce_csv(figures: dict[str, int], province: str, year: int) -> str:
     """Registry CSV of the regency figures and the province as their sum."""
-    rows = [f"{province},{year},{sum(figures.values())}"] + [f"{code},{year},{n}" for code, n in sorted(figures.items())]
+    rows = [f"{province},{year},{sum(figures.values())}"] + [
+        f"{code},{year},{n}" for code, n in sorted(figures.items())
+    ]
     return "region_code,year,eligible_workforce\n" + "\n".join(rows) + "\n"
 
 
@@ -41,7 +46,9 @@ def cohort_niks(villages: list[str], size: int) -> list[str]:
     return niks
 
 
-def cohort_enrollments(run: str, villages: list[str], participant_ids: list[str], today: date, now: datetime) -> list[dict]:
+def cohort_enrollments(
+    run: str, villages: list[str], participant_ids: list[str], today: date, now: datetime
+) -> list[dict]:
     """Village apparatus enrolled for the whole year, spread over the regency's villages.
 
     Published by the demo's BPJS feed, which knows each worker by the pseudonym of their NIK.
@@ -63,7 +70,17 @@ def cohort_enrollments(run: str, villages: list[str], participant_ids: list[str]
     ]
 
 
-LAPSE_COLUMNS = ("schema", "event_id", "type", "occurred_at", "nik", "region_code", "segment", "reason", "effective_date")
+LAPSE_COLUMNS = (
+    "schema",
+    "event_id",
+    "type",
+    "occurred_at",
+    "nik",
+    "region_code",
+    "segment",
+    "reason",
+    "effective_date",
+)
 
 
 def cohort_lapses_csv(run: str, villages: list[str], niks: list[str], today: date, now: datetime) -> str:
@@ -71,7 +88,17 @@ def cohort_lapses_csv(run: str, villages: list[str], niks: list[str], today: dat
     export (semicolons, as Indonesian-locale Excel writes them), workers named by NIK."""
     rows = [";".join(LAPSE_COLUMNS)]
     for i, nik in enumerate(niks):
-        event = _event(run, i, "lapsed", now, villages[i % len(villages)], nik=nik, type="lapse", reason="non_payment", effective_date=today.isoformat())
+        event = _event(
+            run,
+            i,
+            "lapsed",
+            now,
+            villages[i % len(villages)],
+            nik=nik,
+            type="lapse",
+            reason="non_payment",
+            effective_date=today.isoformat(),
+        )
         rows.append(";".join(str(event[column]) for column in LAPSE_COLUMNS))
     return "\r\n".join(rows) + "\r\n"
 

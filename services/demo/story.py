@@ -8,6 +8,7 @@ village apparatus in one regency lapses: their village administration uploads a 
 naming them by NIK through the gateway, which turns each NIK into the same pseudonym the
 BPJS feed used when it enrolled them.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,9 @@ class Story:
         for code in tree.codes_at("regency"):
             ratio = reference.planned(code, today)
             if ratio is None:
-                raise RuntimeError(f"the registry has no coverage plan for {code} on {today}; the demo scales the workforce to the plan")
+                raise RuntimeError(
+                    f"the registry has no coverage plan for {code} on {today}; the demo scales the workforce to the plan"
+                )
             planned[code] = ratio
 
         log.info("demo: simulating %d participants from 2024-01-01 to %s", participants, today)
@@ -82,21 +85,32 @@ class Story:
         active = self._active_by_regency([r.value for r in records if r.valid])
         self.cohort = cohort_size(active[self.regency], planned[self.regency])
         niks = cohort_niks(villages, self.cohort)
-        enrollments = cohort_enrollments(self.run, villages, [self.pseudonymizer.participant_id(n) for n in niks], today, now)
+        enrollments = cohort_enrollments(
+            self.run, villages, [self.pseudonymizer.participant_id(n) for n in niks], today, now
+        )
         active[self.regency] += self.cohort
         self._load_workforce(on_plan_workforce(active, planned))
         self.lapses_csv = cohort_lapses_csv(self.run, villages, niks, today, now)
-        self._send([(r.key, r.value) for r in records] + [(e["participant_id"].encode(), json.dumps(e).encode()) for e in enrollments])
+        self._send(
+            [(r.key, r.value) for r in records]
+            + [(e["participant_id"].encode(), json.dumps(e).encode()) for e in enrollments]
+        )
 
     def advance(self, url: str) -> None:
         if self.phase != "loading":
             return
         status = fetch(url)
         partitions, caught_up = status["partitions"], status.get("caught_up", [])
-        complete = bool(partitions) and set(caught_up) == set(partitions) and status.get("stage", {}).get("complete", False)
+        complete = (
+            bool(partitions) and set(caught_up) == set(partitions) and status.get("stage", {}).get("complete", False)
+        )
         if not complete:  # the history is still being counted: figures now would be partial
             self.caught_up_at = None
-            self.progress = f"{len(caught_up)} of {len(partitions)} partitions caught up" if partitions else "waiting for partitions"
+            self.progress = (
+                f"{len(caught_up)} of {len(partitions)} partitions caught up"
+                if partitions
+                else "waiting for partitions"
+            )
             return
         if self.caught_up_at is None:
             self.caught_up_at = time.monotonic()
@@ -110,7 +124,11 @@ class Story:
             except OSError as error:  # the gateway is still starting, or down: try again next time
                 self.progress = f"caught up; the gateway at {self.gateway_url} did not take the lapses ({error})"
                 return
-            log.info("demo: the gateway took the lapses: %d accepted, %d rejected", self.upload["accepted"], len(self.upload["rejected"]))
+            log.info(
+                "demo: the gateway took the lapses: %d accepted, %d rejected",
+                self.upload["accepted"],
+                len(self.upload["rejected"]),
+            )
             self.phase, self.since = "lapsed", time.monotonic()
 
     def headline(self) -> str:

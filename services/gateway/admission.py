@@ -6,6 +6,7 @@ a `nik` becomes the participant_id it stands for (streams.domain.edge, as on eve
 rejects any NIK-shaped value left anywhere; a participant_id given as such must have the exact
 form of a pseudonym; the region lies inside one of the source's regions.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,7 +72,10 @@ def admit(value: Any, admission: Admission, text: str | None = None) -> Particip
         )
     if not in_scope(event.region_code, admission.scope, admission.tree):
         regions = ", ".join(admission.scope.regions)
-        return Rejected("region_out_of_scope", f"region_code {event.region_code} is outside the regions of source {admission.scope.source} ({regions})")
+        return Rejected(
+            "region_out_of_scope",
+            f"region_code {event.region_code} is outside the regions of source {admission.scope.source} ({regions})",
+        )
     return event
 
 

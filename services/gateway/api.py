@@ -1,4 +1,5 @@
 """The HTTP layer: routes, authentication, limits and answers. The work is done in imports.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -86,18 +87,37 @@ UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="ucj-gateway"'}
 RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 _PROBLEM = {"model": schemas.Problem}
 INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": schemas.ImportSummary, "description": "Every event was accepted or rejected; the rejected ones are listed"},
+    200: {
+        "model": schemas.ImportSummary,
+        "description": "Every event was accepted or rejected; the rejected ones are listed",
+    },
     400: {**_PROBLEM, "description": "The body cannot be read (not UTF-8, not a JSON array, CSV without a header)"},
-    401: {**_PROBLEM, "description": "No key, or an unknown or revoked key; nothing was published",
-          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
-    413: {**_PROBLEM, "description": f"More than {MAX_EVENTS:,} events or {MAX_BODY_BYTES // 2**20} MB; nothing was published"},
+    401: {
+        **_PROBLEM,
+        "description": "No key, or an unknown or revoked key; nothing was published",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    413: {
+        **_PROBLEM,
+        "description": f"More than {MAX_EVENTS:,} events or {MAX_BODY_BYTES // 2**20} MB; nothing was published",
+    },
     415: {**_PROBLEM, "description": "A content type this endpoint does not read, or a charset other than UTF-8"},
     422: {**_PROBLEM, "description": "A query parameter that is not understood (dry_run=maybe); nothing was published"},
-    429: {**_PROBLEM, "description": "The key sent more requests or events than its limit, or the address too many wrong keys; nothing was published",
-          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before sending again"}}},
-    503: {"model": schemas.Unavailable, "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
-          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}}},
+    429: {
+        **_PROBLEM,
+        "description": "The key sent more requests or events than its limit, or the address too many wrong keys; nothing was published",
+        "headers": {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before sending again"}
+        },
+    },
+    503: {
+        "model": schemas.Unavailable,
+        "description": "Kafka or the registry is unavailable; the summary says what was accepted before",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait before resending"}},
+    },
 }
+
+
 def _not_understood(errors) -> str:
     """One sentence for a request FastAPI could not validate: the first parameter it names."""
     for error in errors:
@@ -122,7 +142,9 @@ def create_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await run_in_threadpool(gateway.on_start)
-        reloading = asyncio.create_task(_reload_regions(gateway, gateway.load_regions)) if gateway.load_regions else None
+        reloading = (
+            asyncio.create_task(_reload_regions(gateway, gateway.load_regions)) if gateway.load_regions else None
+        )
         yield
         if reloading is not None:
             reloading.cancel()
@@ -131,7 +153,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app = FastAPI(
         title="UCJ ingest gateway",
         version="1",
-        description="Participant events from registration systems into the UCJ coverage monitor. See docs/registration-systems.md, \"For registration systems\".",
+        description='Participant events from registration systems into the UCJ coverage monitor. See docs/registration-systems.md, "For registration systems".',
         lifespan=lifespan,
     )
     app.add_middleware(RequestMetrics, metrics=gateway.metrics)
@@ -144,7 +166,13 @@ def create_app(gateway: Gateway) -> FastAPI:
     @app.exception_handler(Refused)
     async def refused(request: Request, refusal: Refused) -> JSONResponse:
         source = getattr(request.state, "source", None)
-        log.info("%s: %s: refused %d: %s", request.url.path, f"source {source}" if source else "no source", refusal.status, refusal.body["error"])
+        log.info(
+            "%s: %s: refused %d: %s",
+            request.url.path,
+            f"source {source}" if source else "no source",
+            refusal.status,
+            refusal.body["error"],
+        )
         return JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
 
     unknown_keys = UnknownKeys()
@@ -157,25 +185,36 @@ def create_app(gateway: Gateway) -> FastAPI:
         failed_logins.take(address, 1, gateway.clock())
         return Refused(401, "the key is unknown or revoked", UNAUTHENTICATED)
 
-    async def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Scope:
+    async def authenticated(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+    ) -> Scope:
         if credentials is None:
             raise Refused(401, "send the source's key as Authorization: Bearer KEY", UNAUTHENTICATED)
         address = request.client.host if request.client else "unknown"
         wait = failed_logins.waiting(address, gateway.clock())
         if wait:  # before any lookup: guessing keys costs the registry nothing
-            raise Refused(429, f"too many unknown keys from {address}; wait {retry_after(wait)} s", {"Retry-After": retry_after(wait)})
+            raise Refused(
+                429,
+                f"too many unknown keys from {address}; wait {retry_after(wait)} s",
+                {"Retry-After": retry_after(wait)},
+            )
         key = credentials.credentials
         wait = requests.take(key_digest(key), 1, gateway.clock())
         if wait:  # before the lookup too: a flooding key costs the registry nothing
-            raise Refused(429, f"this key sent more than {limits.requests_per_second:g} requests a second; "
-                          f"wait {retry_after(wait)} s", {"Retry-After": retry_after(wait)})
+            raise Refused(
+                429,
+                f"this key sent more than {limits.requests_per_second:g} requests a second; wait {retry_after(wait)} s",
+                {"Retry-After": retry_after(wait)},
+            )
         if unknown_keys.known_unknown(key, gateway.clock()):  # a repeated wrong key costs no lookup
             raise wrong_key(address)
         try:
             source = await run_in_threadpool(gateway.keys.source_for_key, key)
         except gateway.registry_errors as error:
             log.warning("%s: the registry is unavailable: %s", request.url.path, type(error).__name__)
-            raise Refused(503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()) from None
+            raise Refused(
+                503, "the source registry is unavailable; nothing was published", RETRY, _empty_summary()
+            ) from None
         if source is None:
             unknown_keys.remember(key, gateway.clock())
             raise wrong_key(address)
@@ -196,35 +235,62 @@ def create_app(gateway: Gateway) -> FastAPI:
         if not dry_run:
             wait = events.take(scope.source, len(items), gateway.clock())
             if wait:
-                raise Refused(429, f"source {scope.source} sent more than {limits.events_per_second:,g} events a second; "
-                              f"wait {retry_after(wait)} s and send the batch again", {"Retry-After": retry_after(wait)})
+                raise Refused(
+                    429,
+                    f"source {scope.source} sent more than {limits.events_per_second:,g} events a second; "
+                    f"wait {retry_after(wait)} s and send the batch again",
+                    {"Retry-After": retry_after(wait)},
+                )
         result = await run_in_threadpool(lambda: run_import(items, admission, publish))
         if not dry_run:
             gateway.metrics.count_events(scope.source, result.outcomes)
         log.info(
-            "%s: source %s: %d accepted, %d rejected, %d unpublished%s", request.url.path, scope.source,
-            result.accepted, len(result.rejected), len(result.unpublished), " (dry run)" if dry_run else "",
+            "%s: source %s: %d accepted, %d rejected, %d unpublished%s",
+            request.url.path,
+            scope.source,
+            result.accepted,
+            len(result.rejected),
+            len(result.unpublished),
+            " (dry run)" if dry_run else "",
         )
         summary = _summary(result, dry_run)
         if result.unpublished:
             unpublished = [{"index": item.index, "line": item.line} for item in result.unpublished]
-            log.warning("%s: source %s: Kafka refused or did not answer: %s", request.url.path, scope.source, result.error)
+            log.warning(
+                "%s: source %s: Kafka refused or did not answer: %s", request.url.path, scope.source, result.error
+            )
             # the client library's text stays in the log: it names brokers and internals, not what the client can do
-            raise Refused(503, "Kafka is unavailable; resend the batch later", RETRY, {**summary, "not_published": unpublished})
+            raise Refused(
+                503, "Kafka is unavailable; resend the batch later", RETRY, {**summary, "not_published": unpublished}
+            )
         return JSONResponse(summary)
 
-    @app.post("/v1/events", response_model=schemas.ImportSummary, responses=INGEST_RESPONSES,
-              openapi_extra={"requestBody": schemas.EVENTS_BODY}, summary="Publish events: a JSON array or JSON Lines")
+    @app.post(
+        "/v1/events",
+        response_model=schemas.ImportSummary,
+        responses=INGEST_RESPONSES,
+        openapi_extra={"requestBody": schemas.EVENTS_BODY},
+        summary="Publish events: a JSON array or JSON Lines",
+    )
     async def post_events(request: Request, dry_run: bool = DRY_RUN, scope: Scope = Depends(authenticated)):
         return await ingest(request, scope, JSON_TYPES, dry_run)
 
-    @app.post("/v1/events/csv", response_model=schemas.ImportSummary, responses=INGEST_RESPONSES,
-              openapi_extra={"requestBody": schemas.CSV_BODY}, summary="Publish events: CSV as spreadsheets export it")
+    @app.post(
+        "/v1/events/csv",
+        response_model=schemas.ImportSummary,
+        responses=INGEST_RESPONSES,
+        openapi_extra={"requestBody": schemas.CSV_BODY},
+        summary="Publish events: CSV as spreadsheets export it",
+    )
     async def post_events_csv(request: Request, dry_run: bool = DRY_RUN, scope: Scope = Depends(authenticated)):
         return await ingest(request, scope, CSV_TYPES, dry_run)
 
-    @app.get("/v1/whoami", response_model=schemas.WhoAmI, summary="The calling source and its regions",
-             responses={401: INGEST_RESPONSES[401], 429: INGEST_RESPONSES[429], 503: INGEST_RESPONSES[503]})
+    @app.get(
+        "/v1/whoami",
+        response_model=schemas.WhoAmI,
+        summary="The calling source and its regions",
+        responses={401: INGEST_RESPONSES[401], 429: INGEST_RESPONSES[429], 503: INGEST_RESPONSES[503]},
+    )
     async def whoami(scope: Scope = Depends(authenticated)):
         regions = [gateway.tree.regions.get(code) for code in scope.regions]
         return schemas.WhoAmI(
@@ -234,21 +300,32 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     probing, health = asyncio.Lock(), [0.0, None]  # /healthz: when it last probed, and what it found
 
-    @app.get("/healthz", response_model=schemas.Health, summary="Are Kafka and the registry reachable?",
-             responses={503: {"model": schemas.Health, "description": "Kafka or the registry is unreachable"}})
+    @app.get(
+        "/healthz",
+        response_model=schemas.Health,
+        summary="Are Kafka and the registry reachable?",
+        responses={503: {"model": schemas.Health, "description": "Kafka or the registry is unreachable"}},
+    )
     async def healthz():
         async with probing:  # one probe at a time; who waited for it takes its answer
             if health[1] is None or gateway.clock() - health[0] >= HEALTH_PROBE_SECONDS:
                 reachable = {name: await run_in_threadpool(_probe, check) for name, check in gateway.probes.items()}
-                health[:] = [gateway.clock(), schemas.Health(
-                    status="ok" if all(reachable.values()) else "unavailable",
-                    **{name: "reachable" if ok else "unreachable" for name, ok in reachable.items()},
-                )]
+                health[:] = [
+                    gateway.clock(),
+                    schemas.Health(
+                        status="ok" if all(reachable.values()) else "unavailable",
+                        **{name: "reachable" if ok else "unreachable" for name, ok in reachable.items()},
+                    ),
+                ]
             body = health[1]
         return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
 
-    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics (ucj_gateway_*)",
-             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        summary="Prometheus metrics (ucj_gateway_*)",
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
     async def metrics():
         return PlainTextResponse(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -269,7 +346,9 @@ async def _reload_regions(gateway: Gateway, load_regions: Callable[[], RegionTre
         try:
             tree = await run_in_threadpool(load_regions)
         except Exception as error:  # keep checking against the regions we have
-            log.warning("could not read the registry's regions again (%s); keeping the previous ones", type(error).__name__)
+            log.warning(
+                "could not read the registry's regions again (%s); keeping the previous ones", type(error).__name__
+            )
             continue
         if tree.regions != gateway.tree.regions:
             gateway.tree = tree
@@ -330,7 +409,9 @@ def _probe(check: Callable[[], bool]) -> bool:
 def _summary(result: ImportResult, dry_run: bool) -> dict:
     return {
         "accepted": result.accepted,
-        "rejected": [{"index": r.index, "line": r.line, "reason": r.reason, "detail": r.detail} for r in result.rejected],
+        "rejected": [
+            {"index": r.index, "line": r.line, "reason": r.reason, "detail": r.detail} for r in result.rejected
+        ],
         "dry_run": dry_run,
     }
 

@@ -6,6 +6,7 @@ line of the body where it starts, which is what the import summary reports. An e
 that cannot be an event (a line that is not JSON, a CSV row longer than its header) is an
 Item with a rejection; a body that cannot be read at all raises BodyError.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,7 +64,9 @@ def split_json_array(text: str, limit: int = MAX_EVENTS) -> list[Item]:
     lines = _LineCounter(text)
     position = _skip_space(text, 0)
     if not text.startswith("[", position):
-        raise BodyError("a JSON body must be an array of event objects, [{...}, {...}]; send JSON Lines as application/x-ndjson")
+        raise BodyError(
+            "a JSON body must be an array of event objects, [{...}, {...}]; send JSON Lines as application/x-ndjson"
+        )
     position = _skip_space(text, position + 1)
     items: list[Item] = []
     if text.startswith("]", position):
@@ -74,7 +77,9 @@ def split_json_array(text: str, limit: int = MAX_EVENTS) -> list[Item]:
             try:
                 value, end = decoder.raw_decode(text, position)
             except json.JSONDecodeError as error:
-                raise BodyError(f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+                raise BodyError(
+                    f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+                ) from None
             except ValueError as error:  # e.g. an integer of more than 4,300 digits
                 raise BodyError(f"the event at line {line} cannot be read: {error}") from None
             except RecursionError:
@@ -143,13 +148,25 @@ def split_csv(text: str, limit: int = MAX_EVENTS) -> list[Item]:
 
 def _row_item(index: int, line: int, names: list[str], cells: list[str]) -> Item:
     if len(cells) > len(names):
-        return Item(index, line, problem=Rejected("bad_csv_row", f"the row has {len(cells)} cells but the header names {len(names)} columns"))
+        return Item(
+            index,
+            line,
+            problem=Rejected(
+                "bad_csv_row", f"the row has {len(cells)} cells but the header names {len(names)} columns"
+            ),
+        )
     obj: dict[str, Any] = {}
     for position, (name, cell) in enumerate(zip(names, cells), start=1):
         if not cell.strip():
             continue  # an empty cell is an absent field
         if not name:
-            return Item(index, line, problem=Rejected("bad_csv_row", f"cell {position} has a value but its column has no name in the header"))
+            return Item(
+                index,
+                line,
+                problem=Rejected(
+                    "bad_csv_row", f"cell {position} has a value but its column has no name in the header"
+                ),
+            )
         obj[name] = int(cell) if name in INTEGER_FIELDS and _INTEGER.fullmatch(cell) else cell
     obj.setdefault("schema", SCHEMA)
     return Item(index, line, obj)

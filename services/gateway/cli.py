@@ -1,4 +1,5 @@
 """`ucj gateway`: the HTTP ingest gateway for registration systems."""
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,13 @@ def add_parser(subparsers) -> None:
     limits = parser.add_argument_group("limits per key and per client address (429 with Retry-After beyond them)")
     for field, (name, kind, _) in LIMIT_SETTINGS.items():
         flag = "--" + field.replace("_", "-")
-        limits.add_argument(flag, type=kind, dest=field, metavar="N", help=f"{ENVIRONMENT[name][1]} (default: {name} or {ENVIRONMENT[name][0]})")
+        limits.add_argument(
+            flag,
+            type=kind,
+            dest=field,
+            metavar="N",
+            help=f"{ENVIRONMENT[name][1]} (default: {name} or {ENVIRONMENT[name][0]})",
+        )
     parser.set_defaults(run=run)
 
 
@@ -63,7 +70,9 @@ def run(args) -> int:
     from streams.clock import Clock
     from streams.domain.pseudonym import Pseudonymizer
 
-    settings = GatewaySettings.from_env(host=args.host, port=args.port, limits={field: getattr(args, field) for field in LIMIT_SETTINGS})
+    settings = GatewaySettings.from_env(
+        host=args.host, port=args.port, limits={field: getattr(args, field) for field in LIMIT_SETTINGS}
+    )
     try:
         key = pseudonym_key()
     except SecretError as error:
@@ -74,7 +83,9 @@ def run(args) -> int:
         tree = registry.region_tree()
         registry.source_for_key("")  # an old schema is one sentence now (RegistryNotInitialized), not a 500 per request
     except SQLAlchemyError as error:
-        print(f"ucj gateway: cannot read the registry at {registry.display_url} ({type(error).__name__})", file=sys.stderr)
+        print(
+            f"ucj gateway: cannot read the registry at {registry.display_url} ({type(error).__name__})", file=sys.stderr
+        )
         return 1
 
     def registry_reachable() -> bool:
@@ -86,7 +97,9 @@ def run(args) -> int:
 
     def start() -> None:  # make the producer now, so the first request does not wait for it
         if not publisher.connect():
-            log.warning("Kafka at %s is unreachable; requests are answered 503 until it is back", settings.kafka.describe())
+            log.warning(
+                "Kafka at %s is unreachable; requests are answered 503 until it is back", settings.kafka.describe()
+            )
 
     app = create_app(
         Gateway(
@@ -104,6 +117,14 @@ def run(args) -> int:
             limits=settings.limits,
         )
     )
-    log.info("gateway on http://%s:%d (Kafka %s, registry %s)", settings.host, settings.port, settings.kafka.describe(), registry.display_url)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
+    log.info(
+        "gateway on http://%s:%d (Kafka %s, registry %s)",
+        settings.host,
+        settings.port,
+        settings.kafka.describe(),
+        registry.display_url,
+    )
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=30
+    )
     return 0

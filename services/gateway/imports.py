@@ -1,4 +1,5 @@
 """One import: the items of a body admitted one by one, the admitted ones published, a summary back."""
+
 from __future__ import annotations
 
 from collections import Counter

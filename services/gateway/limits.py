@@ -7,6 +7,7 @@
   key costs no database lookup each time. Only a digest of the key is kept.
 - /healthz answers from one probe at most every HEALTH_PROBE_SECONDS, however often it is asked.
 """
+
 from __future__ import annotations
 
 import hashlib

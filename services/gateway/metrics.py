@@ -1,4 +1,5 @@
 """The gateway's Prometheus metrics: aggregates only, every label bounded."""
+
 from __future__ import annotations
 
 from collections import Counter as Tally
@@ -17,7 +18,10 @@ class GatewayMetrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
         self.requests = Counter(
-            "ucj_gateway_requests_total", "HTTP requests by endpoint and status code", ["endpoint", "status"], registry=self.registry
+            "ucj_gateway_requests_total",
+            "HTTP requests by endpoint and status code",
+            ["endpoint", "status"],
+            registry=self.registry,
         )
         self.events = Counter(
             "ucj_gateway_events_total",

@@ -4,6 +4,7 @@ Blocking (kafka-python); the API calls it from a worker thread. When the broker 
 reached, or a send fails, the producer is closed and a new one is made for the next
 request: an idempotent producer whose batches expired can otherwise stay unable to send.
 """
+
 from __future__ import annotations
 
 import json
@@ -138,7 +139,9 @@ class KafkaPublisher:
         log.warning("Kafka failed a send; the next request makes a new producer")
         # Closing waits for the batches of other requests still in flight: they end within the
         # delivery timeout, acknowledged or failed, and their requests learn which.
-        threading.Thread(target=_close_quietly, args=(producer,), name="ucj-gateway-close-producer", daemon=True).start()
+        threading.Thread(
+            target=_close_quietly, args=(producer,), name="ucj-gateway-close-producer", daemon=True
+        ).start()
 
 
 def _close_quietly(producer: KafkaProducer) -> None:

@@ -1,4 +1,5 @@
 """What the gateway's OpenAPI document says: response models, and the request bodies it reads raw."""
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,12 @@ EVENT = {
     "required": ["schema", "event_id", "type", "occurred_at", "region_code", "segment"],
     "properties": {
         "schema": {"type": "string", "enum": [SCHEMA]},
-        "event_id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "description": "the idempotency key"},
+        "event_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_ID_LENGTH,
+            "description": "the idempotency key",
+        },
         "type": {"type": "string", "enum": sorted(WIRE_TYPES)},
         "occurred_at": {"type": "string", "format": "date-time", "description": "with a UTC offset"},
         "nik": {"type": "string", "description": "16 digits, with or without spaces, dots or dashes"},
@@ -120,7 +126,10 @@ EVENTS_BODY = {
             "example": [_EXAMPLE],
         },
         "application/x-ndjson": {
-            "schema": {"type": "string", "description": "JSON Lines: one Event object per line; blank lines are skipped"},
+            "schema": {
+                "type": "string",
+                "description": "JSON Lines: one Event object per line; blank lines are skipped",
+            },
             "example": json.dumps(_EXAMPLE) + "\n",
         },
     },

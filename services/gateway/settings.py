@@ -1,4 +1,5 @@
 """The gateway's settings: flags win over environment variables, which win over defaults."""
+
 from __future__ import annotations
 
 import os
@@ -22,10 +23,16 @@ LIMIT_SETTINGS = {
     "request_burst": ("UCJ_GATEWAY_REQUEST_BURST", int, "requests per key at once after a quiet while"),
     "events_per_second": ("UCJ_GATEWAY_EVENTS_PER_SECOND", float, "published events a second per key, then 429"),
     "event_burst": ("UCJ_GATEWAY_EVENT_BURST", int, f"published events per key at once (at least {MAX_EVENTS:,})"),
-    "failed_logins_per_minute": ("UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE", float, "unknown keys a minute per client address, then 429"),
+    "failed_logins_per_minute": (
+        "UCJ_GATEWAY_FAILED_LOGINS_PER_MINUTE",
+        float,
+        "unknown keys a minute per client address, then 429",
+    ),
     "failed_login_burst": ("UCJ_GATEWAY_FAILED_LOGIN_BURST", int, "unknown keys per client address at once"),
 }
-ENVIRONMENT.update({name: (str(getattr(Limits, field)), meaning) for field, (name, _, meaning) in LIMIT_SETTINGS.items()})
+ENVIRONMENT.update(
+    {name: (str(getattr(Limits, field)), meaning) for field, (name, _, meaning) in LIMIT_SETTINGS.items()}
+)
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # per request; more is 413
 RETRY_AFTER_SECONDS = 10  # what a 503 asks the client to wait
@@ -47,7 +54,11 @@ class GatewaySettings:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] | None = None, host: str | None = None, port: int | None = None, limits: Mapping[str, float | None] | None = None
+        cls,
+        env: Mapping[str, str] | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        limits: Mapping[str, float | None] | None = None,
     ) -> "GatewaySettings":
         """`limits`: flag values by Limits field (None: not given), which win over the environment."""
         env = os.environ if env is None else env
@@ -76,7 +87,9 @@ def _limits(env: Mapping[str, str], given: Mapping[str, float | None]) -> Limits
             try:
                 value = kind(env[name])
             except ValueError:
-                raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, got {env[name]!r}") from None
+                raise SystemExit(
+                    f"{name} must be a {'whole ' if kind is int else ''}number, got {env[name]!r}"
+                ) from None
         if value is not None:
             values[field] = kind(value)
     limits = Limits(**values)

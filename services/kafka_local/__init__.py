@@ -1,4 +1,5 @@
 """A local single-node Apache Kafka broker for development: `ucj kafka up|down|status`."""
+
 from services.kafka_local.manager import (
     DEFAULT_PORT,
     BrokerStatus,

@@ -12,6 +12,7 @@ A secure broker (`ucj kafka up --secure`, services/kafka_local/secure.py) asks e
 a SCRAM login and lets each principal do only what its ACLs allow. With --tls it also serves
 SASL_SSL on 127.0.0.1:<port + 2>, and does so from then on: the certificate is part of the data dir.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -88,6 +89,7 @@ _children: dict[int, subprocess.Popen] = {}
 
 # ---- paths and settings ------------------------------------------------------------------------
 
+
 def default_data_dir(port: int) -> Path:
     return Settings.from_env().data_dir / "kafka" / f"data-{port}"
 
@@ -105,7 +107,9 @@ def _resource_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def render_server_properties(port: int, storage_dir: Path, broker_password: str | None = None, keystore: Path | None = None) -> str:
+def render_server_properties(
+    port: int, storage_dir: Path, broker_password: str | None = None, keystore: Path | None = None
+) -> str:
     """The plain broker's properties; with the broker's own password, the secure broker's; with a
     keystore (its TLS key and certificate chain), a SASL_SSL listener on port + 2 besides."""
     text = Template(_resource_text("server.properties")).substitute(
@@ -115,7 +119,11 @@ def render_server_properties(port: int, storage_dir: Path, broker_password: str 
         return text
     replaced = ("listeners=", "advertised.listeners=", "inter.broker.listener.name=", "listener.security.protocol.map=")
     kept = [line for line in text.splitlines() if not line.startswith(replaced)]
-    return "\n".join(kept) + "\n\n# secure: SASL/SCRAM logins and ACLs (ucj kafka up --secure)\n" + security.listener_properties(port, port + 1, broker_password, keystore)
+    return (
+        "\n".join(kept)
+        + "\n\n# secure: SASL/SCRAM logins and ACLs (ucj kafka up --secure)\n"
+        + security.listener_properties(port, port + 1, broker_password, keystore)
+    )
 
 
 def _data_dir(port: int, data_dir: Path | None) -> Path:
@@ -123,6 +131,7 @@ def _data_dir(port: int, data_dir: Path | None) -> Path:
 
 
 # ---- tools and jars ----------------------------------------------------------------------------
+
 
 def require_tool(name: str, hint: str = INSTALL_HINT) -> str:
     path = shutil.which(name)
@@ -150,9 +159,18 @@ def ensure_jars() -> Path:
     log.info("fetching Kafka jars from Maven Central into %s", libs)
     with resources.as_file(resources.files(__package__).joinpath("pom.xml")) as pom:
         result = subprocess.run(
-            [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
-             f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
-            capture_output=True, text=True,
+            [
+                mvn,
+                "-B",
+                "-q",
+                "-f",
+                str(pom),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={libs}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
         )
     if result.returncode != 0:
         raise KafkaLocalError(f"mvn could not fetch the Kafka jars:\n{_tail(result.stdout + result.stderr)}")
@@ -162,15 +180,19 @@ def ensure_jars() -> Path:
 
 def _java_command(java: str, libs: Path, data_dir: Path, main_class: str, *args: str) -> list[str]:
     return [
-        java, f"-Xmx{heap_size()}",
+        java,
+        f"-Xmx{heap_size()}",
         f"-Dlog4j.configuration=file:{data_dir / 'log4j.properties'}",
         f"-Dkafka.logs.dir={data_dir}",
-        "-cp", str(libs / "*"),  # java expands the wildcard itself
-        main_class, *args,
+        "-cp",
+        str(libs / "*"),  # java expands the wildcard itself
+        main_class,
+        *args,
     ]
 
 
 # ---- process state -----------------------------------------------------------------------------
+
 
 def _read_pid(pid_file: Path) -> int | None:
     try:
@@ -218,7 +240,9 @@ def broker_answers(kafka: KafkaAccess | str, timeout: float = 3.0) -> bool:
     if not log.isEnabledFor(logging.DEBUG):
         client_log.setLevel(logging.CRITICAL)  # refused connections are expected while probing
     try:
-        admin = KafkaAdminClient(**kafka_access(kafka).kafka_python(request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms))
+        admin = KafkaAdminClient(
+            **kafka_access(kafka).kafka_python(request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
+        )
         try:
             admin.list_topics()
         finally:
@@ -256,6 +280,7 @@ def log_tail(log_path: Path, lines: int = 30) -> str:
 
 # ---- public API --------------------------------------------------------------------------------
 
+
 def broker_status(port: int = DEFAULT_PORT, data_dir: Path | None = None) -> BrokerStatus:
     data_dir = _data_dir(port, data_dir)
     pid = _read_pid(data_dir / "kafka.pid")
@@ -286,7 +311,9 @@ def running_secure_brokers() -> list[BrokerStatus]:
     return found
 
 
-def ensure_broker(port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False, tls: bool = False) -> str:
+def ensure_broker(
+    port: int = DEFAULT_PORT, data_dir: Path | None = None, timeout: float = 60, secure: bool = False, tls: bool = False
+) -> str:
     """Start the broker unless it already runs; wait until it answers; return its bootstrap address.
 
     `secure`: a broker that asks for SCRAM logins and holds the ACLs of principals.GRANTS. A
@@ -339,7 +366,9 @@ def _check_tls(status: BrokerStatus) -> None:
     """The TLS listener opens with the others; a handshake proves its certificate verifies against tls/ca.pem."""
     refusal = status.access(tls=True).tls_refusal() if status.tls else None
     if refusal:
-        raise KafkaLocalError(f"the broker's TLS listener does not work: {refusal}; last lines of {status.log_path}:\n{log_tail(status.log_path)}")
+        raise KafkaLocalError(
+            f"the broker's TLS listener does not work: {refusal}; last lines of {status.log_path}:\n{log_tail(status.log_path)}"
+        )
 
 
 def _grant(status: BrokerStatus) -> None:
@@ -390,12 +419,17 @@ def _start(status: BrokerStatus, secure: bool, tls: bool = False) -> int:
     if not (storage / "meta.properties").exists():
         cluster_id = _storage_tool(java, libs, data_dir, "random-uuid").strip()
         log.info("formatting %s for cluster %s%s", storage, cluster_id, " with SCRAM logins" if secure else "")
-        _storage_tool(java, libs, data_dir, "format", "-t", cluster_id, "-c", str(config), *security.scram_arguments(passwords))
+        _storage_tool(
+            java, libs, data_dir, "format", "-t", cluster_id, "-c", str(config), *security.scram_arguments(passwords)
+        )
 
     with open(status.log_path, "ab") as log_file:
         process = subprocess.Popen(
             _java_command(java, libs, data_dir, "kafka.Kafka", str(config)),
-            cwd=data_dir, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            cwd=data_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # survives the terminal and Ctrl-C of the `ucj` that started it
         )
     _children[process.pid] = process

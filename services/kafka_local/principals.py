@@ -2,6 +2,7 @@
 
 Pure data and rendering; services/kafka_local/secure.py applies it to a broker.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,10 @@ GRANTS: tuple[Grant, ...] = (
     Grant("ucj-worker", "READ", "TOPIC", PARTICIPANT_EVENTS),
     Grant("ucj-worker", "DESCRIBE_CONFIGS", "TOPIC", PARTICIPANT_EVENTS),
     Grant("ucj-worker", "READ", "GROUP", WORKER_GROUP),
-    *(Grant("ucj-worker", operation, "TOPIC", INTERNAL_PREFIX, prefixed=True)
-      for operation in ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")),
+    *(
+        Grant("ucj-worker", operation, "TOPIC", INTERNAL_PREFIX, prefixed=True)
+        for operation in ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")
+    ),
     Grant("ucj-worker", "WRITE", "TOPIC", DEAD_LETTER),
     Grant("ucj-worker", "READ", "TOPIC", COVERAGE_ALERTS),
     Grant("ucj-worker", "WRITE", "TOPIC", COVERAGE_ALERTS),

@@ -10,6 +10,7 @@ SCRAM logins, over TLS, on PORT+2. tls/ is made once with the openssl command: c
 this data dir alone (its key is discarded once it has signed, so it can sign nothing else), and
 broker.pem (mode 0600), the broker's key and its certificate for 127.0.0.1 and localhost.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,7 +78,9 @@ def access(bootstrap: str, data_dir: Path, principal: str, tls: bool = False) ->
     try:
         password = path.read_text().strip()
     except FileNotFoundError:
-        raise UnknownPrincipal(f"{path} does not exist: is {data_dir} a secure broker's data dir (`ucj kafka up --secure`)?") from None
+        raise UnknownPrincipal(
+            f"{path} does not exist: is {data_dir} a secure broker's data dir (`ucj kafka up --secure`)?"
+        ) from None
     if tls:
         return KafkaAccess(bootstrap, TLS_PROTOCOL, MECHANISM, principal, password, str(ca_file(data_dir)))
     return KafkaAccess(bootstrap, PROTOCOL, MECHANISM, principal, password)
@@ -87,7 +90,9 @@ def environment(bootstrap: str, data_dir: Path, principal: str, tls: bool = Fals
     """The settings a service runs with as `principal`: the password stays in its file."""
     path = password_file(data_dir, principal)
     if not path.is_file():
-        raise UnknownPrincipal(f"{path} does not exist: is {data_dir} a secure broker's data dir (`ucj kafka up --secure`)?")
+        raise UnknownPrincipal(
+            f"{path} does not exist: is {data_dir} a secure broker's data dir (`ucj kafka up --secure`)?"
+        )
     settings = {
         "UCJ_KAFKA_BOOTSTRAP": bootstrap,
         "UCJ_KAFKA_SECURITY_PROTOCOL": TLS_PROTOCOL if tls else PROTOCOL,
@@ -101,6 +106,7 @@ def environment(bootstrap: str, data_dir: Path, principal: str, tls: bool = Fals
 
 
 # ---- TLS ---------------------------------------------------------------------------------------
+
 
 def tls_dir(data_dir: Path) -> Path:
     return data_dir / "tls"
@@ -151,12 +157,44 @@ def _make_certificates(directory: Path, openssl: str, ca_name: str) -> None:
         "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    _openssl(openssl, "req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem, "-days", CERTIFICATE_DAYS,
-             "-subj", f"/CN={ca_name}", "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    _openssl(
+        openssl,
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        ca_key,
+        "-out",
+        ca_pem,
+        "-days",
+        CERTIFICATE_DAYS,
+        "-subj",
+        f"/CN={ca_name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     _openssl(openssl, "req", *ec, "-keyout", key, "-out", request, "-subj", "/CN=localhost")
-    _openssl(openssl, "x509", "-req", "-in", request, "-CA", ca_pem, "-CAkey", ca_key, "-set_serial", f"0x{secrets.token_hex(16)}",
-             "-days", CERTIFICATE_DAYS, "-extfile", extensions, "-out", certificate)
+    _openssl(
+        openssl,
+        "x509",
+        "-req",
+        "-in",
+        request,
+        "-CA",
+        ca_pem,
+        "-CAkey",
+        ca_key,
+        "-set_serial",
+        f"0x{secrets.token_hex(16)}",
+        "-days",
+        CERTIFICATE_DAYS,
+        "-extfile",
+        extensions,
+        "-out",
+        certificate,
+    )
     fd = os.open(directory / "broker.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key.read_text() + certificate.read_text() + ca_pem.read_text())
@@ -248,7 +286,13 @@ def granted(admin_access: KafkaAccess) -> list[str]:
 
     admin = KafkaAdminClient(**admin_access.kafka_python(client_id="ucj-kafka-acls"))
     try:
-        everything = ACLFilter(None, "*", ACLOperation.ANY, ACLPermissionType.ANY, ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
+        everything = ACLFilter(
+            None,
+            "*",
+            ACLOperation.ANY,
+            ACLPermissionType.ANY,
+            ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+        )
         acls, error = admin.describe_acls(everything)
     finally:
         admin.close()
@@ -257,7 +301,13 @@ def granted(admin_access: KafkaAccess) -> list[str]:
     lines = []
     for acl in acls:
         pattern = acl.resource_pattern
-        grant = Grant(acl.principal.removeprefix("User:"), acl.operation.name, pattern.resource_type.name, pattern.resource_name, pattern.pattern_type.name == "PREFIXED")
+        grant = Grant(
+            acl.principal.removeprefix("User:"),
+            acl.operation.name,
+            pattern.resource_type.name,
+            pattern.resource_name,
+            pattern.pattern_type.name == "PREFIXED",
+        )
         lines.append(f"{acl.permission_type.name.lower():<5} {grant}")
     return sorted(lines)
 

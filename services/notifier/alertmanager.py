@@ -9,6 +9,7 @@ last post unless the alert has an end time. The notifier posts once per transiti
 firing alerts carry `endsAt` = transition time + a firing TTL (30 days by default); the
 resolved transition ends them at once.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -68,11 +69,20 @@ def api_alerts(
     if alert.transition != "raised":  # end the label sets of the episode's other statuses
         for status in STATUSES:
             if status != current["status"]:
-                alerts.append({"labels": labels(alert, status), "annotations": annotations_of(message), "startsAt": at, "endsAt": at})
+                alerts.append(
+                    {
+                        "labels": labels(alert, status),
+                        "annotations": annotations_of(message),
+                        "startsAt": at,
+                        "endsAt": at,
+                    }
+                )
     return alerts
 
 
-def webhook_v4(alert: AlertTransition, message: Message, *, receiver: str = "ucj-notifier", external_url: str = "") -> dict:
+def webhook_v4(
+    alert: AlertTransition, message: Message, *, receiver: str = "ucj-notifier", external_url: str = ""
+) -> dict:
     """An Alertmanager webhook (version 4) body, for receivers written for Alertmanager."""
     current = labels(alert)
     status = "firing" if firing(alert) else "resolved"

@@ -1,4 +1,5 @@
 """When to try a failed delivery again, and when to give up (pure)."""
+
 from __future__ import annotations
 
 import random as _random

@@ -2,6 +2,7 @@
 
 The monthly report (services/report) draws the same chart, with the year's target as a line
 and at a higher resolution for print (`target`, `scale`)."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,18 @@ from streams.domain.alerts import HistoryPoint
 WIDTH, HEIGHT, DPI = 640, 360, 100
 _LOCK = threading.Lock()  # matplotlib does not promise thread safety; delivery threads draw one at a time
 _LABELS = {
-    "id": {"coverage": "Cakupan", "planned": "Rencana", "title": "{name}: cakupan dibanding rencana", "target": "Target {label}"},
-    "en": {"coverage": "Coverage", "planned": "Plan", "title": "{name}: coverage against plan", "target": "Target {label}"},
+    "id": {
+        "coverage": "Cakupan",
+        "planned": "Rencana",
+        "title": "{name}: cakupan dibanding rencana",
+        "target": "Target {label}",
+    },
+    "en": {
+        "coverage": "Coverage",
+        "planned": "Plan",
+        "title": "{name}: coverage against plan",
+        "target": "Target {label}",
+    },
 }
 
 
@@ -36,7 +47,9 @@ def coverage_chart(
         return _draw(points, region_name, language, target, scale)
 
 
-def _draw(points: list[HistoryPoint], region_name: str, language: str, target: tuple[str, float] | None, scale: int) -> bytes:
+def _draw(
+    points: list[HistoryPoint], region_name: str, language: str, target: tuple[str, float] | None, scale: int
+) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")  # no display; safe in threads and headless servers
@@ -53,7 +66,13 @@ def _draw(points: list[HistoryPoint], region_name: str, language: str, target: t
     if target is not None:
         label, ratio = target
         text = f"{ratio * 100:.2f}%".replace(".", decimal)
-        axes.axhline(ratio, color="#2471a3", linestyle=":", linewidth=1.5, label=f"{labels['target'].format(label=label)}: {text}")
+        axes.axhline(
+            ratio,
+            color="#2471a3",
+            linestyle=":",
+            linewidth=1.5,
+            label=f"{labels['target'].format(label=label)}: {text}",
+        )
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y * 100:.1f}%".replace(".", decimal)))
     axes.set_title(labels["title"].format(name=region_name), fontsize=11)
     axes.grid(True, alpha=0.3)

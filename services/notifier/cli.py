@@ -1,4 +1,5 @@
 """`ucj notifier`: send alert transitions to coordinators; `ucj notifier deliveries`: the log."""
+
 from __future__ import annotations
 
 import argparse
@@ -63,61 +64,144 @@ def add_parser(subparsers) -> None:
         help="deliver coverage alerts to coordinators (email, webhooks, Alertmanager)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=common_environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR") + "\n" + environment_help(),
+        epilog=common_environment_help(*KAFKA_ENVIRONMENT, "UCJ_DATABASE_URL", "UCJ_DATA_DIR")
+        + "\n"
+        + environment_help(),
     )
-    parser.add_argument("--language", choices=("id", "en"), default=env("UCJ_NOTIFIER_LANGUAGE"),
-                        help="default message language: id (Bahasa Indonesia) or en (default: %(default)s)")
-    parser.add_argument("--dashboard-url", default=env("UCJ_DASHBOARD_URL") or None, metavar="URL",
-                        help="Grafana base URL; messages link to URL/d/ucj-regency?var-regency=CODE (default: UCJ_DASHBOARD_URL)")
-    parser.add_argument("--alertmanager-url", default=env("UCJ_ALERTMANAGER_URL") or None, metavar="URL",
-                        help="also post every alert to this Alertmanager, e.g. http://alertmanager:9093 (default: UCJ_ALERTMANAGER_URL)")
-    parser.add_argument("--alertmanager-firing-ttl", type=duration, default="30d", metavar="DURATION",
-                        help="endsAt of a firing alert posted to Alertmanager, which otherwise resolves it after its "
-                        "resolve_timeout; the resolved transition ends it at once (default: %(default)s)")
-    parser.add_argument("--metrics-port", type=int, default=env("UCJ_NOTIFIER_PORT"), help="port of /metrics (default: %(default)s)")
+    parser.add_argument(
+        "--language",
+        choices=("id", "en"),
+        default=env("UCJ_NOTIFIER_LANGUAGE"),
+        help="default message language: id (Bahasa Indonesia) or en (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dashboard-url",
+        default=env("UCJ_DASHBOARD_URL") or None,
+        metavar="URL",
+        help="Grafana base URL; messages link to URL/d/ucj-regency?var-regency=CODE (default: UCJ_DASHBOARD_URL)",
+    )
+    parser.add_argument(
+        "--alertmanager-url",
+        default=env("UCJ_ALERTMANAGER_URL") or None,
+        metavar="URL",
+        help="also post every alert to this Alertmanager, e.g. http://alertmanager:9093 (default: UCJ_ALERTMANAGER_URL)",
+    )
+    parser.add_argument(
+        "--alertmanager-firing-ttl",
+        type=duration,
+        default="30d",
+        metavar="DURATION",
+        help="endsAt of a firing alert posted to Alertmanager, which otherwise resolves it after its "
+        "resolve_timeout; the resolved transition ends it at once (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, default=env("UCJ_NOTIFIER_PORT"), help="port of /metrics (default: %(default)s)"
+    )
     add_kafka_wait_argument(parser)
     parser.add_argument("--metrics-host", default="127.0.0.1", help="interface of /metrics (default: %(default)s)")
     smtp = parser.add_argument_group("email (SMTP)")
     smtp.add_argument("--smtp-host", default=env("UCJ_SMTP_HOST"), help="default: %(default)s")
     smtp.add_argument("--smtp-port", type=int, default=env("UCJ_SMTP_PORT"), help="default: %(default)s")
-    smtp.add_argument("--smtp-user", default=env("UCJ_SMTP_USER") or None,
-                      help="login user; the password comes from UCJ_SMTP_PASSWORD or UCJ_SMTP_PASSWORD_FILE, never a flag")
-    smtp.add_argument("--smtp-starttls", type=boolean, default=env("UCJ_SMTP_STARTTLS"), metavar="BOOL",
-                      help="upgrade the connection with STARTTLS, usually on port 587 (default: %(default)s)")
-    smtp.add_argument("--smtp-implicit-tls", type=boolean, default=env("UCJ_SMTP_IMPLICIT_TLS"), metavar="BOOL",
-                      help="TLS from the first byte (SMTPS), usually on port 465 (default: %(default)s)")
-    smtp.add_argument("--smtp-ca-file", default=env("UCJ_SMTP_CA_FILE") or None, metavar="PEM",
-                      help="trust only the CA certificates in this file for the server's certificate, whose host name "
-                      "is checked either way (default: UCJ_SMTP_CA_FILE, else the system's trust store)")
-    smtp.add_argument("--smtp-allow-plaintext-login", type=boolean, nargs="?", const=True,
-                      default=env("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN"), metavar="BOOL",
-                      help="allow the login over a connection without TLS, which is refused otherwise (default: %(default)s)")
+    smtp.add_argument(
+        "--smtp-user",
+        default=env("UCJ_SMTP_USER") or None,
+        help="login user; the password comes from UCJ_SMTP_PASSWORD or UCJ_SMTP_PASSWORD_FILE, never a flag",
+    )
+    smtp.add_argument(
+        "--smtp-starttls",
+        type=boolean,
+        default=env("UCJ_SMTP_STARTTLS"),
+        metavar="BOOL",
+        help="upgrade the connection with STARTTLS, usually on port 587 (default: %(default)s)",
+    )
+    smtp.add_argument(
+        "--smtp-implicit-tls",
+        type=boolean,
+        default=env("UCJ_SMTP_IMPLICIT_TLS"),
+        metavar="BOOL",
+        help="TLS from the first byte (SMTPS), usually on port 465 (default: %(default)s)",
+    )
+    smtp.add_argument(
+        "--smtp-ca-file",
+        default=env("UCJ_SMTP_CA_FILE") or None,
+        metavar="PEM",
+        help="trust only the CA certificates in this file for the server's certificate, whose host name "
+        "is checked either way (default: UCJ_SMTP_CA_FILE, else the system's trust store)",
+    )
+    smtp.add_argument(
+        "--smtp-allow-plaintext-login",
+        type=boolean,
+        nargs="?",
+        const=True,
+        default=env("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN"),
+        metavar="BOOL",
+        help="allow the login over a connection without TLS, which is refused otherwise (default: %(default)s)",
+    )
     smtp.add_argument("--smtp-from", default=env("UCJ_SMTP_FROM"), help="From address (default: %(default)s)")
     smtp.add_argument("--smtp-timeout", type=duration, default="30s", metavar="DURATION", help="default: %(default)s")
     retry = parser.add_argument_group("delivery and retries (durations: 500ms, 30s, 15m, 24h, 7d)")
-    retry.add_argument("--http-timeout", type=duration, default="10s", metavar="DURATION",
-                       help="timeout of a webhook or Alertmanager POST (default: %(default)s)")
-    retry.add_argument("--retry-initial", type=duration, default=env("UCJ_NOTIFIER_RETRY_INITIAL"), metavar="DURATION",
-                       help="delay after the first failed attempt; it doubles on each failure (default: %(default)s)")
-    retry.add_argument("--retry-max", type=duration, default=env("UCJ_NOTIFIER_RETRY_MAX"), metavar="DURATION",
-                       help="longest delay between attempts (default: %(default)s)")
-    retry.add_argument("--give-up-after", type=duration, default=env("UCJ_NOTIFIER_GIVE_UP_AFTER"), metavar="DURATION",
-                       help="a delivery still failing this long after its alert was read is marked failed (default: %(default)s)")
-    retry.add_argument("--max-alert-age", type=duration, default="7d", metavar="DURATION",
-                       help="skip alert transitions decided longer ago than this, e.g. when the topic is read again "
-                       "from the start after the group's offsets expired (default: %(default)s)")
+    retry.add_argument(
+        "--http-timeout",
+        type=duration,
+        default="10s",
+        metavar="DURATION",
+        help="timeout of a webhook or Alertmanager POST (default: %(default)s)",
+    )
+    retry.add_argument(
+        "--retry-initial",
+        type=duration,
+        default=env("UCJ_NOTIFIER_RETRY_INITIAL"),
+        metavar="DURATION",
+        help="delay after the first failed attempt; it doubles on each failure (default: %(default)s)",
+    )
+    retry.add_argument(
+        "--retry-max",
+        type=duration,
+        default=env("UCJ_NOTIFIER_RETRY_MAX"),
+        metavar="DURATION",
+        help="longest delay between attempts (default: %(default)s)",
+    )
+    retry.add_argument(
+        "--give-up-after",
+        type=duration,
+        default=env("UCJ_NOTIFIER_GIVE_UP_AFTER"),
+        metavar="DURATION",
+        help="a delivery still failing this long after its alert was read is marked failed (default: %(default)s)",
+    )
+    retry.add_argument(
+        "--max-alert-age",
+        type=duration,
+        default="7d",
+        metavar="DURATION",
+        help="skip alert transitions decided longer ago than this, e.g. when the topic is read again "
+        "from the start after the group's offsets expired (default: %(default)s)",
+    )
     retry.add_argument("--threads", type=int, default=4, help="deliveries sent at the same time (default: %(default)s)")
-    retry.add_argument("--poll-interval", type=duration, default="1s", metavar="DURATION",
-                       help="how often the delivery log is checked for due deliveries (default: %(default)s)")
+    retry.add_argument(
+        "--poll-interval",
+        type=duration,
+        default="1s",
+        metavar="DURATION",
+        help="how often the delivery log is checked for due deliveries (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
     commands = parser.add_subparsers(dest="notifier_command", metavar="[deliveries]", title="subcommand (optional)")
-    deliveries = commands.add_parser("deliveries", help="print the delivery log",
-                                     description="Print the delivery log, newest last: one line per (transition, channel, recipient).")
-    deliveries.add_argument("--status", choices=("pending", "delivered", "failed"), help="only deliveries with this status")
-    deliveries.add_argument("--transition", metavar="TRANSITION_ID", help="only the deliveries of this alert transition")
+    deliveries = commands.add_parser(
+        "deliveries",
+        help="print the delivery log",
+        description="Print the delivery log, newest last: one line per (transition, channel, recipient).",
+    )
+    deliveries.add_argument(
+        "--status", choices=("pending", "delivered", "failed"), help="only deliveries with this status"
+    )
+    deliveries.add_argument(
+        "--transition", metavar="TRANSITION_ID", help="only the deliveries of this alert transition"
+    )
     deliveries.add_argument("--attempts", action="store_true", help="also print every attempt of each delivery")
-    deliveries.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)")
+    deliveries.add_argument(
+        "--database-url", metavar="URL", help="SQLAlchemy URL of the registry (overrides UCJ_DATABASE_URL)"
+    )
     deliveries.set_defaults(run=run_deliveries)
 
 
@@ -165,12 +249,21 @@ def run(args) -> int:
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
-    delivery = DeliveryLoop(registry, sender, policy, metrics, threads=args.threads,
-                            poll_seconds=args.poll_interval.total_seconds(), clock=utc_now)
+    delivery = DeliveryLoop(
+        registry,
+        sender,
+        policy,
+        metrics,
+        threads=args.threads,
+        poll_seconds=args.poll_interval.total_seconds(),
+        clock=utc_now,
+    )
     delivery_thread = threading.Thread(target=delivery.run, args=(stop,), name="delivery-loop", daemon=True)
     intake = Intake(
         registry,
-        IntakeSettings(default_language=args.language, alertmanager_url=args.alertmanager_url, max_alert_age=args.max_alert_age),
+        IntakeSettings(
+            default_language=args.language, alertmanager_url=args.alertmanager_url, max_alert_age=args.max_alert_age
+        ),
         metrics,
         clock=utc_now,
     )
@@ -192,7 +285,10 @@ def run(args) -> int:
     consumer_thread.start()
     log.info(
         "notifier running: alerts from %s, delivery log in %s, metrics on http://%s:%d/metrics",
-        settings.kafka.describe(), registry.display_url, args.metrics_host, args.metrics_port,
+        settings.kafka.describe(),
+        registry.display_url,
+        args.metrics_host,
+        args.metrics_port,
     )
     while not stop.wait(1.0):
         pass
@@ -224,9 +320,11 @@ def run_deliveries(args) -> int:
             )
             if args.attempts:
                 for attempt in registry.delivery_attempts(row.id):
-                    print(f"          attempt at {_time(attempt.attempted_at)}: "
-                          + ("delivered" if attempt.outcome == "delivered" else f"failed: {attempt.error}")
-                          + f" ({attempt.duration_ms} ms)")
+                    print(
+                        f"          attempt at {_time(attempt.attempted_at)}: "
+                        + ("delivered" if attempt.outcome == "delivered" else f"failed: {attempt.error}")
+                        + f" ({attempt.duration_ms} ms)"
+                    )
     summary = ", ".join(f"{channel} {status}: {n}" for (channel, status), n in sorted(counts.items())) or "empty"
     print(f"{len(rows)} deliveries shown; log: {summary}", file=sys.stderr)
     return 0

@@ -3,6 +3,7 @@
 The offset moves only after the deliveries are in the log, so a crash between the two reads
 the same messages again, and enqueueing them again adds nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,9 @@ def consume(consumer, intake: Intake, stop: threading.Event, retry_seconds: floa
             added = intake.handle((f"{r.topic}[{r.partition}]@{r.offset}", r.value) for r in records)
         except Exception:
             # nothing committed: go back to the start of the batch and try again
-            log.exception("could not write %d alert(s) to the delivery log; retrying in %.0f s", len(records), retry_seconds)
+            log.exception(
+                "could not write %d alert(s) to the delivery log; retrying in %.0f s", len(records), retry_seconds
+            )
             for partition, batch in batches.items():
                 consumer.seek(partition, batch[0].offset)
             stop.wait(retry_seconds)

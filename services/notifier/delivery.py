@@ -8,6 +8,7 @@ rows. Run one delivery loop per delivery log: two would send the same due row tw
 Logs name a delivery by its id, transition, channel and coordinator; the recipient's address
 (personal data, and a webhook URL may hold a token) appears at DEBUG only.
 """
+
 from __future__ import annotations
 
 import logging
@@ -126,21 +127,34 @@ class DeliveryLoop:
         if error is None:
             # The in-doubt window: the receiver has the message; a crash before this line
             # leaves the row pending, and it is sent once more after a restart.
-            self.registry.record_attempt(delivery.id, at=at, delivered=True, error=None, duration_ms=duration_ms, next_attempt_at=None)
+            self.registry.record_attempt(
+                delivery.id, at=at, delivered=True, error=None, duration_ms=duration_ms, next_attempt_at=None
+            )
             self.metrics.deliveries.labels(delivery.channel, "delivered").inc()
             self.metrics.last_delivery.set(at.timestamp())
             log.info("delivered %s (attempt %d, %d ms)", what, attempt, duration_ms)
             return
-        created_at = delivery.created_at if delivery.created_at.tzinfo else delivery.created_at.replace(tzinfo=timezone.utc)
+        created_at = (
+            delivery.created_at if delivery.created_at.tzinfo else delivery.created_at.replace(tzinfo=timezone.utc)
+        )
         next_at = self.policy.next_attempt(attempts=attempt, created_at=created_at, failed_at=at)
-        self.registry.record_attempt(delivery.id, at=at, delivered=False, error=error, duration_ms=duration_ms, next_attempt_at=next_at)
+        self.registry.record_attempt(
+            delivery.id, at=at, delivered=False, error=error, duration_ms=duration_ms, next_attempt_at=next_at
+        )
         if next_at is None:
             self.metrics.deliveries.labels(delivery.channel, "gave_up").inc()
             log.error("gave up on %s after %d attempts: %s", what, attempt, error)
         else:
             self.metrics.deliveries.labels(delivery.channel, "failed").inc()
             level = logging.ERROR if refused else logging.WARNING  # refused: only the operator can fix it
-            log.log(level, "attempt %d of %s failed: %s; next try at %s", attempt, what, error, next_at.isoformat(timespec="seconds"))
+            log.log(
+                level,
+                "attempt %d of %s failed: %s; next try at %s",
+                attempt,
+                what,
+                error,
+                next_at.isoformat(timespec="seconds"),
+            )
 
 
 def describe(delivery) -> str:

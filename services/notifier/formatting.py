@@ -1,4 +1,5 @@
 """Numbers, money, percentages and dates written the way each language writes them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,8 +7,34 @@ from datetime import date
 LANGUAGES = ("id", "en")
 
 _MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 # thousands separator, decimal separator
 _SEPARATORS = {"id": (".", ","), "en": (",", ".")}
@@ -41,4 +68,3 @@ def points(pp: float, language: str, decimals: int = 1) -> str:
 def long_date(day: date, language: str) -> str:
     """31 Desember 2025 (id) or 31 December 2025 (en)."""
     return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
-

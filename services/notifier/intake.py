@@ -1,4 +1,5 @@
 """From alert messages to rows of the delivery log (the durable outbox)."""
+
 from __future__ import annotations
 
 import json
@@ -79,14 +80,27 @@ class Intake:
             self.metrics.alerts_consumed.labels(alert.kind, alert.transition).inc()
             age = now - (alert.at if alert.at.tzinfo else alert.at.replace(tzinfo=timezone.utc))
             if age > self.settings.max_alert_age:
-                log.warning("skipped %s at %s: decided %s ago, older than the maximum alert age", alert.transition_id, where, age)
+                log.warning(
+                    "skipped %s at %s: decided %s ago, older than the maximum alert age",
+                    alert.transition_id,
+                    where,
+                    age,
+                )
                 continue
             found = routes(
-                alert, active, default_language=self.settings.default_language, alertmanager_url=self.settings.alertmanager_url
+                alert,
+                active,
+                default_language=self.settings.default_language,
+                alertmanager_url=self.settings.alertmanager_url,
             )
             if not found:
-                log.warning("%s (%s %s): no active coordinator for region %s and no Alertmanager; nothing to send",
-                            alert.transition_id, alert.region_name, alert.transition, audience_region(alert))
+                log.warning(
+                    "%s (%s %s): no active coordinator for region %s and no Alertmanager; nothing to send",
+                    alert.transition_id,
+                    alert.region_name,
+                    alert.transition,
+                    audience_region(alert),
+                )
             for route in found:
                 items.append(
                     NewDelivery(
@@ -99,7 +113,15 @@ class Intake:
                         payload=payloads.encode(alert, route),
                     )
                 )
-            log.info("%s: %s %s of %s (%s), %d recipient(s)", where, alert.kind, alert.transition, alert.region_name, alert.transition_id, len(found))
+            log.info(
+                "%s: %s %s of %s (%s), %d recipient(s)",
+                where,
+                alert.kind,
+                alert.transition,
+                alert.region_name,
+                alert.transition_id,
+                len(found),
+            )
         if not items:
             return 0
         return self.registry.enqueue_deliveries(items, now)

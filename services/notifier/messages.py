@@ -2,6 +2,7 @@
 
 Pure: the same alert, language and dashboard URL always give the same message.
 """
+
 from __future__ import annotations
 
 import html
@@ -201,7 +202,9 @@ def render(alert: AlertTransition, language: str, dashboard_url: str | None = No
         previous=words.get(alert.previous_status or "", alert.previous_status or "?"),
         transition=t[alert.transition],
         day=long_date(day, language),
-        status_after=words.get(alert.lapse_cliff.status_after, alert.lapse_cliff.status_after) if alert.lapse_cliff else "?",
+        status_after=words.get(alert.lapse_cliff.status_after, alert.lapse_cliff.status_after)
+        if alert.lapse_cliff
+        else "?",
     )
     cliff = alert.kind == "lapse_cliff"
     if cliff and alert.transition == "resolved":
@@ -253,7 +256,9 @@ def _figure_rows(alert: AlertTransition, language: str):
         pace = ("+" if f.pace_per_day > 0 else "") + number(f.pace_per_day, language, 1)
         yield t["pace"], t["pace_value"].format(pace=pace)
     if f.target_date is not None and f.target_ratio is not None:
-        label = t["eta"].format(target=percent(f.target_ratio, language), target_date=long_date(f.target_date, language))
+        label = t["eta"].format(
+            target=percent(f.target_ratio, language), target_date=long_date(f.target_date, language)
+        )
         if f.eta is None:
             yield label, t["eta_none"]
         else:
@@ -282,11 +287,13 @@ def _cliff_section(alert: AlertTransition, language: str) -> Section:
         rows.append(
             (
                 t["cliff_by_payer"],
-                "; ".join(f"{t['self_paid'] if payer == 'self_paid' else payer}: {number(count, language)}" for payer, count in payers),
+                "; ".join(
+                    f"{t['self_paid'] if payer == 'self_paid' else payer}: {number(count, language)}"
+                    for payer, count in payers
+                ),
             )
         )
     coverage = t["not_available"] if cliff.coverage_after is None else percent(cliff.coverage_after, language)
     status = STATUS_WORDS[language].get(cliff.status_after, cliff.status_after)
     rows.append((t["cliff_after"], t["cliff_after_value"].format(coverage=coverage, status=status)))
     return Section(t["cliff_title"].format(days=cliff.horizon_days), tuple(rows))
-

@@ -1,4 +1,5 @@
 """The notifier's Prometheus metrics."""
+
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -18,7 +19,10 @@ class NotifierMetrics:
             registry=self.registry,
         )
         self.pending = Gauge(
-            "ucj_notifier_pending_deliveries", "Deliveries in the log not yet delivered nor given up", ["channel"], registry=self.registry
+            "ucj_notifier_pending_deliveries",
+            "Deliveries in the log not yet delivered nor given up",
+            ["channel"],
+            registry=self.registry,
         )
         self.alerts_consumed = Counter(
             "ucj_notifier_alerts_consumed_total",
@@ -27,10 +31,14 @@ class NotifierMetrics:
             registry=self.registry,
         )
         self.invalid_alerts = Counter(
-            "ucj_notifier_invalid_alerts_total", "Messages on ucj.coverage-alerts that are not alert transitions (skipped)", registry=self.registry
+            "ucj_notifier_invalid_alerts_total",
+            "Messages on ucj.coverage-alerts that are not alert transitions (skipped)",
+            registry=self.registry,
         )
         self.last_delivery = Gauge(
-            "ucj_notifier_last_delivery_timestamp_seconds", "Unix time of the last delivered message", registry=self.registry
+            "ucj_notifier_last_delivery_timestamp_seconds",
+            "Unix time of the last delivered message",
+            registry=self.registry,
         )
         for channel in CHANNELS:  # every series exists from the start, so rates and alerts work at zero
             self.pending.labels(channel)

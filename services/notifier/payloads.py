@@ -3,6 +3,7 @@
 The message is rendered when it is sent, from this payload alone, so a restarted notifier
 sends exactly what was decided when the alert was consumed.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,4 +27,6 @@ def encode(alert: AlertTransition, route: Route) -> str:
 
 def decode(text: str) -> Payload:
     body = json.loads(text)
-    return Payload(alert=alert_from_wire(body["alert"]), language=body["language"], webhook_format=body.get("webhook_format"))
+    return Payload(
+        alert=alert_from_wire(body["alert"]), language=body["language"], webhook_format=body.get("webhook_format")
+    )

@@ -5,6 +5,7 @@
 - Each coordinator yields one recipient per channel it has: email, webhook.
 - With an Alertmanager configured, every alert is also forwarded there once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,10 +56,15 @@ def routes(
     for coordinator in sorted(active_coordinators(audience_region(alert)), key=lambda c: c.id):
         language = coordinator.language or default_language
         if coordinator.email:
-            found.setdefault(("email", coordinator.email.strip()), Route("email", coordinator.email.strip(), coordinator.id, language))
+            found.setdefault(
+                ("email", coordinator.email.strip()),
+                Route("email", coordinator.email.strip(), coordinator.id, language),
+            )
         if coordinator.webhook_url:
             url = coordinator.webhook_url.strip()
-            found.setdefault(("webhook", url), Route("webhook", url, coordinator.id, language, coordinator.webhook_format or "json"))
+            found.setdefault(
+                ("webhook", url), Route("webhook", url, coordinator.id, language, coordinator.webhook_format or "json")
+            )
     if alertmanager_url:
         url = alertmanager_url.rstrip("/")
         found.setdefault(("alertmanager", url), Route("alertmanager", url, None, default_language))

@@ -3,6 +3,7 @@
 Webhooks are signed with their coordinator's secret, read from the registry when sent, so a
 rotated secret applies to the retries already pending. A webhook without one is not sent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -70,7 +71,10 @@ class Sender:
             )
         elif delivery.channel == "alertmanager":
             body = alertmanager.api_alerts(
-                alert, message, generator_url=message.dashboard_url or "", firing_ttl=self.settings.alertmanager_firing_ttl
+                alert,
+                message,
+                generator_url=message.dashboard_url or "",
+                firing_ttl=self.settings.alertmanager_firing_ttl,
             )
             post_json(f"{delivery.recipient}/api/v2/alerts", body, timeout=self.settings.http_timeout)
         else:

@@ -1,4 +1,5 @@
 """The notifier's settings: flags, with environment variables as defaults."""
+
 from __future__ import annotations
 
 import os

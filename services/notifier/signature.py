@@ -7,6 +7,7 @@ as UTF-8 bytes. The timestamp is signed with the body, so a captured request can
 replayed once it is older than the receiver's tolerance. A header may carry several `v1`
 values (a receiver accepts it when any one matches); the notifier sends one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,7 +47,9 @@ def verify(
     """
     timestamp, candidates = parse(header)
     if abs(now - timestamp) > tolerance:
-        raise SignatureError(f"the signature's timestamp is {abs(now - timestamp):.0f} s from now, more than the {tolerance:.0f} s allowed")
+        raise SignatureError(
+            f"the signature's timestamp is {abs(now - timestamp):.0f} s from now, more than the {tolerance:.0f} s allowed"
+        )
     expected = signature(secret, body, timestamp).encode("ascii")
     # every candidate is compared, so the time taken does not say which one matched
     if not sum(hmac.compare_digest(expected, candidate.encode("utf-8")) for candidate in candidates):
@@ -67,5 +70,7 @@ def parse(header: str | None) -> tuple[int, list[str]]:
         elif name == SCHEME and value.isascii() and value:  # a hex signature is ASCII; anything else cannot match
             candidates.append(value)
     if timestamp is None or not candidates:
-        raise SignatureError(f"the {HEADER} header needs t=<unix seconds, at most {TIMESTAMP_DIGITS} digits> and {SCHEME}=<hex signature>")
+        raise SignatureError(
+            f"the {HEADER} header needs t=<unix seconds, at most {TIMESTAMP_DIGITS} digits> and {SCHEME}=<hex signature>"
+        )
     return timestamp, candidates

@@ -1,5 +1,6 @@
 """Registry: regions, eligible workforce per year, coverage plans, coordinators, the notifier's
 delivery log and the sources allowed to publish (SQLAlchemy, schema by Alembic migrations)."""
+
 from services.registry.coordinators import Coordinator
 from services.registry.csv_files import CsvRejected
 from services.registry.deliveries import Delivery, DeliveryAttempt, NewDelivery

@@ -1,4 +1,5 @@
 """`ucj registry ...`: create, load and inspect the region registry."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = registry.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    add_command(commands, database, "init", _run_init, "create or upgrade the schema and load the seed data",
-                "Create the tables (or apply the schema migrations an existing registry lacks) and load "
-                "every region, the estimated workforce per regency and the default provincial plan. "
-                "Safe to run again: it never overwrites figures loaded from CSV.")
-    add_command(commands, database, "upgrade", _run_upgrade, "apply the schema migrations the registry lacks",
-                "Bring an existing registry to the schema of this version (Alembic migrations shipped "
-                "with the package) without loading any data. A registry created before migrations "
-                "existed is recognised and upgraded too. `init` does the same before seeding.")
+    add_command(
+        commands,
+        database,
+        "init",
+        _run_init,
+        "create or upgrade the schema and load the seed data",
+        "Create the tables (or apply the schema migrations an existing registry lacks) and load "
+        "every region, the estimated workforce per regency and the default provincial plan. "
+        "Safe to run again: it never overwrites figures loaded from CSV.",
+    )
+    add_command(
+        commands,
+        database,
+        "upgrade",
+        _run_upgrade,
+        "apply the schema migrations the registry lacks",
+        "Bring an existing registry to the schema of this version (Alembic migrations shipped "
+        "with the package) without loading any data. A registry created before migrations "
+        "existed is recognised and upgraded too. `init` does the same before seeding.",
+    )
     load_workforce = add_command(
-        commands, database, "load-workforce", _run_load_workforce, "load eligible workforce figures from CSV",
+        commands,
+        database,
+        "load-workforce",
+        _run_load_workforce,
+        "load eligible workforce figures from CSV",
         f"Load a CSV with header {','.join(WORKFORCE_COLUMNS)} (one row per region and year, "
         f"a positive whole number of workers), comma or semicolon delimited, UTF-8 with or without "
         "a byte order mark. By default the file merges into what is stored: each region and year in "
@@ -55,22 +72,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "year drops nothing. With --replace-year, the figures of the file's years that the file "
         "leaves out are removed. The log line says which it did, with the regions added, updated, "
         "unchanged and removed, and the delimiter it read. If any row is bad, every bad row is "
-        "listed with its line number and nothing is loaded.")
+        "listed with its line number and nothing is loaded.",
+    )
     load_workforce.add_argument("file", metavar="FILE.csv")
     load_workforce.add_argument(
-        "--replace-year", action="store_true",
+        "--replace-year",
+        action="store_true",
         help="make each year in the file exactly what the file says: remove that year's figures of "
-             "the regions the file leaves out (default: merge, keeping them)",
+        "the regions the file leaves out (default: merge, keeping them)",
     )
     load_plan = add_command(
-        commands, database, "load-plan", _run_load_plan, "load coverage plans from CSV",
+        commands,
+        database,
+        "load-plan",
+        _run_load_plan,
+        "load coverage plans from CSV",
         f"Load a CSV with header {','.join(PLAN_COLUMNS)} (ISO date, ratio from 0 to 1; 0,6 is read "
         "as 0.6), comma or semicolon delimited, UTF-8 with or without a byte order mark. "
         "The whole plan of every region in the file is replaced; other regions keep theirs. "
-        "If any row is bad, every bad row is listed and nothing is loaded.")
+        "If any row is bad, every bad row is listed and nothing is loaded.",
+    )
     load_plan.add_argument("file", metavar="FILE.csv")
     load_regions = add_command(
-        commands, database, "load-regions", _run_load_regions, "load a new edition of the Kemendagri region codes",
+        commands,
+        database,
+        "load-regions",
+        _run_load_regions,
+        "load a new edition of the Kemendagri region codes",
         "Load a CSV with header code,parent,level,name (every region of the province, as "
         "services/data/kalbar_regions.csv) in one transaction. New codes are added, renamed or moved "
         "ones updated. A code that leaves the edition needs rows old_code,new_code[,share] in "
@@ -82,23 +110,37 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "that carry it stay valid; with one successor of its level it moves under that successor's "
         "parent, so its participants count in the new regency. The worker does not rewrite the "
         "codes of events: a retired code split in several keeps counting under its old parent. If "
-        "anything is wrong, every problem is listed with its line and nothing is loaded.")
+        "anything is wrong, every problem is listed with its line and nothing is loaded.",
+    )
     load_regions.add_argument("file", metavar="FILE.csv")
-    load_regions.add_argument("--mapping", metavar="FILE.csv", help="old_code,new_code[,share] rows for the codes that leave or split")
-    add_command(commands, database, "grant-roles", _run_grant_roles,
-                "give each service's PostgreSQL group role only what it needs",
-                "PostgreSQL only; run as the admin role that owns the schema (the one that runs init and "
-                "upgrade). Creates the NOLOGIN group roles ucj_gateway, ucj_worker and ucj_notifier when "
-                "they are missing (that needs CREATEROLE; otherwise it says what to run), revokes CREATE on "
-                "schema public from PUBLIC, and grants each group exactly what its service reads and writes: "
-                "the gateway reads sources and regions (never coordinators or their webhook secrets), the "
-                "worker the reference data, the notifier the coordinators and the delivery log, which it "
-                "writes. Safe to run again; init and upgrade run it by themselves when the groups exist. "
-                "Then make a LOGIN user per service a member of its group, e.g. CREATE ROLE gateway LOGIN "
-                "PASSWORD '...' IN ROLE ucj_gateway (docker-compose.yml does this itself).")
-    add_command(commands, database, "show", _run_show, "print what the registry holds",
-                "Print the schema revision, the number of regions per level, the workforce years, "
-                "every plan point, the number of active coordinators and the number of sources.")
+    load_regions.add_argument(
+        "--mapping", metavar="FILE.csv", help="old_code,new_code[,share] rows for the codes that leave or split"
+    )
+    add_command(
+        commands,
+        database,
+        "grant-roles",
+        _run_grant_roles,
+        "give each service's PostgreSQL group role only what it needs",
+        "PostgreSQL only; run as the admin role that owns the schema (the one that runs init and "
+        "upgrade). Creates the NOLOGIN group roles ucj_gateway, ucj_worker and ucj_notifier when "
+        "they are missing (that needs CREATEROLE; otherwise it says what to run), revokes CREATE on "
+        "schema public from PUBLIC, and grants each group exactly what its service reads and writes: "
+        "the gateway reads sources and regions (never coordinators or their webhook secrets), the "
+        "worker the reference data, the notifier the coordinators and the delivery log, which it "
+        "writes. Safe to run again; init and upgrade run it by themselves when the groups exist. "
+        "Then make a LOGIN user per service a member of its group, e.g. CREATE ROLE gateway LOGIN "
+        "PASSWORD '...' IN ROLE ucj_gateway (docker-compose.yml does this itself).",
+    )
+    add_command(
+        commands,
+        database,
+        "show",
+        _run_show,
+        "print what the registry holds",
+        "Print the schema revision, the number of regions per level, the workforce years, "
+        "every plan point, the number of active coordinators and the number of sources.",
+    )
 
 
 def database_option() -> argparse.ArgumentParser:
@@ -112,7 +154,9 @@ def database_option() -> argparse.ArgumentParser:
     return database
 
 
-def add_command(commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str):
+def add_command(
+    commands, database, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str
+):
     """A subcommand with --database-url that runs `run(args)`."""
     parser = commands.add_parser(name, help=summary, parents=[database], **help_format(description))
     parser.set_defaults(run=run)
@@ -149,7 +193,9 @@ def _run_init(args: argparse.Namespace) -> int:
         if report.regions_added or report.workforce_added or report.plan_points_added:
             log.info(
                 "loaded %s regions, %s workforce figures, %s plan points into %s",
-                f"{report.regions_added:,}", f"{report.workforce_added:,}", f"{report.plan_points_added:,}",
+                f"{report.regions_added:,}",
+                f"{report.workforce_added:,}",
+                f"{report.plan_points_added:,}",
                 registry.display_url,
             )
         else:
@@ -171,12 +217,18 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 def _run_grant_roles(args: argparse.Namespace) -> int:
     with open_registry(args) as registry:
         if registry.engine.dialect.name != "postgresql":
-            print(f"ucj registry grant-roles: database roles are a PostgreSQL feature; {registry.display_url} is "
-                  f"{registry.engine.dialect.name}", file=sys.stderr)
+            print(
+                f"ucj registry grant-roles: database roles are a PostgreSQL feature; {registry.display_url} is "
+                f"{registry.engine.dialect.name}",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         if registry.schema_revision() != head_revision():
-            print(f"ucj registry grant-roles: {registry.display_url} is not at schema revision {head_revision()}; "
-                  "run `ucj registry init` (or upgrade) first, as the admin role", file=sys.stderr)
+            print(
+                f"ucj registry grant-roles: {registry.display_url} is not at schema revision {head_revision()}; "
+                "run `ucj registry init` (or upgrade) first, as the admin role",
+                file=sys.stderr,
+            )
             return EXIT_NOT_INITIALIZED
         try:
             report = grant_roles(registry.engine)
@@ -202,8 +254,12 @@ def _regrant(registry: Registry) -> bool:
 
 def _log_grants(registry: Registry, report: GrantReport) -> None:
     for group, tables in report.granted.items():
-        log.info("%s in %s: %s", group, registry.display_url,
-                 "; ".join(f"{privileges} on {table}" for table, privileges in tables.items()))
+        log.info(
+            "%s in %s: %s",
+            group,
+            registry.display_url,
+            "; ".join(f"{privileges} on {table}" for table, privileges in tables.items()),
+        )
 
 
 def _log_upgrade(registry: Registry, upgrade: SchemaUpgrade) -> None:
@@ -259,7 +315,9 @@ def progress_log(path: str) -> Callable[[int], None]:
     return lambda rows: log.info("%s: read %s rows so far", path, f"{rows:,}")
 
 
-def load_csv(args: argparse.Namespace, load: Callable[[Registry, str], Report], describe: Callable[[Report], str]) -> int:
+def load_csv(
+    args: argparse.Namespace, load: Callable[[Registry, str], Report], describe: Callable[[Report], str]
+) -> int:
     """Run a CSV load (one transaction) and report it with the delimiter it read; every bad
     row goes to stderr with its line number, and then nothing is loaded."""
     with open_registry(args) as registry:
@@ -278,7 +336,10 @@ def load_csv(args: argparse.Namespace, load: Callable[[Registry, str], Report], 
             return EXIT_NOT_INITIALIZED
         log.info(
             "%s, from %s (%s-delimited) into %s",
-            describe(report), args.file, DELIMITER_NAMES[report.delimiter], registry.display_url,
+            describe(report),
+            args.file,
+            DELIMITER_NAMES[report.delimiter],
+            registry.display_url,
         )
     return 0
 
@@ -301,12 +362,16 @@ def _run_show(args: argparse.Namespace) -> int:
     if revision == head:
         print(f"schema revision: {revision} (current)")
     else:
-        print(f"schema revision: {revision or 'none (created before migrations)'}; this version needs {head}: "
-              "run `ucj registry upgrade`")
+        print(
+            f"schema revision: {revision or 'none (created before migrations)'}; this version needs {head}: "
+            "run `ucj registry upgrade`"
+        )
     per_level = ", ".join(f"{len(tree.codes_at(level)):,} {level}" for level in LEVELS)
     print(f"regions: {per_level} ({len(tree):,} in all)")
     if retired:
-        print(f"  of which {len(retired):,} retired by a newer edition (their events still count; `ucj registry load-regions`)")
+        print(
+            f"  of which {len(retired):,} retired by a newer edition (their events still count; `ucj registry load-regions`)"
+        )
     print("workforce figures:" if figures else "workforce figures: none")
     for year, by_region in figures.items():
         print(f"  {year}: {len(by_region):,} regions")
@@ -317,8 +382,10 @@ def _run_show(args: argparse.Namespace) -> int:
     if coordinators is not None:
         operations = sum(1 for c in coordinators if c.region_code == PROVINCE_CODE)
         regions = len({c.region_code for c in coordinators} - {PROVINCE_CODE})
-        print(f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
-              f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)")
+        print(
+            f"active coordinators: {operations} on the operations list ({PROVINCE_CODE}), "
+            f"{len(coordinators) - operations} for {regions} regencies (`ucj coordinators list`)"
+        )
     if sources is not None:
         active = sum(1 for source in sources if source.active)
         print(f"sources: {active} active, {len(sources) - active} revoked (`ucj sources list`)")

@@ -1,4 +1,5 @@
 """Registry methods for coordinators (mixed into Registry)."""
+
 from __future__ import annotations
 
 import datetime

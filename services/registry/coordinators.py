@@ -5,6 +5,7 @@ the province are the operations list, which receives the province's alerts. Each
 email address, a webhook, or both. A webhook coordinator has a secret the notifier signs its
 webhooks with (X-UCJ-Signature); `add` and `rotate-secret` print it, once.
 """
+
 from __future__ import annotations
 
 import re

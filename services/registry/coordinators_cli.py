@@ -1,4 +1,5 @@
 """`ucj coordinators ...`: who receives the alerts of each region."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,57 +45,104 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = coordinators.add_subparsers(dest="coordinators_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    add = add_command(commands, database, "add", _run_add, "add a coordinator",
-                      "Add a coordinator of a regency, or of the province (the operations list). Give an "
-                      "email address, a webhook URL or both. With a webhook, the coordinator's webhook "
-                      "secret is printed alone on the last line of standard output, only this once: the "
-                      "notifier signs every POST with it (header X-UCJ-Signature), and the receiver checks it.")
+    add = add_command(
+        commands,
+        database,
+        "add",
+        _run_add,
+        "add a coordinator",
+        "Add a coordinator of a regency, or of the province (the operations list). Give an "
+        "email address, a webhook URL or both. With a webhook, the coordinator's webhook "
+        "secret is printed alone on the last line of standard output, only this once: the "
+        "notifier signs every POST with it (header X-UCJ-Signature), and the receiver checks it.",
+    )
     add.add_argument("--name", required=True, help="the person or team, e.g. 'Disnaker Bengkayang'")
-    add.add_argument("--region", required=True, metavar="CODE",
-                     help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list")
+    add.add_argument(
+        "--region",
+        required=True,
+        metavar="CODE",
+        help=f"regency code such as 61.07, or {PROVINCE_CODE} for the operations list",
+    )
     add.add_argument("--email", metavar="ADDRESS", help="send alerts to this email address")
     add.add_argument("--webhook", metavar="URL", help="POST alerts to this https:// URL")
-    add.add_argument("--allow-http-webhook", action="store_true",
-                     help="accept a plain http:// webhook: only for a receiver on the same host or network, "
-                          "since alerts and their signatures would cross the network in clear")
-    add.add_argument("--webhook-format", choices=WEBHOOK_FORMATS, default="json",
-                     help="body of the webhook: the alert as JSON, or Alertmanager's format (default json)")
-    add.add_argument("--language", choices=LANGUAGES, default="id",
-                     help="language of the messages: Indonesian or English (default id)")
+    add.add_argument(
+        "--allow-http-webhook",
+        action="store_true",
+        help="accept a plain http:// webhook: only for a receiver on the same host or network, "
+        "since alerts and their signatures would cross the network in clear",
+    )
+    add.add_argument(
+        "--webhook-format",
+        choices=WEBHOOK_FORMATS,
+        default="json",
+        help="body of the webhook: the alert as JSON, or Alertmanager's format (default json)",
+    )
+    add.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="id",
+        help="language of the messages: Indonesian or English (default id)",
+    )
 
-    listing = add_command(commands, database, "list", _run_list, "print the coordinators as a table",
-                          "Print the active coordinators by region, the operations list first. The column "
-                          "secret says whether a webhook has its signing secret (set) or not (MISSING: the "
-                          "notifier sends it nothing until `ucj coordinators rotate-secret ID`); secrets are "
-                          "never shown.")
+    listing = add_command(
+        commands,
+        database,
+        "list",
+        _run_list,
+        "print the coordinators as a table",
+        "Print the active coordinators by region, the operations list first. The column "
+        "secret says whether a webhook has its signing secret (set) or not (MISSING: the "
+        "notifier sends it nothing until `ucj coordinators rotate-secret ID`); secrets are "
+        "never shown.",
+    )
     listing.add_argument("--all", action="store_true", help="include removed coordinators")
 
-    remove = add_command(commands, database, "remove", _run_remove, "stop sending alerts to a coordinator",
-                         "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
-                         "coordinator stays in the registry as removed, so the delivery log keeps its name.")
+    remove = add_command(
+        commands,
+        database,
+        "remove",
+        _run_remove,
+        "stop sending alerts to a coordinator",
+        "Stop sending alerts to a coordinator (the ID from `ucj coordinators list`). The "
+        "coordinator stays in the registry as removed, so the delivery log keeps its name.",
+    )
     remove.add_argument("id", type=int, metavar="ID")
 
-    rotate = add_command(commands, database, "rotate-secret", _run_rotate_secret, "give a webhook a new signing secret",
-                         "Make a new webhook secret for a coordinator (the ID from `ucj coordinators list`) and "
-                         "print it alone on the last line of standard output, only this once. From now on the "
-                         "notifier signs its webhooks with the new secret only; deliveries the receiver refuses "
-                         "meanwhile are retried. Also gives a secret to a webhook that has none (added by import, "
-                         "or before webhooks were signed).")
+    rotate = add_command(
+        commands,
+        database,
+        "rotate-secret",
+        _run_rotate_secret,
+        "give a webhook a new signing secret",
+        "Make a new webhook secret for a coordinator (the ID from `ucj coordinators list`) and "
+        "print it alone on the last line of standard output, only this once. From now on the "
+        "notifier signs its webhooks with the new secret only; deliveries the receiver refuses "
+        "meanwhile are retried. Also gives a secret to a webhook that has none (added by import, "
+        "or before webhooks were signed).",
+    )
     rotate.add_argument("id", type=int, metavar="ID")
 
     columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
     load = add_command(
-        commands, database, "import", _run_import, "add or update coordinators from CSV",
+        commands,
+        database,
+        "import",
+        _run_import,
+        "add or update coordinators from CSV",
         f"Load a CSV with header {columns}, comma or semicolon delimited, UTF-8 with or without a "
         "byte order mark. Optional columns may be left out or empty: "
         "webhook_format json, language id, active true. A row updates the coordinator with the "
         "same name and region, or adds one; coordinators not in the file are left alone, and "
         "active=false in a row removes one. If any row is bad, every bad row is listed and "
         "nothing is loaded. Import makes no webhook secrets: give each new webhook one with "
-        "`ucj coordinators rotate-secret ID` (the import lists which).")
+        "`ucj coordinators rotate-secret ID` (the import lists which).",
+    )
     load.add_argument("file", metavar="FILE.csv")
-    load.add_argument("--allow-http-webhook", action="store_true",
-                      help="accept plain http:// webhooks in the file: only for receivers on the same host")
+    load.add_argument(
+        "--allow-http-webhook",
+        action="store_true",
+        help="accept plain http:// webhooks in the file: only for receivers on the same host",
+    )
 
 
 def _run_add(args: argparse.Namespace) -> int:
@@ -104,8 +152,12 @@ def _run_add(args: argparse.Namespace) -> int:
 
     def add(registry: Registry) -> tuple[Coordinator, str | None]:
         added = registry.add_coordinator(
-            args.name, args.region, email=args.email, webhook_url=args.webhook,
-            webhook_format=args.webhook_format, language=args.language,
+            args.name,
+            args.region,
+            email=args.email,
+            webhook_url=args.webhook,
+            webhook_format=args.webhook_format,
+            language=args.language,
         )
         log.info("added coordinator %s: %s", added.id, _describe(added))
         return added, registry.webhook_secret(added.id) if added.webhook_url else None
@@ -116,8 +168,11 @@ def _run_add(args: argparse.Namespace) -> int:
 def _run_rotate_secret(args: argparse.Namespace) -> int:
     def rotate(registry: Registry) -> tuple[Coordinator, str | None]:
         coordinator, secret = registry.rotate_webhook_secret(args.id)
-        log.info("new webhook secret for coordinator %s (%s); the previous one signs nothing from now on",
-                 coordinator.id, coordinator.name)
+        log.info(
+            "new webhook secret for coordinator %s (%s); the previous one signs nothing from now on",
+            coordinator.id,
+            coordinator.name,
+        )
         return coordinator, secret
 
     return _change(args, "no new secret: ", rotate)
@@ -132,7 +187,9 @@ def _run_remove(args: argparse.Namespace) -> int:
     return _change(args, "", remove)
 
 
-def _change(args: argparse.Namespace, refused: str, change: Callable[[Registry], tuple[Coordinator, str | None]]) -> int:
+def _change(
+    args: argparse.Namespace, refused: str, change: Callable[[Registry], tuple[Coordinator, str | None]]
+) -> int:
     """Run one change; bad input is one line on stderr; a webhook secret the change made is
     printed alone on the last line of stdout, only this once."""
     with open_registry(args) as registry:
@@ -193,7 +250,8 @@ def _run_list(args: argparse.Namespace) -> int:
             c.webhook_format if c.webhook_url else "-",
             _secret_state(c),
             c.language,
-        ] + (["yes" if c.active else "removed"] if args.all else [])
+        ]
+        + (["yes" if c.active else "removed"] if args.all else [])
         for c in coordinators
     ]
     print_table(header, rows)

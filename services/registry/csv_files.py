@@ -5,6 +5,7 @@ header), so an operator can fix a file in one pass. A file with any bad row is r
 Files are read as spreadsheets save them: comma or semicolon delimited (services/csv_text.py
 decides, as the gateway does), UTF-8 with or without a byte order mark.
 """
+
 from __future__ import annotations
 
 import csv

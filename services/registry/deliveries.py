@@ -4,6 +4,7 @@ and channel, with every attempt to deliver it.
 It is also the notifier's outbox: each delivery carries the alert as JSON, so a delivery can
 be retried from the log alone. Times are aware datetimes; they come back in UTC.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -56,7 +57,10 @@ class DeliveryAttempt:
     duration_ms: int
 
 
-_INSERT: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # each dialect's own Insert has on_conflict_do_nothing
+_INSERT: dict[str, Any] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}  # each dialect's own Insert has on_conflict_do_nothing
 _UNIQUE_KEY = ("transition_id", "channel", "recipient")
 
 

@@ -3,6 +3,7 @@
 Everything happens in one transaction: a bad edition or mapping loads nothing. See
 editions.py for what "a region keeps its history" means here.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -72,23 +73,44 @@ class EditionStore:
             if changes.added:
                 session.execute(insert(RegionRow), [_values(r) for r in changes.added])
             for region in changes.changed:
-                session.execute(update(RegionRow).where(RegionRow.code == region.code).values(**_values(region), retired_at=None))
+                session.execute(
+                    update(RegionRow).where(RegionRow.code == region.code).values(**_values(region), retired_at=None)
+                )
             now = datetime.datetime.now(datetime.timezone.utc)
             for region in changes.retired:
-                session.execute(update(RegionRow).where(RegionRow.code == region.code).values(parent_code=region.parent, retired_at=now))
+                session.execute(
+                    update(RegionRow)
+                    .where(RegionRow.code == region.code)
+                    .values(parent_code=region.parent, retired_at=now)
+                )
             successors = changes.successors
             session.execute(delete(RegionSuccessorRow).where(RegionSuccessorRow.old_code.in_(successors)))
             if successors:
-                session.execute(insert(RegionSuccessorRow), [
-                    dict(old_code=old, new_code=new, share=share) for old, targets in successors.items() for new, share in targets
-                ])
+                session.execute(
+                    insert(RegionSuccessorRow),
+                    [
+                        dict(old_code=old, new_code=new, share=share)
+                        for old, targets in successors.items()
+                        for new, share in targets
+                    ],
+                )
             figures = _carry_workforce(session, successors)
             plans = _carry_plans(session, successors, {r.code for r in changes.retired})
-            repointed, copied = _carry_coordinators(session, successors, {r.code: r.level for r in edition.records}, codes)
+            repointed, copied = _carry_coordinators(
+                session, successors, {r.code: r.level for r in edition.records}, codes
+            )
             sources = _carry_source_regions(session, successors, codes)
         return EditionReport(
-            len(changes.added), len(changes.changed), changes.unchanged, len(changes.retired),
-            figures, plans, repointed, copied, sources, edition.delimiter,
+            len(changes.added),
+            len(changes.changed),
+            changes.unchanged,
+            len(changes.retired),
+            figures,
+            plans,
+            repointed,
+            copied,
+            sources,
+            edition.delimiter,
         )
 
 
@@ -113,7 +135,9 @@ def _carry_workforce(session: Session, successors) -> int:
         if code not in successors:
             session.execute(delete(WorkforceRow).where(WorkforceRow.region_code == code, WorkforceRow.year == year))
     if carried:
-        session.execute(insert(WorkforceRow), [dict(region_code=c, year=y, eligible_workforce=n) for (c, y), n in carried.items()])
+        session.execute(
+            insert(WorkforceRow), [dict(region_code=c, year=y, eligible_workforce=n) for (c, y), n in carried.items()]
+        )
     return len(carried)
 
 
@@ -124,9 +148,14 @@ def _carry_plans(session: Session, successors, retired: set[str]) -> int:
     carried = carried_plans({code: tuple(points) for code, points in plans.items()}, successors)
     session.execute(delete(PlanPointRow).where(PlanPointRow.region_code.in_(retired & set(plans))))
     if carried:
-        session.execute(insert(PlanPointRow), [
-            dict(region_code=code, date=day, ratio=ratio) for code, points in carried.items() for day, ratio in points
-        ])
+        session.execute(
+            insert(PlanPointRow),
+            [
+                dict(region_code=code, date=day, ratio=ratio)
+                for code, points in carried.items()
+                for day, ratio in points
+            ],
+        )
     return len(carried)
 
 
@@ -145,7 +174,11 @@ def _carry_coordinators(session: Session, successors, levels: dict[str, str], ed
                 row.region_code = regions[0]
             repointed += len(rows)
         for new in (r for r in regions if r != old and (old in edition or r != regions[0])):
-            present = set(session.scalars(select(CoordinatorRow.name).where(CoordinatorRow.region_code == new, CoordinatorRow.active)))
+            present = set(
+                session.scalars(
+                    select(CoordinatorRow.name).where(CoordinatorRow.region_code == new, CoordinatorRow.active)
+                )
+            )
             for row in rows:
                 if row.active and row.name not in present:
                     session.add(_copy(row, new))
@@ -156,8 +189,11 @@ def _carry_coordinators(session: Session, successors, levels: dict[str, str], ed
 def _copy(row: CoordinatorRow, region_code: str) -> CoordinatorRow:
     """The same person, channels and webhook secret (their receiver checks signatures with it)."""
     columns = ("name", "email", "webhook_url", "webhook_format", "webhook_secret", "language", "active")
-    return CoordinatorRow(region_code=region_code, created_at=datetime.datetime.now(datetime.timezone.utc),
-                          **{column: getattr(row, column) for column in columns})
+    return CoordinatorRow(
+        region_code=region_code,
+        created_at=datetime.datetime.now(datetime.timezone.utc),
+        **{column: getattr(row, column) for column in columns},
+    )
 
 
 def _carry_source_regions(session: Session, successors, edition: set[str]) -> int:
@@ -165,7 +201,11 @@ def _carry_source_regions(session: Session, successors, edition: set[str]) -> in
     moved = 0
     for old, targets in successors.items():
         for scope in list(session.scalars(select(SourceRegionRow).where(SourceRegionRow.region_code == old))):
-            have = set(session.scalars(select(SourceRegionRow.region_code).where(SourceRegionRow.source_name == scope.source_name)))
+            have = set(
+                session.scalars(
+                    select(SourceRegionRow.region_code).where(SourceRegionRow.source_name == scope.source_name)
+                )
+            )
             for new, _ in targets:
                 if new not in have:
                     session.add(SourceRegionRow(source_name=scope.source_name, region_code=new))

@@ -10,6 +10,7 @@
 - a successor without a plan of its own takes its predecessors' plan, when they agree;
 - coordinators and the regions of sources follow the mapping (edition_store.py).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -56,14 +57,20 @@ def mapping_problems(
         first = rows[0][0]
         targets = {row.new_code for _, row in rows}
         if old in edition and old not in targets:
-            problems.append((first, f"{old} is in the new edition too, so list it among its own successors ({old},{old},share)"))
+            problems.append(
+                (first, f"{old} is in the new edition too, so list it among its own successors ({old},{old},share)")
+            )
         shares = [row.share for _, row in rows]
         if len(rows) > 1 and None in shares:
-            problems.append((first, f"{old} splits into {len(rows)} regions: give each of its rows a share of its workforce"))
+            problems.append(
+                (first, f"{old} splits into {len(rows)} regions: give each of its rows a share of its workforce")
+            )
         elif len(rows) > 1 and abs(sum(shares) - 1) > SHARE_TOLERANCE:  # type: ignore[arg-type]
             problems.append((first, f"the shares of {old} add up to {sum(shares):g}, not 1"))  # type: ignore[arg-type]
         elif len(rows) == 1 and shares[0] not in (None, 1.0):
-            problems.append((first, f"{old} has one successor, which takes all of its workforce: leave its share empty or 1"))
+            problems.append(
+                (first, f"{old} has one successor, which takes all of its workforce: leave its share empty or 1")
+            )
     return sorted(problems)
 
 

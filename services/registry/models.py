@@ -5,6 +5,7 @@ publish events with their key hashes.
 The schema changes only by Alembic migrations (services/registry/migrations/versions); a test
 checks that these models and the migrations agree.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -80,9 +81,7 @@ class Base(DeclarativeBase):
 
 class RegionRow(Base):
     __tablename__ = "regions"
-    __table_args__ = (
-        CheckConstraint(f"level IN ({', '.join(repr(level) for level in LEVELS)})", name="level"),
-    )
+    __table_args__ = (CheckConstraint(f"level IN ({', '.join(repr(level) for level in LEVELS)})", name="level"),)
 
     code: Mapped[str] = mapped_column(REGION_CODE, primary_key=True)
     parent_code: Mapped[str | None] = mapped_column(REGION_CODE, ForeignKey("regions.code"), index=True)

@@ -6,6 +6,7 @@ every region of the province, parents named by code. The mapping has `old_code,n
 rows, and a `share` column when one old code splits: the fraction of its eligible workforce
 that goes to that new code.
 """
+
 from __future__ import annotations
 
 import math

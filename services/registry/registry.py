@@ -1,5 +1,6 @@
 """The region registry: regions, eligible workforce per year, coverage plans, coordinators and
 sources in one database."""
+
 from __future__ import annotations
 
 import datetime
@@ -121,9 +122,13 @@ class Registry(CoordinatorStore, DeliveryLog, SourceStore, EditionStore):
         """Each retired code with the codes it became (see `load_regions_csv`)."""
         with Session(self.engine) as session:
             self._require_schema(session)
-            retired = {code: () for code in session.scalars(select(RegionRow.code).where(RegionRow.retired_at.is_not(None)))}
+            retired = {
+                code: () for code in session.scalars(select(RegionRow.code).where(RegionRow.retired_at.is_not(None)))
+            }
             successors: dict[str, tuple[str, ...]] = {}
-            for row in session.scalars(select(RegionSuccessorRow).order_by(RegionSuccessorRow.old_code, RegionSuccessorRow.new_code)):
+            for row in session.scalars(
+                select(RegionSuccessorRow).order_by(RegionSuccessorRow.old_code, RegionSuccessorRow.new_code)
+            ):
                 successors[row.old_code] = successors.get(row.old_code, ()) + (row.new_code,)
             return {code: successors.get(code, ()) for code in sorted(retired)}
 
@@ -186,7 +191,10 @@ class Registry(CoordinatorStore, DeliveryLog, SourceStore, EditionStore):
             if changes.added:
                 session.execute(
                     insert(WorkforceRow),
-                    [dict(region_code=code, year=year, eligible_workforce=value) for (code, year), value in changes.added.items()],
+                    [
+                        dict(region_code=code, year=year, eligible_workforce=value)
+                        for (code, year), value in changes.added.items()
+                    ],
                 )
         return WorkforceLoadReport.of(changes, loaded.delimiter)
 

@@ -22,6 +22,7 @@ the schema revision and that it is initialised before anything else):
 - the notifier reads the coordinators (with their webhook secrets, which it signs with) and
   writes the delivery log (deliveries, delivery_attempts and their id sequences).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,10 +38,17 @@ READS_SCHEMA = {"alembic_version": "SELECT", "regions": "SELECT"}
 GRANTS: dict[str, dict[str, str]] = {
     "ucj_gateway": {**READS_SCHEMA, "sources": "SELECT", "source_regions": "SELECT"},
     "ucj_worker": {
-        **READS_SCHEMA, "workforce": "SELECT", "plan_points": "SELECT", "sources": "SELECT", "source_regions": "SELECT",
+        **READS_SCHEMA,
+        "workforce": "SELECT",
+        "plan_points": "SELECT",
+        "sources": "SELECT",
+        "source_regions": "SELECT",
     },
     "ucj_notifier": {
-        **READS_SCHEMA, "coordinators": "SELECT", "deliveries": "SELECT, INSERT, UPDATE", "delivery_attempts": "SELECT, INSERT",
+        **READS_SCHEMA,
+        "coordinators": "SELECT",
+        "deliveries": "SELECT, INSERT, UPDATE",
+        "delivery_attempts": "SELECT, INSERT",
     },
 }
 # group role -> tables whose id sequence it draws from (its INSERTs)
@@ -76,7 +84,9 @@ def grant_roles(engine: Engine, create_missing: bool = True) -> GrantReport:
         if missing and not create_missing:
             raise RolesProblem(f"the roles {', '.join(missing)} do not exist; run `ucj registry grant-roles`")
         if missing:
-            may = connection.execute(text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")).scalar()
+            may = connection.execute(
+                text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+            ).scalar()
             if not may:
                 statements = " ".join(f"CREATE ROLE {group} NOLOGIN;" for group in missing)
                 raise RolesProblem(
@@ -97,7 +107,9 @@ def grant_roles(engine: Engine, create_missing: bool = True) -> GrantReport:
             for table, privileges in tables.items():
                 connection.execute(text(f"GRANT {privileges} ON TABLE {SCHEMA}.{table} TO {group}"))
             for table in SEQUENCES.get(group, ()):
-                sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{SCHEMA}.{table}"}).scalar()
+                sequence = connection.execute(
+                    text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{SCHEMA}.{table}"}
+                ).scalar()
                 if sequence is None:
                     raise RolesProblem(f"{table}.id has no sequence; is the schema current (`ucj registry upgrade`)?")
                 connection.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {group}"))
@@ -118,7 +130,9 @@ def _user(connection: Connection) -> str:
 def _refuse_powerful_groups(connection: Connection) -> None:
     """A group that is a superuser, or may create roles or bypass row security, is no least privilege."""
     rows = connection.execute(
-        text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls)"),
+        text(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls)"
+        ),
         {"names": list(GROUPS)},
     )
     powerful = [row[0] for row in rows]
@@ -140,14 +154,18 @@ def _refuse_foreign_owners(connection: Connection) -> None:
     )
     owned = [f"{table} (owned by {owner})" for table, owner in rows]
     if owned:
-        raise RolesProblem(f"service roles own {', '.join(owned)}; run ALTER TABLE ... OWNER TO the admin role for each")
+        raise RolesProblem(
+            f"service roles own {', '.join(owned)}; run ALTER TABLE ... OWNER TO the admin role for each"
+        )
 
 
 def _check_nobody_else_creates(connection: Connection) -> None:
     """After the revokes, neither PUBLIC nor a service group may create in the schema (a REVOKE
     by a role that does not own the schema only warns, so this checks the outcome)."""
     for role in ("public", *GROUPS):
-        if connection.execute(text("SELECT has_schema_privilege(:role, :schema, 'CREATE')"), {"role": role, "schema": SCHEMA}).scalar():
+        if connection.execute(
+            text("SELECT has_schema_privilege(:role, :schema, 'CREATE')"), {"role": role, "schema": SCHEMA}
+        ).scalar():
             raise RolesProblem(
                 f"{'PUBLIC' if role == 'public' else role} may still create objects in schema {SCHEMA}, and "
                 f"{_user(connection)} does not own it; run as its owner: REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC"

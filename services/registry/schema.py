@@ -3,6 +3,7 @@
 No alembic.ini is needed: the migration environment (migrations/env.py) is configured here
 and runs on the registry's own engine.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

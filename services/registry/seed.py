@@ -1,4 +1,5 @@
 """Seed data shipped with the package (see services/data/ATTRIBUTION.md)."""
+
 from __future__ import annotations
 
 import csv
@@ -40,4 +41,7 @@ def seed_workforce_estimates() -> dict[str, int]:
 
 def regency_seats() -> dict[str, tuple[str, float, float]]:
     """Each regency's seat (the town) with its latitude and longitude, for map panels."""
-    return {row["code"]: (row["seat"], float(row["seat_lat"]), float(row["seat_lon"])) for row in _read_data_csv("kalbar_regencies.csv")}
+    return {
+        row["code"]: (row["seat"], float(row["seat_lat"]), float(row["seat_lon"]))
+        for row in _read_data_csv("kalbar_regencies.csv")
+    }

@@ -3,6 +3,7 @@
 Only the SHA-256 of a key is stored; the key itself is returned once, by add and rotate.
 Every change is logged with the source's name, never with key material.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -63,7 +64,9 @@ class SourceStore:
             self._require_schema(session)
             row = _existing(session, name)
             if row.revoked_at is not None:
-                raise ValueError(f"source {name!r} was revoked on {_day(row.revoked_at)}; a revoked source gets no new key")
+                raise ValueError(
+                    f"source {name!r} was revoked on {_day(row.revoked_at)}; a revoked source gets no new key"
+                )
             row.key_hash = key_hash(key)
             row.key_issued_at = _now()
             rotated = _source(row)

@@ -4,6 +4,7 @@ A source is a name (it becomes the `source` of every event it publishes) and the
 may publish for: each region itself and everything below it. It calls the gateway with
 `Authorization: Bearer KEY`; the registry keeps only a hash of the key.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """`ucj sources ...`: the registration systems allowed to publish events, and their keys."""
+
 from __future__ import annotations
 
 import argparse
@@ -40,39 +41,74 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = sources.add_subparsers(dest="sources_command", metavar="SUBCOMMAND", required=True)
     database = database_option()
 
-    add = add_command(commands, database, "add", _run_add, "add a source and print its key",
-                      "Add a source allowed to publish for the given regions and everything below them, "
-                      "and print its key alone on the last line of standard output, so that "
-                      "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1) "
-                      "keeps it. The key is shown only this once.")
-    add.add_argument("--name", required=True,
-                     help=f"the source's name, 1 to {MAX_SOURCE_LENGTH} letters, digits, dots, dashes or underscores, "
-                          "e.g. disnaker-bengkayang")
-    add.add_argument("--region", required=True, action="append", metavar="CODE", dest="regions",
-                     help="a region the source may publish for, with everything below it, e.g. 61.07; "
-                          "repeat for more")
+    add = add_command(
+        commands,
+        database,
+        "add",
+        _run_add,
+        "add a source and print its key",
+        "Add a source allowed to publish for the given regions and everything below them, "
+        "and print its key alone on the last line of standard output, so that "
+        "KEY=$(ucj sources add --name desa-sungai-raya --region 61.07.01.2001 | tail -1) "
+        "keeps it. The key is shown only this once.",
+    )
+    add.add_argument(
+        "--name",
+        required=True,
+        help=f"the source's name, 1 to {MAX_SOURCE_LENGTH} letters, digits, dots, dashes or underscores, "
+        "e.g. disnaker-bengkayang",
+    )
+    add.add_argument(
+        "--region",
+        required=True,
+        action="append",
+        metavar="CODE",
+        dest="regions",
+        help="a region the source may publish for, with everything below it, e.g. 61.07; repeat for more",
+    )
 
     listing = add_command(
-        commands, database, "list", _run_list, "print the sources as a table, with each one's last event",
+        commands,
+        database,
+        "list",
+        _run_list,
+        "print the sources as a table, with each one's last event",
         "Print every source, active and revoked: name, regions, when it was added, when its current key "
         "was issued, when it was revoked, and its last event: the Kafka timestamp of the newest event "
         "naming it that the running workers processed (read from their /metrics, the newest over every "
         "--url). '-' means none since the workers started (a worker remembers no further back: "
         "Prometheus does, see the alert UCJSourceSilent); '?' means no worker answered. Keys and their "
-        "hashes are never shown.")
-    listing.add_argument("--url", action="append", metavar="URL",
-                         help="a worker's base URL, repeatable: each worker sees only the sources of its own "
-                              "partitions, so give every worker (default: http://127.0.0.1:UCJ_WEB_PORT)")
+        "hashes are never shown.",
+    )
+    listing.add_argument(
+        "--url",
+        action="append",
+        metavar="URL",
+        help="a worker's base URL, repeatable: each worker sees only the sources of its own "
+        "partitions, so give every worker (default: http://127.0.0.1:UCJ_WEB_PORT)",
+    )
 
-    revoke = add_command(commands, database, "revoke", _run_revoke, "stop a source's key working, for good",
-                         "Revoke a source: its key stops working at once, and it can publish nothing more. "
-                         "The source stays listed and its name stays taken, because its events carry it.")
+    revoke = add_command(
+        commands,
+        database,
+        "revoke",
+        _run_revoke,
+        "stop a source's key working, for good",
+        "Revoke a source: its key stops working at once, and it can publish nothing more. "
+        "The source stays listed and its name stays taken, because its events carry it.",
+    )
     revoke.add_argument("name", metavar="NAME")
 
-    rotate = add_command(commands, database, "rotate", _run_rotate, "give a source a new key",
-                         "Issue a new key for an active source and print it alone on the last line of "
-                         "standard output; the previous key stops working at once. The key is shown only "
-                         "this once.")
+    rotate = add_command(
+        commands,
+        database,
+        "rotate",
+        _run_rotate,
+        "give a source a new key",
+        "Issue a new key for an active source and print it alone on the last line of "
+        "standard output; the previous key stops working at once. The key is shown only "
+        "this once.",
+    )
     rotate.add_argument("name", metavar="NAME")
 
 
@@ -143,7 +179,14 @@ def _row(source: Source, last: dict[str, float] | None) -> list[str]:
     else:
         timestamp = last.get(source.name)
         seen = "-" if timestamp is None else _moment(datetime.fromtimestamp(timestamp, timezone.utc))
-    return [source.name, ",".join(source.regions), _moment(source.created_at), _moment(source.key_issued_at), revoked, seen]
+    return [
+        source.name,
+        ",".join(source.regions),
+        _moment(source.created_at),
+        _moment(source.key_issued_at),
+        revoked,
+        seen,
+    ]
 
 
 def _moment(moment: datetime) -> str:

@@ -4,6 +4,7 @@ A file that covers only some regions of a year merges into what is stored: the r
 the file are added or updated, the others keep their figures. Replacing the year instead
 also removes the figures of that year's regions the file leaves out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,13 @@ class WorkforceLoadReport:
     @classmethod
     def of(cls, changes: WorkforceChanges, delimiter: str) -> "WorkforceLoadReport":
         return cls(
-            changes.years, changes.replace_year, len(changes.added), len(changes.updated),
-            changes.unchanged, len(changes.removed), delimiter,
+            changes.years,
+            changes.replace_year,
+            len(changes.added),
+            len(changes.updated),
+            changes.unchanged,
+            len(changes.removed),
+            delimiter,
         )
 
     @property

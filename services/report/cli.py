@@ -3,6 +3,7 @@
 The adapter: it asks the workers (GET /status, /history, /metrics) and the registry, then hands
 everything to the pure figures (figures.py) and the rendering (render.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +47,25 @@ def add_parser(subparsers) -> None:
         epilog=environment_help("UCJ_WEB_PORT", "UCJ_DATA_DIR", "UCJ_DATABASE_URL"),
     )
     parser.add_argument("--region", required=True, help="the province (61) or a regency (61.07)")
-    parser.add_argument("--month", required=True, type=_month, metavar="YYYY-MM", help="the month reported on; the current month gives today's figures")
+    parser.add_argument(
+        "--month",
+        required=True,
+        type=_month,
+        metavar="YYYY-MM",
+        help="the month reported on; the current month gives today's figures",
+    )
     parser.add_argument("--language", choices=LANGUAGES, default="id", help="id (Bahasa Indonesia, default) or en")
-    parser.add_argument("--output", type=Path, metavar="FILE.pdf|FILE.html", help="where to write it; .html writes HTML (default: ucj-report-REGION-YYYY-MM.pdf)")
-    parser.add_argument("--url", action="append", help="worker base URL, repeatable: give every worker's (default: http://127.0.0.1:UCJ_WEB_PORT)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE.pdf|FILE.html",
+        help="where to write it; .html writes HTML (default: ucj-report-REGION-YYYY-MM.pdf)",
+    )
+    parser.add_argument(
+        "--url",
+        action="append",
+        help="worker base URL, repeatable: give every worker's (default: http://127.0.0.1:UCJ_WEB_PORT)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -122,15 +138,31 @@ def report_html(region: str, month: date, language: str, urls: list[str]) -> str
     region_history, thresholds = history(region, p.history_from)
     children = {}
     codes = sorted(tree.children_of(region))
-    _progress(f"reading the history of {len(codes)} {'districts' if tree.level_of(region) == 'regency' else 'regencies'}")
+    _progress(
+        f"reading the history of {len(codes)} {'districts' if tree.level_of(region) == 'regency' else 'regencies'}"
+    )
     for code in codes:
         children[code] = history(code, children_from(p))[0]
 
     _progress("reading the workers' metrics")
     data = build(
-        region, tree, p, today, region_history, children, StatusThresholds(**thresholds), plan_of(region, plans, tree), outlook_row,
+        region,
+        tree,
+        p,
+        today,
+        region_history,
+        children,
+        StatusThresholds(**thresholds),
+        plan_of(region, plans, tree),
+        outlook_row,
         workforce_note(
-            region, tree, figures_by_year, p.day.year, region_history.rows[-1].workforce, seed_workforce_estimates(), SEED_WORKFORCE_YEARS
+            region,
+            tree,
+            figures_by_year,
+            p.day.year,
+            region_history.rows[-1].workforce,
+            seed_workforce_estimates(),
+            SEED_WORKFORCE_YEARS,
         ),
         _pipeline(urls),
     )
@@ -140,7 +172,11 @@ def report_html(region: str, month: date, language: str, urls: list[str]) -> str
 def _pipeline(urls: list[str]):
     """The data notes from every worker's /metrics; "not available" unless every worker answers (a sum of some is no total)."""
     texts = [_metrics_text(url) for url in urls]
-    return pipeline_notes([t for t in texts if t is not None]) if all(t is not None for t in texts) else PipelineNotes(None, None)
+    return (
+        pipeline_notes([t for t in texts if t is not None])
+        if all(t is not None for t in texts)
+        else PipelineNotes(None, None)
+    )
 
 
 def _metrics_text(url: str) -> str | None:

@@ -8,6 +8,7 @@ region stage has judged every region (and the demo's cohort has lapsed), then ru
 `ucj report --region REGENCY --month <the workers' current month>` against it and turns page 1
 into a PNG with `pdftoppm -png -r 80 -f 1 -l 1` (poppler-utils).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,22 @@ def main() -> int:
         data_dir, web_port = Path(temp), _free_port()
         kafka_port, gateway_port = _free_port(pair=True), _free_port()
         env = {**os.environ, "UCJ_DATA_DIR": str(data_dir), "UCJ_WEB_PORT": str(web_port)}
-        command = [sys.executable, "-m", "services.cli", "demo", "--for", str(int(args.timeout) + 300), "--participants", str(args.participants),
-                   "--regency", args.regency, "--kafka-port", str(kafka_port), "--gateway-port", str(gateway_port)]
+        command = [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "demo",
+            "--for",
+            str(int(args.timeout) + 300),
+            "--participants",
+            str(args.participants),
+            "--regency",
+            args.regency,
+            "--kafka-port",
+            str(kafka_port),
+            "--gateway-port",
+            str(gateway_port),
+        ]
         print("running:", " ".join(command[2:]), file=sys.stderr)
         with open(data_dir / "demo-screen.log", "wb") as screen:
             demo = subprocess.Popen(command, env=env, cwd=ROOT, stdout=screen, stderr=subprocess.STDOUT)
@@ -86,9 +101,41 @@ def main() -> int:
                 return 1
             pdf = data_dir / "report.pdf"
             report_env = {**env, "UCJ_DATABASE_URL": f"sqlite:///{data_dir / 'demo' / 'registry.db'}"}
-            subprocess.run([sys.executable, "-m", "services.cli", "report", "--region", args.regency, "--month", month,
-                            "--output", str(pdf), "--url", url], env=report_env, cwd=ROOT, check=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(PICTURE.with_suffix(""))], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "services.cli",
+                    "report",
+                    "--region",
+                    args.regency,
+                    "--month",
+                    month,
+                    "--output",
+                    str(pdf),
+                    "--url",
+                    url,
+                ],
+                env=report_env,
+                cwd=ROOT,
+                check=True,
+            )
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "80",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    str(pdf),
+                    str(PICTURE.with_suffix("")),
+                ],
+                check=True,
+            )
         finally:
             demo.terminate()
             demo.wait(timeout=120)

@@ -4,6 +4,7 @@ registry's data to one frozen ReportData. Pure: no I/O, no clock.
 Every number is either read from the workers or derived with the domain's own functions
 (assess, planned_ratio); nothing is estimated here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -138,7 +139,10 @@ def build(
     """`history` covers p.history_from..p.day, each child's children_from(p)..p.day."""
     by_day = dict(zip(history.days, history.rows))
     figures, region_outlook = _assessed(by_day, p.day, thresholds, plan)
-    rows = tuple(_child(child, tree.regions[child].name, dict(zip(h.days, h.rows)), p, thresholds) for child, h in children.items())
+    rows = tuple(
+        _child(child, tree.regions[child].name, dict(zip(h.days, h.rows)), p, thresholds)
+        for child, h in children.items()
+    )
     year_end = planned_ratio(plan, date(p.day.year, 12, 31))
     return ReportData(
         region=code,
@@ -177,7 +181,9 @@ def _assessed(
     return assess(f.region, f.active, _actives(by_day, day), f.workforce, f.planned, plan, day, thresholds)
 
 
-def _child(code: str, name: str, by_day: Mapping[str, RegionFigures], p: Period, thresholds: StatusThresholds) -> ChildRow:
+def _child(
+    code: str, name: str, by_day: Mapping[str, RegionFigures], p: Period, thresholds: StatusThresholds
+) -> ChildRow:
     figures, _ = _assessed(by_day, p.day, thresholds)
     return ChildRow(code, name, figures.active, figures.active - by_day[p.previous.isoformat()].active, figures)
 
@@ -201,8 +207,13 @@ def _cliff(outlook_row: dict | None, today: date) -> Cliff | None:
 
 
 def workforce_note(
-    code: str, tree: RegionTree, figures_by_year: Mapping[int, Mapping[str, int]], year: int,
-    workforce: int | None, estimates: Mapping[str, int], estimate_years: Sequence[int],
+    code: str,
+    tree: RegionTree,
+    figures_by_year: Mapping[int, Mapping[str, int]],
+    year: int,
+    workforce: int | None,
+    estimates: Mapping[str, int],
+    estimate_years: Sequence[int],
 ) -> WorkforceNote:
     """Which registry years make up the region's workforce for `year`, and whether they are the seeded estimate.
 

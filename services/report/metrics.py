@@ -1,4 +1,5 @@
 """The report's data notes from the workers' /metrics texts: dead letters and the newest event per source. Pure."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -29,6 +30,8 @@ def pipeline_notes(texts: list[str]) -> PipelineNotes:
     freshness = None
     if newest is not None:
         freshness = tuple(
-            (source, datetime.fromtimestamp(seconds, timezone.utc)) for source, seconds in sorted(newest.items()) if seconds > 0
+            (source, datetime.fromtimestamp(seconds, timezone.utc))
+            for source, seconds in sorted(newest.items())
+            if seconds > 0
         )
     return PipelineNotes(None if dead is None else int(dead), freshness)

@@ -3,6 +3,7 @@
 Every figure is written here, in the report's language: 35,39% and 1.234 pekerja in `id`,
 35.39% and 1,234 workers in `en`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,23 +44,52 @@ def view(data: ReportData, language: str, urls: list[str], made_at: datetime) ->
     def n(value) -> str:
         return na if value is None else number(value, language)
 
-    headline = [(t["coverage"], t["coverage_value"].format(coverage=pct(f.coverage, language), planned=pct(f.planned, language)))]
+    headline = [
+        (
+            t["coverage"],
+            t["coverage_value"].format(coverage=pct(f.coverage, language), planned=pct(f.planned, language)),
+        )
+    ]
     if f.workforce is not None:
         headline.append((t["active"], t["active_value"].format(active=n(f.active), workforce=n(f.workforce))))
     if f.gap is not None:
         label = t["gap"] if f.gap > 0 else t["ahead"]
-        headline.append((label, t["gap_value"].format(pp=points(abs(f.gap_pp or 0), language, 2), workers=n(abs(f.gap_workers or 0)))))
+        headline.append(
+            (
+                label,
+                t["gap_value"].format(pp=points(abs(f.gap_pp or 0), language, 2), workers=n(abs(f.gap_workers or 0))),
+            )
+        )
     headline.append((t["status"], words.get(f.status, f.status) if f.status else na))
-    change_pp = "-" if f.coverage is None or data.previous.coverage is None else signed((f.coverage - data.previous.coverage) * 100, language, 2) + " " + t["points_short"]
-    headline.append((t["change"], t["change_value"].format(active=signed(data.change, language), pp=change_pp, previous=long_date(data.period.previous, language))))
+    change_pp = (
+        "-"
+        if f.coverage is None or data.previous.coverage is None
+        else signed((f.coverage - data.previous.coverage) * 100, language, 2) + " " + t["points_short"]
+    )
+    headline.append(
+        (
+            t["change"],
+            t["change_value"].format(
+                active=signed(data.change, language), pp=change_pp, previous=long_date(data.period.previous, language)
+            ),
+        )
+    )
 
-    chart = coverage_chart(data.history, data.name, language, target=data.target and (str(data.target[0]), data.target[1]), scale=CHART_SCALE)
+    chart = coverage_chart(
+        data.history,
+        data.name,
+        language,
+        target=data.target and (str(data.target[0]), data.target[1]),
+        scale=CHART_SCALE,
+    )
     return dict(
         language=language,
         t=t,
         title=t["title"].format(name=data.name),
         subtitle=t["subtitle"].format(month=month_name(data, language)),
-        figures_day=t["figures_day_today" if data.period.current else "figures_day_end"].format(day=long_date(data.period.day, language)),
+        figures_day=t["figures_day_today" if data.period.current else "figures_day_end"].format(
+            day=long_date(data.period.day, language)
+        ),
         headline=headline,
         status=f.status or "none",
         chart=None if chart is None else base64.b64encode(chart).decode(),
@@ -69,7 +99,9 @@ def view(data: ReportData, language: str, urls: list[str], made_at: datetime) ->
         outlook=_outlook_rows(data, language),
         cliff=_cliff(data, language),
         notes=_notes(data, language),
-        generated=t["generated"].format(at=made_at.astimezone(PONTIANAK).strftime("%Y-%m-%d %H:%M WIB"), urls=", ".join(urls)),
+        generated=t["generated"].format(
+            at=made_at.astimezone(PONTIANAK).strftime("%Y-%m-%d %H:%M WIB"), urls=", ".join(urls)
+        ),
     )
 
 
@@ -97,20 +129,45 @@ def _children_footnote(data: ReportData, language: str) -> str:
 def _outlook_rows(data: ReportData, language: str) -> list[tuple[str, str]]:
     t, o, f = TEXT[language], data.outlook, data.figures
     na = t["not_available"]
-    rows = [(t["pace"], na if o.pace_per_day is None else t["pace_value"].format(pace=signed(o.pace_per_day, language, 1), day=long_date(data.period.day, language)))]
+    rows = [
+        (
+            t["pace"],
+            na
+            if o.pace_per_day is None
+            else t["pace_value"].format(
+                pace=signed(o.pace_per_day, language, 1), day=long_date(data.period.day, language)
+            ),
+        )
+    ]
     if o.target_date is not None and o.target_ratio is not None:
         label = t["eta"].format(target=pct(o.target_ratio, language), target_date=long_date(o.target_date, language))
         rows.append((label, t["eta_none"] if o.eta is None else t["eta_value"].format(eta=long_date(o.eta, language))))
-    rows.append((t["required"], na if o.required_pace_per_day is None else t["required_value"].format(pace=number(o.required_pace_per_day, language, 1))))
-    rows.append((t["needed"], na if o.enrollments_needed_per_month is None else t["needed_value"].format(n=number(o.enrollments_needed_per_month, language))))
+    rows.append(
+        (
+            t["required"],
+            na
+            if o.required_pace_per_day is None
+            else t["required_value"].format(pace=number(o.required_pace_per_day, language, 1)),
+        )
+    )
+    rows.append(
+        (
+            t["needed"],
+            na
+            if o.enrollments_needed_per_month is None
+            else t["needed_value"].format(n=number(o.enrollments_needed_per_month, language)),
+        )
+    )
     if o.budget_idr is None:
         budget = na
     elif o.budget_idr <= 0:
         budget = t["budget_none"]
     else:
         budget = t["budget_value"].format(
-            budget=rupiah(o.budget_idr), workers=number(f.gap_workers or 0, language),
-            rate=rupiah(ASSISTANCE_IDR_PER_WORKER_MONTH), months=number(o.months_left or 0, language, 1),
+            budget=rupiah(o.budget_idr),
+            workers=number(f.gap_workers or 0, language),
+            rate=rupiah(ASSISTANCE_IDR_PER_WORKER_MONTH),
+            months=number(o.months_left or 0, language, 1),
         )
     rows.append((t["budget"], budget))
     return rows
@@ -124,7 +181,9 @@ def _cliff(data: ReportData, language: str) -> dict:
     if not cliff.participants:
         return dict(summary=t["cliff_none"], as_of=as_of, payers=[])
     summary = f"{t['cliff_participants']}: {number(cliff.participants, language)}"
-    return dict(summary=summary, as_of=as_of, payers=[(payer, number(count, language)) for payer, count in cliff.by_payer])
+    return dict(
+        summary=summary, as_of=as_of, payers=[(payer, number(count, language)) for payer, count in cliff.by_payer]
+    )
 
 
 def _notes(data: ReportData, language: str) -> list[tuple[str, str]]:

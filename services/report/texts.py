@@ -1,5 +1,6 @@
 """The report's words in Bahasa Indonesia and English (the notifier's approach: one dict per language,
 with its STATUS_WORDS and number formats reused)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,18 @@ from typing import Any
 from services.notifier.messages import _TEXT as _ALERT_TEXT
 
 # the alert mails' words for the same figures, so the report and the alerts say them alike
-SHARED = ("coverage", "coverage_value", "active", "active_value", "gap", "gap_value", "ahead", "budget", "budget_value", "not_available")
+SHARED = (
+    "coverage",
+    "coverage_value",
+    "active",
+    "active_value",
+    "gap",
+    "gap_value",
+    "ahead",
+    "budget",
+    "budget_value",
+    "not_available",
+)
 
 # most values are format strings; children_title maps a level to its title
 TEXT: dict[str, dict[str, Any]] = {
@@ -123,6 +135,32 @@ for _language, _words in TEXT.items():
     _words.update({key: _ALERT_TEXT[_language][key] for key in SHARED})
 
 MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }

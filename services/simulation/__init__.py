@@ -1,5 +1,6 @@
 """A deterministic simulator of the Kalimantan Barat participant event stream (no I/O but
 reading the reference CSVs); pacing and publishing to Kafka live elsewhere."""
+
 from .generator import SCHEMA, SimulatedRecord, generate_events, participant_id
 from .geography import DEFAULT_REGENCIES_CSV, DEFAULT_REGIONS_CSV, Geography, load_geography
 

@@ -3,6 +3,7 @@
 A moment is `date.toordinal() * DAY + seconds_of_day`, so days, months and ISO strings are
 cheap to derive and the generator never builds datetime objects per event.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone

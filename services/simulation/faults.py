@@ -1,4 +1,5 @@
 """Deliberately invalid inputs, each broken for exactly one reason of the validator."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,7 @@ from datetime import date
 from .days import DAY, HOUR, iso_day, iso_moment
 from .programmes import IDR_PER_MONTH, PROVINCE_PAYER
 
-COMMON_FIELDS = (
-    "schema", "event_id", "type", "occurred_at", "participant_id", "region_code", "segment", "source"
-)
+COMMON_FIELDS = ("schema", "event_id", "type", "occurred_at", "participant_id", "region_code", "segment", "source")
 # Fields with no default (covered_from and effective_date default to the date of occurred_at).
 REQUIRED_FIELDS = {
     "enrollment": COMMON_FIELDS + ("paid_through",),

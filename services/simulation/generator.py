@@ -4,6 +4,7 @@ The stream is produced in occurred_at order from a heap holding one pending acti
 participant, then a few records are held back (late arrivals), redelivered (duplicates) or
 broken (invalid inputs). Memory grows with the number of participants, not of events.
 """
+
 from __future__ import annotations
 
 import base64

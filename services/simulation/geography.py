@@ -1,4 +1,5 @@
 """Kalimantan Barat regions and regency workforce, loaded from the package's reference CSVs."""
+
 from __future__ import annotations
 
 import csv
@@ -33,9 +34,7 @@ def is_desa(code: str) -> bool:
     return code.count(".") == 3 and code.rsplit(".", 1)[1].startswith("2")
 
 
-def load_geography(
-    regions_csv: Path = DEFAULT_REGIONS_CSV, regencies_csv: Path = DEFAULT_REGENCIES_CSV
-) -> Geography:
+def load_geography(regions_csv: Path = DEFAULT_REGIONS_CSV, regencies_csv: Path = DEFAULT_REGENCIES_CSV) -> Geography:
     parents: dict[str, str | None] = {}
     villages: dict[str, list[str]] = {}
     with open(regions_csv, newline="", encoding="utf-8") as handle:

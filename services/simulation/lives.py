@@ -1,5 +1,6 @@
 """One participant's life as a small state machine: each action emits at most one event and
 schedules the next action. Only this small state is kept per participant."""
+
 from __future__ import annotations
 
 import random
@@ -57,9 +58,7 @@ class World:
 class Participant:
     __slots__ = ("world", "participant_id", "region", "segment", "payer", "year", "cadence")
 
-    def __init__(
-        self, world: World, participant_id: str, region: str, segment: str, payer: str | None, year: int
-    ):
+    def __init__(self, world: World, participant_id: str, region: str, segment: str, payer: str | None, year: int):
         self.world = world
         self.participant_id = participant_id
         self.region = region
@@ -71,7 +70,12 @@ class Participant:
     def start(self, t: int) -> Step:
         if self.payer is not None:
             return self.register_for_assistance(t)
-        join: dict[str, Callable[[int], Step]] = {"PU": self.pu_join, "BPU": self.bpu_pay, "JAKON": self.jakon_join, "PMI": self.pmi_join}
+        join: dict[str, Callable[[int], Step]] = {
+            "PU": self.pu_join,
+            "BPU": self.bpu_pay,
+            "JAKON": self.jakon_join,
+            "PMI": self.pmi_join,
+        }
         return join[self.segment](t)
 
     # --- helpers ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 "Data notes" means services/data/ATTRIBUTION.md; "assumption" marks a plausible figure with
 no public source, chosen to keep the stream at a few events per participant.
 """
+
 from __future__ import annotations
 
 # --- Who the participants are ------------------------------------------------------------

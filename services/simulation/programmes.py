@@ -1,4 +1,5 @@
 """Assistance programmes: who pays, when the batches go out, and who is continued."""
+
 from __future__ import annotations
 
 import random
@@ -10,7 +11,9 @@ from .geography import is_desa
 from .mix import SEGMENT_MIX
 from .sampling import sub_rng
 
-IDR_PER_MONTH = ASSISTANCE_IDR_PER_WORKER_MONTH  # JKK+JKM contribution for a BPU worker (data notes), defined in the domain
+IDR_PER_MONTH = (
+    ASSISTANCE_IDR_PER_WORKER_MONTH  # JKK+JKM contribution for a BPU worker (data notes), defined in the domain
+)
 
 # The simulated participants stand for everyone covered at some point of the period: about
 # 600,000 in 2023 (data notes) growing towards the 59.56% x 1.7M ~ 1.01M target of 2025.

@@ -1,4 +1,5 @@
 """Small seeded sampling helpers."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """When participants first enroll: an even spread plus campaign waves (see mix.CAMPAIGN_WAVES)."""
+
 from __future__ import annotations
 
 import random

@@ -5,6 +5,7 @@ fold over the transitions already published, so a worker rebuilds it by reading 
 topic and then never publishes a transition that is already there. Hold times in progress
 are kept in memory only: after a restart, a hold starts again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -74,11 +75,15 @@ class AlertBook:
             return None
         if status == "on_track":
             if self._held(key, "resolved", now, hold):
-                return Decision(kind, region_code, "resolved", status, current.status, current.alert_id, current.sequence + 1)
+                return Decision(
+                    kind, region_code, "resolved", status, current.status, current.alert_id, current.sequence + 1
+                )
             return None
         self._holding.pop(key, None)
         if SEVERITY[status] > SEVERITY[current.status]:
-            return Decision(kind, region_code, "updated", status, current.status, current.alert_id, current.sequence + 1)
+            return Decision(
+                kind, region_code, "updated", status, current.status, current.alert_id, current.sequence + 1
+            )
         return None
 
     def _held(self, key: Key, transition: str, now: datetime, hold: timedelta) -> bool:

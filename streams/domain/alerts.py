@@ -5,6 +5,7 @@ a lapse cliff (kind `lapse_cliff`). Its `alert_id` is stable over the episode; e
 transition of it (raised, updated on escalation, resolved) has its own `transition_id`,
 which consumers use as the idempotency key of a delivery.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -111,9 +112,7 @@ def alert_from_wire(body: dict[str, Any]) -> AlertTransition:
                 "eta": _date_or_none(figures["eta"]),
             }
         ),
-        lapse_cliff=None
-        if cliff is None
-        else LapseCliff(**{**cliff, "first_end": _date_or_none(cliff["first_end"])}),
+        lapse_cliff=None if cliff is None else LapseCliff(**{**cliff, "first_end": _date_or_none(cliff["first_end"])}),
         history=tuple(
             HistoryPoint(day=date.fromisoformat(day), coverage=coverage, planned=planned)
             for day, coverage, planned in body.get("history", ())

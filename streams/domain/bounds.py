@@ -3,6 +3,7 @@
 Wide enough for any real record, and narrow enough that every accepted event can be folded and
 no field can grow a label set or a message without limit.
 """
+
 from __future__ import annotations
 
 import re

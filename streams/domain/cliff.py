@@ -6,6 +6,7 @@ so nearly all of them always have coverage ending within the horizon with nothin
 yet: counting them would make every region's cliff permanent. An assistance payment ends by
 a budget decision (the end of a budget year above all), which is what the forecast is for.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ def payer_group(payer_id: str) -> str:
     return payer_id
 
 
-def cliff_on(coverage: Coverage, day: date, spans: tuple[Span, ...] | None = None, horizon_days: int = CLIFF_HORIZON_DAYS) -> CliffContribution | None:
+def cliff_on(
+    coverage: Coverage, day: date, spans: tuple[Span, ...] | None = None, horizon_days: int = CLIFF_HORIZON_DAYS
+) -> CliffContribution | None:
     """The participant's contribution to the cliff seen on `day`, if it is on the edge.
 
     `spans` are the coverage's active_spans, when the caller has them already.

@@ -1,4 +1,5 @@
 """Active participant counts per region, and their roll-up to every ancestor region."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,9 +38,7 @@ class ActiveCounts(Generic[Counted]):
         return sum(self._counts.values())
 
 
-def roll_up(
-    counts: Iterable[tuple[Contribution, int]], tree: RegionTree
-) -> dict[str, Counter[Breakdown]]:
+def roll_up(counts: Iterable[tuple[Contribution, int]], tree: RegionTree) -> dict[str, Counter[Breakdown]]:
     """Per region: active participants of the region and all its sub-regions, by breakdown."""
     own: dict[str, Counter[Breakdown]] = {}  # the same region's counts of every partition summed first
     for contribution, count in counts:

@@ -4,6 +4,7 @@ Registration systems know a worker by NIK. The gateway, EventPublisher and `ucj 
 --pseudonymize` all call pseudonymize_fields, so every path gives the same participant_id
 for the same NIK however it was typed, and the NIK itself goes no further.
 """
+
 from __future__ import annotations
 
 from typing import Any

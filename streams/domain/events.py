@@ -1,4 +1,5 @@
 """Participant events, schema ucj.participant-event/1, as immutable values."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 A history keeps the distinct events in fold order, so the result does not depend on arrival
 order or redelivery; coverage is then derived from the history by folding it in that order.
 """
+
 from __future__ import annotations
 
 import bisect

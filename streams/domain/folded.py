@@ -5,6 +5,7 @@ An event whose (occurred_at, event_id) comes after every known one, and whose ev
 event of the history once applied: the fold goes one step further from the kept coverage.
 Any other event is applied to the history, which is folded again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ of active days starts, -1 the day after it ends), so the count on any day is a p
 The history is a function of the events alone: replaying them gives the same history, and
 days of the past change when a late event changes them (a backdated lapse, say).
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -49,7 +50,12 @@ class DailyActive:
         self.changed_regions: set[str] = set()  # since the last take_changed_regions()
 
     def move(
-        self, regions_before: Iterable[str], spans_before: Iterable[Span], regions_after: Iterable[str], spans_after: Iterable[Span], participants: int = 1
+        self,
+        regions_before: Iterable[str],
+        spans_before: Iterable[Span],
+        regions_after: Iterable[str],
+        spans_after: Iterable[Span],
+        participants: int = 1,
     ) -> None:
         """Participants went from (regions, spans) before to after; regions include ancestors."""
         regions_before, regions_after = tuple(regions_before), tuple(regions_after)

@@ -31,6 +31,7 @@ position found is a position of the original text:
   that many valid events gets switched off. tests/streams/domain/test_nik.py measures the
   false-positive rate over realistic ids; docs/registration-systems.md ("No NIK, anywhere") states it.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -12,6 +12,7 @@ direct feed) keeps full rights.
 The decision is taken as each event arrives, against the state then, like a dead letter: the
 events of one participant arrive in the order of their partition, so a replay decides the same.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Mapping

@@ -7,6 +7,7 @@ moments, source, regions, payer and NIK-shaped values are checked here, with the
 This path only ever accepts: anything else, invalid or merely unusual, goes on to validation.py,
 which reads it as it always did and words the rejection.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -72,7 +73,9 @@ class _Lapse(_Plain, tag=TYPE_NAMES[ParticipantLapsed]):
     effective_date: Union[_Text, UnsetType] = UNSET
 
 
-_DECODER: msgspec.json.Decoder[_Enrollment | _Payment | _Lapse] = msgspec.json.Decoder(Union[_Enrollment, _Payment, _Lapse])
+_DECODER: msgspec.json.Decoder[_Enrollment | _Payment | _Lapse] = msgspec.json.Decoder(
+    Union[_Enrollment, _Payment, _Lapse]
+)
 
 
 def plain_event(raw: bytes | None, regions: Container[str], now: datetime) -> ParticipantEvent | None:
@@ -97,7 +100,9 @@ def plain_event(raw: bytes | None, regions: Container[str], now: datetime) -> Pa
         return None
 
 
-def _valid_event(plain: _Enrollment | _Payment | _Lapse, regions: Container[str], now: datetime) -> ParticipantEvent | None:
+def _valid_event(
+    plain: _Enrollment | _Payment | _Lapse, regions: Container[str], now: datetime
+) -> ParticipantEvent | None:
     """The event of `plain`, or None when a check that msgspec cannot make fails."""
     occurred_at = datetime.fromisoformat(plain.occurred_at)
     if (
@@ -110,30 +115,51 @@ def _valid_event(plain: _Enrollment | _Payment | _Lapse, regions: Container[str]
         return None
     if isinstance(plain, _Enrollment):
         paid_through = date.fromisoformat(plain.paid_through)
-        covered_from = local_date(occurred_at) if plain.covered_from is UNSET else date.fromisoformat(plain.covered_from)
+        covered_from = (
+            local_date(occurred_at) if plain.covered_from is UNSET else date.fromisoformat(plain.covered_from)
+        )
         if not EARLIEST_DATE <= covered_from <= paid_through <= LATEST_DATE:
             return None
         return ParticipantEnrolled(
-            event_id=plain.event_id, occurred_at=occurred_at, participant_id=plain.participant_id,
-            region_code=plain.region_code, segment=plain.segment, source=plain.source,
-            covered_from=covered_from, paid_through=paid_through,
+            event_id=plain.event_id,
+            occurred_at=occurred_at,
+            participant_id=plain.participant_id,
+            region_code=plain.region_code,
+            segment=plain.segment,
+            source=plain.source,
+            covered_from=covered_from,
+            paid_through=paid_through,
         )
     if isinstance(plain, _Payment):
         period_start, period_end = date.fromisoformat(plain.period_start), date.fromisoformat(plain.period_end)
         if not EARLIEST_DATE <= period_start <= period_end <= LATEST_DATE or payer_problem(plain.payer_id, regions):
             return None
         return AssistancePaid(
-            event_id=plain.event_id, occurred_at=occurred_at, participant_id=plain.participant_id,
-            region_code=plain.region_code, segment=plain.segment, source=plain.source,
-            payer_id=plain.payer_id, period_start=period_start, period_end=period_end, amount_idr=plain.amount_idr,
+            event_id=plain.event_id,
+            occurred_at=occurred_at,
+            participant_id=plain.participant_id,
+            region_code=plain.region_code,
+            segment=plain.segment,
+            source=plain.source,
+            payer_id=plain.payer_id,
+            period_start=period_start,
+            period_end=period_end,
+            amount_idr=plain.amount_idr,
         )
-    effective_date = local_date(occurred_at) if plain.effective_date is UNSET else date.fromisoformat(plain.effective_date)
+    effective_date = (
+        local_date(occurred_at) if plain.effective_date is UNSET else date.fromisoformat(plain.effective_date)
+    )
     if not EARLIEST_DATE <= effective_date <= LATEST_DATE:
         return None
     return ParticipantLapsed(
-        event_id=plain.event_id, occurred_at=occurred_at, participant_id=plain.participant_id,
-        region_code=plain.region_code, segment=plain.segment, source=plain.source,
-        reason=plain.reason, effective_date=effective_date,
+        event_id=plain.event_id,
+        occurred_at=occurred_at,
+        participant_id=plain.participant_id,
+        region_code=plain.region_code,
+        segment=plain.segment,
+        source=plain.source,
+        reason=plain.reason,
+        effective_date=effective_date,
     )
 
 

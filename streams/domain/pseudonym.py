@@ -4,6 +4,7 @@ The same NIK gives the same participant_id on every path (gateway, `ucj produce
 --pseudonymize`, EventPublisher), so a worker registered by a village and by Disnaker is
 one participant. Without the key nobody can test a guessed NIK against the ids.
 """
+
 from __future__ import annotations
 
 import base64

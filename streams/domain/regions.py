@@ -1,4 +1,5 @@
 """The region hierarchy (province > regency > district > village), with no I/O."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Planned trajectory, gap and status of a region (design note, "Coverage, trajectory, status")."""
+
 from __future__ import annotations
 
 import math
@@ -181,5 +182,12 @@ def outlook(figures: RegionFigures, pace: float | None, points: PlanPoints, day:
     months_left = days_left / DAYS_PER_MONTH
     budget = round(max(0, figures.gap_workers or 0) * ASSISTANCE_IDR_PER_WORKER_MONTH * months_left)
     return Outlook(
-        pace, target_date, target_ratio, eta, required, math.ceil(round(required * DAYS_PER_MONTH, 9)), months_left, budget
+        pace,
+        target_date,
+        target_ratio,
+        eta,
+        required,
+        math.ceil(round(required * DAYS_PER_MONTH, 9)),
+        months_left,
+        budget,
     )

@@ -18,6 +18,7 @@ accepted event can be folded and no field can grow a label set or a message with
 The bounds themselves are in streams.domain.bounds. Nearly every valid event is accepted by
 the fast path (streams.domain.plain_event); the rest is read here, where each rejection is worded.
 """
+
 from __future__ import annotations
 
 import json
@@ -197,7 +198,10 @@ def _check_content(obj: dict[str, Any], text: str) -> None:
     escaped = "\\" in text
     for field, value in _strings(obj):
         if len(value) > MAX_TEXT_LENGTH:
-            raise _Reject("too_long", f"field {_shown(field)} holds a text of {len(value)} characters, the limit is {MAX_TEXT_LENGTH}")
+            raise _Reject(
+                "too_long",
+                f"field {_shown(field)} holds a text of {len(value)} characters, the limit is {MAX_TEXT_LENGTH}",
+            )
         if escaped and _SURROGATE.search(value):  # UTF-8 cannot carry one: only an escape can
             raise _Reject("not_json", f"field {_shown(field)} holds an unpaired UTF-16 surrogate")
     if contains_nik(text) or escaped and any(contains_nik(value) for _, value in _strings(obj)):

@@ -54,11 +54,28 @@ def test_quantile_interpolates_within_the_bucket_like_promql():
 
 
 def test_summary_has_a_row_for_every_figure():
-    f = dict(events_per_s=1000, timed_events=900, seconds=0.9, cpu_seconds=0.5, events_per_cpu_s=1800, machine_cpu_seconds=1.0)
+    f = dict(
+        events_per_s=1000,
+        timed_events=900,
+        seconds=0.9,
+        cpu_seconds=0.5,
+        events_per_cpu_s=1800,
+        machine_cpu_seconds=1.0,
+    )
     r = dict(events_per_s=1.0, events_per_cpu_s=1.0)
     results = dict(
-        throughput=dict(events=1000, participants=300, worker=f | dict(peak_rss_mib=100), naive=f, agent=f, worker_to_naive=r, worker_to_agent=r),
-        depth=dict(prior_events=133, load=f, peak_rss_mib=90, **{str(d): f for d in DEPTHS}, ratio_12_to_1=r, ratio_120_to_1=r),
+        throughput=dict(
+            events=1000,
+            participants=300,
+            worker=f | dict(peak_rss_mib=100),
+            naive=f,
+            agent=f,
+            worker_to_naive=r,
+            worker_to_agent=r,
+        ),
+        depth=dict(
+            prior_events=133, load=f, peak_rss_mib=90, **{str(d): f for d in DEPTHS}, ratio_12_to_1=r, ratio_120_to_1=r
+        ),
         latency=dict(half=dict(events_per_s=500, seconds=15, p50_s=0.1, p99_s=0.2, peak_rss_mib=80)),
         restart=dict(participants=50, to_exact_s=3.0, peak_rss_mib=70),
         phase_seconds=dict(throughput=1, depth=2, latency=3, restart=4),

@@ -1,4 +1,5 @@
 """The committed dashboard JSON is what the generator makes, and is well formed."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,15 @@ def test_the_committed_json_is_up_to_date():
     stale = [
         uid
         for uid, dashboard in dashboards().items()
-        if not (GENERATED / f"{uid}.json").exists() or (GENERATED / f"{uid}.json").read_text(encoding="utf-8") != text_of(dashboard)
+        if not (GENERATED / f"{uid}.json").exists()
+        or (GENERATED / f"{uid}.json").read_text(encoding="utf-8") != text_of(dashboard)
     ]
-    assert not stale, f"dashboards/generated is stale for {stale}: run `python -m dashboards.build` and commit the result"
-    assert sorted(p.stem for p in GENERATED.glob("*.json")) == sorted(EXPECTED), "a JSON file with no generator left in dashboards/generated"
+    assert not stale, (
+        f"dashboards/generated is stale for {stale}: run `python -m dashboards.build` and commit the result"
+    )
+    assert sorted(p.stem for p in GENERATED.glob("*.json")) == sorted(EXPECTED), (
+        "a JSON file with no generator left in dashboards/generated"
+    )
 
 
 @pytest.mark.parametrize("uid", sorted(EXPECTED))
@@ -72,10 +78,16 @@ def test_the_pipeline_dashboard_has_a_gateway_row_that_agrees_with_the_alerts():
     exprs = {p["title"]: [t["expr"] for t in p["targets"]] for p in panels}
     assert "by (status, endpoint)" in exprs["Gateway requests per second by status"][0]
     assert "by (source, outcome)" in exprs["Gateway events per second by source and outcome"][0]
-    assert [e.split(",")[0] for e in exprs["Gateway request latency p50 and p95 by endpoint"]] == ["histogram_quantile(0.95", "histogram_quantile(0.5"]
+    assert [e.split(",")[0] for e in exprs["Gateway request latency p50 and p95 by endpoint"]] == [
+        "histogram_quantile(0.95",
+        "histogram_quantile(0.5",
+    ]
     assert all("by (endpoint, le)" in e for e in exprs["Gateway request latency p50 and p95 by endpoint"])
     [rejected] = exprs["Rejected events by source and reason"]
     assert f"ucj_gateway_events_total{{{REJECTED}}}" in rejected
     [alert] = [rule for rule in alert_rules() if rule["alert"] == "UCJGatewaySourceMostlyRejected"]
     assert f'ucj_gateway_events_total{{job="ucj-gateway", {REJECTED}}}' in alert["expr"]
-    assert "row Gateway" in alert["annotations"]["description"] and dashboard["title"] in alert["annotations"]["description"]
+    assert (
+        "row Gateway" in alert["annotations"]["description"]
+        and dashboard["title"] in alert["annotations"]["description"]
+    )

@@ -1,4 +1,5 @@
 """`ucj dashboards push` against a real HTTP server that imitates Grafana's dashboard API."""
+
 from __future__ import annotations
 
 import json
@@ -99,7 +100,11 @@ def test_push_uploads_every_generated_dashboard_with_overwrite(grafana, token, c
     assert main(["dashboards", "push", "--url", grafana.url]) == 0
     posted = grafana.posted_dashboards()
     expected = committed()
-    assert sorted(body["dashboard"]["uid"] for body in posted) == sorted(expected) == ["ucj-pipeline", "ucj-province", "ucj-regency"]
+    assert (
+        sorted(body["dashboard"]["uid"] for body in posted)
+        == sorted(expected)
+        == ["ucj-pipeline", "ucj-province", "ucj-regency"]
+    )
     for body in posted:
         uid = body["dashboard"]["uid"]
         assert body["overwrite"] is True and "folderUid" not in body
@@ -113,7 +118,9 @@ def test_the_folder_is_created_or_reused(grafana, token):
     assert main(["dashboards", "push", "--url", grafana.url, "--folder", "UCJ"]) == 0
     assert [f["title"] for f in grafana.folders] == ["Operations", "UCJ"]
     assert {body["folderUid"] for body in grafana.posted_dashboards()} == {"f2"}
-    assert main(["dashboards", "push", "--url", grafana.url, "--folder", "Operations"]) == 0  # an existing folder is reused
+    assert (
+        main(["dashboards", "push", "--url", grafana.url, "--folder", "Operations"]) == 0
+    )  # an existing folder is reused
     assert len(grafana.folders) == 2 and {body["folderUid"] for body in grafana.posted_dashboards()[3:]} == {"ops"}
 
 
@@ -128,7 +135,9 @@ def test_the_token_can_come_from_a_file(grafana, monkeypatch, tmp_path):
     assert all(headers["Authorization"] == "Bearer glsa_good" for _, _, headers, _ in grafana.requests)
 
 
-@pytest.mark.parametrize("argv", [["--token", "glsa_good"], ["--token=glsa_good"], ["--token"]], ids=["value", "equals", "bare"])
+@pytest.mark.parametrize(
+    "argv", [["--token", "glsa_good"], ["--token=glsa_good"], ["--token"]], ids=["value", "equals", "bare"]
+)
 def test_a_token_flag_is_refused_and_says_where_the_token_goes(grafana, token, capsys, argv):
     with pytest.raises(SystemExit) as exited:
         main(["dashboards", "push", "--url", grafana.url, *argv])
@@ -145,7 +154,10 @@ def test_a_rejected_token_is_one_sentence(grafana, token, capsys):
     token("glsa_wrong")
     assert main(["dashboards", "push", "--url", grafana.url]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == f"ucj dashboards push: Grafana at {grafana.url} rejected the token (401 Unauthorized); check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE"
+    assert (
+        err
+        == f"ucj dashboards push: Grafana at {grafana.url} rejected the token (401 Unauthorized); check UCJ_GRAFANA_TOKEN or UCJ_GRAFANA_TOKEN_FILE"
+    )
     assert grafana.posted_dashboards()[0]["dashboard"]["uid"]  # it did try, and stopped at the first refusal
     assert len(grafana.posted_dashboards()) == 1
 

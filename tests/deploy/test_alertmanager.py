@@ -4,6 +4,7 @@ Coverage alerts come from the notifier (labels of services/notifier/alertmanager
 are only shown: the notifier is the one path to coordinators, so Alertmanager routes them,
 whatever their regency, to a receiver with no integration. Pipeline alerts
 (deploy/prometheus/rules/alerts.yml) go to operations."""
+
 from __future__ import annotations
 
 import csv
@@ -30,7 +31,12 @@ def amtool() -> str:
 def route(amtool: str, receiver: str, **label_set: str) -> None:
     """amtool resolves the label set to exactly this receiver (and fails otherwise)."""
     done = run(
-        amtool, "config", "routes", "test", f"--config.file={CONFIG}", f"--verify.receivers={receiver}",
+        amtool,
+        "config",
+        "routes",
+        "test",
+        f"--config.file={CONFIG}",
+        f"--verify.receivers={receiver}",
         *(f"{name}={value}" for name, value in label_set.items()),
     )
     assert done.stdout.split() == [receiver]
@@ -43,8 +49,15 @@ def test_config_is_valid(amtool):
 
 def test_a_wrong_receiver_is_caught(amtool):
     done = run(
-        amtool, "config", "routes", "test", f"--config.file={CONFIG}", "--verify.receivers=operations",
-        "alertname=UCJCoverageBehind", "regency=61.07", expect_success=False,
+        amtool,
+        "config",
+        "routes",
+        "test",
+        f"--config.file={CONFIG}",
+        "--verify.receivers=operations",
+        "alertname=UCJCoverageBehind",
+        "regency=61.07",
+        expect_success=False,
     )
     assert done.returncode != 0
     assert SHOWN in done.stdout + done.stderr
@@ -55,11 +68,14 @@ def test_only_operations_is_ever_notified():
     receivers = {receiver["name"]: receiver for receiver in load(CONFIG)["receivers"]}
     assert set(receivers) == {"operations", SHOWN}
     assert receivers[SHOWN] == {"name": SHOWN}
-    assert [hook["url"] for hook in receivers["operations"]["webhook_configs"]] == ["http://ucj-operations-hook.invalid/alerts"]
+    assert [hook["url"] for hook in receivers["operations"]["webhook_configs"]] == [
+        "http://ucj-operations-hook.invalid/alerts"
+    ]
 
 
 def test_no_route_matches_on_a_regency():
     """Routing by regency is the notifier's (the registry's coordinators), not Alertmanager's."""
+
     def walk(node):
         yield node
         for child in node.get("routes", []):
@@ -76,20 +92,32 @@ def test_a_regencys_coverage_alerts_reach_no_coordinator_route(amtool, regency):
 
 
 def test_district_and_province_coverage_alerts_are_only_shown_too(amtool):
-    route(amtool, SHOWN, alertname="UCJCoverageBehind", region="61.07.01", regency="61.07", level="district", status="critical")
+    route(
+        amtool,
+        SHOWN,
+        alertname="UCJCoverageBehind",
+        region="61.07.01",
+        regency="61.07",
+        level="district",
+        status="critical",
+    )
     for alertname in ALERT_NAMES.values():
         route(amtool, SHOWN, alertname=alertname, region="61", regency="", level="province", status="behind")
     # even one that looks like a pipeline alert: the notifier already delivered it
     route(amtool, SHOWN, alertname="UCJCoverageBehind", regency="61.07", team="operations", severity="critical")
 
 
-@pytest.mark.parametrize("transition", [
-    samples.alert("61.07"),
-    samples.alert("61.07.01"),
-    samples.lapse_cliff_alert(region_code="61.72"),
-    samples.alert("61", status="critical", transition="updated"),
-    samples.lapse_cliff_alert(region_code="61"),
-], ids=["regency", "district", "lapse-cliff", "province", "province-lapse-cliff"])
+@pytest.mark.parametrize(
+    "transition",
+    [
+        samples.alert("61.07"),
+        samples.alert("61.07.01"),
+        samples.lapse_cliff_alert(region_code="61.72"),
+        samples.alert("61", status="critical", transition="updated"),
+        samples.lapse_cliff_alert(region_code="61"),
+    ],
+    ids=["regency", "district", "lapse-cliff", "province", "province-lapse-cliff"],
+)
 def test_the_notifiers_own_labels_are_only_shown(amtool, transition):
     """The label sets the notifier posts (services/notifier/alertmanager.py), not copies of them."""
     for status in (None, *STATUSES):  # the label sets api_alerts posts for the transition

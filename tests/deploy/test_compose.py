@@ -4,6 +4,7 @@ mounts exists, names and ports agree with the rest, every password is a Docker s
 read from a file that deploy/compose/init-secrets.sh made, every container drops its
 capabilities, the gateway cannot reach Alertmanager, each service is its own PostgreSQL role,
 and the image runs as a non-root user."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,22 @@ WORKER_PORT = int(ENVIRONMENT["UCJ_WEB_PORT"][0])
 NOTIFIER_PORT = 6070  # ucj notifier --metrics-port default
 GATEWAY_PORT = int(GATEWAY_ENVIRONMENT["UCJ_GATEWAY_PORT"][0])
 LISTENS = {
-    "kafka": 9092, "postgres": 5432, "worker-1": WORKER_PORT, "worker-2": WORKER_PORT, "notifier": NOTIFIER_PORT,
-    "gateway": GATEWAY_PORT, "prometheus": 9090, "alertmanager": 9093, "grafana": 3000,
+    "kafka": 9092,
+    "postgres": 5432,
+    "worker-1": WORKER_PORT,
+    "worker-2": WORKER_PORT,
+    "notifier": NOTIFIER_PORT,
+    "gateway": GATEWAY_PORT,
+    "prometheus": 9090,
+    "alertmanager": 9093,
+    "grafana": 3000,
 }
 # what is published, and on which host address (README, Deployment)
 PUBLISHED = {
-    "gateway": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}", "grafana": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}",
-    "prometheus": "127.0.0.1", "alertmanager": "127.0.0.1",
+    "gateway": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}",
+    "grafana": "${UCJ_PUBLISH_ADDRESS:-127.0.0.1}",
+    "prometheus": "127.0.0.1",
+    "alertmanager": "127.0.0.1",
 }
 # the PostgreSQL login of each database URL secret (deploy/compose/postgres-roles.sh makes them)
 DATABASE_USERS = {"admin": "ucj_admin", "gateway": "gateway", "worker": "worker", "notifier": "notifier"}
@@ -64,7 +74,11 @@ def target(address: str) -> tuple[str, int]:
 
 def kafka_principals() -> dict[str, str]:
     """service -> the Kafka principal it connects as."""
-    return {name: s["environment"]["UCJ_KAFKA_USERNAME"] for name, s in SERVICES.items() if "UCJ_KAFKA_USERNAME" in s.get("environment", {})}
+    return {
+        name: s["environment"]["UCJ_KAFKA_USERNAME"]
+        for name, s in SERVICES.items()
+        if "UCJ_KAFKA_USERNAME" in s.get("environment", {})
+    }
 
 
 def test_every_service_the_stack_needs_is_there():
@@ -94,10 +108,17 @@ def test_only_the_gateway_and_grafana_are_published_beyond_this_host():
 
 def test_prometheus_scrapes_the_services_and_alertmanager_where_they_listen():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
-    targets = [target(t) for job in config["scrape_configs"] for group in job.get("static_configs", []) for t in group["targets"]]
+    targets = [
+        target(t)
+        for job in config["scrape_configs"]
+        for group in job.get("static_configs", [])
+        for t in group["targets"]
+    ]
     assert {"worker-1", "worker-2", "notifier", "gateway", "alertmanager"} <= {host for host, _ in targets}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    assert [target(t) for t in jobs["alertmanager"]["static_configs"][0]["targets"]] == [("alertmanager", LISTENS["alertmanager"])]
+    assert [target(t) for t in jobs["alertmanager"]["static_configs"][0]["targets"]] == [
+        ("alertmanager", LISTENS["alertmanager"])
+    ]
     for host, port in targets:
         if host == "localhost":  # Prometheus itself
             assert port == LISTENS["prometheus"]
@@ -112,9 +133,13 @@ def test_prometheus_scrapes_the_services_and_alertmanager_where_they_listen():
 def test_grafana_reads_prometheus_and_the_generated_dashboards():
     assert SERVICES["grafana"]["image"].startswith("grafana/grafana:11.6")  # the SDK's Grafana line
     provisioning = ROOT / "deploy/grafana/provisioning"
-    datasources = [d for f in (provisioning / "datasources").glob("*.yml") for d in yaml.safe_load(f.read_text())["datasources"]]
+    datasources = [
+        d for f in (provisioning / "datasources").glob("*.yml") for d in yaml.safe_load(f.read_text())["datasources"]
+    ]
     assert [target(d["url"]) for d in datasources if d["type"] == "prometheus"] == [("prometheus", 9090)]
-    providers = [p for f in (provisioning / "dashboards").glob("*.yml") for p in yaml.safe_load(f.read_text())["providers"]]
+    providers = [
+        p for f in (provisioning / "dashboards").glob("*.yml") for p in yaml.safe_load(f.read_text())["providers"]
+    ]
     mounted = {t: s for _, s, t in bind_mounts()}
     for provider in providers:
         source = mounted[provider["options"]["path"].rstrip("/")]
@@ -144,11 +169,15 @@ def test_no_service_has_a_password_in_its_environment():
             value = str(value)
             assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{name}: {variable} holds a URL with a password"
             if variable.endswith("_FILE") and when_set(value) in configs:
-                assert variable.endswith("_CA_FILE"), f"{name}: {variable} is a Compose config, which is for public files only"
+                assert variable.endswith("_CA_FILE"), (
+                    f"{name}: {variable} is a Compose config, which is for public files only"
+                )
             elif variable.endswith("_FILE"):
                 secret = when_set(value)
                 assert secret.startswith("/run/secrets/"), f"{name}: {variable}={value} is not a Docker secret"
-                assert secret.removeprefix("/run/secrets/") in mounted, f"{name}: {variable} names a secret it does not mount"
+                assert secret.removeprefix("/run/secrets/") in mounted, (
+                    f"{name}: {variable} names a secret it does not mount"
+                )
             else:
                 assert not SECRET_NAME.search(variable), f"{name}: {variable} puts a secret in the environment"
 
@@ -157,7 +186,9 @@ def test_every_secret_is_a_file():
     assert COMPOSE["secrets"]
     for name, secret in COMPOSE["secrets"].items():
         assert set(secret) == {"file"}, f"secret {name} is not a file: {secret}"
-    used = {s if isinstance(s, str) else s["source"] for service in SERVICES.values() for s in service.get("secrets", [])}
+    used = {
+        s if isinstance(s, str) else s["source"] for service in SERVICES.values() for s in service.get("secrets", [])
+    }
     assert used == set(COMPOSE["secrets"]), "a secret is defined but not used, or used but not defined"
     for name, config in COMPOSE["configs"].items():
         assert set(config) == {"file"}, f"config {name} is not a file: {config}"
@@ -170,13 +201,19 @@ def test_the_notifier_gets_every_smtp_setting_but_the_password_itself():
     notifier's meaning; the password only as a file (a Docker secret)."""
     environment = SERVICES["notifier"]["environment"]
     passed = {variable for variable in environment if variable.startswith("UCJ_SMTP_")}
-    assert passed == {variable for variable in NOTIFIER_ENVIRONMENT if variable.startswith("UCJ_SMTP_")} - {"UCJ_SMTP_PASSWORD"}
+    assert passed == {variable for variable in NOTIFIER_ENVIRONMENT if variable.startswith("UCJ_SMTP_")} - {
+        "UCJ_SMTP_PASSWORD"
+    }
     for variable in passed:
-        assert str(environment[variable]).startswith(f"${{{variable}:"), f"notifier: {variable} is not the host's {variable}"
+        assert str(environment[variable]).startswith(f"${{{variable}:"), (
+            f"notifier: {variable} is not the host's {variable}"
+        )
 
 
 def test_no_default_passwords_anywhere():
-    texts = {path: path.read_text() for path in [ROOT / "docker-compose.yml", *ROOT.glob("deploy/**/*.*")] if path.is_file()}
+    texts = {
+        path: path.read_text() for path in [ROOT / "docker-compose.yml", *ROOT.glob("deploy/**/*.*")] if path.is_file()
+    }
     for path, text in texts.items():
         for default in ("ucj:ucj@", "POSTGRES_PASSWORD: ", "admin/admin", ":-admin}", "GF_SECURITY_ADMIN_PASSWORD:"):
             assert default not in text, f"{path.relative_to(ROOT)} has a default password ({default!r})"
@@ -184,7 +221,12 @@ def test_no_default_passwords_anywhere():
 
 def test_every_kafka_principal_has_its_own_password_acls_and_scram_credential():
     principals = kafka_principals()
-    assert principals == {"worker-1": "ucj-worker", "worker-2": "ucj-worker", "notifier": "ucj-notifier", "gateway": "ucj-gateway"}
+    assert principals == {
+        "worker-1": "ucj-worker",
+        "worker-2": "ucj-worker",
+        "notifier": "ucj-notifier",
+        "gateway": "ucj-gateway",
+    }
     for name, principal in principals.items():
         short = principal.removeprefix("ucj-")
         assert SERVICES[name]["environment"]["UCJ_KAFKA_PASSWORD_FILE"] == f"/run/secrets/kafka_{short}_password"
@@ -195,7 +237,9 @@ def test_every_kafka_principal_has_its_own_password_acls_and_scram_credential():
     allowed |= set(re.search(r"^for publisher in ([^;]+);", script, re.MULTILINE).group(1).split())
     assert allowed == set(principals.values()) | {"ucj-producer"}
     # kafka-format gives each principal, admin and producer included, a SCRAM credential
-    assert set(SERVICES["kafka-format"]["secrets"]) == {f"kafka_{p}_password" for p in ("admin", "gateway", "producer", "worker", "notifier")}
+    assert set(SERVICES["kafka-format"]["secrets"]) == {
+        f"kafka_{p}_password" for p in ("admin", "gateway", "producer", "worker", "notifier")
+    }
     assert SERVICES["kafka-init"]["secrets"] == ["kafka_admin_password"]
 
 
@@ -221,13 +265,17 @@ def test_the_gateway_reads_the_pseudonym_key_from_a_docker_secret_with_no_defaul
     assert "UCJ_PSEUDONYM_KEY" not in gateway["environment"]  # never the key itself in the environment
     assert gateway["environment"]["UCJ_PSEUDONYM_KEY_FILE"] == "/run/secrets/ucj_pseudonym_key"
     source = COMPOSE["secrets"]["ucj_pseudonym_key"]["file"]
-    assert source.startswith("${UCJ_PSEUDONYM_KEY_FILE:?"), f"the key file must be named by the operator, not defaulted: {source}"
+    assert source.startswith("${UCJ_PSEUDONYM_KEY_FILE:?"), (
+        f"the key file must be named by the operator, not defaulted: {source}"
+    )
     assert target(gateway["environment"]["UCJ_KAFKA_BOOTSTRAP"]) == ("kafka", LISTENS["kafka"])
     assert "/healthz" in " ".join(gateway["healthcheck"]["test"])
 
 
 def run_init_secrets(directory: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(["bash", str(INIT_SECRETS), str(directory)], env=child_env(), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", str(INIT_SECRETS), str(directory)], env=child_env(), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -244,20 +292,30 @@ def test_init_secrets_makes_private_random_files_and_never_overwrites(tmp_path):
     for role, user in DATABASE_USERS.items():
         password = files[f"postgres_{role}_password"].strip()
         assert files[f"database_url_{role}"].strip() == f"postgresql+psycopg://{user}:{password}@postgres:5432/ucj"
-    if os.geteuid() == 0:  # each file belongs to the user of the container that reads it (compose bind-mounts it as it is)
+    if (
+        os.geteuid() == 0
+    ):  # each file belongs to the user of the container that reads it (compose bind-mounts it as it is)
         owners = {path.name: path.stat().st_uid for path in secrets.iterdir()}
         assert {name for name, uid in owners.items() if uid == UCJ_UID} == {
-            *(f"database_url_{role}" for role in DATABASE_USERS), "kafka_gateway_password", "kafka_worker_password", "kafka_notifier_password"}
-        assert {name for name, uid in owners.items() if uid == 999} == {f"postgres_{role}_password" for role in DATABASE_USERS}
+            *(f"database_url_{role}" for role in DATABASE_USERS),
+            "kafka_gateway_password",
+            "kafka_worker_password",
+            "kafka_notifier_password",
+        }
+        assert {name for name, uid in owners.items() if uid == 999} == {
+            f"postgres_{role}_password" for role in DATABASE_USERS
+        }
         assert {name for name, uid in owners.items() if uid == 472} == {"grafana_admin_password"}
     (secrets / "kafka_worker_password").write_text("kept\n")
     (secrets / "grafana_admin_password").unlink()
     again = run_init_secrets(secrets)
     assert "1 new secret(s)" in again.stdout
     assert (secrets / "kafka_worker_password").read_text() == "kept\n"
-    assert {p.name: p.read_text() for p in secrets.iterdir() if p.name not in ("kafka_worker_password", "grafana_admin_password")} == {
-        name: text for name, text in files.items() if name not in ("kafka_worker_password", "grafana_admin_password")
-    }
+    assert {
+        p.name: p.read_text()
+        for p in secrets.iterdir()
+        if p.name not in ("kafka_worker_password", "grafana_admin_password")
+    } == {name: text for name, text in files.items() if name not in ("kafka_worker_password", "grafana_admin_password")}
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +330,10 @@ def compose() -> str:
 def compose_config(compose: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [compose, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"), "config", *args],
-        env=child_env(**env), capture_output=True, text=True, timeout=120,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -291,7 +352,9 @@ def test_compose_validates_the_file_and_every_secret_file_exists(compose, tmp_pa
     for name, secret in project["secrets"].items():
         path = Path(secret["file"])
         assert path.is_file() or str(path) == "/dev/null", f"secret {name}: {path} does not exist"
-    assert project["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == ""  # no SMTP login unless a file is named
+    assert (
+        project["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == ""
+    )  # no SMTP login unless a file is named
     with_smtp = json.loads(compose_config(compose, "--format", "json", UCJ_SMTP_PASSWORD_FILE=str(key), **env).stdout)
     assert with_smtp["services"]["notifier"]["environment"]["UCJ_SMTP_PASSWORD_FILE"] == "/run/secrets/smtp_password"
     assert with_smtp["secrets"]["smtp_password"]["file"] == str(key)
@@ -326,11 +389,23 @@ def test_the_notifiers_smtp_settings_from_the_host_reach_it_and_work(compose, tm
     env = {"UCJ_SECRETS_DIR": str(secrets), "UCJ_PSEUDONYM_KEY_FILE": str(key)}
     plain = json.loads(compose_config(compose, "--format", "json", **env).stdout)
     notifier = plain["services"]["notifier"]["environment"]
-    assert {v: notifier[v] for v in ("UCJ_SMTP_STARTTLS", "UCJ_SMTP_IMPLICIT_TLS", "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "UCJ_SMTP_CA_FILE")} == {
-        "UCJ_SMTP_STARTTLS": "false", "UCJ_SMTP_IMPLICIT_TLS": "false", "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN": "false", "UCJ_SMTP_CA_FILE": "",
+    assert {
+        v: notifier[v]
+        for v in ("UCJ_SMTP_STARTTLS", "UCJ_SMTP_IMPLICIT_TLS", "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "UCJ_SMTP_CA_FILE")
+    } == {
+        "UCJ_SMTP_STARTTLS": "false",
+        "UCJ_SMTP_IMPLICIT_TLS": "false",
+        "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN": "false",
+        "UCJ_SMTP_CA_FILE": "",
     }
     settings = notifier_smtp(plain, monkeypatch)
-    assert (settings.starttls, settings.implicit_tls, settings.ca_file, settings.user, settings.password) == (False, False, None, None, None)
+    assert (settings.starttls, settings.implicit_tls, settings.ca_file, settings.user, settings.password) == (
+        False,
+        False,
+        None,
+        None,
+        None,
+    )
     assert settings.problem() is None
 
     password = tmp_path / "smtp-password"
@@ -338,24 +413,60 @@ def test_the_notifiers_smtp_settings_from_the_host_reach_it_and_work(compose, tm
     password.chmod(0o600)
     ca = str(tmp_path / "ca.pem")  # a real CA certificate, for the notifier to load
     openssl = require_tool("openssl", "apt-get install openssl")
-    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", str(tmp_path / "ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=UCJ test SMTP CA",
-                    "-addext", "basicConstraints=critical,CA:TRUE"], check=True, capture_output=True, timeout=60)
-    host = {"UCJ_SMTP_HOST": "mail.example.org", "UCJ_SMTP_PORT": "587", "UCJ_SMTP_STARTTLS": "true", "UCJ_SMTP_CA_FILE": ca,
-            "UCJ_SMTP_USER": "alerts", "UCJ_SMTP_PASSWORD_FILE": str(password)}
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(tmp_path / "ca.key"),
+            "-out",
+            ca,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=UCJ test SMTP CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    host = {
+        "UCJ_SMTP_HOST": "mail.example.org",
+        "UCJ_SMTP_PORT": "587",
+        "UCJ_SMTP_STARTTLS": "true",
+        "UCJ_SMTP_CA_FILE": ca,
+        "UCJ_SMTP_USER": "alerts",
+        "UCJ_SMTP_PASSWORD_FILE": str(password),
+    }
     secure = json.loads(compose_config(compose, "--format", "json", **host, **env).stdout)
     notifier = secure["services"]["notifier"]["environment"]
     assert notifier["UCJ_SMTP_CA_FILE"] == "/etc/ucj/smtp-ca.pem" and secure["configs"]["smtp_ca"]["file"] == ca
     assert "s3cret-smtp" not in json.dumps(notifier)
     settings = notifier_smtp(secure, monkeypatch)
-    assert (settings.host, settings.port, settings.starttls, settings.user, settings.password) == ("mail.example.org", 587, True, "alerts", "s3cret-smtp")
+    assert (settings.host, settings.port, settings.starttls, settings.user, settings.password) == (
+        "mail.example.org",
+        587,
+        True,
+        "alerts",
+        "s3cret-smtp",
+    )
     assert settings.ca_file == ca and settings.problem() is None
 
     # a login without TLS is refused unless the host allows it
     bare = {**host, "UCJ_SMTP_STARTTLS": "false", "UCJ_SMTP_PORT": "25"}
     with pytest.raises(SystemExit, match="unencrypted"):
         notifier_smtp(json.loads(compose_config(compose, "--format", "json", **bare, **env).stdout), monkeypatch)
-    allowed = json.loads(compose_config(compose, "--format", "json", **bare, UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN="true", **env).stdout)
+    allowed = json.loads(
+        compose_config(compose, "--format", "json", **bare, UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN="true", **env).stdout
+    )
     assert notifier_smtp(allowed, monkeypatch).allow_plaintext_login is True
 
 
@@ -386,28 +497,42 @@ PROJECT_IMAGE = ("registry-init", "worker-1", "worker-2", "notifier", "gateway")
 def test_every_service_drops_every_capability_and_cannot_gain_privileges(name):
     service = SERVICES[name]
     assert service.get("cap_drop") == ["ALL"], f"{name} does not drop every capability"
-    assert set(service.get("cap_add", [])) == CAPABILITIES_ADDED.get(name, set()), f"{name} adds capabilities nobody justified"
+    assert set(service.get("cap_add", [])) == CAPABILITIES_ADDED.get(name, set()), (
+        f"{name} adds capabilities nobody justified"
+    )
     assert "no-new-privileges:true" in service.get("security_opt", []), f"{name} may gain privileges (setuid binaries)"
-    assert service.get("privileged") is not True and "pid" not in service and service.get("network_mode") in (None, "none")
+    assert (
+        service.get("privileged") is not True and "pid" not in service and service.get("network_mode") in (None, "none")
+    )
     if name in WRITABLE_ROOT:
         assert not service.get("read_only")
     else:
-        assert service.get("read_only") is True, f"{name}: root filesystem not read-only (WRITABLE_ROOT says why, when it must be)"
+        assert service.get("read_only") is True, (
+            f"{name}: root filesystem not read-only (WRITABLE_ROOT says why, when it must be)"
+        )
 
 
 def test_the_projects_containers_write_only_to_tmpfs_and_their_volumes():
     for name in PROJECT_IMAGE:
         assert SERVICES[name]["read_only"] is True and "/tmp" in SERVICES[name]["tmpfs"]
         assert "user" not in SERVICES[name], f"{name} overrides the image's non-root user"
-    assert [v.split(":")[1] for v in SERVICES["worker-1"]["volumes"]] == ["/var/lib/ucj"]  # the worker's state (UCJ_DATA_DIR)
+    assert [v.split(":")[1] for v in SERVICES["worker-1"]["volumes"]] == [
+        "/var/lib/ucj"
+    ]  # the worker's state (UCJ_DATA_DIR)
 
 
 def test_the_image_runs_as_a_fixed_non_root_user():
-    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     users = [line.split(None, 1)[1] for line in lines if line.startswith("USER ")]
     assert users, "the Dockerfile has no USER line: the image runs as root"
     user = users[-1]  # the last one is what the container runs as
-    assert user.split(":")[0] == str(UCJ_UID), f"USER {user}: a fixed numeric uid, which init-secrets.sh gives the secrets to"
+    assert user.split(":")[0] == str(UCJ_UID), (
+        f"USER {user}: a fixed numeric uid, which init-secrets.sh gives the secrets to"
+    )
     assert user.split(":")[0] not in ("root", "0")
     assert lines.index(next(line for line in lines if line.startswith("USER "))) < lines.index('ENTRYPOINT ["ucj"]')
     assert f"--uid {UCJ_UID}" in (ROOT / "Dockerfile").read_text()
@@ -420,7 +545,9 @@ def networks_of(name: str) -> set[str]:
 
 
 def test_the_gateway_cannot_reach_alertmanager_and_the_back_network_is_internal():
-    assert not networks_of("gateway") & networks_of("alertmanager"), "the gateway shares a network with Alertmanager (no login on its API)"
+    assert not networks_of("gateway") & networks_of("alertmanager"), (
+        "the gateway shares a network with Alertmanager (no login on its API)"
+    )
     assert networks_of("gateway") == {"front", "back", "metrics"}
     assert networks_of("alertmanager") == {"alerts"}
     # who reaches Alertmanager: Prometheus (alerts) and the notifier (posts coverage alerts)
@@ -434,7 +561,11 @@ def test_the_gateway_cannot_reach_alertmanager_and_the_back_network_is_internal(
     # every service that talks to Kafka or PostgreSQL is on back; every one Prometheus scrapes shares a network with it
     for name, service in SERVICES.items():
         environment = service.get("environment") or {}
-        if "UCJ_DATABASE_URL_FILE" in environment or "UCJ_KAFKA_BOOTSTRAP" in environment or "KAFKA_BOOTSTRAP" in environment:
+        if (
+            "UCJ_DATABASE_URL_FILE" in environment
+            or "UCJ_KAFKA_BOOTSTRAP" in environment
+            or "KAFKA_BOOTSTRAP" in environment
+        ):
             assert "back" in networks_of(name), name
     for name in ("worker-1", "worker-2", "notifier", "gateway", "alertmanager"):
         assert networks_of(name) & networks_of("prometheus"), f"Prometheus cannot scrape {name}"
@@ -449,7 +580,13 @@ def test_each_service_logs_in_to_postgresql_as_its_own_role(tmp_path):
     the workers and the notifier are members of their groups; nobody is the bootstrap superuser."""
     secrets = tmp_path / "secrets"
     run_init_secrets(secrets)
-    expected = {"registry-init": "admin", "worker-1": "worker", "worker-2": "worker", "notifier": "notifier", "gateway": "gateway"}
+    expected = {
+        "registry-init": "admin",
+        "worker-1": "worker",
+        "worker-2": "worker",
+        "notifier": "notifier",
+        "gateway": "gateway",
+    }
     users = {}
     for name, service in SERVICES.items():
         variable = (service.get("environment") or {}).get("UCJ_DATABASE_URL_FILE")
@@ -459,13 +596,22 @@ def test_each_service_logs_in_to_postgresql_as_its_own_role(tmp_path):
         assert secret in service["secrets"]
         users[name] = urlparse((secrets / secret).read_text().strip()).username
     assert users == {name: DATABASE_USERS[role] for name, role in expected.items()}
-    assert "POSTGRES_USER" not in SERVICES["postgres"]["environment"]  # the image's superuser, postgres: no service uses it
+    assert (
+        "POSTGRES_USER" not in SERVICES["postgres"]["environment"]
+    )  # the image's superuser, postgres: no service uses it
     assert "postgres" not in users.values() and "ucj" not in users.values()
     # postgres-roles.sh makes exactly these logins, each a member of its group only, none powerful
     script = POSTGRES_ROLES.read_text()
     for role in ("gateway", "worker", "notifier"):
         assert f"GRANT ucj_{role} TO {role};" in script
-        assert re.search(rf"ALTER ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'{role}_password';", script)
-    assert re.search(r"ALTER ROLE ucj_admin LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'admin_password';", script)
+        assert re.search(
+            rf"ALTER ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'{role}_password';", script
+        )
+    assert re.search(
+        r"ALTER ROLE ucj_admin LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*PASSWORD :'admin_password';", script
+    )
     assert "/docker-entrypoint-initdb.d/" in " ".join(SERVICES["postgres"]["volumes"])
-    assert set(SERVICES["postgres"]["secrets"]) == {"postgres_password", *(f"postgres_{role}_password" for role in DATABASE_USERS)}
+    assert set(SERVICES["postgres"]["secrets"]) == {
+        "postgres_password",
+        *(f"postgres_{role}_password" for role in DATABASE_USERS),
+    }

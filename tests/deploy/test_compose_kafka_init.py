@@ -3,6 +3,7 @@ Python: the ACLs of services/kafka_local/principals.py GRANTS (which `ucj kafka 
 applies) and the topics streams/topics.py creates. These tests run the script, with the
 Kafka tools replaced by recorders of their command lines, and read those command lines as
 kafka-acls.sh and kafka-topics.sh would: so the two copies cannot drift apart."""
+
 from __future__ import annotations
 
 import itertools
@@ -45,7 +46,9 @@ class Call:
     config: str
 
 
-def run_kafka_init(tmp_path: Path, password: str | None = ADMIN_PASSWORD) -> tuple[subprocess.CompletedProcess, list[Call]]:
+def run_kafka_init(
+    tmp_path: Path, password: str | None = ADMIN_PASSWORD
+) -> tuple[subprocess.CompletedProcess, list[Call]]:
     tools, records = tmp_path / "bin", tmp_path / "records"
     tools.mkdir()
     records.mkdir()
@@ -57,8 +60,15 @@ def run_kafka_init(tmp_path: Path, password: str | None = ADMIN_PASSWORD) -> tup
         password_file.write_text(password + "\n")
     done = subprocess.run(
         ["bash", str(KAFKA_INIT)],
-        env=child_env(KAFKA_BIN=str(tools), KAFKA_BOOTSTRAP=BOOTSTRAP, KAFKA_ADMIN_PASSWORD_FILE=str(password_file), UCJ_RECORD_DIR=str(records)),
-        capture_output=True, text=True, timeout=60,
+        env=child_env(
+            KAFKA_BIN=str(tools),
+            KAFKA_BOOTSTRAP=BOOTSTRAP,
+            KAFKA_ADMIN_PASSWORD_FILE=str(password_file),
+            UCJ_RECORD_DIR=str(records),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     calls = []
     for record in sorted(records.glob("call.??????")):
@@ -82,7 +92,12 @@ def of(calls: list[Call], tool: str) -> list[Call]:
 
 # --- kafka-acls.sh, read as it reads its arguments -------------------------------------------
 
-RESOURCES = {"--topic": "TOPIC", "--group": "GROUP", "--transactional-id": "TRANSACTIONAL_ID", "--delegation-token": "DELEGATION_TOKEN"}
+RESOURCES = {
+    "--topic": "TOPIC",
+    "--group": "GROUP",
+    "--transactional-id": "TRANSACTIONAL_ID",
+    "--delegation-token": "DELEGATION_TOKEN",
+}
 
 
 def operation(name: str) -> str:
@@ -123,12 +138,31 @@ def acl_grants(args: tuple[str, ...]) -> list[Grant]:
 
 
 def test_the_reader_reads_kafka_acls_as_kafka_does():
-    assert operation("IdempotentWrite") == "IDEMPOTENT_WRITE" and operation("DescribeConfigs") == "DESCRIBE_CONFIGS" and operation("Read") == "READ"
-    args = ("--add", "--allow-principal", "User:u", "--operation", "Read", "--operation", "Write",
-            "--resource-pattern-type", "PREFIXED", "--topic", "a-", "--group", "g")
+    assert (
+        operation("IdempotentWrite") == "IDEMPOTENT_WRITE"
+        and operation("DescribeConfigs") == "DESCRIBE_CONFIGS"
+        and operation("Read") == "READ"
+    )
+    args = (
+        "--add",
+        "--allow-principal",
+        "User:u",
+        "--operation",
+        "Read",
+        "--operation",
+        "Write",
+        "--resource-pattern-type",
+        "PREFIXED",
+        "--topic",
+        "a-",
+        "--group",
+        "g",
+    )
     assert set(acl_grants(args)) == {
-        Grant("u", "READ", "TOPIC", "a-", True), Grant("u", "WRITE", "TOPIC", "a-", True),
-        Grant("u", "READ", "GROUP", "g", True), Grant("u", "WRITE", "GROUP", "g", True),
+        Grant("u", "READ", "TOPIC", "a-", True),
+        Grant("u", "WRITE", "TOPIC", "a-", True),
+        Grant("u", "READ", "GROUP", "g", True),
+        Grant("u", "WRITE", "GROUP", "g", True),
     }
     with pytest.raises(AssertionError, match="--producer"):
         acl_grants(("--add", "--allow-principal", "User:u", "--producer", "--topic", "t"))
@@ -165,6 +199,7 @@ def test_kafka_init_stops_without_the_admin_password(tmp_path):
 
 # --- kafka-topics.sh against streams/topics.py -----------------------------------------------
 
+
 class RecordingAdmin:
     """kafka-python's KafkaAdminClient as _ensure_topics_once uses it, on an empty broker."""
 
@@ -181,7 +216,9 @@ class RecordingAdmin:
             self.created[topic.name] = (topic.num_partitions, topic.replication_factor, dict(topic.topic_configs))
 
     def describe_topics(self, names):
-        return [{"topic": name, "partitions": [{"partition": p} for p in range(self.created[name][0])]} for name in names]
+        return [
+            {"topic": name, "partitions": [{"partition": p} for p in range(self.created[name][0])]} for name in names
+        ]
 
     def close(self):
         pass
@@ -220,13 +257,20 @@ def created_topic(args: tuple[str, ...]) -> tuple[str, tuple[int, int, dict]]:
 def test_the_topics_are_exactly_those_streams_topics_creates(calls, monkeypatch):
     """Names, partition counts, replication and configs, as _ensure_topics_once makes them on an empty broker."""
     expected = topics_the_worker_creates(monkeypatch)
-    assert set(expected) == {topics.PARTICIPANT_EVENTS, topics.REKEYED_EVENTS, topics.DEAD_LETTER, topics.COVERAGE_ALERTS, topics.REGION_PARTIALS}
+    assert set(expected) == {
+        topics.PARTICIPANT_EVENTS,
+        topics.REKEYED_EVENTS,
+        topics.DEAD_LETTER,
+        topics.COVERAGE_ALERTS,
+        topics.REGION_PARTIALS,
+    }
     made = [created_topic(call.args) for call in of(calls, "kafka-topics.sh")]
     assert len(made) == len(dict(made)), "a topic is created twice"
     assert dict(made) == expected
 
 
 # --- the principals ---------------------------------------------------------------------------
+
 
 def loop_principals(path: Path) -> set[str]:
     [names] = re.findall(r"^for principal in ([a-z ]+); do", path.read_text(), re.MULTILINE)

@@ -1,6 +1,7 @@
 """deploy/prometheus: promtool checks the configuration and the rules and runs the rules' unit
 tests (deploy/prometheus/tests/*.yml); the rest checks what promtool cannot: every alert is
 tested firing and quiet, documented in the runbook, and every metric the rules read exists."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,13 @@ def test_rules_are_valid(promtool):
 
 @pytest.mark.slow  # promtool evaluates every rule test: about 16 s of CPU
 def test_rule_unit_tests_pass(promtool):
-    assert [path.name for path in UNIT_TESTS] == ["alerts_gateway_test.yml", "alerts_sources_test.yml", "alerts_test.yml", "alerts_weekend_test.yml", "recording_test.yml"]
+    assert [path.name for path in UNIT_TESTS] == [
+        "alerts_gateway_test.yml",
+        "alerts_sources_test.yml",
+        "alerts_test.yml",
+        "alerts_weekend_test.yml",
+        "recording_test.yml",
+    ]
     done = run(promtool, "test", "rules", *UNIT_TESTS, cwd=PROMETHEUS)
     assert "FAILED" not in done.stdout + done.stderr
 
@@ -51,7 +58,9 @@ def test_rule_unit_tests_catch_a_wrong_expectation(promtool, tmp_path):
 
 def test_scrape_jobs_point_at_the_compose_services():
     config = load(PROMETHEUS / "prometheus.yml")
-    targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]}
+    targets = {
+        job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]
+    }
     assert targets["ucj-worker"] == ["worker-1:6066", "worker-2:6066"]
     assert targets["ucj-notifier"] == ["notifier:6070"]
     assert targets["ucj-gateway"] == ["gateway:8080"]
@@ -111,7 +120,10 @@ def test_every_recording_rule_is_tested():
 
 def test_rules_read_only_metrics_the_services_export():
     """promtool cannot know metric names: a typo would make an alert silently never fire."""
-    sources = "".join((ROOT / path).read_text() for path in ("streams/metrics.py", "services/notifier/metrics.py", "services/gateway/metrics.py"))
+    sources = "".join(
+        (ROOT / path).read_text()
+        for path in ("streams/metrics.py", "services/notifier/metrics.py", "services/gateway/metrics.py")
+    )
     exported = set(re.findall(r'"(ucj_[a-z_]+)"', sources))
     builtin = {"up", "process_start_time_seconds"}
     read = set()
@@ -122,5 +134,13 @@ def test_rules_read_only_metrics_the_services_export():
                 for name in set(re.findall(r"(?<![\w:])(ucj_\w+|up|process_start_time_seconds)(?=\s*[{\[)\s])", expr)):
                     read.add(name)
                     base = re.sub(r"_(total|bucket)$", "", name)
-                    assert name in builtin or {name, base} & exported, f"{path.name}: {rule.get('alert') or rule.get('record')} reads unknown {name}"
-    assert {"up", "ucj_active_participants", "ucj_event_delay_seconds_bucket", "ucj_notifier_deliveries_total", "ucj_gateway_events_total"} <= read
+                    assert name in builtin or {name, base} & exported, (
+                        f"{path.name}: {rule.get('alert') or rule.get('record')} reads unknown {name}"
+                    )
+    assert {
+        "up",
+        "ucj_active_participants",
+        "ucj_event_delay_seconds_bucket",
+        "ucj_notifier_deliveries_total",
+        "ucj_gateway_events_total",
+    } <= read

@@ -3,6 +3,7 @@ and lists every command it has: a removed flag (as `dashboards push --token` was
 command (as `ucj kafka credentials` was) fails here instead of going stale in the README.
 Every `ucj ...` command in a code block of the README or a guide (docs/*.md) parses with the
 real parser, and every `ucj ...` code span in their text names a real command and its options."""
+
 from __future__ import annotations
 
 import argparse
@@ -110,22 +111,30 @@ def commands_in(block: str) -> list[list[str]]:
 
 SHOWN_IN_BLOCKS = [
     (path.relative_to(ROOT).as_posix(), words)
-    for path in GUIDES for block in code_blocks(text(path), ("sh", "bash", "console", "")) for words in commands_in(block)
+    for path in GUIDES
+    for block in code_blocks(text(path), ("sh", "bash", "console", ""))
+    for words in commands_in(block)
 ]
 
 
 def test_the_guides_show_commands():
-    assert len(SHOWN_IN_BLOCKS) > 20 and {"README.md", "docs/registration-systems.md", "docs/operators.md"} <= {guide for guide, _ in SHOWN_IN_BLOCKS}
+    assert len(SHOWN_IN_BLOCKS) > 20 and {"README.md", "docs/registration-systems.md", "docs/operators.md"} <= {
+        guide for guide, _ in SHOWN_IN_BLOCKS
+    }
 
 
-@pytest.mark.parametrize("guide, words", SHOWN_IN_BLOCKS, ids=[f"{guide}: ucj {' '.join(words)}" for guide, words in SHOWN_IN_BLOCKS])
+@pytest.mark.parametrize(
+    "guide, words", SHOWN_IN_BLOCKS, ids=[f"{guide}: ucj {' '.join(words)}" for guide, words in SHOWN_IN_BLOCKS]
+)
 def test_every_command_in_a_code_block_parses(guide, words):
     error = io.StringIO()
     with contextlib.redirect_stderr(error):
         try:
             args = build_parser().parse_args(words)
         except SystemExit as exit:
-            pytest.fail(f"{guide} shows `ucj {shlex.join(words)}`, which the parser refuses ({exit.code}): {error.getvalue().strip()}")
+            pytest.fail(
+                f"{guide} shows `ucj {shlex.join(words)}`, which the parser refuses ({exit.code}): {error.getvalue().strip()}"
+            )
     assert getattr(args, "run", None) is not None, f"{guide} shows `ucj {shlex.join(words)}`, which runs nothing"
 
 

@@ -1,4 +1,5 @@
 """Running promtool and amtool from the tests, with their output in the failure message."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,9 @@ ALERTMANAGER = ROOT / "deploy" / "alertmanager"
 
 
 def run(*command: str | Path, cwd: Path = ROOT, expect_success: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(part) for part in command], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=120
+    )
     if expect_success:
         assert done.returncode == 0, (
             f"`{' '.join(str(part) for part in command)}` exited with {done.returncode}\n"

@@ -1,6 +1,7 @@
 """The example files of docs/examples/ are the ones the guides name, and hold what the guides say:
 events.jsonl is valid for `ucj produce` as it is, and every NIK of the gateway's examples is
 well formed (the semicolon CSV's second row once had serial 0000)."""
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,11 @@ def test_events_jsonl_is_valid_as_it_is():
 
 def nik_values() -> list[str]:
     niks = [event["nik"] for event in json.loads((EXAMPLES / "events.json").read_text())]
-    niks += [json.loads(line)["nik"] for line in (EXAMPLES / "desa-sungai-duri.jsonl").read_text().splitlines() if line.strip()]
+    niks += [
+        json.loads(line)["nik"]
+        for line in (EXAMPLES / "desa-sungai-duri.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     niks += [row["nik"] for row in csv.DictReader((EXAMPLES / "assistance.csv").open(encoding="utf-8"), delimiter=";")]
     return niks
 

@@ -1,5 +1,6 @@
 """Every relative link of the README and the guides leads to a file that exists, and every anchor
 to a heading of that file (GitHub's slugs), so text moved between guides leaves no dead link."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ def anchors(path: Path) -> set[str]:
 LINKS = [
     (guide, target)
     for guide in GUIDES
-    for target in re.findall(r"\]\(([^)\s]+)\)", re.sub(r"^ *```.*?^ *```$", "", text(guide), flags=re.MULTILINE | re.DOTALL))
+    for target in re.findall(
+        r"\]\(([^)\s]+)\)", re.sub(r"^ *```.*?^ *```$", "", text(guide), flags=re.MULTILINE | re.DOTALL)
+    )
     if not re.match(r"[a-z]+:", target)
 ]
 

@@ -1,4 +1,5 @@
 """docs/make_pictures.py's pure helpers: terminal text to HTML, and a mail to the page a browser renders."""
+
 from __future__ import annotations
 
 import base64
@@ -78,10 +79,12 @@ def _alert_mail(html: str, cid: str = "chart.a.1@ucj.example") -> bytes:
 
 
 def test_cid_images_become_data_uris_and_the_headers_are_shown():
-    page = pictures.eml_to_html(_alert_mail(
-        '<!DOCTYPE html><html><head><title>t</title></head><body style="font-family: sans-serif">'
-        '<p>Sambas <b>&amp;</b> plan</p><img src="cid:chart.a.1@ucj.example" width="640"></body></html>'
-    ))
+    page = pictures.eml_to_html(
+        _alert_mail(
+            '<!DOCTYPE html><html><head><title>t</title></head><body style="font-family: sans-serif">'
+            '<p>Sambas <b>&amp;</b> plan</p><img src="cid:chart.a.1@ucj.example" width="640"></body></html>'
+        )
+    )
     data_uri = "data:image/png;base64," + base64.b64encode(PNG).decode("ascii")
     assert f'<img src="{data_uri}" width="640">' in page
     assert "cid:" not in page
@@ -124,7 +127,11 @@ def test_the_regencys_coverage_alert_is_picked(tmp_path):
         path.write_bytes(message.as_bytes())
         return path
 
-    mails = [saved("0001", "lapse_cliff:61.01:1"), saved("0002", "coverage_status:61.02:1"),
-             saved("0003", "coverage_status:61.01:1"), saved("0004", "coverage_status:61.01:2")]
+    mails = [
+        saved("0001", "lapse_cliff:61.01:1"),
+        saved("0002", "coverage_status:61.02:1"),
+        saved("0003", "coverage_status:61.01:1"),
+        saved("0004", "coverage_status:61.01:2"),
+    ]
     assert pictures.alert_mail(mails, "61.01") == mails[2]
     assert pictures.alert_mail(mails[:2], "61.01") is None

@@ -9,6 +9,7 @@ UCJ_WEB_PORT, UCJ_GATEWAY_PORT, and the URLs of the `curl` lines), the worker's 
 in every integration test), the Kafka jars (the cache setup.sh filled), and `curl`, whose requests
 are made with urllib exactly as the lines spell them (headers, body file, URL).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,12 @@ class Walkthrough:
         self.home.mkdir()
         self.kafka_port, self.web_port, self.gateway_port = free_port_pair(), free_port(), free_port()
         self.env = child_env(
-            HOME=str(self.home), UCJ_KAFKA_BOOTSTRAP=f"127.0.0.1:{self.kafka_port}", UCJ_WEB_PORT=str(self.web_port),
-            UCJ_GATEWAY_PORT=str(self.gateway_port), UCJ_CLOCK=FIXED_NOW, UCJ_KAFKA_JARS_DIR=str(manager.jars_dir()),
+            HOME=str(self.home),
+            UCJ_KAFKA_BOOTSTRAP=f"127.0.0.1:{self.kafka_port}",
+            UCJ_WEB_PORT=str(self.web_port),
+            UCJ_GATEWAY_PORT=str(self.gateway_port),
+            UCJ_CLOCK=FIXED_NOW,
+            UCJ_KAFKA_JARS_DIR=str(manager.jars_dir()),
         )
         self.env.pop("UCJ_DATA_DIR", None)  # the default, ~/.local/state/ucj, in the fresh HOME
         self.data_dir = self.home / ".local" / "state" / "ucj"
@@ -80,10 +85,18 @@ class Walkthrough:
     # --- running
 
     def ucj(self, words: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "services.cli", *words], cwd=ROOT, env={**self.env, **(env or {})},
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", *words],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         self.log.append(f"$ ucj {shlex.join(words)}\n{done.stdout}{done.stderr}")
-        assert done.returncode == 0, f"`ucj {shlex.join(words)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, (
+            f"`ucj {shlex.join(words)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
         return done
 
     def expand(self, word: str) -> str:
@@ -91,7 +104,9 @@ class Walkthrough:
         return re.sub(r"\$(\w+)", lambda m: self.variables[m.group(1)], word)
 
     def ports(self, text: str) -> str:
-        return text.replace("127.0.0.1:8080", f"127.0.0.1:{self.gateway_port}").replace("localhost:6066", f"127.0.0.1:{self.web_port}")
+        return text.replace("127.0.0.1:8080", f"127.0.0.1:{self.gateway_port}").replace(
+            "localhost:6066", f"127.0.0.1:{self.web_port}"
+        )
 
     def run(self, line: str) -> None:
         text = command(line)
@@ -143,9 +158,19 @@ class Walkthrough:
         process = Background(words[1:], env, self.home / f"{name}.log", port)
         self.background.append(process)
         if name == "worker":  # "metrics on http://127.0.0.1:6066/metrics"
-            wait_until(lambda: self.get(f"{process.url}/status").get("partitions"), "the worker owning its partitions", timeout=120, processes=[process])
+            wait_until(
+                lambda: self.get(f"{process.url}/status").get("partitions"),
+                "the worker owning its partitions",
+                timeout=120,
+                processes=[process],
+            )
         else:  # "on http://127.0.0.1:8080"
-            wait_until(lambda: self.get(f"{process.url}/healthz").get("status") == "ok", "the gateway healthy", timeout=60, processes=[process])
+            wait_until(
+                lambda: self.get(f"{process.url}/healthz").get("status") == "ok",
+                "the gateway healthy",
+                timeout=60,
+                processes=[process],
+            )
 
     def curl(self, text: str) -> None:
         words = [self.expand(word) for word in shlex.split(self.ports(text))]
@@ -191,19 +216,30 @@ class Walkthrough:
     def lags(self) -> list[float]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=10) as response:
             text = response.read().decode()
-        return [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("ucj_consumer_lag_messages")]
+        return [
+            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("ucj_consumer_lag_messages")
+        ]
 
     def wait_processed(self) -> None:
-        """"0 everywhere: all processed"."""
+        """ "0 everywhere: all processed"."""
         workers = [process for process in self.background if process.port == self.web_port]
-        wait_until(lambda: (lags := self.lags()) and not any(lags), "ucj_consumer_lag_messages 0 on every partition",
-                   timeout=120, processes=workers)
+        wait_until(
+            lambda: (lags := self.lags()) and not any(lags),
+            "ucj_consumer_lag_messages 0 on every partition",
+            timeout=120,
+            processes=workers,
+        )
 
     def stop(self) -> None:
         for process in reversed(self.background):
             process.stop()
-        subprocess.run([sys.executable, "-m", "services.cli", "kafka", "down", "--port", str(self.kafka_port)],
-                       cwd=ROOT, env=self.env, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "kafka", "down", "--port", str(self.kafka_port)],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            timeout=120,
+        )
 
 
 @pytest.fixture
@@ -226,7 +262,9 @@ def test_the_walkthrough_shows_what_it_promises(walkthrough):
     (_, status, first), (_, status2, second), (_, status3, third) = walkthrough.answers
     assert status == 200 and first["accepted"] == 1 and first["dry_run"] is False, report
     assert [(r["index"], r["line"], r["reason"]) for r in first["rejected"]] == [(1, 5, "region_out_of_scope")], report
-    assert '"accepted": 1, "rejected": [{"index": 1, "line": 5, "reason": "region_out_of_scope"' in " ".join(WALKTHROUGH.split())
+    assert '"accepted": 1, "rejected": [{"index": 1, "line": 5, "reason": "region_out_of_scope"' in " ".join(
+        WALKTHROUGH.split()
+    )
     for status, answer in ((status2, second), (status3, third)):
         assert status == 200 and answer == {"accepted": 2, "rejected": [], "dry_run": False}, report
     assert '"accepted": 2, "rejected": []' in WALKTHROUGH
@@ -241,10 +279,14 @@ def test_the_walkthrough_shows_what_it_promises(walkthrough):
     gateway = f"http://127.0.0.1:{walkthrough.gateway_port}/v1/events/csv"
     body = (ROOT / "docs/examples/assistance.csv").read_bytes()
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "text/csv"}
-    with urllib.request.urlopen(urllib.request.Request(gateway + "?dry_run=true", data=body, headers=headers), timeout=60) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(gateway + "?dry_run=true", data=body, headers=headers), timeout=60
+    ) as response:
         assert json.load(response) == {"accepted": 2, "rejected": [], "dry_run": True}
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(gateway + "?dry_run=maybe", data=body, headers=headers), timeout=60)
+        urllib.request.urlopen(
+            urllib.request.Request(gateway + "?dry_run=maybe", data=body, headers=headers), timeout=60
+        )
     assert refused.value.code == 422 and set(json.load(refused.value)) == {"error"}
 
     # a worker start logs no alarming, harmless error
@@ -255,5 +297,10 @@ def test_the_walkthrough_shows_what_it_promises(walkthrough):
 def _applied(walk: Walkthrough) -> int:
     with urllib.request.urlopen(f"http://127.0.0.1:{walk.web_port}/metrics", timeout=10) as response:
         text = response.read().decode()
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith("ucj_events_total{") and 'outcome="applied"' in line))
+    return int(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("ucj_events_total{") and 'outcome="applied"' in line
+        )
+    )

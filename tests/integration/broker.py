@@ -6,6 +6,7 @@ and no consumer group, so every topic but the broker's own (`__consumer_offsets`
 every group is deleted, and we wait until the broker no longer knows them: deletion in KRaft
 completes after the request returns, and a topic created again before that fails.
 """
+
 from __future__ import annotations
 
 import time

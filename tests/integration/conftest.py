@@ -1,4 +1,5 @@
 """A real Kafka broker, a real registry and real worker processes for integration tests."""
+
 from __future__ import annotations
 
 import json
@@ -53,12 +54,41 @@ def registry_url(registry_template, tmp_path_factory):
 class WorkerProcess(ServiceProcess):
     """`ucj worker` in a child process, with its metrics endpoint; restarts keep its port and state."""
 
-    def __init__(self, bootstrap: str, database_url: str, state_dir: Path, clock: str = FIXED_NOW, store: str = "memory", options: tuple[str, ...] = (), kafka_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        bootstrap: str,
+        database_url: str,
+        state_dir: Path,
+        clock: str = FIXED_NOW,
+        store: str = "memory",
+        options: tuple[str, ...] = (),
+        kafka_env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.log_path = state_dir / f"worker-{self.port}.log"
-        self.command = [sys.executable, "-m", "services.cli", "worker", "--store", store, "--web-port", str(self.port), "--state-dir", str(state_dir / f"state-{self.port}"), *options]
+        self.command = [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "worker",
+            "--store",
+            store,
+            "--web-port",
+            str(self.port),
+            "--state-dir",
+            str(state_dir / f"state-{self.port}"),
+            *options,
+        ]
         # kafka_env: the UCJ_KAFKA_* of the worker's principal on a secure broker
-        self.env = child_env(**{"UCJ_KAFKA_BOOTSTRAP": bootstrap, "UCJ_DATABASE_URL": database_url, "UCJ_CLOCK": clock, "UCJ_DATA_DIR": str(state_dir), **(kafka_env or {})})
+        self.env = child_env(
+            **{
+                "UCJ_KAFKA_BOOTSTRAP": bootstrap,
+                "UCJ_DATABASE_URL": database_url,
+                "UCJ_CLOCK": clock,
+                "UCJ_DATA_DIR": str(state_dir),
+                **(kafka_env or {}),
+            }
+        )
         self.start()
 
     def status(self) -> dict:

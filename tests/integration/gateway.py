@@ -1,4 +1,5 @@
 """`ucj gateway` in a child process, as the gateway and dashboard tests run it."""
+
 from __future__ import annotations
 
 import json
@@ -21,19 +22,33 @@ class GatewayProcess(ServiceProcess):
     """
 
     def __init__(
-        self, bootstrap: str, database_url: str, state_dir: Path, key_env: dict[str, str], clock: str = FIXED_NOW, port: int | None = None,
+        self,
+        bootstrap: str,
+        database_url: str,
+        state_dir: Path,
+        key_env: dict[str, str],
+        clock: str = FIXED_NOW,
+        port: int | None = None,
         options: tuple[str, ...] = (),
     ):
         self.port = port or free_port()
         self.log_path = state_dir / f"gateway-{self.port}.log"
         self.command = [sys.executable, "-m", "services.cli", "gateway", "--port", str(self.port), *options]
         self.env = child_env(
-            UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=database_url, UCJ_CLOCK=clock, UCJ_DATA_DIR=str(state_dir), **key_env,
+            UCJ_KAFKA_BOOTSTRAP=bootstrap,
+            UCJ_DATABASE_URL=database_url,
+            UCJ_CLOCK=clock,
+            UCJ_DATA_DIR=str(state_dir),
+            **key_env,
         )
         self.start()
-        wait_until(lambda: self.call("GET", "/healthz")[0] == 200, f"the gateway on port {self.port} healthy", processes=[self])
+        wait_until(
+            lambda: self.call("GET", "/healthz")[0] == 200, f"the gateway on port {self.port} healthy", processes=[self]
+        )
 
-    def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, key: str | None = None):
+    def call(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, key: str | None = None
+    ):
         """(status, headers, decoded JSON body) of one request."""
         headers = {"Content-Type": content_type} if content_type else {}
         if key is not None:
@@ -46,5 +61,11 @@ class GatewayProcess(ServiceProcess):
             status, answer, text = error.code, error.headers, error.read()
         return status, answer, json.loads(text) if text.startswith((b"{", b"[")) else text.decode()
 
-    def post(self, body: str | bytes, content_type: str = "application/json", key: str | None = None, path: str = "/v1/events"):
+    def post(
+        self,
+        body: str | bytes,
+        content_type: str = "application/json",
+        key: str | None = None,
+        path: str = "/v1/events",
+    ):
         return self.call("POST", path, body.encode() if isinstance(body, str) else body, content_type, key)

@@ -3,6 +3,7 @@
 Reading "until nothing came for a few seconds" ends early on a slow broker; the end offsets
 say exactly where a topic ends when it is read.
 """
+
 from __future__ import annotations
 
 from kafka import KafkaConsumer, TopicPartition
@@ -27,7 +28,12 @@ def read_to_end(kafka: KafkaAccess | str, topic: str, timeout: float = 180) -> l
                 records.extend(batch)
             return all(consumer.position(tp) >= ends[tp] for tp in partitions)
 
-        wait_until(at_the_end, lambda: f"{topic} read to its end offsets {ends} (read {len(records)})", timeout=timeout, every=0)
+        wait_until(
+            at_the_end,
+            lambda: f"{topic} read to its end offsets {ends} (read {len(records)})",
+            timeout=timeout,
+            every=0,
+        )
         return records
     finally:
         consumer.close()

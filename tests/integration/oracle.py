@@ -3,6 +3,7 @@
 Input: the valid events as JSON objects. Output: active participants per region code
 (the region itself and all its sub-regions), on one day; or each active participant's region.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -33,7 +34,10 @@ def active_participants(events: list[dict], on: date) -> dict[str, str]:
         by_participant[event["participant_id"]].setdefault((event.get("source"), event["event_id"]), event)
     active: dict[str, str] = {}
     for participant, history in by_participant.items():
-        ordered = sorted(history.values(), key=lambda e: (datetime.fromisoformat(e["occurred_at"]), e["event_id"], e.get("source") or ""))
+        ordered = sorted(
+            history.values(),
+            key=lambda e: (datetime.fromisoformat(e["occurred_at"]), e["event_id"], e.get("source") or ""),
+        )
         spans: list[list[date]] = []
         region = None
         for e in ordered:

@@ -1,4 +1,5 @@
 """A `ucj` service in a child process, as the integration tests run them."""
+
 from __future__ import annotations
 
 import subprocess

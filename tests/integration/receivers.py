@@ -1,4 +1,5 @@
 """Real receivers for the notifier's channels, and `ucj notifier` as a child process."""
+
 from __future__ import annotations
 
 import json
@@ -91,22 +92,55 @@ class HttpReceiver:
 
 
 class NotifierProcess(ServiceProcess):
-    def __init__(self, bootstrap: str, database_url: str, log_dir: Path, smtp_port: int, extra_args=(), kafka_env=None, admin=None):
+    def __init__(
+        self,
+        bootstrap: str,
+        database_url: str,
+        log_dir: Path,
+        smtp_port: int,
+        extra_args=(),
+        kafka_env=None,
+        admin=None,
+    ):
         """`kafka_env`: the UCJ_KAFKA_* of its principal on a secure broker, where `admin` (a
         KafkaAccess) reads the group's offsets."""
         self.admin = admin or bootstrap
         self.port = free_port()
         self.log_path = log_dir / f"notifier-{self.port}.log"
         self.command = [
-            sys.executable, "-m", "services.cli", "notifier",
-            "--metrics-port", str(self.port),
-            "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
-            "--dashboard-url", "http://grafana.test:3000",
-            "--retry-initial", "200ms", "--retry-max", "1s", "--poll-interval", "100ms",
+            sys.executable,
+            "-m",
+            "services.cli",
+            "notifier",
+            "--metrics-port",
+            str(self.port),
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(smtp_port),
+            "--dashboard-url",
+            "http://grafana.test:3000",
+            "--retry-initial",
+            "200ms",
+            "--retry-max",
+            "1s",
+            "--poll-interval",
+            "100ms",
             # a timeout is a failed attempt and a resend: far longer than a busy machine takes to answer
-            "--http-timeout", "30s", "--smtp-timeout", "30s", *extra_args,
+            "--http-timeout",
+            "30s",
+            "--smtp-timeout",
+            "30s",
+            *extra_args,
         ]
-        self.env = child_env(**{"UCJ_KAFKA_BOOTSTRAP": bootstrap, "UCJ_DATABASE_URL": database_url, "UCJ_DATA_DIR": str(log_dir), **(kafka_env or {})})
+        self.env = child_env(
+            **{
+                "UCJ_KAFKA_BOOTSTRAP": bootstrap,
+                "UCJ_DATABASE_URL": database_url,
+                "UCJ_DATA_DIR": str(log_dir),
+                **(kafka_env or {}),
+            }
+        )
         self.start()
 
     def wait_settled(self, registry, timeout: float = DEADLINE) -> None:
@@ -117,9 +151,17 @@ class NotifierProcess(ServiceProcess):
         def settled() -> bool:
             return committed_to_end(self.admin, GROUP_ID, COVERAGE_ALERTS) and not registry.deliveries(status="pending")
 
-        wait_until(settled, "the notifier settled: alerts read to the end, no delivery pending", timeout=timeout, every=1, processes=[self])
+        wait_until(
+            settled,
+            "the notifier settled: alerts read to the end, no delivery pending",
+            timeout=timeout,
+            every=1,
+            processes=[self],
+        )
 
     def finish(self) -> None:
         """SIGTERM, and wait: a clean stop completes the deliveries in flight, so nothing more arrives."""
         self.stop()
-        assert self.process.returncode == 0, f"the notifier did not stop cleanly ({self.process.returncode}):\n{self.log_tail()}"
+        assert self.process.returncode == 0, (
+            f"the notifier did not stop cleanly ({self.process.returncode}):\n{self.log_tail()}"
+        )

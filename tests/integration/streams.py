@@ -1,4 +1,5 @@
 """Generated input streams for integration tests, with their true counts."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,9 @@ from tests.integration.waiting import DEADLINE, wait_until
 def messy_stream(participants: int, seed: int, now: datetime):
     """Simulated Kalbar records, plus extra redeliveries, fully shuffled; about 5% lose their key."""
     rng = random.Random(seed)
-    records = list(generate_events(participants=participants, seed=seed, start=date(2024, 1, 1), end=now.date(), now=now))
+    records = list(
+        generate_events(participants=participants, seed=seed, start=date(2024, 1, 1), end=now.date(), now=now)
+    )
     valid = [r for r in records if r.valid]
     records += rng.sample(valid, len(valid) // 30)  # redelivered again, out of order
     rng.shuffle(records)
@@ -97,7 +100,11 @@ def wait_stage_settled(worker, hold_seconds: float, more: int = 3) -> None:
     expired = time.monotonic() + hold_seconds
     wait_until(lambda: time.monotonic() >= expired, f"the {hold_seconds:.0f} s hold to pass", timeout=hold_seconds + 60)
     wanted = stage_evaluations(worker) + more
-    wait_until(lambda: stage_evaluations(worker) >= wanted, f"{more} more evaluations of the region stage past the hold", processes=[worker])
+    wait_until(
+        lambda: stage_evaluations(worker) >= wanted,
+        f"{more} more evaluations of the region stage past the hold",
+        processes=[worker],
+    )
 
 
 def stage_differences(metrics: dict, expected: Counter) -> dict:

@@ -1,5 +1,6 @@
 """Alerts in the stream: a regency that falls behind raises one alert, recovery resolves it,
 and neither a worker restart nor repeated evaluation publishes a transition twice."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,14 +44,24 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
     worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     try:
         worker.wait_ready()
-        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        found = wait_until(
+            lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker]
+        )
         assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))  # 40 of 100 active: 10 points below plan
-        raised = wait_until(lambda: alerts_where(kafka_bootstrap, kind="coverage_status"), "a coverage alert", processes=[worker])
-        assert [(t.region_code, t.transition, t.status) for t in raised] == [(BEHIND, "raised", "critical")], worker.log_tail()
+        raised = wait_until(
+            lambda: alerts_where(kafka_bootstrap, kind="coverage_status"), "a coverage alert", processes=[worker]
+        )
+        assert [(t.region_code, t.transition, t.status) for t in raised] == [(BEHIND, "raised", "critical")], (
+            worker.log_tail()
+        )
         alert = raised[0]
-        assert alert.figures.gap_workers == 10 and alert.figures.active == 40 and alert.figures.gap_pp == pytest.approx(10.0)
+        assert (
+            alert.figures.gap_workers == 10
+            and alert.figures.active == 40
+            and alert.figures.gap_pp == pytest.approx(10.0)
+        )
         assert alert.regency_code == BEHIND and alert.region_name == "Kabupaten Bengkayang" and alert.level == "regency"
         assert alert.figures.pace_per_day == pytest.approx(-20 / 30)  # 60 active a month ago, 40 today
         assert len(alert.history) == 91 and alert.history[-1].coverage == pytest.approx(0.4)
@@ -63,12 +74,18 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         worker.kill()  # a restart reads the alert log back and publishes nothing new
         worker.start()
         worker.wait_ready()
-        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical after the restart", processes=[worker])
+        wait_until(
+            lambda: statuses(worker).get(BEHIND) == "critical",
+            "Bengkayang critical after the restart",
+            processes=[worker],
+        )
         wait_stage_settled(worker, HOLD_SECONDS)
         assert len(read_alert_log(kafka_bootstrap)) == 2
 
         send_raw(kafka_bootstrap, enrolled(BEHIND, 20, prefix="NEW"))  # back to 60 of 100
-        resolved = wait_until(lambda: alerts_where(kafka_bootstrap, transition="resolved"), "the alert resolved", processes=[worker])
+        resolved = wait_until(
+            lambda: alerts_where(kafka_bootstrap, transition="resolved"), "the alert resolved", processes=[worker]
+        )
         assert [(t.region_code, t.alert_id, t.sequence) for t in resolved] == [(BEHIND, alert.alert_id, 2)]
         wait_stage_settled(worker, HOLD_SECONDS)
         log = read_alert_log(kafka_bootstrap)
@@ -77,22 +94,30 @@ def test_falling_behind_raises_once_and_recovery_resolves(kafka_bootstrap, small
         worker.stop()
 
 
-def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_resolution(kafka_bootstrap, small_registry, tmp_path):
+def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_resolution(
+    kafka_bootstrap, small_registry, tmp_path
+):
     """Events in, mail and webhook out: the whole pipeline, with nothing mocked."""
     from tests.integration.conftest import WorkerProcess
     from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 
     smtp, http = SmtpReceiver(), HttpReceiver()
     registry = Registry(small_registry)
-    registry.add_coordinator("Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang")
-    registry.add_coordinator("Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas")
+    registry.add_coordinator(
+        "Disnaker Bengkayang", BEHIND, email="disnaker@bengkayang.go.id", webhook_url=http.url + "/bengkayang"
+    )
+    registry.add_coordinator(
+        "Disnaker Sambas", "61.01", email="disnaker@sambas.go.id", webhook_url=http.url + "/sambas"
+    )
     registry.add_coordinator("Operasional", "61", email="ops@kalbarprov.go.id")
     send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])  # waiting, as in the first test
     worker = WorkerProcess(kafka_bootstrap, small_registry, tmp_path, options=HOLD)
     notifier = NotifierProcess(kafka_bootstrap, small_registry, tmp_path, smtp.port)
     try:
         worker.wait_ready()
-        found = wait_until(lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker])
+        found = wait_until(
+            lambda: all_on_track(worker), "the province and the regencies with a status", processes=[worker]
+        )
         assert set(found.values()) == {"on_track"}, found
 
         send_raw(kafka_bootstrap, lapsed(BEHIND, 20))
@@ -116,7 +141,9 @@ def test_the_coordinators_of_a_regency_that_falls_behind_get_one_alert_and_one_r
             ("/bengkayang", "raised", alert["alert_id"]),
             ("/bengkayang", "resolved", alert["alert_id"]),
         ]
-        assert sorted(smtp.received().values()) == [1, 1] and {r for r, _ in smtp.received()} == {"disnaker@bengkayang.go.id"}
+        assert sorted(smtp.received().values()) == [1, 1] and {r for r, _ in smtp.received()} == {
+            "disnaker@bengkayang.go.id"
+        }
     finally:
         notifier.stop()
         worker.stop()
@@ -134,10 +161,15 @@ def test_workforce_loaded_while_the_worker_runs_counts_without_a_restart(kafka_b
         send_raw(kafka_bootstrap, [r for code in REGENCIES for r in enrolled(code, 60)])
         wait_until(lambda: statuses(worker).get(BEHIND) == "on_track", "Bengkayang on track", processes=[worker])
         workforce = tmp_path / "bigger.csv"
-        workforce.write_text("region_code,year,eligible_workforce\n" + "".join(f"{code},2026,{200 if code == BEHIND else 100}\n" for code in REGENCIES))
+        workforce.write_text(
+            "region_code,year,eligible_workforce\n"
+            + "".join(f"{code},2026,{200 if code == BEHIND else 100}\n" for code in REGENCIES)
+        )
         with Registry(small_registry) as registry:
             registry.load_workforce_csv(workforce)
-        wait_until(lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical: 60 of 200", processes=[worker])
+        wait_until(
+            lambda: statuses(worker).get(BEHIND) == "critical", "Bengkayang critical: 60 of 200", processes=[worker]
+        )
         assert worker.running()
     finally:
         worker.stop()

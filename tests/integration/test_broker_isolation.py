@@ -1,4 +1,5 @@
 """The session's broker is emptied between tests: what one test leaves, the next does not see."""
+
 from __future__ import annotations
 
 import time
@@ -21,7 +22,12 @@ def test_emptying_removes_topics_and_groups_and_a_topic_can_be_created_again_at_
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
         producer.send(PARTICIPANT_EVENTS, key=b"P-1", value=b"left by an earlier test").get(timeout=60)
         producer.close()
-        consumer = KafkaConsumer(PARTICIPANT_EVENTS, bootstrap_servers=kafka_bootstrap, group_id="ucj-earlier-test", auto_offset_reset="earliest")
+        consumer = KafkaConsumer(
+            PARTICIPANT_EVENTS,
+            bootstrap_servers=kafka_bootstrap,
+            group_id="ucj-earlier-test",
+            auto_offset_reset="earliest",
+        )
         deadline = time.monotonic() + 120
         while not consumer.poll(timeout_ms=1000):  # joins the group and reads the message
             assert time.monotonic() < deadline, "the message was not read in 120 s"
@@ -40,4 +46,3 @@ def test_emptying_removes_topics_and_groups_and_a_topic_can_be_created_again_at_
         assert len(described["partitions"]) == 8
     finally:
         admin.close()
-

@@ -1,4 +1,5 @@
 """Counts follow the calendar in a running worker, with no new events."""
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,23 @@ def events():
         # ends on 30 June: active that day, not after
         wire(event_id="a1", participant_id="P-ENDS", covered_from="2026-06-01", paid_through="2026-06-30", **common),
         # assistance paid ahead for the second half of the year
-        wire("assistance_payment", event_id="b1", participant_id="P-STARTS", period_start="2026-07-01", period_end="2026-12-31", **common),
+        wire(
+            "assistance_payment",
+            event_id="b1",
+            participant_id="P-STARTS",
+            period_start="2026-07-01",
+            period_end="2026-12-31",
+            **common,
+        ),
         # lapse announced today, effective tomorrow
         wire(event_id="c1", participant_id="P-LAPSES", covered_from="2026-01-01", paid_through="2026-12-31", **common),
-        wire("lapse", event_id="c2", participant_id="P-LAPSES", effective_date="2026-07-01", **dict(common, occurred_at="2026-06-30T11:00:00+07:00")),
+        wire(
+            "lapse",
+            event_id="c2",
+            participant_id="P-LAPSES",
+            effective_date="2026-07-01",
+            **dict(common, occurred_at="2026-06-30T11:00:00+07:00"),
+        ),
         # covered on both days
         wire(event_id="d1", participant_id="P-STAYS", covered_from="2026-01-01", paid_through="2026-12-31", **common),
     ]

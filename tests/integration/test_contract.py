@@ -3,6 +3,7 @@ keys, crashes and redelivery, whether it runs as `ucj worker` on the real broker
 over the in-memory broker (tests/streams/in_memory_broker.py), which then proves the same in
 milliseconds. Every scenario runs against both; the in-memory runs are not integration tests.
 """
+
 from __future__ import annotations
 
 import random
@@ -65,7 +66,10 @@ class RealBroker:
         target = counter_total(self.worker.metrics(), "ucj_events") + rng.randint(100, 2000)
 
         def worked() -> bool:  # or it has read everything there is: a fast worker may be done before
-            return counter_total(self.worker.metrics(), "ucj_events") > target or len(self.worker.status()["caught_up"]) == EVENT_PARTITIONS
+            return (
+                counter_total(self.worker.metrics(), "ucj_events") > target
+                or len(self.worker.status()["caught_up"]) == EVENT_PARTITIONS
+            )
 
         wait_until(worked, "some events processed, or all", every=0.1, processes=[self.worker])
 

@@ -10,6 +10,7 @@ regency is on plan, then a cohort in one regency lapses (its village administrat
 the lapses through the gateway), it falls behind, an alert is raised and delivered. Another
 source posts batches with accepted and rejected events, so the gateway's panels have both.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,11 @@ pytestmark = pytest.mark.integration
 CLOCK = "2026-11-20T12:00:00+07:00"  # late in the budget year: the APBD assistance ending 31 December is a lapse cliff
 BEHIND = "61.07"  # the regency whose cohort lapses
 PARTICIPANTS = 2_000
-CHECKER, CHECKER_REGENCY, OTHER_REGENCY = "dashboard-check", "61.01", "61.02"  # a source in Sambas; Mempawah is out of its scope
+CHECKER, CHECKER_REGENCY, OTHER_REGENCY = (
+    "dashboard-check",
+    "61.01",
+    "61.02",
+)  # a source in Sambas; Mempawah is out of its scope
 MACROS = {"$__rate_interval": "15s", "$__interval": "5s", "$__range": "5m"}  # with a 1 s scrape interval
 
 
@@ -89,7 +94,9 @@ class PrometheusServer(ServiceProcess):
             f"  - job_name: {job}\n    static_configs:\n      - targets: [{', '.join(repr(f'127.0.0.1:{p}') for p in ports)}]\n"
             for job, ports in jobs.items()
         )
-        config.write_text(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{scrape}")
+        config.write_text(
+            f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{scrape}"
+        )
         self.log_path = directory / "prometheus.log"
         self.command = [
             binary,
@@ -124,14 +131,23 @@ class PrometheusServer(ServiceProcess):
         return {s["metric"]["job"] for s in self.query("up == 1")} >= {"ucj-worker", "ucj-notifier", "ucj-gateway"}
 
 
-
 def checker_batch(round_: int) -> tuple[str, Counter]:
     """A JSON batch from the checking source: three enrollments in its regency, two events out of its
     scope and two with a bad date; the outcomes the gateway should count for it."""
+
     def enrollment(i: int, region: str, **fields) -> dict:
-        return {"schema": "ucj.participant-event/1", "event_id": f"{CHECKER}-{round_}-{i}", "type": "enrollment",
-                "occurred_at": "2026-11-19T09:00:00+07:00", "participant_id": pseudonym(f"{CHECKER}-p{round_}-{i}"), "region_code": region,
-                "segment": "BPU", "covered_from": "2026-11-01", "paid_through": "2026-12-31", **fields}
+        return {
+            "schema": "ucj.participant-event/1",
+            "event_id": f"{CHECKER}-{round_}-{i}",
+            "type": "enrollment",
+            "occurred_at": "2026-11-19T09:00:00+07:00",
+            "participant_id": pseudonym(f"{CHECKER}-p{round_}-{i}"),
+            "region_code": region,
+            "segment": "BPU",
+            "covered_from": "2026-11-01",
+            "paid_through": "2026-12-31",
+            **fields,
+        }
 
     events = [enrollment(i, CHECKER_REGENCY) for i in range(3)]
     events += [enrollment(3 + i, OTHER_REGENCY) for i in range(2)]
@@ -144,13 +160,19 @@ def post_checker_batch(gateway: GatewayProcess, key: str, round_: int) -> Counte
     body, expected = checker_batch(round_)
     status, _, summary = gateway.post(body, key=key)
     assert status == 200, summary
-    outcomes = Counter({"accepted": summary["accepted"]}) + Counter(rejected["reason"] for rejected in summary["rejected"])
+    outcomes = Counter({"accepted": summary["accepted"]}) + Counter(
+        rejected["reason"] for rejected in summary["rejected"]
+    )
     assert outcomes == expected, summary
     return outcomes
 
 
 def empty_queries(prometheus: PrometheusServer, queries: list[tuple[str, str, str]], regency: str) -> list[str]:
-    return [f"{uid}: {what} returned nothing: {substitute(expr, regency)}" for uid, what, expr in queries if not prometheus.query(substitute(expr, regency))]
+    return [
+        f"{uid}: {what} returned nothing: {substitute(expr, regency)}"
+        for uid, what, expr in queries
+        if not prometheus.query(substitute(expr, regency))
+    ]
 
 
 def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstrap, tmp_path, monkeypatch):
@@ -168,11 +190,15 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
     registry_url = f"sqlite:///{tmp_path / 'registry.db'}"
     key_env = {"UCJ_PSEUDONYM_KEY": secrets.token_urlsafe(36)}  # 48 characters, new each run
     gateway_port = free_port()  # the story needs the gateway's URL before the registry it starts on exists
-    story = Story(kafka_bootstrap, registry_url, BEHIND, Pseudonymizer(pseudonym_key(key_env)), f"http://127.0.0.1:{gateway_port}")
+    story = Story(
+        kafka_bootstrap, registry_url, BEHIND, Pseudonymizer(pseudonym_key(key_env)), f"http://127.0.0.1:{gateway_port}"
+    )
     smtp, http = SmtpReceiver(), HttpReceiver()
     worker = notifier = gateway = prometheus = None
     try:
-        story.prepare(PARTICIPANTS)  # registry with coordinators (email) and the story's source, workforce on plan, history published
+        story.prepare(
+            PARTICIPANTS
+        )  # registry with coordinators (email) and the story's source, workforce on plan, history published
         with Registry(registry_url) as registry:
             registry.add_coordinator("Disnaker Bengkayang (webhook)", BEHIND, webhook_url=http.url + "/bengkayang")
             _, checker_key = registry.add_source(CHECKER, [CHECKER_REGENCY])
@@ -181,11 +207,15 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
         notifier = NotifierProcess(kafka_bootstrap, registry_url, tmp_path, smtp.port)
         gateway = GatewayProcess(kafka_bootstrap, registry_url, tmp_path, key_env, clock=CLOCK, port=gateway_port)
         prometheus = PrometheusServer(
-            binary, tmp_path / "prometheus", {"ucj-worker": [worker.port], "ucj-notifier": [notifier.port], "ucj-gateway": [gateway.port]}
+            binary,
+            tmp_path / "prometheus",
+            {"ucj-worker": [worker.port], "ucj-notifier": [notifier.port], "ucj-gateway": [gateway.port]},
         )
         worker.wait_ready(timeout=120)
         children = [prometheus, worker, notifier, gateway]
-        wait_until(prometheus.targets_up, "Prometheus scrapes the worker, the notifier and the gateway", processes=children)
+        wait_until(
+            prometheus.targets_up, "Prometheus scrapes the worker, the notifier and the gateway", processes=children
+        )
         # The first batch makes the checker's series; the gateway creates a (source, outcome) series at its
         # first count, so only a later batch shows in rate() and increase().
         posted = post_checker_batch(gateway, checker_key, 1)
@@ -199,18 +229,28 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
 
         wait_until(lapsed, "the cohort lapsed", timeout=300, every=2, processes=children)
         wait_until(lambda: http.received(), "the alert delivered by webhook", processes=children)
-        wait_until(lambda: prometheus.query('ucj_alerts_open{region="%s"}' % BEHIND), "the open alert in Prometheus", processes=children)
+        wait_until(
+            lambda: prometheus.query('ucj_alerts_open{region="%s"}' % BEHIND),
+            "the open alert in Prometheus",
+            processes=children,
+        )
         posted += post_checker_batch(gateway, checker_key, 2)  # now every gateway panel has a change to show
 
         def gateway_counts() -> dict[str, dict[str, float]]:
             counts: dict[str, dict[str, float]] = {}
             for series in prometheus.query('ucj_gateway_events_total{job="ucj-gateway"}'):
-                counts.setdefault(series["metric"]["source"], {})[series["metric"]["outcome"]] = float(series["value"][1])
+                counts.setdefault(series["metric"]["source"], {})[series["metric"]["outcome"]] = float(
+                    series["value"][1]
+                )
             return counts
 
         expected_counts = {CHECKER: posted, story.source.name: {"accepted": story.upload["accepted"]}}
         assert story.upload["accepted"] > 0 and story.upload["rejected"] == [], story.upload
-        wait_until(lambda: gateway_counts() == expected_counts, lambda: f"the gateway's counts in Prometheus: {gateway_counts()} != {expected_counts}", processes=children)
+        wait_until(
+            lambda: gateway_counts() == expected_counts,
+            lambda: f"the gateway's counts in Prometheus: {gateway_counts()} != {expected_counts}",
+            processes=children,
+        )
 
         variable = next(expr for uid, what, expr in queries if what.startswith("variable $regency"))
         regencies = sorted({s["metric"]["region"] for s in prometheus.query(variable)})
@@ -219,7 +259,9 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
 
         [geomap] = [expr for uid, what, expr in queries if "Regency status" in what]
         markers = {s["metric"]["region"]: s["metric"] for s in prometheus.query(geomap)}
-        assert len(markers) == 14 and all(float(m["latitude"]) < 3 and float(m["longitude"]) > 108 for m in markers.values()), markers
+        assert len(markers) == 14 and all(
+            float(m["latitude"]) < 3 and float(m["longitude"]) > 108 for m in markers.values()
+        ), markers
         assert markers[BEHIND]["status"] in ("behind", "critical"), markers[BEHIND]
 
         # The behind regency first: its alert is open. A regency without an ETA (pace <= 0) rightly shows
@@ -239,13 +281,18 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstr
         def best_failures() -> str:
             best = min(failures, key=lambda r: len(failures[r]), default=BEHIND)
             lines = failures.get(best, ["(Prometheus did not answer)"])
-            return f"every dashboard query returns data; with $regency={best}, {len(lines)} of {len(queries)} returned nothing:\n" + "\n".join(lines)
+            return (
+                f"every dashboard query returns data; with $regency={best}, {len(lines)} of {len(queries)} returned nothing:\n"
+                + "\n".join(lines)
+            )
 
         proven = wait_until(proven_regency, best_failures, every=2, processes=children)
         print(f"checked {len(queries)} dashboard queries with $regency={proven}")
         for regency, lines in failures.items():
             if regency != proven:
-                print(f"with $regency={regency} ({len(lines)} empty, so another regency was tried):", *lines, sep="\n  ")
+                print(
+                    f"with $regency={regency} ({len(lines)} empty, so another regency was tried):", *lines, sep="\n  "
+                )
     finally:
         for process in (prometheus, gateway, notifier, worker):
             if process is not None:

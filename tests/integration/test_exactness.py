@@ -1,6 +1,7 @@
 """Two workers SIGKILLed at random moments, restarted without waiting for them, on a stream far
 larger than one fetch slice: every participant's stored state equals the independent count's, and
 `ucj verify` finds nothing, whatever the seed (issue 20)."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,9 @@ PARTS = 4
 
 
 @pytest.mark.parametrize("seed", [101, 102, 103])
-def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(kafka_bootstrap, registry_url, start_worker, seed):
+def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(
+    kafka_bootstrap, registry_url, start_worker, seed
+):
     records, keyless = messy_stream(participants=8_000, seed=seed, now=NOW)
     assert len(records) > 10 * 2_000  # far more than one slice of a fetch
     rng = random.Random(seed)
@@ -43,7 +46,11 @@ def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(ka
         send_raw(kafka_bootstrap, part, keyless)
         alive = [w for w in workers if _counting(w)]
         if alive:  # killed while it works: at a random moment of the part, a commit included
-            wait_until(lambda: any(counter_total(w.metrics(), "ucj_events") > 0 for w in alive), "events processed", processes=alive)  # noqa: B023 (waited for here)
+            wait_until(
+                lambda alive=alive: any(counter_total(w.metrics(), "ucj_events") > 0 for w in alive),
+                "events processed",
+                processes=alive,
+            )
         time.sleep(rng.uniform(0.0, 1.5))
         victim = rng.choice(workers)
         victim.kill()
@@ -55,7 +62,10 @@ def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(ka
 
     wait_exact(workers, true_counts(records, NOW.date()), region_codes(registry_url))
     wait_until(
-        lambda: committed_to_end(kafka_bootstrap, WORKER_APP_ID, PARTICIPANT_EVENTS) and committed_to_end(kafka_bootstrap, WORKER_APP_ID, REKEYED_EVENTS),
+        lambda: (
+            committed_to_end(kafka_bootstrap, WORKER_APP_ID, PARTICIPANT_EVENTS)
+            and committed_to_end(kafka_bootstrap, WORKER_APP_ID, REKEYED_EVENTS)
+        ),
         "the workers' offsets committed to the end of both counted topics",
         timeout=600,
         processes=workers,
@@ -63,8 +73,9 @@ def test_two_workers_killed_at_random_moments_end_exact_for_every_participant(ka
     # per participant, from the changelog, against the independent count: a miss and an extra cannot cancel out
     stored = _active_in_changelog(kafka_bootstrap)
     expected = active_participants([json.loads(r.value) for r in records if r.valid], NOW.date())
-    assert stored == expected, f"{len(expected.keys() - stored.keys())} missing, {len(stored.keys() - expected.keys())} extra, " + str(
-        sorted((set(stored.items()) ^ set(expected.items())))[:5]
+    assert stored == expected, (
+        f"{len(expected.keys() - stored.keys())} missing, {len(stored.keys() - expected.keys())} extra, "
+        + str(sorted((set(stored.items()) ^ set(expected.items())))[:5])
     )
     verified = _verify(kafka_bootstrap, registry_url)
     assert verified["exact"] and verified["uncommitted_events"] == 0, verified["differences"][:5]
@@ -92,7 +103,9 @@ def _active_in_changelog(kafka) -> dict[str, str]:
 
 def _verify(kafka, registry_url) -> dict:
     env = child_env(UCJ_KAFKA_BOOTSTRAP=kafka, UCJ_DATABASE_URL=registry_url, UCJ_CLOCK=FIXED_NOW)
-    done = subprocess.run([sys.executable, "-m", "services.cli", "verify", "--json"], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "verify", "--json"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["participants"] > 0 and len(report["read_up_to"]) == 3 * 8  # events, re-keyed, changelog

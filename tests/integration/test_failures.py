@@ -1,4 +1,5 @@
 """Exact counts when workers are killed with SIGKILL, when a second worker comes and goes, and when the broker restarts."""
+
 from __future__ import annotations
 
 import random
@@ -43,11 +44,22 @@ def wait_exact(workers, expected, codes) -> None:
 
     # up to 100,000 events, replayed after kills, on a shared machine (a loaded one took over 12 minutes):
     # the deadline only bounds a hang
-    wait_until(exact, lambda: f"exact counts; (exported, true) differ, e.g. {dict(list(wrong.items())[:5])}", timeout=1200, every=1, processes=workers)
+    wait_until(
+        exact,
+        lambda: f"exact counts; (exported, true) differ, e.g. {dict(list(wrong.items())[:5])}",
+        timeout=1200,
+        every=1,
+        processes=workers,
+    )
 
 
 def wait_some_progress(worker, minimum: int) -> None:
-    wait_until(lambda: counter_total(worker.metrics(), "ucj_events") >= minimum, f"{minimum} events processed", every=0.2, processes=[worker])
+    wait_until(
+        lambda: counter_total(worker.metrics(), "ucj_events") >= minimum,
+        f"{minimum} events processed",
+        every=0.2,
+        processes=[worker],
+    )
 
 
 def test_one_worker_killed_three_times_ends_exact(kafka_bootstrap, registry_url, start_worker):
@@ -61,7 +73,12 @@ def test_one_worker_killed_three_times_ends_exact(kafka_bootstrap, registry_url,
     # a quarter of the stream before each kill: a worker fast enough to finish what it was sent
     # before a kill would otherwise have nothing left to show progress on after its restart
     quarter = len(records) // 4
-    chunks = [records[:quarter], records[quarter : 2 * quarter], records[2 * quarter : 3 * quarter], records[3 * quarter :]]
+    chunks = [
+        records[:quarter],
+        records[quarter : 2 * quarter],
+        records[2 * quarter : 3 * quarter],
+        records[3 * quarter :],
+    ]
     for chunk in chunks[:3]:  # killed at a random point while it works, restarted each time
         send_raw(kafka_bootstrap, chunk, keyless)
         wait_some_progress(worker, minimum=1)
@@ -89,7 +106,9 @@ def test_broker_restart_keeps_counts_exact(kafka_bootstrap, registry_url, start_
     wait_exact([worker], expected, codes)
 
 
-def test_a_worker_started_while_the_broker_is_down_waits_for_it_then_counts_exactly(kafka_bootstrap, registry_url, start_worker):
+def test_a_worker_started_while_the_broker_is_down_waits_for_it_then_counts_exactly(
+    kafka_bootstrap, registry_url, start_worker
+):
     records, keyless = messy_stream(participants=500, seed=17, now=NOW)
     expected, codes = true_counts(records, NOW.date()), region_codes(registry_url)
     port = int(kafka_bootstrap.rsplit(":", 1)[1])
@@ -97,7 +116,11 @@ def test_a_worker_started_while_the_broker_is_down_waits_for_it_then_counts_exac
     stop_broker(port=port, data_dir=data_dir)
     try:
         worker = start_worker(store="rocksdb", options=("--kafka-wait", "10m"))
-        wait_until(lambda: "is not ready" in worker.log_path.read_text(errors="replace"), "the worker saying it waits for Kafka", processes=[worker])
+        wait_until(
+            lambda: "is not ready" in worker.log_path.read_text(errors="replace"),
+            "the worker saying it waits for Kafka",
+            processes=[worker],
+        )
     finally:
         ensure_broker(port=port, data_dir=data_dir, timeout=120)
     worker.wait_ready(timeout=300)

@@ -4,6 +4,7 @@ A village administration's source, scoped to one regency, posts JSON and a semic
 naming workers by NIK. The worker's counts equal an independent count; every bad row comes
 back with its reason and line; no NIK, in any formatting, is in any message of any topic.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,11 @@ def start_gateway(kafka_bootstrap, registry_url, tmp_path):
     gateways = []
 
     def start(*options: str) -> GatewayProcess:
-        gateways.append(GatewayProcess(kafka_bootstrap, registry_url, tmp_path, {"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}, options=options))
+        gateways.append(
+            GatewayProcess(
+                kafka_bootstrap, registry_url, tmp_path, {"UCJ_PSEUDONYM_KEY_FILE": str(key_file)}, options=options
+            )
+        )
         return gateways[-1]
 
     yield start
@@ -53,8 +58,11 @@ def start_gateway(kafka_bootstrap, registry_url, tmp_path):
 
 def ucj(database_url: str, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "services.cli", *args], env=child_env(UCJ_DATABASE_URL=database_url),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "services.cli", *args],
+        env=child_env(UCJ_DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -62,7 +70,11 @@ def ucj(database_url: str, *args: str) -> str:
 
 def add_source(database_url: str, name: str, *regions: str) -> str:
     """A new source with `ucj sources add`; its key, the last line of standard output."""
-    return ucj(database_url, "sources", "add", "--name", name, *[arg for code in regions for arg in ("--region", code)]).strip().splitlines()[-1]
+    return (
+        ucj(database_url, "sources", "add", "--name", name, *[arg for code in regions for arg in ("--region", code)])
+        .strip()
+        .splitlines()[-1]
+    )
 
 
 # --- workers named by NIK
@@ -88,18 +100,46 @@ def villages_of(registry_url: str, regency: str) -> list[str]:
 
 
 def enrollment(i: int, village: str, nik: str, paid_through: str = "2026-12-31", **fields) -> dict:
-    return {"schema": "ucj.participant-event/1", "event_id": f"desa-enrol-{i}", "type": "enrollment", "occurred_at": "2026-01-05T09:00:00+07:00",
-            "nik": nik, "region_code": village, "segment": "BPU", "covered_from": "2026-01-01", "paid_through": paid_through, **fields}
+    return {
+        "schema": "ucj.participant-event/1",
+        "event_id": f"desa-enrol-{i}",
+        "type": "enrollment",
+        "occurred_at": "2026-01-05T09:00:00+07:00",
+        "nik": nik,
+        "region_code": village,
+        "segment": "BPU",
+        "covered_from": "2026-01-01",
+        "paid_through": paid_through,
+        **fields,
+    }
 
 
 def lapse(i: int, village: str, nik: str) -> dict:
-    return {"event_id": f"desa-lapse-{i}", "type": "lapse", "occurred_at": "2026-06-10T09:00:00+07:00", "nik": nik,
-            "region_code": village, "segment": "BPU", "reason": "non_payment", "effective_date": "2026-06-10"}
+    return {
+        "event_id": f"desa-lapse-{i}",
+        "type": "lapse",
+        "occurred_at": "2026-06-10T09:00:00+07:00",
+        "nik": nik,
+        "region_code": village,
+        "segment": "BPU",
+        "reason": "non_payment",
+        "effective_date": "2026-06-10",
+    }
 
 
 def assistance(i: int, village: str, nik: str, amount: str = "117600") -> dict:
-    return {"event_id": f"desa-apbd-{i}", "type": "assistance_payment", "occurred_at": "2026-06-20T09:00:00+07:00", "nik": nik,
-            "region_code": village, "segment": "BPU", "payer_id": "APBD-61.07", "period_start": "2026-06-01", "period_end": "2026-12-31", "amount_idr": amount}
+    return {
+        "event_id": f"desa-apbd-{i}",
+        "type": "assistance_payment",
+        "occurred_at": "2026-06-20T09:00:00+07:00",
+        "nik": nik,
+        "region_code": village,
+        "segment": "BPU",
+        "payer_id": "APBD-61.07",
+        "period_start": "2026-06-01",
+        "period_end": "2026-12-31",
+        "amount_idr": amount,
+    }
 
 
 def oracle_event(event: dict) -> dict:
@@ -110,17 +150,35 @@ def oracle_event(event: dict) -> dict:
     return copy
 
 
-CSV_COLUMNS = ["event_id", "type", "occurred_at", "nik", "region_code", "segment", "covered_from", "paid_through",
-               "reason", "effective_date", "payer_id", "period_start", "period_end", "amount_idr"]
+CSV_COLUMNS = [
+    "event_id",
+    "type",
+    "occurred_at",
+    "nik",
+    "region_code",
+    "segment",
+    "covered_from",
+    "paid_through",
+    "reason",
+    "effective_date",
+    "payer_id",
+    "period_start",
+    "period_end",
+    "amount_idr",
+]
 
 
 def semicolon_csv(rows: list[dict | str]) -> bytes:
     """As Indonesian-locale Excel saves it: BOM, semicolons, CRLF, no schema column; a str row is written as it is."""
-    lines = [";".join(CSV_COLUMNS)] + [row if isinstance(row, str) else ";".join(str(row.get(c, "")) for c in CSV_COLUMNS) for row in rows]
+    lines = [";".join(CSV_COLUMNS)] + [
+        row if isinstance(row, str) else ";".join(str(row.get(c, "")) for c in CSV_COLUMNS) for row in rows
+    ]
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
-def shuffled_with_expectations(items: list[tuple[dict | str, str | None]], seed: int) -> tuple[list, list[tuple[int, str]]]:
+def shuffled_with_expectations(
+    items: list[tuple[dict | str, str | None]], seed: int
+) -> tuple[list, list[tuple[int, str]]]:
     random.Random(seed).shuffle(items)
     return [body for body, _ in items], [(index, reason) for index, (_, reason) in enumerate(items) if reason]
 
@@ -143,11 +201,29 @@ def test_a_regency_source_posts_json_and_csv_by_nik_and_the_counts_are_exact_wit
     niks |= {outsider, broken}
     bad_json = [
         (enrollment(900, elsewhere[0], outsider), "region_out_of_scope"),
-        ({k: v for k, v in enrollment(901, villages[0], make_nik(villages[0], 601)).items() if k != "paid_through"}, "missing_field"),
+        (
+            {k: v for k, v in enrollment(901, villages[0], make_nik(villages[0], 601)).items() if k != "paid_through"},
+            "missing_field",
+        ),
         (enrollment(902, villages[0], make_nik(villages[0], 602), covered_from="2026-13-01"), "bad_date"),
-        ({**{k: v for k, v in enrollment(903, villages[0], "").items() if k != "nik"}, "participant_id": FORMATS["dotted"](broken)}, "raw_nik"),
-        ({**enrollment(904, villages[0], make_nik(villages[0], 604)), "event_id": f"enrol-{FORMATS['spaced'](broken)}"}, "raw_nik"),
-        ({**{k: v for k, v in enrollment(905, villages[0], "").items() if k != "nik"}, "participant_id": broken}, "raw_nik"),
+        (
+            {
+                **{k: v for k, v in enrollment(903, villages[0], "").items() if k != "nik"},
+                "participant_id": FORMATS["dotted"](broken),
+            },
+            "raw_nik",
+        ),
+        (
+            {
+                **enrollment(904, villages[0], make_nik(villages[0], 604)),
+                "event_id": f"enrol-{FORMATS['spaced'](broken)}",
+            },
+            "raw_nik",
+        ),
+        (
+            {**{k: v for k, v in enrollment(905, villages[0], "").items() if k != "nik"}, "participant_id": broken},
+            "raw_nik",
+        ),
         (enrollment(906, villages[0], broken[:12] + "0000"), "bad_nik"),
         (enrollment(907, villages[0], make_nik(villages[0], 607), participant_id="P-907"), "nik_and_participant_id"),
         (enrollment(908, villages[0], make_nik(villages[0], 608), source="disnaker-bengkayang"), "source_mismatch"),
@@ -157,13 +233,19 @@ def test_a_regency_source_posts_json_and_csv_by_nik_and_the_counts_are_exact_wit
     status, _, summary = gateway.post("[\n" + ",\n".join(json.dumps(e) for e in json_body) + "\n]\n", key=key)
     assert status == 200, summary
     assert summary["accepted"] == len(valid_json)
-    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [(i, i + 2, reason) for i, reason in json_rejects]
+    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [
+        (i, i + 2, reason) for i, reason in json_rejects
+    ]
 
     # CSV: 40 lapses, 20 assistance payments (after the lapse: covered again), 80 more enrollments, and five bad rows
     valid_csv = (
         [lapse(i, village, FORMATS["spaced"](nik)) for i, (village, nik) in enumerate(people[:40])]
         + [assistance(i, village, FORMATS["dashed"](nik)) for i, (village, nik) in enumerate(people[:20])]
-        + [enrollment(i, village, FORMATS["dotted"](nik), paid_through="2026-05-31" if i % 4 == 0 else "2026-12-31") for i, (village, nik) in enumerate(people) if i >= 160]
+        + [
+            enrollment(i, village, FORMATS["dotted"](nik), paid_through="2026-05-31" if i % 4 == 0 else "2026-12-31")
+            for i, (village, nik) in enumerate(people)
+            if i >= 160
+        ]
     )
     for row in valid_csv:
         row.pop("schema", None)
@@ -180,19 +262,31 @@ def test_a_regency_source_posts_json_and_csv_by_nik_and_the_counts_are_exact_wit
     status, _, summary = gateway.post(semicolon_csv(csv_rows), content_type="text/csv", key=key, path="/v1/events/csv")
     assert status == 200, summary
     assert summary["accepted"] == len(valid_csv)
-    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [(i, i + 2, reason) for i, reason in csv_rejects]
+    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [
+        (i, i + 2, reason) for i, reason in csv_rejects
+    ]
 
     # the worker's counts equal the independent count, region by region
     expected = active_by_region([oracle_event(e) for e in valid_json + valid_csv], TODAY)
     tree = Registry(registry_url).region_tree()
     codes = ["61", REGENCY, *[c for c in tree.codes_at("district") if c.startswith(REGENCY + ".")]]
     assert 0 < expected[REGENCY] < 240
-    wait_until(lambda: not differences(exported_active(worker.metrics()), expected, codes),
-               lambda: f"exact counts; (exported, true): {differences(exported_active(worker.metrics()), expected, codes)}", processes=[worker])
+    wait_until(
+        lambda: not differences(exported_active(worker.metrics()), expected, codes),
+        lambda: f"exact counts; (exported, true): {differences(exported_active(worker.metrics()), expected, codes)}",
+        processes=[worker],
+    )
 
     # the gateway's own metrics count what it accepted and rejected, by reason
-    counted = {s.labels["outcome"]: s.value for s in gateway.metrics()["ucj_gateway_events"] if s.name.endswith("_total") and s.labels["source"] == "desa-bengkayang"}
-    assert counted == {"accepted": len(valid_json) + len(valid_csv), **Counter(reason for _, reason in json_rejects + csv_rejects)}
+    counted = {
+        s.labels["outcome"]: s.value
+        for s in gateway.metrics()["ucj_gateway_events"]
+        if s.name.endswith("_total") and s.labels["source"] == "desa-bengkayang"
+    }
+    assert counted == {
+        "accepted": len(valid_json) + len(valid_csv),
+        **Counter(reason for _, reason in json_rejects + csv_rejects),
+    }
 
     assert_no_nik_in_any_topic(kafka_bootstrap, niks)
     assert_no_nik_in(gateway.log_path.read_text(errors="replace"), niks)
@@ -208,8 +302,14 @@ def assert_no_nik_in_any_topic(bootstrap: str, niks: set[str]) -> None:
     scanned = 0
     for topic in topics:
         for record in read_to_end(bootstrap, topic):
-            for part in (record.key or b"", record.value or b"", *(name.encode() + value for name, value in record.headers or ())):
-                assert_no_nik_in(part.decode("latin-1"), niks, f"{topic} partition {record.partition} offset {record.offset}")
+            for part in (
+                record.key or b"",
+                record.value or b"",
+                *(name.encode() + value for name, value in record.headers or ()),
+            ):
+                assert_no_nik_in(
+                    part.decode("latin-1"), niks, f"{topic} partition {record.partition} offset {record.offset}"
+                )
                 scanned += 1
     assert scanned > 0
 
@@ -224,7 +324,9 @@ def assert_no_nik_in(text: str, niks: set[str], where: str = "") -> None:
 # --- keys and limits
 
 
-def test_no_wrong_or_revoked_key_is_401_and_oversized_requests_are_413_with_nothing_published(kafka_bootstrap, registry_url, start_gateway):
+def test_no_wrong_or_revoked_key_is_401_and_oversized_requests_are_413_with_nothing_published(
+    kafka_bootstrap, registry_url, start_gateway
+):
     gateway = start_gateway()
     key = add_source(registry_url, "desa-sambas", OTHER_REGENCY)
     village = villages_of(registry_url, OTHER_REGENCY)[0]
@@ -248,7 +350,9 @@ def test_no_wrong_or_revoked_key_is_401_and_oversized_requests_are_413_with_noth
 # --- the broker away
 
 
-def test_503_while_the_broker_is_stopped_then_the_retried_batch_counts_exactly(kafka_bootstrap, registry_url, start_worker, start_gateway):
+def test_503_while_the_broker_is_stopped_then_the_retried_batch_counts_exactly(
+    kafka_bootstrap, registry_url, start_worker, start_gateway
+):
     worker = start_worker(store="rocksdb")
     worker.wait_ready()  # the broker goes away while the worker runs (a start without it: test_failures.py)
     gateway = start_gateway()
@@ -270,8 +374,12 @@ def test_503_while_the_broker_is_stopped_then_the_retried_batch_counts_exactly(k
     assert (status, answer["accepted"], answer["rejected"]) == (200, len(second), [])
     expected = active_by_region([oracle_event(e) for e in first + second], TODAY)
     assert expected[REGENCY] == 120
-    wait_until(lambda: exported_active(worker.metrics())[REGENCY] == 120 and exported_active(worker.metrics())["61"] == 120,
-               lambda: f"120 active in {REGENCY}, got {exported_active(worker.metrics())[REGENCY]}", processes=[worker], timeout=300)
+    wait_until(
+        lambda: exported_active(worker.metrics())[REGENCY] == 120 and exported_active(worker.metrics())["61"] == 120,
+        lambda: f"120 active in {REGENCY}, got {exported_active(worker.metrics())[REGENCY]}",
+        processes=[worker],
+        timeout=300,
+    )
 
 
 def test_the_scan_finds_a_nik_in_any_formatting():

@@ -5,6 +5,7 @@ to break, cases that do not, all with a valid key. No answer may be a 5xx, and e
 must be one the document describes: its status code, content type, headers and body schema.
 The run is bounded: a fixed number of cases per operation and mode.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,12 @@ from tests.integration.test_gateway import add_source, start_gateway  # noqa: F4
 pytestmark = pytest.mark.integration
 
 CASES = 100  # per operation and mode: about 450 requests, one to three minutes on a busy machine
-CONFORMANCE = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
+CONFORMANCE = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 import tests.integration.schemathesis_hooks  # noqa: F401,E402 (JSON Lines bodies as text)
 
@@ -43,10 +49,14 @@ def send(client: httpx2.Client, case, base_url: str) -> httpx2.Response:
         headers.setdefault("Content-Type", "application/json")
     if isinstance(body, str):
         body = body.encode("utf-8", "surrogatepass")  # lone surrogates go out as the invalid UTF-8 they are
-    return client.request(request["method"], request["url"], headers=headers, params=request.get("params"), content=body)
+    return client.request(
+        request["method"], request["url"], headers=headers, params=request.get("params"), content=body
+    )
 
 
-def test_fuzzing_the_openapi_document_gives_no_5xx_and_only_documented_answers(kafka_bootstrap, registry_url, start_gateway):  # noqa: F811
+def test_fuzzing_the_openapi_document_gives_no_5xx_and_only_documented_answers(
+    kafka_bootstrap, registry_url, start_gateway
+):  # noqa: F811
     gateway = start_gateway()
     key = add_source(registry_url, "fuzz-province", "61")
     schema = schemathesis.openapi.from_url(gateway.url + "/openapi.json", timeout=30)
@@ -55,15 +65,28 @@ def test_fuzzing_the_openapi_document_gives_no_5xx_and_only_documented_answers(k
     undocumented: list[str] = []
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.label for op in operations} >= {"POST /v1/events", "POST /v1/events/csv", "GET /v1/whoami", "GET /healthz", "GET /metrics"}
+    assert {op.label for op in operations} >= {
+        "POST /v1/events",
+        "POST /v1/events/csv",
+        "GET /v1/whoami",
+        "GET /healthz",
+        "GET /metrics",
+    }
     with httpx2.Client(timeout=60) as client:
         for operation in operations:
             # cases that do not fit the document need something to break: a body or a parameter
-            modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if operation.method.upper() == "POST" else [])
+            modes = [GenerationMode.POSITIVE] + (
+                [GenerationMode.NEGATIVE] if operation.method.upper() == "POST" else []
+            )
             for mode in modes:
 
-                @settings(max_examples=CASES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-                          suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=CASES,
+                    deadline=None,
+                    database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
                 @given(case=operation.as_strategy(generation_mode=mode, headers={"Authorization": f"Bearer {key}"}))
                 def call(case):  # called below, within this iteration of the loop
                     response = send(client, case, gateway.url)

@@ -2,6 +2,7 @@
 the flooder gets 429s and never a 5xx, the other source's batches all land (issue 21).
 
 The loops are bounded in count and time, and every request goes to 127.0.0.1."""
+
 from __future__ import annotations
 
 import http.client
@@ -32,7 +33,9 @@ NORMAL_BATCHES, NORMAL_EVENTS, NORMAL_EVERY = 15, 20, 0.5
 NORMAL_WORST_SECONDS = 10.0
 
 
-def test_a_flooding_key_gets_429s_while_another_source_still_lands_its_batches(kafka_bootstrap, registry_url, start_gateway):  # noqa: F811
+def test_a_flooding_key_gets_429s_while_another_source_still_lands_its_batches(
+    kafka_bootstrap, registry_url, start_gateway
+):  # noqa: F811
     gateway = start_gateway("--requests-per-second", "10", "--request-burst", "20")
     flooder = add_source(registry_url, "desa-banjir", REGENCY)
     normal = add_source(registry_url, "desa-biasa", OTHER_REGENCY)
@@ -60,7 +63,12 @@ def test_a_flooding_key_gets_429s_while_another_source_still_lands_its_batches(k
     try:
         latencies, answers = [], []
         for n in range(NORMAL_BATCHES):
-            batch = [enrollment(1000 + n * NORMAL_EVENTS + i, normal_village, make_nik(normal_village, 1000 + n * NORMAL_EVENTS + i)) for i in range(NORMAL_EVENTS)]
+            batch = [
+                enrollment(
+                    1000 + n * NORMAL_EVENTS + i, normal_village, make_nik(normal_village, 1000 + n * NORMAL_EVENTS + i)
+                )
+                for i in range(NORMAL_EVENTS)
+            ]
             started = time.monotonic()
             status, _, answer = gateway.post(json.dumps(batch), key=normal)
             latencies.append(time.monotonic() - started)
@@ -74,4 +82,6 @@ def test_a_flooding_key_gets_429s_while_another_source_still_lands_its_batches(k
     assert all(status == 200 and answer["accepted"] == NORMAL_EVENTS for status, answer in answers), answers[:3]
     assert max(latencies) < NORMAL_WORST_SECONDS, sorted(latencies)[-3:]
     assert set(flood) <= {200, 429} and flood[429] > flood[200] > 0, flood  # refused, never a 5xx
-    print(f"flood: {dict(flood)}; the other source's batches: worst {max(latencies):.3f} s, median {sorted(latencies)[len(latencies) // 2]:.3f} s")
+    print(
+        f"flood: {dict(flood)}; the other source's batches: worst {max(latencies):.3f} s, median {sorted(latencies)[len(latencies) // 2]:.3f} s"
+    )

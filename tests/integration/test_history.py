@@ -1,5 +1,6 @@
 """Exact history: a past day's active participants, read from the running worker, equal an
 independent count over the events; a backdated lapse restates the past."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,11 @@ NOW = datetime.fromisoformat(FIXED_NOW)
 def all_processed(worker, sent: int) -> bool:
     metrics = worker.metrics()
     lag = {s.labels["partition"]: s.value for s in metrics.get("ucj_consumer_lag_messages", [])}
-    seen = sum(int(s.value) for s in metrics.get("ucj_events", []) if s.name.endswith("_total") and s.labels["outcome"] != "rekeyed")
+    seen = sum(
+        int(s.value)
+        for s in metrics.get("ucj_events", [])
+        if s.name.endswith("_total") and s.labels["outcome"] != "rekeyed"
+    )
     return bool(lag) and set(lag.values()) == {0} and seen >= sent
 
 
@@ -38,14 +43,22 @@ def test_a_past_day_is_exact_and_a_backdated_lapse_restates_it(kafka_bootstrap, 
     send_raw(kafka_bootstrap, records, keyless)
     worker = start_worker()
     worker.wait_ready()
-    wait_until(lambda: all_processed(worker, len(records)), f"{len(records)} events processed", timeout=600, every=1, processes=[worker])
+    wait_until(
+        lambda: all_processed(worker, len(records)),
+        f"{len(records)} events processed",
+        timeout=600,
+        every=1,
+        processes=[worker],
+    )
 
     rng = random.Random(23)
     day = date(2024, 3, 1) + timedelta(days=rng.randrange((NOW.date() - date(2024, 3, 1)).days))
     truth = active_by_region(events, day)
     tree = Registry(registry_url).region_tree()
     regency = max(tree.codes_at("regency"), key=lambda code: truth.get(code, 0))
-    district = max((c for c in tree.codes_at("district") if c.startswith(regency + ".")), key=lambda code: truth.get(code, 0))
+    district = max(
+        (c for c in tree.codes_at("district") if c.startswith(regency + ".")), key=lambda code: truth.get(code, 0)
+    )
     for code in ("61", regency, district):
         [row] = collect([worker.url], code, day, day).rows
         assert row.active == truth[code] > 0, (code, day)
@@ -55,21 +68,45 @@ def test_a_past_day_is_exact_and_a_backdated_lapse_restates_it(kafka_bootstrap, 
 
     # the CLI sums the same, and steps by month to the last day asked for
     answer = subprocess.run(
-        [sys.executable, "-m", "services.cli", "history", "--region", regency, "--from", (day - timedelta(days=70)).isoformat(),
-         "--to", day.isoformat(), "--step", "month", "--json", "--url", worker.url],
-        capture_output=True, text=True, timeout=120, env=child_env(UCJ_DATA_DIR=str(tmp_path)),
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "history",
+            "--region",
+            regency,
+            "--from",
+            (day - timedelta(days=70)).isoformat(),
+            "--to",
+            day.isoformat(),
+            "--step",
+            "month",
+            "--json",
+            "--url",
+            worker.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=child_env(UCJ_DATA_DIR=str(tmp_path)),
     )
     assert answer.returncode == 0, answer.stderr
     rows = json.loads(answer.stdout)
     assert rows[-1]["day"] == day.isoformat() and rows[-1]["active"] == truth[regency]
-    assert len(rows) >= 2 and all((date.fromisoformat(r["day"]) + timedelta(days=1)).day == 1 for r in rows[:-1])  # month ends
+    assert len(rows) >= 2 and all(
+        (date.fromisoformat(r["day"]) + timedelta(days=1)).day == 1 for r in rows[:-1]
+    )  # month ends
 
     # a lapse reported today, effective ten days before that day: the past changes
     lapse = _backdated_lapse(events, day, regency)
     send_raw(kafka_bootstrap, [lapse])
     restated = active_by_region(events + [json.loads(lapse.value)], day)
     assert restated[regency] == truth[regency] - 1
-    wait_until(lambda: collect([worker.url], regency, day, day).rows[0].active == restated[regency], "the day restated", processes=[worker])
+    wait_until(
+        lambda: collect([worker.url], regency, day, day).rows[0].active == restated[regency],
+        "the day restated",
+        processes=[worker],
+    )
     for code in ("61", regency, district):
         assert collect([worker.url], code, day, day).rows[0].active == restated[code]
 
@@ -85,8 +122,13 @@ def _backdated_lapse(events: list[dict], day: date, regency: str) -> Record:
         if not latest["region_code"].startswith(regency + "."):
             continue
         lapse = wire(
-            "lapse", event_id=f"backdated-{participant}", participant_id=participant, occurred_at=NOW.isoformat(),
-            region_code=latest["region_code"], reason="non_payment", effective_date=(day - timedelta(days=10)).isoformat(),
+            "lapse",
+            event_id=f"backdated-{participant}",
+            participant_id=participant,
+            occurred_at=NOW.isoformat(),
+            region_code=latest["region_code"],
+            reason="non_payment",
+            effective_date=(day - timedelta(days=10)).isoformat(),
         )
         if active_by_region(events + [lapse], day)[regency] == before[regency] - 1:
             return Record(lapse)

@@ -6,6 +6,7 @@ The search for a NIK here is independent of streams.domain.nik: JSON escapes dec
 every Unicode decimal digit read as its value, and everything that is not a digit dropped, so
 that the NIK's 16 digits in a row are found whatever was typed between them.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,17 @@ def event_texts(village: str, niks: list[str]) -> list[str]:
     texts = []
     for n, nik in enumerate(niks):
         for s, spelled in enumerate(spellings(nik)):
-            base = {"schema": "ucj.participant-event/1", "event_id": f"ev-{n}-{s}", "type": "enrollment", "occurred_at": "2026-06-01T09:00:00+07:00",
-                    "participant_id": f"pn1_{'a' * 32}", "region_code": village, "segment": "BPU", "covered_from": "2026-06-01", "paid_through": "2026-12-31"}
+            base = {
+                "schema": "ucj.participant-event/1",
+                "event_id": f"ev-{n}-{s}",
+                "type": "enrollment",
+                "occurred_at": "2026-06-01T09:00:00+07:00",
+                "participant_id": f"pn1_{'a' * 32}",
+                "region_code": village,
+                "segment": "BPU",
+                "covered_from": "2026-06-01",
+                "paid_through": "2026-12-31",
+            }
             texts.append(json.dumps({**base, "participant_id": spelled}, ensure_ascii=False))
             texts.append(json.dumps({**base, "event_id": f"ev-{spelled}"}, ensure_ascii=False))
             texts.append(json.dumps({**base, "note": {spelled: [spelled]}}, ensure_ascii=False))
@@ -105,8 +115,11 @@ def test_no_nik_in_any_spelling_is_left_anywhere(kafka_bootstrap, registry_url, 
         producer.send(PARTICIPANT_EVENTS, key=f"raw-{n}".encode(), value=text.encode("utf-8"))
     producer.flush()
     producer.close()
-    wait_until(lambda: sum(end_offsets(kafka_bootstrap, DEAD_LETTER).values()) >= len(texts),
-               f"{len(texts)} dead letters on {DEAD_LETTER}", processes=[worker])
+    wait_until(
+        lambda: sum(end_offsets(kafka_bootstrap, DEAD_LETTER).values()) >= len(texts),
+        f"{len(texts)} dead letters on {DEAD_LETTER}",
+        processes=[worker],
+    )
 
     nik_set = set(niks)
     for answer in answers:
@@ -115,8 +128,14 @@ def test_no_nik_in_any_spelling_is_left_anywhere(kafka_bootstrap, registry_url, 
         if topic == PARTICIPANT_EVENTS:
             continue  # the raw client's own records, as it wrote them
         for record in read_to_end(kafka_bootstrap, topic):
-            parts = [record.key or b"", record.value or b"", *(name.encode() + value for name, value in record.headers or ())]
-            assert_no_nik("\n".join(part.decode("utf-8", "replace") for part in parts), nik_set, f"{topic} offset {record.offset}")
+            parts = [
+                record.key or b"",
+                record.value or b"",
+                *(name.encode() + value for name, value in record.headers or ()),
+            ]
+            assert_no_nik(
+                "\n".join(part.decode("utf-8", "replace") for part in parts), nik_set, f"{topic} offset {record.offset}"
+            )
     letters = read_to_end(kafka_bootstrap, DEAD_LETTER)
     assert {dict(r.headers)["ucj-reason"] for r in letters} == {b"raw_nik"}
     for process, name in ((worker, "the worker"), (gateway, "the gateway")):

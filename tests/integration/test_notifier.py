@@ -1,6 +1,7 @@
 """`ucj notifier` as a child process against a real broker, a real SMTP server (aiosmtpd) and
 a real HTTP receiver: each alert transition reaches its recipients once, through receiver
 outages, SIGKILLs and duplicated alerts."""
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,9 @@ def http():
 @pytest.fixture
 def coordinators(registry, http):
     registry.add_coordinator("Disnaker Bengkayang", BENGKAYANG, email=BKY_EMAIL, webhook_url=http.url + BKY_HOOK)
-    registry.add_coordinator("Kota Singkawang", SINGKAWANG, email=SKW_EMAIL, webhook_url=http.url + SKW_HOOK, language="en")
+    registry.add_coordinator(
+        "Kota Singkawang", SINGKAWANG, email=SKW_EMAIL, webhook_url=http.url + SKW_HOOK, language="en"
+    )
     return registry
 
 
@@ -107,14 +110,24 @@ def delivered(registry) -> int:
 
 def counter(notifier, family: str, *labels: str) -> dict[tuple[str, ...], float]:
     """A counter on the notifier's /metrics: label values -> count, leaving out the series at 0."""
-    return {tuple(s.labels[n] for n in labels): s.value for s in notifier.metrics()[family] if s.name.endswith("_total") and s.value}
+    return {
+        tuple(s.labels[n] for n in labels): s.value
+        for s in notifier.metrics()[family]
+        if s.name.endswith("_total") and s.value
+    }
 
 
 def delivered_counts(notifier) -> dict[str, float]:
-    return {channel: n for (channel, outcome), n in counter(notifier, "ucj_notifier_deliveries", "channel", "outcome").items() if outcome == "delivered"}
+    return {
+        channel: n
+        for (channel, outcome), n in counter(notifier, "ucj_notifier_deliveries", "channel", "outcome").items()
+        if outcome == "delivered"
+    }
 
 
-def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(start_notifier, produce, registry, smtp, http, tmp_path):
+def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(
+    start_notifier, produce, registry, smtp, http, tmp_path
+):
     notifier = start_notifier()
     raised = now_alert()
     produce(raised)
@@ -140,7 +153,10 @@ def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(star
     produce(resolved)
     notifier.wait_settled(registry)
     # the notifier counts a delivery just after the log records it
-    wait_until(lambda: delivered_counts(notifier) == {"email": 2, "webhook": 2}, lambda: f"deliveries counted as logged: {delivered_counts(notifier)}")
+    wait_until(
+        lambda: delivered_counts(notifier) == {"email": 2, "webhook": 2},
+        lambda: f"deliveries counted as logged: {delivered_counts(notifier)}",
+    )
     # consumed before the offsets were committed
     assert counter(notifier, "ucj_notifier_alerts_consumed", "transition") == {("raised",): 1, ("resolved",): 1}
     notifier.finish()
@@ -155,7 +171,10 @@ def test_alert_reaches_exactly_its_regencys_coordinators_once_then_resolved(star
 
     listing = subprocess.run(
         [sys.executable, "-m", "services.cli", "notifier", "deliveries", "--status", "delivered"],
-        env=child_env(UCJ_DATABASE_URL=registry.database_url, UCJ_DATA_DIR=str(tmp_path)), capture_output=True, text=True, check=True,
+        env=child_env(UCJ_DATABASE_URL=registry.database_url, UCJ_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert listing.stdout.count("delivered") >= 4 and BKY_EMAIL in listing.stdout
 
@@ -183,13 +202,21 @@ def test_receiver_down_is_retried_and_delivered_once_when_back(start_notifier, p
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)  # PostgreSQL: the log locks rows
-def test_sigkill_during_an_outage_and_a_backlog_loses_nothing_and_sends_nothing_twice(start_notifier, produce, registry, smtp, http):
+def test_sigkill_during_an_outage_and_a_backlog_loses_nothing_and_sends_nothing_twice(
+    start_notifier, produce, registry, smtp, http
+):
     http.down = True  # webhooks fail and pile up; emails are delivered
-    first = [now_alert(BENGKAYANG, episode=e) for e in range(1, 6)] + [now_alert(SINGKAWANG, episode=e) for e in range(1, 6)]
+    first = [now_alert(BENGKAYANG, episode=e) for e in range(1, 6)] + [
+        now_alert(SINGKAWANG, episode=e) for e in range(1, 6)
+    ]
     notifier = start_notifier()
     produce(*first)
     wait_until(lambda: delivered(registry) == 10, "the ten emails delivered", processes=[notifier])
-    wait_until(lambda: all(d.attempts >= 2 for d in registry.deliveries(status="pending")), "webhook retries", processes=[notifier])
+    wait_until(
+        lambda: all(d.attempts >= 2 for d in registry.deliveries(status="pending")),
+        "webhook retries",
+        processes=[notifier],
+    )
     notifier.kill()
 
     later = [now_alert(BENGKAYANG, episode=e) for e in range(6, 9)]
@@ -200,13 +227,19 @@ def test_sigkill_during_an_outage_and_a_backlog_loses_nothing_and_sends_nothing_
     notifier.finish()
 
     assert delivered(registry) == 26
-    expected_emails = Counter({({BENGKAYANG: BKY_EMAIL, SINGKAWANG: SKW_EMAIL}[a.region_code], a.transition_id): 1 for a in first + later})
-    expected_hooks = Counter({({BENGKAYANG: BKY_HOOK, SINGKAWANG: SKW_HOOK}[a.region_code], a.transition_id): 1 for a in first + later})
+    expected_emails = Counter(
+        {({BENGKAYANG: BKY_EMAIL, SINGKAWANG: SKW_EMAIL}[a.region_code], a.transition_id): 1 for a in first + later}
+    )
+    expected_hooks = Counter(
+        {({BENGKAYANG: BKY_HOOK, SINGKAWANG: SKW_HOOK}[a.region_code], a.transition_id): 1 for a in first + later}
+    )
     assert smtp.received() == expected_emails
     assert http.received() == expected_hooks
 
 
-def test_sigkill_while_delivering_sends_each_transition_at_least_once_and_a_resend_is_recognisable(start_notifier, produce, registry, smtp, http):
+def test_sigkill_while_delivering_sends_each_transition_at_least_once_and_a_resend_is_recognisable(
+    start_notifier, produce, registry, smtp, http
+):
     """A kill at a random moment can hit the in-doubt window (the receiver accepted, the log
     has not recorded it yet): such a message is sent once more, with the same
     Idempotency-Key / Message-ID, and never more than once per kill."""
@@ -245,7 +278,9 @@ def test_the_same_transition_produced_twice_is_delivered_once(start_notifier, pr
 
 
 def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produce, registry, smtp, http):
-    registry.add_coordinator("Bappeda Bengkayang", BENGKAYANG, webhook_url=http.url + "/hooks/bky-am", webhook_format="alertmanager")
+    registry.add_coordinator(
+        "Bappeda Bengkayang", BENGKAYANG, webhook_url=http.url + "/hooks/bky-am", webhook_format="alertmanager"
+    )
     notifier = start_notifier("--alertmanager-url", http.url + "/am", "--language", "en")
     raised = now_alert()
     produce(raised)
@@ -262,7 +297,9 @@ def test_alertmanager_api_and_alertmanager_format_webhooks(start_notifier, produ
     assert sorted(by_path) == ["/am/api/v2/alerts", "/hooks/bengkayang", "/hooks/bky-am"]
     firing, ended = by_path["/am/api/v2/alerts"]
     assert [a["labels"]["status"] for a in firing] == ["behind"]
-    assert firing[0]["labels"]["alertname"] == "UCJCoverageBehind" and firing[0]["labels"]["alert_id"] == raised.alert_id
+    assert (
+        firing[0]["labels"]["alertname"] == "UCJCoverageBehind" and firing[0]["labels"]["alert_id"] == raised.alert_id
+    )
     assert firing[0]["annotations"]["summary"] == "[UCJ] Bengkayang: behind — alert raised"  # the notifier's language
     assert firing[0]["endsAt"] > firing[0]["startsAt"]
     assert sorted(a["labels"]["status"] for a in ended) == ["behind", "critical", "on_track"]
@@ -278,7 +315,9 @@ def test_the_notifier_creates_the_alerts_topic(kafka_bootstrap, start_notifier, 
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
     notifier = start_notifier()
-    wait_until(lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", processes=[notifier])
+    wait_until(
+        lambda: "notifier running" in notifier.log_path.read_text(), "the notifier running", processes=[notifier]
+    )
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
         [described] = admin.describe_topics([COVERAGE_ALERTS])

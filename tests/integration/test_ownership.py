@@ -1,6 +1,7 @@
 """Who may change a participant, end to end: two village sources and a province source post
 through the real gateway to a real worker, and a village that lapses another regency's worker
 changes no count (streams/domain/ownership.py)."""
+
 from __future__ import annotations
 
 import json
@@ -65,16 +66,30 @@ def test_a_village_cannot_lapse_a_worker_of_another_regency_but_can_enrol_one_wh
         ("desa-away", "applied"): 1,
         ("bpjs-kalbar", "applied"): 1,
     }
-    wait_until(lambda: by_source(worker) == outcomes, lambda: f"events by source {outcomes}, got {by_source(worker)}", processes=[worker])
+    wait_until(
+        lambda: by_source(worker) == outcomes,
+        lambda: f"events by source {outcomes}, got {by_source(worker)}",
+        processes=[worker],
+    )
 
     # the counts are those of every event but the refused one: the lapse changed nothing
-    expected = active_by_region([oracle_event({**e, "source": s}) for e, s in [
-        *((e, "desa-home") for e in enrolled), (moved_in, "desa-away"), (ended, "bpjs-kalbar")]], TODAY)
+    expected = active_by_region(
+        [
+            oracle_event({**e, "source": s})
+            for e, s in [*((e, "desa-home") for e in enrolled), (moved_in, "desa-away"), (ended, "bpjs-kalbar")]
+        ],
+        TODAY,
+    )
     assert expected[REGENCY] == 1 and expected[OTHER_REGENCY] == 1  # `stays` at home, `moves` away, `ends` ended
     tree = Registry(registry_url).region_tree()
-    codes = sorted({*tree.self_and_ancestors(home)[1:], *tree.self_and_ancestors(away)[1:]})  # villages are not exported
-    wait_until(lambda: not differences(exported_active(worker.metrics()), expected, codes),
-               lambda: f"exact counts; (exported, true): {differences(exported_active(worker.metrics()), expected, codes)}", processes=[worker])
+    codes = sorted(
+        {*tree.self_and_ancestors(home)[1:], *tree.self_and_ancestors(away)[1:]}
+    )  # villages are not exported
+    wait_until(
+        lambda: not differences(exported_active(worker.metrics()), expected, codes),
+        lambda: f"exact counts; (exported, true): {differences(exported_active(worker.metrics()), expected, codes)}",
+        processes=[worker],
+    )
 
     [letter] = [r for r in read_to_end(kafka_bootstrap, DEAD_LETTER)]
     headers = dict(letter.headers)

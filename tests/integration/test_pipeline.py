@@ -1,4 +1,5 @@
 """End to end on a real broker: a messy stream through the producer code into a running worker."""
+
 from __future__ import annotations
 
 import json
@@ -71,9 +72,19 @@ def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_ur
     def done() -> dict | None:
         metrics = worker.metrics()
         lag = {s.labels["partition"]: s.value for s in metrics.get("ucj_consumer_lag_messages", [])}
-        return metrics if processed(metrics) >= len(records) and lag == {str(p): 0 for p in range(EVENT_PARTITIONS)} else None
+        return (
+            metrics
+            if processed(metrics) >= len(records) and lag == {str(p): 0 for p in range(EVENT_PARTITIONS)}
+            else None
+        )
 
-    metrics = wait_until(done, lambda: f"{len(records)} events processed, no lag on any partition: {outcomes(worker.metrics())}", timeout=600, every=1, processes=[worker])
+    metrics = wait_until(
+        done,
+        lambda: f"{len(records)} events processed, no lag on any partition: {outcomes(worker.metrics())}",
+        timeout=600,
+        every=1,
+        processes=[worker],
+    )
     assert processed(metrics) == len(records)
     expected = true_counts(records, NOW.date())
     exported = exported_active(metrics)
@@ -100,7 +111,10 @@ def test_messy_stream_gives_exact_counts_per_region(kafka_bootstrap, registry_ur
 
 def assert_dead_letter_topic_holds(bootstrap: str, invalid) -> None:
     # the worker counts a dead letter when it hands it to its producer, which sends it a moment later
-    wait_until(lambda: sum(end_offsets(bootstrap, DEAD_LETTER).values()) >= len(invalid), f"{len(invalid)} dead letters on {DEAD_LETTER}")
+    wait_until(
+        lambda: sum(end_offsets(bootstrap, DEAD_LETTER).values()) >= len(invalid),
+        f"{len(invalid)} dead letters on {DEAD_LETTER}",
+    )
     letters = read_to_end(bootstrap, DEAD_LETTER)
     assert sorted(m.value for m in letters) == sorted(r.value for r in invalid)  # the original bytes
     reasons = Counter(dict(m.headers)["ucj-reason"].decode() for m in letters)

@@ -4,6 +4,7 @@ and exact, and keeps one dead letter per poison input, with no NIK in it.
 Which reason a poison input gets is not asserted: validation rejects most of them, and what
 it lets through must still not stop the worker (processing_error).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,9 @@ Input = tuple[str, bytes | None, bytes | None]  # (name, key, value)
 
 def own(name: str, kind: str = "enrollment", **fields) -> dict:
     """A valid event of a participant of its own, changed by `fields`."""
-    fields = dict(event_id=f"poison-{name}", participant_id=f"X-{name}", occurred_at="2026-06-01T09:00:00+07:00") | fields
+    fields = (
+        dict(event_id=f"poison-{name}", participant_id=f"X-{name}", occurred_at="2026-06-01T09:00:00+07:00") | fields
+    )
     return wire(kind, **fields)
 
 
@@ -76,7 +79,9 @@ def poison(round_: int) -> list[Input]:
         # dates: the fold cannot go before 0001-01-01 or past 9999-12-31; 1900 is outside any real record
         keyed(n("lapse-0001"), own(n("lapse-0001"), "lapse", effective_date="0001-01-01")),
         keyed(n("paid-9999"), own(n("paid-9999"), paid_through="9999-12-31")),
-        keyed(n("covered-0001-9999"), own(n("covered-0001-9999"), covered_from="0001-01-01", paid_through="9999-12-31")),
+        keyed(
+            n("covered-0001-9999"), own(n("covered-0001-9999"), covered_from="0001-01-01", paid_through="9999-12-31")
+        ),
         keyed(n("assisted-9999"), own(n("assisted-9999"), "assistance_payment", period_end="9999-12-31")),
         keyed(n("covered-1900"), own(n("covered-1900"), covered_from="1900-01-01", paid_through="2026-12-31")),
         keyed(n("lapse-1900"), own(n("lapse-1900"), "lapse", effective_date="1900-01-01")),
@@ -119,7 +124,9 @@ def poison(round_: int) -> list[Input]:
 def sims(participants: int, seed: int) -> dict[str, list]:
     """The valid simulated records of each participant."""
     by_participant: dict[str, list] = {}
-    for record in generate_events(participants=participants, seed=seed, start=date(2024, 1, 1), end=NOW.date(), now=NOW):
+    for record in generate_events(
+        participants=participants, seed=seed, start=date(2024, 1, 1), end=NOW.date(), now=NOW
+    ):
         if record.valid:
             by_participant.setdefault(record.key.decode(), []).append(record)
     return by_participant
@@ -131,7 +138,15 @@ def active_today(records) -> bool:
 
 def against(participant: str, last: dict, name: str, kind: str, **fields) -> Input:
     """A poison event for a participant already counted (its region and segment)."""
-    event = wire(kind, event_id=name, participant_id=participant, occurred_at="2026-06-02T09:00:00+07:00", region_code=last["region_code"], segment=last["segment"], **fields)
+    event = wire(
+        kind,
+        event_id=name,
+        participant_id=participant,
+        occurred_at="2026-06-02T09:00:00+07:00",
+        region_code=last["region_code"],
+        segment=last["segment"],
+        **fields,
+    )
     return keyed(name, event)
 
 
@@ -182,7 +197,13 @@ def test_a_poison_corpus_leaves_the_worker_running_and_exact(kafka_bootstrap, re
             lag = {s.labels["partition"]: s.value for s in metrics.get("ucj_consumer_lag_messages", [])}
             return metrics if processed(metrics) >= sent and set(lag.values()) == {0} else None
 
-        metrics = wait_until(done, lambda: f"{sent} inputs processed: {outcomes(worker.metrics())}", timeout=600, every=1, processes=[worker])
+        metrics = wait_until(
+            done,
+            lambda: f"{sent} inputs processed: {outcomes(worker.metrics())}",
+            timeout=600,
+            every=1,
+            processes=[worker],
+        )
         assert processed(metrics) == sent
         expected = active_by_region([json.loads(r.value) for r in counted], NOW.date())
         assert differences(exported_active(metrics), expected, codes) == {}, "exported vs true count differ"
@@ -198,15 +219,27 @@ def test_a_poison_corpus_leaves_the_worker_running_and_exact(kafka_bootstrap, re
         poison(2)
         + [
             against(active[0], last[0], "lapse-0001-of-a-counted-participant", "lapse", effective_date="0001-01-01"),
-            against(active[1], last[1], "paid-9999-of-a-counted-participant", "enrollment", covered_from="2026-01-01", paid_through="9999-12-31"),
+            against(
+                active[1],
+                last[1],
+                "paid-9999-of-a-counted-participant",
+                "enrollment",
+                covered_from="2026-01-01",
+                paid_through="9999-12-31",
+            ),
         ],
     )
 
     # one dead letter per poison input, from where it landed
-    wait_until(lambda: sum(end_offsets(kafka_bootstrap, DEAD_LETTER).values()) >= len(poisoned), f"{len(poisoned)} dead letters on {DEAD_LETTER}")
+    wait_until(
+        lambda: sum(end_offsets(kafka_bootstrap, DEAD_LETTER).values()) >= len(poisoned),
+        f"{len(poisoned)} dead letters on {DEAD_LETTER}",
+    )
     letters = read_to_end(kafka_bootstrap, DEAD_LETTER)
     sources = Counter(dict(m.headers)["ucj-source"].decode() for m in letters)
-    assert sources == Counter(poisoned.values()), {name: sources[where] for name, where in poisoned.items() if sources[where] != 1}
+    assert sources == Counter(poisoned.values()), {
+        name: sources[where] for name, where in poisoned.items() if sources[where] != 1
+    }
     assert counter_total(worker.metrics(), "ucj_dead_letters") == len(poisoned)
 
     # no NIK in any key, value or header, in any formatting: as the product finds them, and as

@@ -1,4 +1,5 @@
 """`ucj produce FILE` against a real broker."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,16 @@ pytestmark = pytest.mark.integration
 
 
 def produce(args, bootstrap, registry_url, data_dir, stdin=None, **env):
-    env = child_env(UCJ_KAFKA_BOOTSTRAP=bootstrap, UCJ_DATABASE_URL=registry_url, UCJ_CLOCK=FIXED_NOW, UCJ_DATA_DIR=str(data_dir), **env)
-    return subprocess.run([sys.executable, "-m", "services.cli", "produce", *args], env=env, input=stdin, capture_output=True, timeout=120)
+    env = child_env(
+        UCJ_KAFKA_BOOTSTRAP=bootstrap,
+        UCJ_DATABASE_URL=registry_url,
+        UCJ_CLOCK=FIXED_NOW,
+        UCJ_DATA_DIR=str(data_dir),
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", "produce", *args], env=env, input=stdin, capture_output=True, timeout=120
+    )
 
 
 def read_records(bootstrap: str, topic: str, timeout: float = 60) -> list[ConsumerRecord]:
@@ -83,7 +92,9 @@ def test_produce_sends_valid_lines_keyed_and_reports_each_rejected_line(kafka_bo
 
 
 def test_produce_reads_stdin(kafka_bootstrap, registry_url, tmp_path):
-    result = produce(["-"], kafka_bootstrap, registry_url, tmp_path, stdin=json.dumps(wire(event_id="z")).encode() + b"\n")
+    result = produce(
+        ["-"], kafka_bootstrap, registry_url, tmp_path, stdin=json.dumps(wire(event_id="z")).encode() + b"\n"
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert b"1 lines sent, 0 rejected" in result.stdout
 
@@ -96,9 +107,14 @@ NIKS = {
 }
 
 
-def test_produce_pseudonymize_and_event_publisher_give_one_id_per_nik_and_no_nik_reaches_kafka(kafka_bootstrap, registry_url, tmp_path):
+def test_produce_pseudonymize_and_event_publisher_give_one_id_per_nik_and_no_nik_reaches_kafka(
+    kafka_bootstrap, registry_url, tmp_path
+):
     key = "a-test-pseudonym-key-of-at-least-32-bytes"
-    by_cli = [json.dumps(wire(event_id=f"cli-{n}", participant_id=DROP, nik=typed[0])) for n, typed in enumerate(NIKS.values())]
+    by_cli = [
+        json.dumps(wire(event_id=f"cli-{n}", participant_id=DROP, nik=typed[0]))
+        for n, typed in enumerate(NIKS.values())
+    ]
     by_cli += [
         json.dumps(wire(event_id="cli-bad", participant_id=DROP, nik="6100014101900001")),  # regency 00
         json.dumps(wire(event_id="cli-both", nik=NIK)),
@@ -120,9 +136,15 @@ def test_produce_pseudonymize_and_event_publisher_give_one_id_per_nik_and_no_nik
     producer = kafka_producer(kafka_bootstrap)
     try:
         publisher = EventPublisher(
-            producer, Registry(registry_url).region_tree(), lambda: datetime.fromisoformat(FIXED_NOW), pseudonymizer=pseudonymizer
+            producer,
+            Registry(registry_url).region_tree(),
+            lambda: datetime.fromisoformat(FIXED_NOW),
+            pseudonymizer=pseudonymizer,
         )
-        lines = [json.dumps(wire(event_id=f"py-{n}", participant_id=DROP, nik=typed[1])).encode() for n, typed in enumerate(NIKS.values())]
+        lines = [
+            json.dumps(wire(event_id=f"py-{n}", participant_id=DROP, nik=typed[1])).encode()
+            for n, typed in enumerate(NIKS.values())
+        ]
         report = publisher.publish(lines)
     finally:
         producer.close()
@@ -135,7 +157,9 @@ def test_produce_pseudonymize_and_event_publisher_give_one_id_per_nik_and_no_nik
         assert key_of[f"cli-{n}"] == key_of[f"py-{n}"] == pseudonymizer.participant_id(nik).encode()
     for topic in every_topic(kafka_bootstrap):
         for record in read_records(kafka_bootstrap, topic):
-            parts = [record.key or b"", record.value or b""] + [part for header in record.headers for part in (header[0].encode(), header[1] or b"")]
+            parts = [record.key or b"", record.value or b""] + [
+                part for header in record.headers for part in (header[0].encode(), header[1] or b"")
+            ]
             for part in parts:
                 text = part.decode("latin-1")
                 assert not contains_nik(text) and not any(nik in text for nik in NIKS), (topic, record)

@@ -1,4 +1,5 @@
 """`ucj replay` rebuilds every count from the events topic and ends with identical counts."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,7 +34,12 @@ def test_replay_ends_with_identical_counts(kafka_bootstrap, registry_url, start_
 
     env = replay_env(kafka_bootstrap, registry_url, tmp_path)
     state_dir = worker.command[worker.command.index("--state-dir") + 1]
-    result = subprocess.run([sys.executable, "-m", "services.cli", "replay", "--yes", "--state-dir", state_dir], env=env, capture_output=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "replay", "--yes", "--state-dir", state_dir],
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     out = result.stdout.decode()
     assert f"61      Kalimantan Barat             {int(expected['61']):>9,} active" in out
@@ -54,7 +60,9 @@ def test_replay_refuses_while_a_worker_runs(kafka_bootstrap, registry_url, start
     worker = start_worker()
     worker.wait_ready()
     env = replay_env(kafka_bootstrap, registry_url, tmp_path)
-    result = subprocess.run([sys.executable, "-m", "services.cli", "replay", "--yes"], env=env, capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "replay", "--yes"], env=env, capture_output=True, timeout=120
+    )
     assert result.returncode == 1
     assert b"stop every `ucj worker` first" in result.stderr
     assert kept.is_dir()

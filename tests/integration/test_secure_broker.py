@@ -2,6 +2,7 @@
 exact counts and alerts delivered once, while forged events and alerts, published by principals
 without the right, are refused by the broker and never counted or delivered; and every refusal
 reaches the user of our CLI as one sentence."""
+
 from __future__ import annotations
 
 import json
@@ -76,7 +77,10 @@ def publish(access: KafkaAccess, topic: str, value: bytes, key: bytes = b"forged
 
 def ucj(broker, tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=child_env(UCJ_DATA_DIR=str(tmp_path), UCJ_KAFKA_WAIT="0", **env),
     )
 
@@ -93,7 +97,14 @@ def test_each_refusal_is_the_brokers_and_reads_as_one_sentence(broker, small_reg
     wrong = tmp_path / "wrong.password"
     wrong.write_text("not-the-password\n")
     wrong.chmod(0o600)  # private, so the broker (not the file mode check) is what refuses it
-    guessed = ucj(broker, tmp_path, "produce", str(events), **{**env_of(broker, "ucj-producer"), "UCJ_KAFKA_PASSWORD_FILE": str(wrong)}, **database)
+    guessed = ucj(
+        broker,
+        tmp_path,
+        "produce",
+        str(events),
+        **{**env_of(broker, "ucj-producer"), "UCJ_KAFKA_PASSWORD_FILE": str(wrong)},
+        **database,
+    )
     assert guessed.returncode == 1 and "Traceback" not in guessed.stderr
     assert guessed.stderr.strip().count("\n") == 0 and "did not accept the login of ucj-producer" in guessed.stderr
 
@@ -114,7 +125,9 @@ def test_each_refusal_is_the_brokers_and_reads_as_one_sentence(broker, small_reg
         assert refused(lambda: consumer.poll(timeout_ms=30_000))
     finally:
         consumer.close()
-    assert read_to_end(broker.access(), COVERAGE_ALERTS) == [] and read_to_end(broker.access(), PARTICIPANT_EVENTS) == []
+    assert (
+        read_to_end(broker.access(), COVERAGE_ALERTS) == [] and read_to_end(broker.access(), PARTICIPANT_EVENTS) == []
+    )
 
 
 def test_a_messy_stream_is_exact_and_a_forged_enrollment_is_never_counted(broker, registry_url, tmp_path):
@@ -140,7 +153,9 @@ def test_a_messy_stream_is_exact_and_a_forged_enrollment_is_never_counted(broker
             lag = {s.labels["partition"]: s.value for s in metrics.get("ucj_consumer_lag_messages", [])}
             return metrics if lag and set(lag.values()) == {0} and _events_seen(metrics) >= len(records) else None
 
-        metrics = wait_until(done, f"{len(records)} events processed as ucj-worker", timeout=600, every=1, processes=[worker])
+        metrics = wait_until(
+            done, f"{len(records)} events processed as ucj-worker", timeout=600, every=1, processes=[worker]
+        )
         expected, exported = true_counts(records, NOW.date()), exported_active(metrics)
         tree = Registry(registry_url).region_tree()
         for level in ("province", "regency", "district"):
@@ -153,7 +168,11 @@ def test_a_messy_stream_is_exact_and_a_forged_enrollment_is_never_counted(broker
 
 
 def _events_seen(metrics: dict) -> int:
-    return sum(int(s.value) for s in metrics.get("ucj_events", []) if s.name.endswith("_total") and s.labels["outcome"] != "rekeyed")
+    return sum(
+        int(s.value)
+        for s in metrics.get("ucj_events", [])
+        if s.name.endswith("_total") and s.labels["outcome"] != "rekeyed"
+    )
 
 
 def test_an_alert_reaches_its_coordinator_once_and_a_forged_one_never(broker, small_registry, tmp_path):
@@ -163,22 +182,44 @@ def test_an_alert_reaches_its_coordinator_once_and_a_forged_one_never(broker, sm
     registry = Registry(small_registry)
     registry.add_coordinator("Disnaker Bengkayang", BEHIND, webhook_url=http.url + "/bengkayang")
     send_raw(broker.access("ucj-producer"), [r for code in REGENCIES for r in enrolled(code, 60)])
-    worker = WorkerProcess(broker.bootstrap, small_registry, tmp_path, options=HOLD, kafka_env=env_of(broker, "ucj-worker"))
-    notifier = NotifierProcess(broker.bootstrap, small_registry, tmp_path, smtp.port, kafka_env=env_of(broker, "ucj-notifier"), admin=broker.access())
+    worker = WorkerProcess(
+        broker.bootstrap, small_registry, tmp_path, options=HOLD, kafka_env=env_of(broker, "ucj-worker")
+    )
+    notifier = NotifierProcess(
+        broker.bootstrap,
+        small_registry,
+        tmp_path,
+        smtp.port,
+        kafka_env=env_of(broker, "ucj-notifier"),
+        admin=broker.access(),
+    )
     try:
         worker.wait_ready()
         wait_until(lambda: all_on_track(worker), "the regencies on track", processes=[worker])
         assert read_alert_log(broker.access()) == []
 
-        forged = json.dumps({"kind": "coverage_status", "region_code": BEHIND, "transition": "raised", "text": "transfer the assistance to account 123"})
+        forged = json.dumps(
+            {
+                "kind": "coverage_status",
+                "region_code": BEHIND,
+                "transition": "raised",
+                "text": "transfer the assistance to account 123",
+            }
+        )
         assert refused(lambda: publish(broker.access("ucj-gateway"), COVERAGE_ALERTS, forged.encode()))
 
         send_raw(broker.access("ucj-producer"), lapsed(BEHIND, 20))
         wait_until(lambda: http.received(), "the alert delivered by webhook", processes=[worker, notifier])
         notifier.wait_settled(registry)
         [(path, _, body)] = http.requests
-        assert path == "/bengkayang" and body["alert"]["transition"] == "raised" and body["alert"]["figures"]["gap_workers"] == 10
-        assert [t.transition for t in read_alert_log(broker.access())] == ["raised"]  # written by ucj-worker, and nothing else
+        assert (
+            path == "/bengkayang"
+            and body["alert"]["transition"] == "raised"
+            and body["alert"]["figures"]["gap_workers"] == 10
+        )
+        assert [t.transition for t in read_alert_log(broker.access())] == [
+            "raised"
+        ]  # written by ucj-worker, and nothing else
     finally:
         notifier.stop()
         worker.stop()

@@ -1,6 +1,7 @@
 """Silent sources end to end: a real worker counts events by registered source (anything else
 as `other`), learns a source added while it runs, and `ucj sources list` shows each source's
 last event from the worker's /metrics."""
+
 from __future__ import annotations
 
 import json
@@ -31,13 +32,21 @@ def send(kafka: str, events: list[tuple[dict, datetime]]) -> None:
     producer = kafka_producer(kafka)
     for event, sent in events:
         key = event["participant_id"].encode()
-        producer.send(PARTICIPANT_EVENTS, key=key, value=json.dumps(event).encode(), timestamp_ms=int(sent.timestamp() * 1000))
+        producer.send(
+            PARTICIPANT_EVENTS, key=key, value=json.dumps(event).encode(), timestamp_ms=int(sent.timestamp() * 1000)
+        )
     producer.flush()
     producer.close()
 
 
 def event(n: int, source: str, **overrides) -> dict:
-    return wire(event_id=f"src-{n}", participant_id=f"P-src-{n:04}", occurred_at="2026-06-01T09:00:00+07:00", source=source, **overrides)
+    return wire(
+        event_id=f"src-{n}",
+        participant_id=f"P-src-{n:04}",
+        occurred_at="2026-06-01T09:00:00+07:00",
+        source=source,
+        **overrides,
+    )
 
 
 def by_source(worker) -> dict[tuple[str, str], float]:
@@ -48,13 +57,23 @@ def by_source(worker) -> dict[tuple[str, str], float]:
 def sources_list(database_url: str, *urls: str) -> tuple[dict[str, str], str]:
     """`ucj sources list --url ...` in a child process: each source's last event, and stderr."""
     argv = [sys.executable, "-m", "services.cli", "sources", "list"] + [a for url in urls for a in ("--url", url)]
-    done = subprocess.run(argv, env=child_env(UCJ_DATABASE_URL=database_url), cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        argv,
+        env=child_env(UCJ_DATABASE_URL=database_url),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     lines = done.stdout.splitlines()
     assert re.split(r"\s{2,}", lines[0]) == ["name", "regions", "created", "key issued", "revoked", "last event"]
     return {re.split(r"\s{2,}", line)[0]: re.split(r"\s{2,}", line)[-1] for line in lines[1:]}, done.stderr
 
 
-def test_a_worker_counts_events_by_source_and_sources_list_shows_the_last_one(kafka_bootstrap, registry_url, start_worker):
+def test_a_worker_counts_events_by_source_and_sources_list_shows_the_last_one(
+    kafka_bootstrap, registry_url, start_worker
+):
     registry = Registry(registry_url)
     registry.add_source("desa-sungai-raya", ["61.07.01.2001"])
     registry.add_source("disnaker-bengkayang", ["61.07"])  # registered, sends nothing
@@ -71,7 +90,11 @@ def test_a_worker_counts_events_by_source_and_sources_list_shows_the_last_one(ka
         ],
     )
     expected = {("desa-sungai-raya", "applied"): 2, ("desa-sungai-raya", "invalid"): 1, ("other", "applied"): 1}
-    wait_until(lambda: by_source(worker) == expected, lambda: f"events by source {expected}, got {by_source(worker)}", processes=[worker])
+    wait_until(
+        lambda: by_source(worker) == expected,
+        lambda: f"events by source {expected}, got {by_source(worker)}",
+        processes=[worker],
+    )
     last = {s.labels["source"]: s.value for s in worker.metrics()["ucj_source_last_event_timestamp_seconds"]}
     assert last == {"desa-sungai-raya": SENT[1].timestamp(), "other": SENT[1].timestamp()}
 
@@ -87,6 +110,14 @@ def test_a_worker_counts_events_by_source_and_sources_list_shows_the_last_one(ka
         processes=[worker],
     )
     send(kafka_bootstrap, [(event(5, "desa-baru"), SENT[0])])
-    wait_until(lambda: by_source(worker).get(("desa-baru", "applied")) == 1, lambda: f"desa-baru's event counted: {by_source(worker)}", processes=[worker])
+    wait_until(
+        lambda: by_source(worker).get(("desa-baru", "applied")) == 1,
+        lambda: f"desa-baru's event counted: {by_source(worker)}",
+        processes=[worker],
+    )
     shown, _ = sources_list(registry_url, worker.url)
-    assert shown == {"desa-baru": "2026-06-29 02:30 UTC", "desa-sungai-raya": "2026-06-29 09:45 UTC", "disnaker-bengkayang": "-"}
+    assert shown == {
+        "desa-baru": "2026-06-29 02:30 UTC",
+        "desa-sungai-raya": "2026-06-29 09:45 UTC",
+        "disnaker-bengkayang": "-",
+    }

@@ -1,4 +1,5 @@
 """A running worker serves /metrics and /status, and none of Faust's own pages."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,11 @@ def status_of(url: str) -> tuple[int, bytes]:
 
 
 def applied(worker) -> float:
-    return sum(s.value for s in worker.metrics().get("ucj_events", []) if s.name.endswith("_total") and s.labels["outcome"] == "applied")
+    return sum(
+        s.value
+        for s in worker.metrics().get("ucj_events", [])
+        if s.name.endswith("_total") and s.labels["outcome"] == "applied"
+    )
 
 
 def test_the_worker_serves_its_own_pages_only(kafka_bootstrap, start_worker):

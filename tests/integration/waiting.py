@@ -3,6 +3,7 @@
 A slow or busy machine makes a wait longer, never a test wrong: the wait ends as soon as the
 condition holds, and the deadline only bounds a test that would otherwise hang.
 """
+
 from __future__ import annotations
 
 import time

@@ -30,10 +30,19 @@ def test_the_database_url_comes_from_the_environment_or_a_file(tmp_path):
     assert Settings.from_env({"UCJ_DATA_DIR": str(tmp_path)}).database_url == f"sqlite:///{tmp_path / 'registry.db'}"
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"UCJ_DATABASE_URL": "sqlite://", "UCJ_DATABASE_URL_FILE": "/run/secrets/database_url"}, "set UCJ_DATABASE_URL or UCJ_DATABASE_URL_FILE, not both"),
-    ({"UCJ_DATABASE_URL_FILE": "/nonexistent/database_url"}, "cannot read UCJ_DATABASE_URL_FILE /nonexistent/database_url: No such file or directory"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (
+            {"UCJ_DATABASE_URL": "sqlite://", "UCJ_DATABASE_URL_FILE": "/run/secrets/database_url"},
+            "set UCJ_DATABASE_URL or UCJ_DATABASE_URL_FILE, not both",
+        ),
+        (
+            {"UCJ_DATABASE_URL_FILE": "/nonexistent/database_url"},
+            "cannot read UCJ_DATABASE_URL_FILE /nonexistent/database_url: No such file or directory",
+        ),
+    ],
+)
 def test_a_wrong_database_url_file_is_one_sentence(env, message):
     with pytest.raises(SystemExit) as raised:
         Settings.from_env(env)
@@ -54,7 +63,11 @@ def test_kafka_identity_comes_from_the_environment_with_the_password_from_a_file
     settings = Settings.from_env(env)
     kafka = settings.kafka
     assert (kafka.bootstrap, kafka.security_protocol, kafka.sasl_mechanism, kafka.username, kafka.password) == (
-        "kafka:9092", "SASL_PLAINTEXT", "SCRAM-SHA-512", "ucj-worker", "from-a-file"
+        "kafka:9092",
+        "SASL_PLAINTEXT",
+        "SCRAM-SHA-512",
+        "ucj-worker",
+        "from-a-file",
     )
     assert settings.kafka_bootstrap == "kafka:9092"
     assert kafka_from_flag("other:9092", settings) == dataclasses.replace(kafka, bootstrap="other:9092")
@@ -64,7 +77,10 @@ def test_kafka_identity_comes_from_the_environment_with_the_password_from_a_file
 @pytest.mark.parametrize(
     "env, message",
     [
-        ({"UCJ_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "UCJ_KAFKA_USERNAME": "ucj-worker"}, "needs UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD"),
+        (
+            {"UCJ_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "UCJ_KAFKA_USERNAME": "ucj-worker"},
+            "needs UCJ_KAFKA_USERNAME and UCJ_KAFKA_PASSWORD",
+        ),
         ({"UCJ_KAFKA_PASSWORD": "p", "UCJ_KAFKA_PASSWORD_FILE": "/tmp/p"}, "not both"),
     ],
 )

@@ -1,4 +1,5 @@
 """The delimiter of CSV as people make it, decided once for the gateway and the registry."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """`ucj history`: the workers' histories summed only when every partition is owned once, and steps."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -9,8 +10,18 @@ THRESHOLDS = {"behind_pp": 0.5, "critical_pp": 5.0}
 
 
 def body(partitions, actives, first_day=28, region="61.07"):
-    days = [dict(day=f"2026-01-{first_day + i:02d}", active=n, workforce=100, planned=0.5) for i, n in enumerate(actives)]
-    return dict(region=region, name="Bengkayang", level="regency", partitions=partitions, partition_count=4, thresholds=THRESHOLDS, days=days)
+    days = [
+        dict(day=f"2026-01-{first_day + i:02d}", active=n, workforce=100, planned=0.5) for i, n in enumerate(actives)
+    ]
+    return dict(
+        region=region,
+        name="Bengkayang",
+        level="regency",
+        partitions=partitions,
+        partition_count=4,
+        thresholds=THRESHOLDS,
+        days=days,
+    )
 
 
 def test_workers_are_summed_day_by_day():
@@ -38,9 +49,15 @@ def test_steps_pick_period_ends_and_the_last_day():
 
 def test_each_days_status_has_the_pace_rule_from_the_days_before_it():
     # 1 to 31 January 2026: 60 of 100 active; 1 February: 48, two points behind a plan of 50%
-    days = [dict(day=(date(2026, 1, 1) + timedelta(days=i)).isoformat(), active=n, workforce=100, planned=0.5) for i, n in enumerate([60] * 31 + [48])]
+    days = [
+        dict(day=(date(2026, 1, 1) + timedelta(days=i)).isoformat(), active=n, workforce=100, planned=0.5)
+        for i, n in enumerate([60] * 31 + [48])
+    ]
     falling = [dict(body([0, 1, 2, 3], []), days=days)]
     history = combine(falling, ["a"], shown_from=30)
     assert history.days == ["2026-01-31", "2026-02-01"]
-    assert [r.status for r in history.rows] == ["on_track", "critical"]  # 2 points behind and losing: critical, not behind
+    assert [r.status for r in history.rows] == [
+        "on_track",
+        "critical",
+    ]  # 2 points behind and losing: critical, not behind
     assert combine(falling, ["a"]).rows[-1].status == "critical"

@@ -1,4 +1,5 @@
 """EventPublisher's check of one line: what it would send, or why not (publishing itself: tests/integration)."""
+
 import json
 from datetime import datetime
 
@@ -57,7 +58,10 @@ def test_produce_pseudonymize_without_a_key_says_so_in_one_sentence(monkeypatch,
         monkeypatch.delenv(name, raising=False)
     assert main(["produce", "--pseudonymize", "-"]) == 1
     error = capsys.readouterr().err.strip()
-    assert error.startswith("ucj produce: no pseudonym key: set UCJ_PSEUDONYM_KEY or UCJ_PSEUDONYM_KEY_FILE") and "\n" not in error
+    assert (
+        error.startswith("ucj produce: no pseudonym key: set UCJ_PSEUDONYM_KEY or UCJ_PSEUDONYM_KEY_FILE")
+        and "\n" not in error
+    )
 
 
 def test_produce_help_names_the_key(capsys):

@@ -1,4 +1,5 @@
 """A secret comes from NAME or from the file NAME_FILE names, never both, never silently empty."""
+
 import os
 
 import pytest

@@ -33,13 +33,17 @@ def worker_body(active_61: int, active_6107: int, outlook: dict | None = None) -
         "thresholds": {"behind_pp": 0.5, "critical_pp": 5.0},
         "regions": [
             dict(region, region="61", name="Kalimantan Barat", level="province", active=active_61, workforce=1000),
-            dict(region, region="61.07", name="Kabupaten Bengkayang", level="regency", active=active_6107, workforce=100),
+            dict(
+                region, region="61.07", name="Kabupaten Bengkayang", level="regency", active=active_6107, workforce=100
+            ),
         ],
     }
 
 
 def test_counts_of_several_workers_are_added_before_ratios_are_derived():
-    stage = dict(status="critical", pace_per_day=-1.5, eta=None, enrollments_needed_per_month=10, budget_idr=0, lapse_cliff=None)
+    stage = dict(
+        status="critical", pace_per_day=-1.5, eta=None, enrollments_needed_per_month=10, budget_idr=0, lapse_cliff=None
+    )
     servers = [serve(worker_body(300, 20)), serve(worker_body(200, 30, outlook=stage))]
     try:
         urls = [f"http://127.0.0.1:{s.server_port}" for s in servers]

@@ -1,6 +1,7 @@
 """Every worker start logged `[ERROR] Group Coordinator Request failed: [Error 15]
 GroupCoordinatorNotAvailableError` (aiokafka, while the broker elects the coordinator; it retries):
 the CLI demotes exactly that to INFO, on aiokafka's own logger, so Faust's handlers show it as INFO."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """`ucj worker`'s name in the consumer group: the same for every restart of one worker, distinct for two."""
+
 from pathlib import Path
 
 from services.worker_cli import instance_id

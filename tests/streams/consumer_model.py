@@ -19,6 +19,7 @@ What the model keeps of Kafka and of aiokafka, as they behave:
 - a killed process loses memory; a changelog record in flight lands or not; the local store
   (RocksDB) keeps what was written to it, with the last acknowledged changelog offset.
 """
+
 from __future__ import annotations
 
 import asyncio

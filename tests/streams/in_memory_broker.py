@@ -5,6 +5,7 @@ A crash loses everything in memory: the store's pending writes, the counts and t
 positions. A restart recovers the table from the changelog and reads again from the committed
 offsets, as a Faust worker does.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -30,7 +31,9 @@ class InMemoryBroker:
 
     def produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
         if partition is None:  # as Kafka's default partitioner: by key, else spread
-            partition = partition_of(key.decode(), self.partitions) if key else next(self._round_robin) % self.partitions
+            partition = (
+                partition_of(key.decode(), self.partitions) if key else next(self._round_robin) % self.partitions
+            )
         log = self.logs[topic, partition]
         log.append(Record(topic, partition, len(log), 0.0, key, value))
 
@@ -53,7 +56,11 @@ class InMemoryWorker:
         self.store = WriteBehindStore(table)
         self.processor = CoverageProcessor(self.tree, self.store, self.clock)
         self.processor.rebuild(range(self.broker.partitions))
-        self.positions = {(topic, p): self.broker.committed.get((topic, p), 0) for topic in COUNTED for p in range(self.broker.partitions)}
+        self.positions = {
+            (topic, p): self.broker.committed.get((topic, p), 0)
+            for topic in COUNTED
+            for p in range(self.broker.partitions)
+        }
 
     def step(self, limit: int) -> int:
         """One fetch of up to `limit` records per partition of the counted topics; returns how many."""

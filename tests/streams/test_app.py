@@ -3,6 +3,7 @@
 Validation rejects every input the fold cannot take, so here the failures are forced; the
 sends to Kafka are recorded instead of made (tests/integration run the real thing).
 """
+
 from __future__ import annotations
 
 import time
@@ -39,7 +40,9 @@ class Sent:
 @pytest.fixture
 def worker(registry_template, tmp_path):
     url = copy_registry(registry_template, tmp_path / "registry.db")
-    settings = WorkerSettings(kafka=KafkaAccess("127.0.0.1:1"), database_url=url, data_dir=tmp_path, web_port=6066, store="memory://")  # nothing is started
+    settings = WorkerSettings(
+        kafka=KafkaAccess("127.0.0.1:1"), database_url=url, data_dir=tmp_path, web_port=6066, store="memory://"
+    )  # nothing is started
     worker = CoverageWorker(settings, Clock.parse("2025-07-15T12:00:00+07:00"), Registry(url), StatusThresholds())
     worker.store = worker.processor.store = WriteBehindStore({})  # the Faust table needs a running app
     worker.dead_letters, worker.rekeyed = Sent(), Sent()
@@ -51,7 +54,17 @@ def worker(registry_template, tmp_path):
 def batch(*events: tuple[str, bytes]) -> list:
     """Faust messages of (participant_id, value), each on its participant's partition."""
     return [
-        faust.types.Message(PARTICIPANT_EVENTS, partition_of(participant_id, PARTITIONS), offset, time.time(), 0, [], participant_id.encode(), value, None)
+        faust.types.Message(
+            PARTICIPANT_EVENTS,
+            partition_of(participant_id, PARTITIONS),
+            offset,
+            time.time(),
+            0,
+            [],
+            participant_id.encode(),
+            value,
+            None,
+        )
         for offset, (participant_id, value) in enumerate(events)
     ]
 
@@ -63,13 +76,21 @@ def dead_letters_total(reason: str) -> float:
 def test_a_participant_that_cannot_be_folded_goes_to_the_dead_letter_and_the_batch_goes_on(worker):
     unreadable = b"\x07 state written by a newer version"
     worker.store.put(partition_of("P-B", 8), "P-B", unreadable)
-    events = batch(("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b1")), ("P-B", raw(participant_id="P-B", event_id="b2")), ("P-C", raw(participant_id="P-C", event_id="c")))
+    events = batch(
+        ("P-A", raw(participant_id="P-A", event_id="a")),
+        ("P-B", raw(participant_id="P-B", event_id="b1")),
+        ("P-B", raw(participant_id="P-B", event_id="b2")),
+        ("P-C", raw(participant_id="P-C", event_id="c")),
+    )
     before = dead_letters_total("processing_error")
 
     worker.handle_batch(events)
 
     assert sum(c.total() for c in worker.processor.counts.values()) == 2  # P-A and P-C
-    assert worker.store.get(partition_of("P-B", 8), "P-B") is unreadable and worker.store.get(partition_of("P-A", 8), "P-A") is not None
+    assert (
+        worker.store.get(partition_of("P-B", 8), "P-B") is unreadable
+        and worker.store.get(partition_of("P-A", 8), "P-A") is not None
+    )
     letters = worker.dead_letters.records
     assert [key for key, _, _ in letters] == [b"P-B", b"P-B"]
     assert [value for _, value, _ in letters] == [events[1].value, events[2].value]
@@ -84,7 +105,9 @@ def test_an_input_the_validator_fails_on_goes_to_the_dead_letter_and_the_batch_g
     import streams.processing
 
     parse_event = streams.processing.parse_event
-    monkeypatch.setattr(streams.processing, "parse_event", lambda raw, *rest: 1 / 0 if b'"P-B"' in raw else parse_event(raw, *rest))
+    monkeypatch.setattr(
+        streams.processing, "parse_event", lambda raw, *rest: 1 / 0 if b'"P-B"' in raw else parse_event(raw, *rest)
+    )
     events = batch(("P-A", raw(participant_id="P-A", event_id="a")), ("P-B", raw(participant_id="P-B", event_id="b")))
 
     worker.handle_batch(events)
@@ -133,7 +156,13 @@ def test_status_rows_carry_every_outlook_figure_and_one_status():
     row = _outlook_row(RegionReport(date(2025, 7, 1), figures, outlook, None, "on_track", [490]))
     assert row["status"] == "critical"  # with the pace rule
     assert row["target_date"] == "2025-12-31" and row["eta"] is None and row["budget_idr"] == 1_000
-    assert {"pace_per_day", "required_pace_per_day", "enrollments_needed_per_month", "months_left", "target_ratio"} <= set(row)
+    assert {
+        "pace_per_day",
+        "required_pace_per_day",
+        "enrollments_needed_per_month",
+        "months_left",
+        "target_ratio",
+    } <= set(row)
     assert row["lapse_cliff"] is None and row["lapse_cliff_by_payer"] == {}
 
 

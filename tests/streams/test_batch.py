@@ -1,5 +1,6 @@
 """The worker's chain over the in-memory broker: exact under duplicates, reordering, lost keys,
 crashes (also in the middle of a commit) and redelivery, against the independent oracle."""
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,12 @@ def exact(worker: InMemoryWorker, expected) -> bool:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), schedule=st.lists(st.tuples(st.integers(1, 60), st.sampled_from(["go", "commit", "crash", "crash_mid_commit"])), max_size=25))
+@given(
+    seed=st.integers(0, 10_000),
+    schedule=st.lists(
+        st.tuples(st.integers(1, 60), st.sampled_from(["go", "commit", "crash", "crash_mid_commit"])), max_size=25
+    ),
+)
 def test_any_schedule_of_batches_commits_and_crashes_ends_exact(tree, stream, seed, schedule):
     records, expected = stream
     broker = InMemoryBroker(PARTITIONS)
@@ -116,16 +122,29 @@ def test_an_event_of_a_source_that_does_not_own_its_participant_is_dead_lettered
     from tests.streams.domain.factories import raw
 
     villages = RegionTree.from_regions(
-        [Region("61", None, "province", "K"), Region("61.07", "61", "regency", "B"), Region("61.72", "61", "regency", "S")]
+        [
+            Region("61", None, "province", "K"),
+            Region("61.07", "61", "regency", "B"),
+            Region("61.72", "61", "regency", "S"),
+        ]
     )
     from streams.participant_store import InMemoryStore
 
     processor = CoverageProcessor(villages, InMemoryStore(), Clock.parse(NOW.isoformat()))
     processor.use_owners(Owners(villages, {"desa-a": ["61.07"], "desa-b": ["61.72"]}))
     enrolled = raw("enrollment", event_id="1", participant_id="pn1_w", source="desa-a", region_code="61.07")
-    lapsed = raw("lapse", event_id="2", participant_id="pn1_w", source="desa-b", region_code="61.72",
-                 occurred_at="2025-06-02T09:00:00+07:00", effective_date="2025-06-02")
-    batch = [Record(PARTICIPANT_EVENTS, 0, offset, 0.0, b"pn1_w", value) for offset, value in enumerate([enrolled, lapsed])]
+    lapsed = raw(
+        "lapse",
+        event_id="2",
+        participant_id="pn1_w",
+        source="desa-b",
+        region_code="61.72",
+        occurred_at="2025-06-02T09:00:00+07:00",
+        effective_date="2025-06-02",
+    )
+    batch = [
+        Record(PARTICIPANT_EVENTS, 0, offset, 0.0, b"pn1_w", value) for offset, value in enumerate([enrolled, lapsed])
+    ]
     result = process_batch(processor, batch, None, PARTITIONS)
     [(record, why)] = result.dead_letters
     assert record.offset == 1 and why.reason == "participant_out_of_scope"
@@ -136,18 +155,26 @@ def test_an_event_of_a_source_that_does_not_own_its_participant_is_dead_lettered
 # -- the real consumer (streams/faust_batches.py over Faust's Consumer) under any schedule
 
 ACTIONS = st.one_of(
-    st.tuples(st.just("fetch"), st.sampled_from([1, 2, 3, 5, 8, 1000])),  # a fetch returns, up to this many records per partition
+    st.tuples(
+        st.just("fetch"), st.sampled_from([1, 2, 3, 5, 8, 1000])
+    ),  # a fetch returns, up to this many records per partition
     st.tuples(st.just("release"), st.integers(0, 50)),  # a send, flush, offset commit or seek completes
     st.tuples(st.just("commit"), st.just(0)),  # Faust's commit timer fires
     st.tuples(st.just("rebalance"), st.just(0)),  # the static member rejoins: revoked and assigned, same generation
-    st.tuples(st.just("kill"), st.integers(0, 3)),  # SIGKILL: keep the local store or not; in-flight records land or not
+    st.tuples(
+        st.just("kill"), st.integers(0, 3)
+    ),  # SIGKILL: keep the local store or not; in-flight records land or not
 )
 
 
 def test_the_real_consumer_commits_no_offset_ahead_of_the_state_that_covers_it_under_any_schedule(tree, stream):
     """Every committed offset is covered by state that survives a crash, at every kill and at the end."""
 
-    @settings(max_examples=int(os.environ.get("UCJ_MODEL_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=int(os.environ.get("UCJ_MODEL_EXAMPLES", "60")),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(seed=st.integers(0, 10_000), schedule=st.lists(ACTIONS, max_size=60))
     @example(**FOUND_BEFORE_THE_FIX)
     def run(seed, schedule):
@@ -190,7 +217,9 @@ async def _run_model(tree, stream, seed, schedule):
         await _settle(process)
     await _run_to_the_end(process, broker, gates, size)
     _assert_committed_is_stored(broker, tree)
-    assert all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)), "the worker did not get to the end"
+    assert all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)), (
+        "the worker did not get to the end"
+    )
     got = roll_up(merged(c.active for c in process.processor.counts.values()).items(), tree)
     assert {c: sum(n.values()) for c, n in got.items() if sum(n.values())} == {c: n for c, n in expected.items() if n}
 
@@ -214,7 +243,9 @@ def _release(gates, wanted) -> bool:
 async def _run_to_the_end(process, broker, gates, size) -> None:
     size[0] = 1000
     for _ in range(2000):
-        if all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)) and all(name == "fetch" for name, _, _ in gates.waiting):
+        if all(broker.committed.get(tp) == broker.end(tp) for tp in _counted(broker)) and all(
+            name == "fetch" for name, _, _ in gates.waiting
+        ):
             return
         if not _release(gates, lambda name: name != "fetch"):
             _release(gates, lambda name: name == "fetch")

@@ -1,4 +1,5 @@
 """A partition is caught up only once it has processed what was waiting; it falls behind past a bound."""
+
 from hypothesis import given
 from hypothesis import strategies as st
 

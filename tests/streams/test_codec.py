@@ -65,16 +65,30 @@ COMMON = dict(participant_id="P-1", segment="BPU", source="test")
 VERSION_0_HISTORY = History(
     (
         ParticipantEnrolled(
-            event_id="e-1", occurred_at=datetime(2025, 6, 1, 9, tzinfo=WIB), region_code="61.07.01.2001", **COMMON,
-            covered_from=date(2025, 6, 1), paid_through=date(2025, 8, 31),
+            event_id="e-1",
+            occurred_at=datetime(2025, 6, 1, 9, tzinfo=WIB),
+            region_code="61.07.01.2001",
+            **COMMON,
+            covered_from=date(2025, 6, 1),
+            paid_through=date(2025, 8, 31),
         ),
         AssistancePaid(
-            event_id="a-1", occurred_at=datetime(2025, 7, 1, 9, tzinfo=WIB), region_code="61.07.01.2001", **COMMON,
-            payer_id="APBD-61", period_start=date(2025, 9, 1), period_end=date(2025, 12, 31), amount_idr=67200,
+            event_id="a-1",
+            occurred_at=datetime(2025, 7, 1, 9, tzinfo=WIB),
+            region_code="61.07.01.2001",
+            **COMMON,
+            payer_id="APBD-61",
+            period_start=date(2025, 9, 1),
+            period_end=date(2025, 12, 31),
+            amount_idr=67200,
         ),
         ParticipantLapsed(
-            event_id="l-1", occurred_at=datetime(2025, 11, 3, 9, tzinfo=WIB), region_code="61.72", **COMMON,
-            reason="moved_out", effective_date=date(2025, 11, 1),
+            event_id="l-1",
+            occurred_at=datetime(2025, 11, 3, 9, tzinfo=WIB),
+            region_code="61.72",
+            **COMMON,
+            reason="moved_out",
+            effective_date=date(2025, 11, 1),
         ),
     )
 )

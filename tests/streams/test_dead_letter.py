@@ -27,7 +27,11 @@ def test_the_original_bytes_are_kept_with_the_reason():
 def test_nik_shaped_digits_are_masked_in_key_value_and_detail():
     formats = [NIK, "61.71.01.410190.0001", "6171 0141 0190 0001", "NIK-" + NIK]
     for text in formats:
-        d = letter(text.encode(), f'{{"participant_id": "{text}"}}'.encode(), detail=f"participant_id {text!r} looks like a NIK")
+        d = letter(
+            text.encode(),
+            f'{{"participant_id": "{text}"}}'.encode(),
+            detail=f"participant_id {text!r} looks like a NIK",
+        )
         for data in (d.key, d.value, *d.headers.values()):
             assert not contains_nik(data.decode("latin-1")), (text, data)
         assert d.key == text.encode().translate(bytes.maketrans(b"0123456789", b"*" * 10))
@@ -37,7 +41,9 @@ def test_a_nik_in_other_digits_or_separators_is_masked_byte_for_byte():
     fullwidth = "".join(chr(0xFF10 + int(digit)) for digit in NIK)
     for text in (fullwidth, "6171\u00a00141\u00a00190\u00a00001", "6171|0141|0190|0001", NIK + "01"):
         d = letter(text.encode(), f'{{"participant_id": "{text}", "n": 1}}'.encode())
-        assert d.key == b"*" * len(text.encode()) or d.key == text.encode().translate(bytes.maketrans(b"0123456789", b"*" * 10))
+        assert d.key == b"*" * len(text.encode()) or d.key == text.encode().translate(
+            bytes.maketrans(b"0123456789", b"*" * 10)
+        )
         assert d.value == f'{{"participant_id": "{d.key.decode()}", "n": 1}}'.encode()  # the rest as it was
 
 
@@ -62,7 +68,10 @@ def test_a_copy_too_large_for_one_record_is_cut_and_says_so():
     value = b"[" * 1_040_000  # as large as the broker accepts, over the producer's limit with headers
     d = letter(b"k", value)
     assert size(d) < LIMIT - 1000 and value.startswith(d.value) and d.key == b"k"
-    assert d.headers[TRUNCATED] == f"the input was 1 key and 1040000 value bytes; the first 1 and {len(d.value)} are kept".encode()
+    assert (
+        d.headers[TRUNCATED]
+        == f"the input was 1 key and 1040000 value bytes; the first 1 and {len(d.value)} are kept".encode()
+    )
     assert letter(b"k", b"[" * 900_000).value == b"[" * 900_000  # a 900 KB input is kept whole
 
 
@@ -71,15 +80,32 @@ def test_a_lone_surrogate_in_the_detail_does_not_break_the_header():
 
 
 FORMATS = [
-    NIK, "61.71.01.410190.0001", "6171 0141 0190 0001", "NIK-" + NIK, "3273-0107-8001-0002", NIK + "01",
-    "".join(chr(0xFF10 + int(digit)) for digit in NIK), "".join(chr(0x0660 + int(digit)) for digit in NIK),
-    "6171\u00a00141|0190,0001", "".join(f"\\u{ord(digit):04x}" for digit in NIK),
+    NIK,
+    "61.71.01.410190.0001",
+    "6171 0141 0190 0001",
+    "NIK-" + NIK,
+    "3273-0107-8001-0002",
+    NIK + "01",
+    "".join(chr(0xFF10 + int(digit)) for digit in NIK),
+    "".join(chr(0x0660 + int(digit)) for digit in NIK),
+    "6171\u00a00141|0190,0001",
+    "".join(f"\\u{ord(digit):04x}" for digit in NIK),
 ]
 # bytes with NIKs in several formats among arbitrary bytes and digits
-with_niks = st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(FORMATS).map(str.encode), st.sampled_from([b"1", b"-", b" ", b"."])), max_size=80).map(b"".join)
+with_niks = st.lists(
+    st.one_of(
+        st.binary(max_size=40), st.sampled_from(FORMATS).map(str.encode), st.sampled_from([b"1", b"-", b" ", b"."])
+    ),
+    max_size=80,
+).map(b"".join)
 
 
-@given(st.one_of(st.none(), with_niks), st.one_of(st.none(), with_niks), with_niks.map(lambda b: b.decode("latin-1")), st.integers(6000, 9000))  # above the 4 KiB of framing and the headers' ~1.2 KB
+@given(
+    st.one_of(st.none(), with_niks),
+    st.one_of(st.none(), with_niks),
+    with_niks.map(lambda b: b.decode("latin-1")),
+    st.integers(6000, 9000),
+)  # above the 4 KiB of framing and the headers' ~1.2 KB
 def test_a_dead_letter_fits_its_limit_holds_no_nik_and_keeps_a_prefix(key, value, detail, limit):
     d = letter(key, value, detail, limit)
     assert size(d) <= limit - 4096

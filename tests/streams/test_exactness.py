@@ -1,4 +1,5 @@
 """The exactness check finds a missing event, an extra one and other content, and nothing else."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -108,8 +109,12 @@ def test_a_tombstone_removes_the_state():
 
 def test_an_event_the_worker_refused_for_want_of_ownership_is_expected_nowhere():
     owners = Owners(TREE, {"desa-lain": ["61.07.01"]})
-    moved = raw(event_id="m", region_code="61.07", occurred_at="2025-06-02T09:00:00+07:00")  # out of desa-lain's district
-    refused = raw("lapse", event_id="x", source="desa-lain", occurred_at="2025-06-04T09:00:00+07:00", effective_date="2025-06-04")
+    moved = raw(
+        event_id="m", region_code="61.07", occurred_at="2025-06-02T09:00:00+07:00"
+    )  # out of desa-lain's district
+    refused = raw(
+        "lapse", event_id="x", source="desa-lain", occurred_at="2025-06-04T09:00:00+07:00", effective_date="2025-06-04"
+    )
     events = on_home(ENROLLED, moved, refused)
     assert check(events, [stored(ENROLLED, moved)], {(EVENTS, HOME): 3}, owners=owners).exact
     [difference] = check(events, [stored(ENROLLED, moved)], {(EVENTS, HOME): 3}).differences  # judged without owners

@@ -1,4 +1,5 @@
 """The worker's uses of Faust beyond its documented API hold for the installed version."""
+
 from importlib.metadata import version
 
 import faust

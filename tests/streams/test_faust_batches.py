@@ -2,6 +2,7 @@
 pending state written, and nothing committed after a changelog record failed. Faust itself is
 replaced by a recording stand-in; tests/streams/test_batch.py runs the consumer under any schedule
 over an in-memory broker, and tests/integration proves the whole on a real one."""
+
 import asyncio
 
 from faust.types import TP

@@ -1,5 +1,6 @@
 """PartitionedTable against faust-streaming's own stores (the producer is a recording stand-in;
 tests/integration proves the changelog on a real broker)."""
+
 import asyncio
 from types import SimpleNamespace
 
@@ -71,7 +72,11 @@ def test_the_worker_store_is_read_and_written_by_partition_without_faust_looking
     sent = asyncio.run(write())
     changelog = table.changelog_topic.get_topic_name()
     batches = table.app._producer.client.sent
-    assert [(topic, partition, len(records)) for topic, partition, records in batches] == [(changelog, 3, 3), (changelog, 3, 3), (changelog, 3, 1)]
+    assert [(topic, partition, len(records)) for topic, partition, records in batches] == [
+        (changelog, 3, 3),
+        (changelog, 3, 3),
+        (changelog, 3, 1),
+    ]
     assert [record for _, _, records in batches for record in records] == [(k.encode(), v) for k, v in values.items()]
     assert [future.result().offset for future in sent] == [100, 103, 106]
     assert all(io.read(3, key) == value for key, value in values.items())

@@ -1,4 +1,5 @@
 """The worker's timed garbage collection frees reference cycles when due, and only then."""
+
 import gc
 import weakref
 

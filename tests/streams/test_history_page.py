@@ -1,4 +1,5 @@
 """GET /history: the query checked in one sentence, and the days summed over partitions."""
+
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -18,7 +19,11 @@ TREE = RegionTree.from_regions(
     ]
 )
 LEVELS = ("province", "regency", "district")
-REFERENCE = Reference(TREE, lambda year: {"61.07": 1000 if year == 2026 else 900}, {"61": [(date(2026, 1, 1), 0.4), (date(2026, 12, 31), 0.6)]})
+REFERENCE = Reference(
+    TREE,
+    lambda year: {"61.07": 1000 if year == 2026 else 900},
+    {"61": [(date(2026, 1, 1), 0.4), (date(2026, 12, 31), 0.6)]},
+)
 TODAY = date(2026, 6, 30)
 CHAIN = ("61", "61.07", "61.07.01")
 
@@ -29,7 +34,9 @@ def query(**params) -> HistoryQuery | Refused:
 
 def test_a_query_defaults_to_the_90_days_to_today():
     assert query(region="61.07") == HistoryQuery("61.07", TODAY - timedelta(days=90), TODAY)
-    assert query(region="61", **{"from": "2025-12-01", "to": "2026-01-31"}) == HistoryQuery("61", date(2025, 12, 1), date(2026, 1, 31))
+    assert query(region="61", **{"from": "2025-12-01", "to": "2026-01-31"}) == HistoryQuery(
+        "61", date(2025, 12, 1), date(2026, 1, 31)
+    )
 
 
 def test_a_query_that_cannot_be_answered_is_refused_in_one_sentence():
@@ -43,7 +50,11 @@ def test_a_query_that_cannot_be_answered_is_refused_in_one_sentence():
         query(region="61", **{"from": "2000-01-01"}),
     ]
     assert all(isinstance(r, Refused) and "\n" not in r.reason for r in refusals), refusals
-    assert "village" in refusals[2].reason and "after the worker's today" in refusals[4].reason and str(MAX_DAYS) in refusals[6].reason
+    assert (
+        "village" in refusals[2].reason
+        and "after the worker's today" in refusals[4].reason
+        and str(MAX_DAYS) in refusals[6].reason
+    )
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-400, 200), st.integers(0, 500)), max_size=30))

@@ -1,5 +1,6 @@
 """One Kafka client configuration: settings that do not fit are refused in one sentence, and each
 client library gets the same identity."""
+
 import ssl
 
 import faust
@@ -21,13 +22,23 @@ def test_a_bare_address_is_a_broker_without_logins():
 def test_sasl_gives_each_library_the_same_login():
     access = KafkaAccess("a:9092,b:9092", **WORKER)
     config = access.kafka_python(client_id="x")
-    assert (config["sasl_mechanism"], config["sasl_plain_username"], config["sasl_plain_password"], config["client_id"]) == ("SCRAM-SHA-512", "ucj-worker", "s3cret-pass", "x")
+    assert (
+        config["sasl_mechanism"],
+        config["sasl_plain_username"],
+        config["sasl_plain_password"],
+        config["client_id"],
+    ) == ("SCRAM-SHA-512", "ucj-worker", "s3cret-pass", "x")
     assert "ssl_context" not in config
     settings = access.faust()
     assert settings["broker"] == "kafka://a:9092;kafka://b:9092"
     credentials = settings["broker_credentials"]
     assert isinstance(credentials, faust.SASLCredentials)
-    assert (credentials.username, credentials.password, credentials.mechanism.value, credentials.protocol.value) == ("ucj-worker", "s3cret-pass", "SCRAM-SHA-512", "SASL_PLAINTEXT")
+    assert (credentials.username, credentials.password, credentials.mechanism.value, credentials.protocol.value) == (
+        "ucj-worker",
+        "s3cret-pass",
+        "SCRAM-SHA-512",
+        "SASL_PLAINTEXT",
+    )
 
 
 def test_tls_verifies_the_broker_certificate_and_host_name():
@@ -35,7 +46,9 @@ def test_tls_verifies_the_broker_certificate_and_host_name():
     context = access.kafka_python()["ssl_context"]
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert access.faust()["broker_credentials"].protocol.value == "SASL_SSL"
-    assert isinstance(KafkaAccess("kafka:9093", security_protocol="SSL").faust()["broker_credentials"], faust.SSLCredentials)
+    assert isinstance(
+        KafkaAccess("kafka:9093", security_protocol="SSL").faust()["broker_credentials"], faust.SSLCredentials
+    )
 
 
 def test_the_password_is_in_no_description():
@@ -133,37 +146,60 @@ def test_a_handshake_with_a_trusted_certificate_is_no_refusal(certificates):
     keystore, our_ca, _ = certificates
     with listener("127.0.0.1", keystore) as address:
         assert KafkaAccess(address, security_protocol="SSL", ca_file=our_ca).tls_refusal() is None
-        assert KafkaAccess(address.replace("127.0.0.1", "localhost"), security_protocol="SSL", ca_file=our_ca).tls_refusal() is None
+        assert (
+            KafkaAccess(
+                address.replace("127.0.0.1", "localhost"), security_protocol="SSL", ca_file=our_ca
+            ).tls_refusal()
+            is None
+        )
 
 
 def test_a_certificate_from_another_ca_is_named(certificates):
     keystore, _, their_ca = certificates
     with listener("127.0.0.1", keystore) as address:
-        refusal = KafkaAccess(address, security_protocol="SASL_SSL", username="u", password="p", ca_file=their_ca).tls_refusal()
+        refusal = KafkaAccess(
+            address, security_protocol="SASL_SSL", username="u", password="p", ca_file=their_ca
+        ).tls_refusal()
         system = KafkaAccess(address, security_protocol="SSL").tls_refusal()
-    assert refusal == f"the certificate of {address} did not verify against UCJ_KAFKA_CA_FILE {their_ca} (self-signed certificate in certificate chain)"
-    assert system.endswith("did not verify against the system's CA certificates (self-signed certificate in certificate chain)")
+    assert (
+        refusal
+        == f"the certificate of {address} did not verify against UCJ_KAFKA_CA_FILE {their_ca} (self-signed certificate in certificate chain)"
+    )
+    assert system.endswith(
+        "did not verify against the system's CA certificates (self-signed certificate in certificate chain)"
+    )
 
 
 def test_a_certificate_for_another_address_is_named(certificates):
     keystore, our_ca, _ = certificates
     with listener("127.0.0.2", keystore) as address:  # the certificate names 127.0.0.1 and localhost only
         refusal = KafkaAccess(address, security_protocol="SSL", ca_file=our_ca).tls_refusal()
-    assert refusal.startswith(f"the certificate of {address} did not verify") and "mismatch" in refusal and "127.0.0.2" in refusal
+    assert (
+        refusal.startswith(f"the certificate of {address} did not verify")
+        and "mismatch" in refusal
+        and "127.0.0.2" in refusal
+    )
 
 
 def test_a_port_without_tls_is_named():
     with listener("127.0.0.1") as address:
         refusal = KafkaAccess(address, security_protocol="SSL").tls_refusal()
-    assert refusal.startswith(f"{address} did not complete a TLS handshake") and refusal.endswith("is it a TLS listener?")
+    assert refusal.startswith(f"{address} did not complete a TLS handshake") and refusal.endswith(
+        "is it a TLS listener?"
+    )
 
 
 def test_no_tls_or_no_server_is_no_refusal(tmp_path):
-    assert KafkaAccess("127.0.0.1:9", security_protocol="SASL_PLAINTEXT", username="u", password="p").tls_refusal() is None
+    assert (
+        KafkaAccess("127.0.0.1:9", security_protocol="SASL_PLAINTEXT", username="u", password="p").tls_refusal() is None
+    )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"127.0.0.1:{probe.getsockname()[1]}"  # bound, never listening: refuses connections
         assert KafkaAccess(closed, security_protocol="SSL").tls_refusal() is None
     empty = tmp_path / "ca.pem"
     empty.write_text("not a certificate\n")
-    assert "holds no usable CA certificate" in KafkaAccess("127.0.0.1:9", security_protocol="SSL", ca_file=str(empty)).tls_refusal()
+    assert (
+        "holds no usable CA certificate"
+        in KafkaAccess("127.0.0.1:9", security_protocol="SSL", ca_file=str(empty)).tls_refusal()
+    )

@@ -61,7 +61,6 @@ def test_ratios_status_and_outlook_come_from_the_region_stage():
     assert values(families["ucj_assistance_budget_idr"], region="61.07") == [0]  # on plan: nothing to close
 
 
-
 def test_a_worker_not_running_a_complete_stage_exports_no_ratios():
     families = collect(complete=False)
     assert sum(values(families["ucj_active_participants"], region="61")) == 500
@@ -76,12 +75,21 @@ def test_village_series_when_asked():
 
 def test_regency_seats_and_open_alerts_for_dashboards():
     collector = RegionCollector(
-        lambda: COUNTS, lambda: REFERENCE, lambda: DAY, lambda: REPORTS,
+        lambda: COUNTS,
+        lambda: REFERENCE,
+        lambda: DAY,
+        lambda: REPORTS,
         open_alerts=lambda: {("coverage_status", "61.07"): "critical"},
         seats={"61.07": ("Bengkayang", 0.83, 109.48)},
     )
     families = {family.name: family.samples for family in collector.collect()}
     [seat] = families["ucj_region_location"]
-    assert seat.labels == {"region": "61.07", "level": "regency", "seat": "Bengkayang", "latitude": "0.83", "longitude": "109.48"}
+    assert seat.labels == {
+        "region": "61.07",
+        "level": "regency",
+        "seat": "Bengkayang",
+        "latitude": "0.83",
+        "longitude": "109.48",
+    }
     [alert] = families["ucj_alerts_open"]
     assert alert.labels["kind"] == "coverage_status" and alert.labels["status"] == "critical" and alert.value == 1

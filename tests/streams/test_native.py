@@ -1,4 +1,5 @@
 """The compiled hot path (streams/native.py): used when built, refused when built from other sources."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Partials carry a partition's absolute counts; summed, they give the counts of all partitions."""
+
 from collections import Counter
 from datetime import date
 
@@ -18,7 +19,17 @@ def fed_processor():
     events = [
         (raw(event_id="a", participant_id="P-1"), 0),
         (raw(event_id="b", participant_id="P-2", region_code="61.72"), 1),
-        (raw("assistance_payment", event_id="c", participant_id="P-3", period_start="2025-01-01", period_end="2025-08-31", payer_id="APBDES-61.07.01.2001"), 1),
+        (
+            raw(
+                "assistance_payment",
+                event_id="c",
+                participant_id="P-3",
+                period_start="2025-01-01",
+                period_end="2025-08-31",
+                payer_id="APBDES-61.07.01.2001",
+            ),
+            1,
+        ),
     ]
     for data, partition in events:
         p.apply_events([p.validate(data)], partition)

@@ -30,7 +30,9 @@ def applied_flags(history: History, events) -> tuple[bool, ...]:
 @given(events=events_strategy, data=st.data())
 def test_any_order_duplicates_and_batches_give_the_full_fold(events, data):
     reference = history_of(*events)
-    delivered = data.draw(st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=6)) if events else []))
+    delivered = data.draw(
+        st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=6)) if events else [])
+    )
     cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(delivered) - 1)))) if delivered else [])
     stored = None
     for batch in (delivered[a:b] for a, b in zip([0, *cuts], [*cuts, len(delivered)]) if b > a):

@@ -3,6 +3,7 @@
 The worker re-keys every event that is not in that partition: a different hash would re-key
 nearly every event and still count exactly, so only a comparison with the clients shows it.
 """
+
 from __future__ import annotations
 
 import pytest

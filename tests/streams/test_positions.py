@@ -1,4 +1,5 @@
 """Positions hand over only records that continue their partition's run from its committed offset."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +37,9 @@ fetches = st.lists(st.lists(st.tuples(st.sampled_from("pq"), st.integers(0, 30))
 
 
 @given(starts=st.fixed_dictionaries({"p": st.integers(0, 5), "q": st.integers(0, 5)}), fetches=fetches)
-def test_whatever_arrives_the_taken_records_of_a_partition_are_its_run_from_the_start_and_end_at_its_position(starts, fetches):
+def test_whatever_arrives_the_taken_records_of_a_partition_are_its_run_from_the_start_and_end_at_its_position(
+    starts, fetches
+):
     positions: Positions[str] = Positions()
     for tp, offset in starts.items():
         positions.start(tp, offset)

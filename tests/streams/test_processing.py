@@ -95,7 +95,15 @@ def test_counts_follow_the_calendar_without_new_events():
 def test_future_assistance_counts_from_its_first_day():
     clock = MovableClock("2025-12-31T12:00:00+07:00")
     p = CoverageProcessor(TREE, InMemoryStore(), clock)
-    feed(p, raw("assistance_payment", occurred_at="2025-12-20T09:00:00+07:00", period_start="2026-01-01", period_end="2026-12-31"))
+    feed(
+        p,
+        raw(
+            "assistance_payment",
+            occurred_at="2025-12-20T09:00:00+07:00",
+            period_start="2026-01-01",
+            period_end="2026-12-31",
+        ),
+    )
     assert total(p) == 0
     clock.move_to("2026-01-01T00:00:01+07:00")
     p.turn_day_if_needed()
@@ -135,15 +143,27 @@ AT = datetime.fromisoformat("2026-06-01T09:00:00+07:00")
 
 def enrolled(event_id="e", participant_id="P-0001", covered_from=date(2026, 1, 1), paid_through=date(2026, 12, 31)):
     return ParticipantEnrolled(
-        event_id=event_id, occurred_at=AT, participant_id=participant_id, region_code="61.07.01.2001", segment="BPU",
-        source="test", covered_from=covered_from, paid_through=paid_through,
+        event_id=event_id,
+        occurred_at=AT,
+        participant_id=participant_id,
+        region_code="61.07.01.2001",
+        segment="BPU",
+        source="test",
+        covered_from=covered_from,
+        paid_through=paid_through,
     )
 
 
 def lapsed(effective_date, event_id="l", participant_id="P-0001"):
     return ParticipantLapsed(
-        event_id=event_id, occurred_at=AT, participant_id=participant_id, region_code="61.07.01.2001", segment="BPU",
-        source="test", reason="non_payment", effective_date=effective_date,
+        event_id=event_id,
+        occurred_at=AT,
+        participant_id=participant_id,
+        region_code="61.07.01.2001",
+        segment="BPU",
+        source="test",
+        reason="non_payment",
+        effective_date=effective_date,
     )
 
 
@@ -166,7 +186,10 @@ def snapshot(p, store) -> tuple:
     [
         [lapsed(date(1, 1, 1))],  # the fold takes the day before the lapse
         [enrolled("e2", paid_through=date(9999, 12, 31))],  # the daily history marks the day after the end
-        [enrolled("e2", covered_from=date(2027, 1, 1), paid_through=date(2027, 12, 31)), lapsed(date(1, 1, 1), event_id="l0")],
+        [
+            enrolled("e2", covered_from=date(2027, 1, 1), paid_through=date(2027, 12, 31)),
+            lapsed(date(1, 1, 1), event_id="l0"),
+        ],
     ],
     ids=["lapse-0001-01-01", "paid-through-9999-12-31", "among-valid-events"],
 )
@@ -214,7 +237,11 @@ def test_rebuild_reads_the_kept_coverage_not_the_history(monkeypatch):
     store = {}
     p = processor(store)
     feed(p, raw(participant_id="P-1", event_id="a"), partition=1)
-    feed(p, raw(participant_id="P-1", event_id="b", occurred_at="2025-06-02T09:00:00+07:00", paid_through="2025-09-30"), partition=1)
+    feed(
+        p,
+        raw(participant_id="P-1", event_id="b", occurred_at="2025-06-02T09:00:00+07:00", paid_through="2025-09-30"),
+        partition=1,
+    )
 
     def refuse(data):
         raise AssertionError("the history was decoded")
@@ -265,10 +292,22 @@ def test_a_recount_gives_the_counts_kept_event_by_event_however_many_participant
     for n, (participant, paid_through, region, lapse) in enumerate(changes):
         moment = f"2025-0{1 + n % 6}-0{1 + n % 9}T09:00:00+07:00"
         if lapse:
-            data = raw("lapse", participant_id=f"P-{participant}", event_id=f"e{n}", occurred_at=moment, effective_date="2025-07-01", region_code=region)
+            data = raw(
+                "lapse",
+                participant_id=f"P-{participant}",
+                event_id=f"e{n}",
+                occurred_at=moment,
+                effective_date="2025-07-01",
+                region_code=region,
+            )
         else:
             data = raw(
-                participant_id=f"P-{participant}", event_id=f"e{n}", occurred_at=moment, covered_from="2025-01-01", paid_through=paid_through, region_code=region
+                participant_id=f"P-{participant}",
+                event_id=f"e{n}",
+                occurred_at=moment,
+                covered_from="2025-01-01",
+                paid_through=paid_through,
+                region_code=region,
             )
         p.apply_events([p.validate(data)], participant % 2)
     fresh = processor(store)
@@ -281,7 +320,11 @@ def test_a_recount_gives_the_counts_kept_event_by_event_however_many_participant
 # --- who may change whom: two village sources and a province source (streams/domain/ownership.py)
 
 OWNED_TREE = RegionTree.from_regions(
-    [*TREE.regions.values(), Region("61.72.01", "61.72", "district", "D2"), Region("61.72.01.1001", "61.72.01", "village", "V2")]
+    [
+        *TREE.regions.values(),
+        Region("61.72.01", "61.72", "district", "D2"),
+        Region("61.72.01.1001", "61.72.01", "village", "V2"),
+    ]
 )
 VILLAGE_A, VILLAGE_B = "61.07.01.2001", "61.72.01.1001"
 
@@ -296,7 +339,15 @@ def village_event(kind, event_id, source, region, hour=9, **fields):
     occurred_at = f"2026-06-01T{hour:02d}:00:00+07:00"
     if kind == "enrollment":
         fields = {"covered_from": "2026-06-01", "paid_through": "2026-12-31", **fields}
-    return raw(kind, event_id=event_id, participant_id="pn1_worker", source=source, region_code=region, occurred_at=occurred_at, **fields)
+    return raw(
+        kind,
+        event_id=event_id,
+        participant_id="pn1_worker",
+        source=source,
+        region_code=region,
+        occurred_at=occurred_at,
+        **fields,
+    )
 
 
 def outcomes(p, *raws):
@@ -318,7 +369,9 @@ def test_a_village_may_enrol_a_worker_who_moves_in_and_then_owns_the_worker():
     moved = village_event("enrollment", "b-1", "desa-b", VILLAGE_B, hour=10)
     after_move = village_event("lapse", "a-2", "desa-a", VILLAGE_A, hour=11, effective_date="2026-06-02")
     assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A), moved, after_move) == [
-        ("applied", None), ("applied", None), ("participant_out_of_scope", "participant_out_of_scope"),
+        ("applied", None),
+        ("applied", None),
+        ("participant_out_of_scope", "participant_out_of_scope"),
     ]
     assert p.counts[0].active.total() == 1
 
@@ -326,7 +379,10 @@ def test_a_village_may_enrol_a_worker_who_moves_in_and_then_owns_the_worker():
 def test_the_province_source_may_change_anyone():
     p = owned_processor()
     lapse = village_event("lapse", "p-1", "bpjs-kalbar", VILLAGE_B, hour=10, effective_date="2026-06-02")
-    assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A), lapse) == [("applied", None), ("applied", None)]
+    assert outcomes(p, village_event("enrollment", "a-1", "desa-a", VILLAGE_A), lapse) == [
+        ("applied", None),
+        ("applied", None),
+    ]
     assert p.counts[0].active.total() == 0
 
 

@@ -1,5 +1,6 @@
 """Events by source: the label bound, the invalid message's claimed source, the worker's totals,
 what the chain tallies per batch, and what /metrics exports of them."""
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,10 @@ def test_the_labels_are_the_registered_names_and_other_and_nothing_is_lost(regis
         assert timestamp == max(t for s, t in latest.items() if source_label(s, registered) == label)
 
 
-@given(registered=st.frozensets(names), batches=st.lists(st.tuples(tallies, st.dictionaries(names, timestamps)), max_size=5))
+@given(
+    registered=st.frozensets(names),
+    batches=st.lists(st.tuples(tallies, st.dictionaries(names, timestamps)), max_size=5),
+)
 def test_the_workers_totals_add_up_batches_and_keep_the_newest_timestamp(registered, batches):
     activity = SourceActivity()
     for tally, latest in batches:
@@ -88,9 +92,16 @@ NOW = "2026-03-02T10:00:00+07:00"
 def event(event_id: str, participant: str, source: str) -> bytes:
     return json.dumps(
         {
-            "schema": "ucj.participant-event/1", "event_id": event_id, "type": "enrollment",
-            "occurred_at": "2026-03-01T09:00:00+07:00", "participant_id": participant, "region_code": "61.07",
-            "segment": "BPU", "source": source, "covered_from": "2026-03-01", "paid_through": "2026-03-31",
+            "schema": "ucj.participant-event/1",
+            "event_id": event_id,
+            "type": "enrollment",
+            "occurred_at": "2026-03-01T09:00:00+07:00",
+            "participant_id": participant,
+            "region_code": "61.07",
+            "segment": "BPU",
+            "source": source,
+            "covered_from": "2026-03-01",
+            "paid_through": "2026-03-31",
         }
     ).encode()
 
@@ -108,7 +119,13 @@ def test_the_chain_tallies_each_batch_by_source_as_sent_with_each_ones_newest_ti
     validated = [(r, processor.validate(r.value)) for r in records]
     fold(processor, route(validated, None, 1, result), result)
     assert result.by_source == Counter(
-        {("desa-a", "applied"): 1, ("desa-a", "duplicate"): 1, ("desa-a", "invalid"): 1, ("bpjs-feed", "applied"): 1, ("", "invalid"): 1}
+        {
+            ("desa-a", "applied"): 1,
+            ("desa-a", "duplicate"): 1,
+            ("desa-a", "invalid"): 1,
+            ("bpjs-feed", "applied"): 1,
+            ("", "invalid"): 1,
+        }
     )
     assert result.latest == {"desa-a": 400.0, "bpjs-feed": 200.0, "": 500.0}
     assert sum(result.by_source.values()) == sum(result.tally.values()) == len(records)
@@ -125,9 +142,15 @@ def test_a_miskeyed_event_is_tallied_rekeyed_under_its_source():
 
 def test_metrics_export_the_bounded_counts_the_last_events_and_the_active_sources():
     added = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc).timestamp()
-    reference = Reference(TREE, lambda year: {}, {}, source_names=frozenset({"desa-a", "desa-old"}), sources_added={"desa-a": added})
+    reference = Reference(
+        TREE, lambda year: {}, {}, source_names=frozenset({"desa-a", "desa-old"}), sources_added={"desa-a": added}
+    )
     activity = SourceActivity()
-    activity.add(Counter({("desa-a", "applied"): 5, ("someone", "applied"): 2, ("", "invalid"): 1}), {"desa-a": 1.7e9, "someone": 1.6e9}, reference.source_names)
+    activity.add(
+        Counter({("desa-a", "applied"): 5, ("someone", "applied"): 2, ("", "invalid"): 1}),
+        {"desa-a": 1.7e9, "someone": 1.6e9},
+        reference.source_names,
+    )
     registry = CollectorRegistry()
     registry.register(SourceCollector(activity, lambda: reference))
     text = generate_latest(registry).decode()

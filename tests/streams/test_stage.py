@@ -1,4 +1,5 @@
 """The region stage judges only a complete, caught-up province, from the newest partial of each partition."""
+
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -10,11 +11,22 @@ from streams.stage import RegionStage, due_decisions, region_report
 
 DAY = date(2026, 6, 30)
 TREE = RegionTree.from_regions([Region("61", None, "province", "K"), Region("61.07", "61", "regency", "Bengkayang")])
-REFERENCE = Reference(TREE, lambda year: {"61.07": 100, "61": 100}, {"61": [(date(2026, 1, 1), 0.5), (date(2026, 12, 31), 0.5)]})
+REFERENCE = Reference(
+    TREE, lambda year: {"61.07": 100, "61": 100}, {"61": [(date(2026, 1, 1), 0.5), (date(2026, 12, 31), 0.5)]}
+)
 
 
 def partial(partition: int, active: int, day: date = DAY, caught_up: bool = True, generation: int = 1) -> RegionPartial:
-    return RegionPartial(partition, 2, day, caught_up, generation, {"61.07": {("BPU", "self_paid"): active}}, {"61.07": [active] * HISTORY_DAYS}, {})
+    return RegionPartial(
+        partition,
+        2,
+        day,
+        caught_up,
+        generation,
+        {"61.07": {("BPU", "self_paid"): active}},
+        {"61.07": [active] * HISTORY_DAYS},
+        {},
+    )
 
 
 def test_complete_only_with_every_partition_caught_up_on_one_day():
@@ -57,11 +69,16 @@ def test_a_cliff_that_would_turn_an_on_track_region_behind_is_flagged():
     report = region_report("61.07", totals(55, cliff={"APBD-61.07": (10, date(2026, 7, 31))}), REFERENCE, DAY)
     assert report.figures.status == "on_track" and report.cliff.status_after == "behind"  # 5 points below plan
     assert report.cliff_status == "behind" and report.cliff.coverage_after == 0.45
-    assert region_report("61.07", totals(55, cliff={"APBD-61.07": (2, date(2026, 7, 31))}), REFERENCE, DAY).cliff_status == "on_track"
+    assert (
+        region_report("61.07", totals(55, cliff={"APBD-61.07": (2, date(2026, 7, 31))}), REFERENCE, DAY).cliff_status
+        == "on_track"
+    )
 
 
 def test_due_decisions_raise_each_kind_once_the_hold_has_passed():
-    reports = {"61.07": region_report("61.07", totals(40, cliff={"APBD-61.07": (10, date(2026, 7, 31))}), REFERENCE, DAY)}
+    reports = {
+        "61.07": region_report("61.07", totals(40, cliff={"APBD-61.07": (10, date(2026, 7, 31))}), REFERENCE, DAY)
+    }
     book, now = AlertBook(), datetime(2026, 6, 30, 12, 0)
     assert due_decisions(book, reports, now, timedelta(minutes=1)) == []
     due = due_decisions(book, reports, now + timedelta(minutes=1), timedelta(minutes=1))

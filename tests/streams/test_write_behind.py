@@ -1,4 +1,5 @@
 """The write-behind cache: reads see pending writes, a flush hands them over once, per partition."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,9 @@ from hypothesis import strategies as st
 
 from streams.write_behind import WriteBehindStore
 
-writes = st.lists(st.tuples(st.integers(0, 3), st.sampled_from("abcdef"), st.binary(min_size=1, max_size=4)), max_size=30)
+writes = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from("abcdef"), st.binary(min_size=1, max_size=4)), max_size=30
+)
 
 
 @given(st.dictionaries(st.sampled_from("abcdefgh"), st.binary(min_size=1, max_size=4)), writes)

@@ -2,6 +2,7 @@
 
 Given a secret, the POST carries X-UCJ-Signature over the exact bytes sent.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ TLS, by STARTTLS or from the start (SMTPS, implicit TLS), checks the server's ce
 host name against the system's trust store, or against `ca_file` when given. A login over an
 unencrypted connection is refused unless explicitly allowed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -132,7 +133,11 @@ def send_email(settings: SmtpSettings, email: EmailMessage, recipient: str) -> N
                 smtp.login(settings.user, settings.password or "")
             refused = smtp.send_message(email, from_addr=parseaddr(settings.sender)[1] or None, to_addrs=[recipient])
     except ssl.SSLCertVerificationError as error:
-        trust = f"the CA file {settings.ca_file}" if settings.ca_file else "the system's trust store (or set UCJ_SMTP_CA_FILE)"
+        trust = (
+            f"the CA file {settings.ca_file}"
+            if settings.ca_file
+            else "the system's trust store (or set UCJ_SMTP_CA_FILE)"
+        )
         raise DeliveryFailed(
             f"{server}: the server's certificate is not trusted ({error.verify_message}); nothing was sent; check {trust}"
         ) from None

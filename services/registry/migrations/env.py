@@ -2,6 +2,7 @@
 
 The caller passes an open connection in `config.attributes["connection"]`.
 """
+
 from __future__ import annotations
 
 from alembic import context

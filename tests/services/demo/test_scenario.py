@@ -1,4 +1,5 @@
 """The demo's story holds: scaled regencies are on plan, and losing the cohort puts one behind."""
+
 import csv
 import io
 import json
@@ -35,11 +36,21 @@ def test_scaled_regencies_are_on_plan_and_losing_the_cohort_puts_one_behind(acti
 
 
 def test_workforce_csv_gives_the_province_the_sum():
-    assert workforce_csv({"61.02": 5, "61.01": 7}, "61", 2026) == "region_code,year,eligible_workforce\n61,2026,12\n61.01,2026,7\n61.02,2026,5\n"
+    assert (
+        workforce_csv({"61.02": 5, "61.01": 7}, "61", 2026)
+        == "region_code,year,eligible_workforce\n61,2026,12\n61.01,2026,7\n61.02,2026,5\n"
+    )
 
 
 def test_cohort_events_are_valid_and_one_participant_each():
-    tree = RegionTree.from_regions([Region("61", None, "province", "K"), Region("61.01", "61", "regency", "S"), Region("61.01.01", "61.01", "district", "D"), Region("61.01.01.2001", "61.01.01", "village", "V")])
+    tree = RegionTree.from_regions(
+        [
+            Region("61", None, "province", "K"),
+            Region("61.01", "61", "regency", "S"),
+            Region("61.01.01", "61.01", "district", "D"),
+            Region("61.01.01.2001", "61.01.01", "village", "V"),
+        ]
+    )
     now, today = datetime(2026, 11, 25, 10, 0, tzinfo=PONTIANAK), date(2026, 11, 25)
     villages = ["61.01.01.2001"]
     niks = cohort_niks(villages, 400)
@@ -48,7 +59,10 @@ def test_cohort_events_are_valid_and_one_participant_each():
     enrollments = cohort_enrollments("r1", villages, [pseudonymizer.participant_id(n) for n in niks], today, now)
     # the gateway's part, done by hand: each NIK becomes its pseudonym, the source comes from the key
     rows = list(csv.DictReader(io.StringIO(cohort_lapses_csv("r1", villages, niks, today, now)), delimiter=";"))
-    lapses = [dict(row, participant_id=pseudonymizer.participant_id(row.pop("nik")), source="demo-villages-61.01") for row in rows]
+    lapses = [
+        dict(row, participant_id=pseudonymizer.participant_id(row.pop("nik")), source="demo-villages-61.01")
+        for row in rows
+    ]
     parsed = [parse_event(json.dumps(e).encode(), tree, now) for e in enrollments + lapses]
     assert not [p for p in parsed if isinstance(p, Rejected)]
     assert len({p.participant_id for p in parsed}) == 400 and len({p.event_id for p in parsed}) == 800

@@ -1,4 +1,5 @@
 """The gateway with fakes at its edges: keys in memory, a publisher that records what it is given."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -99,12 +100,22 @@ def gateway():
 def limited_gateway():
     """Tight limits: 2 requests a second per key in bursts of 3, 5,000 events a second in bursts of
     5,000, and 2 unknown keys a minute per address in bursts of 2."""
-    yield from _harness(Limits(requests_per_second=2, request_burst=3, events_per_second=5_000, event_burst=5_000,
-                               failed_logins_per_minute=2, failed_login_burst=2))
+    yield from _harness(
+        Limits(
+            requests_per_second=2,
+            request_burst=3,
+            events_per_second=5_000,
+            event_burst=5_000,
+            failed_logins_per_minute=2,
+            failed_login_burst=2,
+        )
+    )
 
 
 def _harness(limits: Limits):
-    keys = FakeKeys({"good-key": FakeSource("desa-2001", (BENGKAYANG,)), "province-key": FakeSource("pemprov", ("61",))})
+    keys = FakeKeys(
+        {"good-key": FakeSource("desa-2001", (BENGKAYANG,)), "province-key": FakeSource("pemprov", ("61",))}
+    )
     publisher = FakePublisher()
     probes = {"kafka": True, "registry": True}
     metrics = GatewayMetrics()

@@ -1,4 +1,5 @@
 """One event from one source: NIK to pseudonym, source from the key, validation, no NIK left, scope."""
+
 from __future__ import annotations
 
 import json
@@ -54,7 +55,15 @@ def test_nik_and_participant_id_together_are_rejected():
 
 @pytest.mark.parametrize(
     "bad",
-    ["6107014101900000", "9907014101900001", "6107019901900001", "61070141019000", "NIK 61070141 01900001 x", "", "610701410190000l"],
+    [
+        "6107014101900000",
+        "9907014101900001",
+        "6107019901900001",
+        "61070141019000",
+        "NIK 61070141 01900001 x",
+        "",
+        "610701410190000l",
+    ],
 )
 def test_a_malformed_nik_is_rejected_without_echoing_it(bad):
     rejected = admit(event(participant_id=DROP, nik=bad), admission())
@@ -111,7 +120,9 @@ def test_only_regions_inside_the_sources_own():
     assert isinstance(admit(event(region_code=ELSEWHERE), admission(("61",))), ParticipantEvent)
     out = admit(event(region_code=ELSEWHERE), admission((BENGKAYANG, "61.02")))
     assert out.reason == "region_out_of_scope" and "61.07, 61.02" in out.detail
-    assert admit(event(region_code="61"), admission((BENGKAYANG,))).reason == "region_out_of_scope"  # a parent is outside
+    assert (
+        admit(event(region_code="61"), admission((BENGKAYANG,))).reason == "region_out_of_scope"
+    )  # a parent is outside
 
 
 @pytest.mark.parametrize(
@@ -140,7 +151,18 @@ _JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-_FIELDS = ["schema", "event_id", "type", "occurred_at", "participant_id", "nik", "region_code", "segment", "source", "paid_through"]
+_FIELDS = [
+    "schema",
+    "event_id",
+    "type",
+    "occurred_at",
+    "participant_id",
+    "nik",
+    "region_code",
+    "segment",
+    "source",
+    "paid_through",
+]
 _NIKS = st.sampled_from([nik(), "61.07.01.410190.0001", "NIK-" + nik(), nik()[:15]])
 
 

@@ -1,4 +1,5 @@
 """The HTTP API with fakes at its edges: keys, limits, formats, answers, metrics and the OpenAPI document."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,10 @@ def event(i: int = 0, **fields) -> dict:
 def metric(harness, name: str, **labels) -> float:
     text = harness.client.get("/metrics").text
     return sum(
-        s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name and labels.items() <= s.labels.items()
+        s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == name and labels.items() <= s.labels.items()
     )
 
 
@@ -53,7 +57,9 @@ def test_no_key_or_an_unknown_or_revoked_one_is_401_and_publishes_nothing(gatewa
 
 
 def test_a_key_sent_another_way_than_bearer_is_401(gateway):
-    response = gateway.client.post("/v1/events", content="[]", headers={"Authorization": "Basic good-key", "Content-Type": "application/json"})
+    response = gateway.client.post(
+        "/v1/events", content="[]", headers={"Authorization": "Basic good-key", "Content-Type": "application/json"}
+    )
     assert response.status_code == 401
 
 
@@ -72,21 +78,35 @@ def test_the_registry_down_is_503_not_500(gateway):
 
 def test_whoami_names_the_source_and_its_regions(gateway):
     response = gateway.client.get("/v1/whoami", headers={"Authorization": "Bearer good-key"})
-    assert response.json() == {"source": "desa-2001", "regions": [{"code": "61.07", "name": "Kabupaten Bengkayang", "level": "regency"}]}
+    assert response.json() == {
+        "source": "desa-2001",
+        "regions": [{"code": "61.07", "name": "Kabupaten Bengkayang", "level": "regency"}],
+    }
 
 
 # --- formats and the summary
 
 
 def test_a_json_array_is_published_pseudonymised_with_rejections_by_index_and_line(gateway):
-    batch = [event(0), event(1, region_code=ELSEWHERE), event(2, nik="6107014101900000"), "not an event", event(3, source="other")]
+    batch = [
+        event(0),
+        event(1, region_code=ELSEWHERE),
+        event(2, nik="6107014101900000"),
+        "not an event",
+        event(3, source="other"),
+    ]
     response = gateway.post(json.dumps(batch, indent=2))
     assert response.status_code == 200
     summary = response.json()
-    lines = [i + 1 for i, line in enumerate(json.dumps(batch, indent=2).splitlines()) if line in ("  {", '  "not an event",')]
+    lines = [
+        i + 1 for i, line in enumerate(json.dumps(batch, indent=2).splitlines()) if line in ("  {", '  "not an event",')
+    ]
     assert summary["accepted"] == 1 and summary["dry_run"] is False
     assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [
-        (1, lines[1], "region_out_of_scope"), (2, lines[2], "bad_nik"), (3, lines[3], "not_an_object"), (4, lines[4], "source_mismatch")
+        (1, lines[1], "region_out_of_scope"),
+        (2, lines[2], "bad_nik"),
+        (3, lines[3], "not_an_object"),
+        (4, lines[4], "source_mismatch"),
     ]
     [(key, value)] = gateway.publisher.messages
     assert key == PSEUDONYMIZER.participant_id(nik(serial=1)).encode()
@@ -99,7 +119,9 @@ def test_json_lines(gateway):
     body = json.dumps(event(0)) + "\n\n" + "{broken\n" + json.dumps(event(1)) + "\n"
     summary = gateway.post(body, content_type="application/x-ndjson; charset=utf-8").json()
     assert summary["accepted"] == 2
-    assert summary["rejected"] == [{"index": 1, "line": 3, "reason": "not_json", "detail": summary["rejected"][0]["detail"]}]
+    assert summary["rejected"] == [
+        {"index": 1, "line": 3, "reason": "not_json", "detail": summary["rejected"][0]["detail"]}
+    ]
 
 
 def test_a_semicolon_csv_with_a_bom_as_excel_writes_it(gateway):
@@ -112,7 +134,10 @@ def test_a_semicolon_csv_with_a_bom_as_excel_writes_it(gateway):
     body = ("\ufeff" + header + "\r\n" + "\r\n".join(rows) + "\r\n").encode()
     summary = gateway.post(body, content_type="text/csv", path="/v1/events/csv").json()
     assert summary["accepted"] == 1
-    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [(1, 3, "region_out_of_scope"), (2, 4, "bad_csv_row")]
+    assert [(r["index"], r["line"], r["reason"]) for r in summary["rejected"]] == [
+        (1, 3, "region_out_of_scope"),
+        (2, 4, "bad_csv_row"),
+    ]
     [(key, _)] = gateway.publisher.messages
     assert key == PSEUDONYMIZER.participant_id(nik(serial=7)).encode()
 
@@ -164,7 +189,9 @@ def test_refusals_are_one_sentence_and_publish_nothing(gateway, body, content_ty
 
 
 def test_over_5000_events_is_413(gateway):
-    response = gateway.post("".join(json.dumps(event(i % 10)) + "\n" for i in range(5_001)), content_type="application/x-ndjson")
+    response = gateway.post(
+        "".join(json.dumps(event(i % 10)) + "\n" for i in range(5_001)), content_type="application/x-ndjson"
+    )
     assert response.status_code == 413 and gateway.publisher.batches == []
 
 
@@ -195,7 +222,9 @@ def test_kafka_unavailable_is_503_with_what_was_accepted_before(gateway):
     body = response.json()
     assert body["accepted"] == 1 and [r["index"] for r in body["rejected"]] == [1]
     assert [p["index"] for p in body["not_published"]] == [2, 3]
-    assert body["error"] == "Kafka is unavailable; resend the batch later"  # one sentence, not the client library's text
+    assert (
+        body["error"] == "Kafka is unavailable; resend the batch later"
+    )  # one sentence, not the client library's text
     assert "bootstrap" not in response.text
     assert metric(gateway, "ucj_gateway_events_total", outcome="unpublished") == 2
     assert metric(gateway, "ucj_gateway_events_total", outcome="accepted") == 1
@@ -261,8 +290,15 @@ def test_each_request_is_logged_with_source_and_counts_but_never_a_body(gateway,
 
 def test_the_openapi_document_describes_every_body_answer_and_the_key(gateway):
     document = gateway.client.get("/openapi.json").json()
-    assert document["components"]["securitySchemes"]["HTTPBearer"] == {"type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["HTTPBearer"]["description"]}
-    bodies = {path: set(document["paths"][path]["post"]["requestBody"]["content"]) for path in ("/v1/events", "/v1/events/csv")}
+    assert document["components"]["securitySchemes"]["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["HTTPBearer"]["description"],
+    }
+    bodies = {
+        path: set(document["paths"][path]["post"]["requestBody"]["content"])
+        for path in ("/v1/events", "/v1/events/csv")
+    }
     assert bodies == {"/v1/events": {"application/json", "application/x-ndjson"}, "/v1/events/csv": {"text/csv"}}
     for path in ("/v1/events", "/v1/events/csv"):
         operation = document["paths"][path]["post"]
@@ -288,7 +324,9 @@ def test_a_key_over_its_request_limit_gets_429_with_retry_after_and_another_key_
     refused = limited_gateway.post("[]")
     assert int(refused.headers["Retry-After"]) >= 1 and "requests a second" in refused.json()["error"]
     lookups = limited_gateway.keys.lookups
-    assert limited_gateway.post("[]").status_code == 429 and limited_gateway.keys.lookups == lookups  # refused before the lookup
+    assert (
+        limited_gateway.post("[]").status_code == 429 and limited_gateway.keys.lookups == lookups
+    )  # refused before the lookup
     assert limited_gateway.post("[]", key="province-key").status_code == 200
     limited_gateway.clock[0] += 1.0  # two more tokens
     assert [limited_gateway.post("[]").status_code for _ in range(3)] == [200, 200, 429]

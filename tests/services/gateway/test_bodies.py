@@ -1,4 +1,5 @@
 """Request bodies split into events, each with its index and the line where it starts."""
+
 from __future__ import annotations
 
 import csv
@@ -14,17 +15,30 @@ from streams.domain.events import SCHEMA
 from tests.services.gateway.conftest import nik
 
 # Text a spreadsheet or a JSON writer may hold: delimiters, quotes, newlines, non-ASCII.
-_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\r\x00") | st.sampled_from(',;"\n '), min_size=1, max_size=12).filter(str.strip)
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_characters="\r\x00") | st.sampled_from(',;"\n '), min_size=1, max_size=12
+).filter(str.strip)
 
 
 @st.composite
 def events(draw) -> dict:
     kind = draw(st.sampled_from(["enrollment", "assistance_payment", "lapse"]))
-    event = {"schema": SCHEMA, "event_id": draw(_TEXT), "type": kind, "occurred_at": "2026-06-01T09:00:00+07:00",
-             "region_code": "61.07.01.2001", "segment": draw(st.sampled_from(["PU", "BPU"]))}
+    event = {
+        "schema": SCHEMA,
+        "event_id": draw(_TEXT),
+        "type": kind,
+        "occurred_at": "2026-06-01T09:00:00+07:00",
+        "region_code": "61.07.01.2001",
+        "segment": draw(st.sampled_from(["PU", "BPU"])),
+    }
     event["nik" if draw(st.booleans()) else "participant_id"] = draw(_TEXT)
     if kind == "assistance_payment":
-        event.update(payer_id=draw(_TEXT), period_start="2026-01-01", period_end="2026-12-31", amount_idr=draw(st.integers(-10, 10**12)))
+        event.update(
+            payer_id=draw(_TEXT),
+            period_start="2026-01-01",
+            period_end="2026-12-31",
+            amount_idr=draw(st.integers(-10, 10**12)),
+        )
     elif draw(st.booleans()):
         event["source"] = draw(_TEXT)
     return event
@@ -64,7 +78,13 @@ def render_csv(events: list[dict], delimiter: str, line_end: str) -> tuple[str, 
 
 @given(st.lists(events(), min_size=1, max_size=8), st.data())
 def test_every_format_gives_the_same_objects_and_the_lines_they_start_on(batch, data):
-    layouts = data.draw(st.lists(st.tuples(st.sampled_from([None, 2]), st.sampled_from(["", " ", "\n", "\n\n  "])), min_size=len(batch), max_size=len(batch)))
+    layouts = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from([None, 2]), st.sampled_from(["", " ", "\n", "\n\n  "])),
+            min_size=len(batch),
+            max_size=len(batch),
+        )
+    )
     blanks = data.draw(st.lists(st.integers(0, 2), min_size=len(batch), max_size=len(batch)))
     renderings = {
         "json array": (split_json_array, *render_array(batch, layouts)),
@@ -87,7 +107,9 @@ def test_a_body_that_is_not_utf8_cannot_be_read():
         decode(b'[{"event_id": "\xff"}]')
 
 
-@pytest.mark.parametrize("text", ["", "null", '{"event_id": "a"}', '"[]"', "[1, 2", "[1 2]", "[1,]", "[1] [2]", "[nope]"])
+@pytest.mark.parametrize(
+    "text", ["", "null", '{"event_id": "a"}', '"[]"', "[1, 2", "[1 2]", "[1,]", "[1] [2]", "[nope]"]
+)
 def test_a_json_body_must_be_one_array(text):
     with pytest.raises(BodyError):
         split_json_array(text)
@@ -126,7 +148,7 @@ def test_csv_rows_that_do_not_fit_the_header():
 
 
 def test_csv_empty_cells_are_absent_and_empty_rows_are_skipped():
-    items = split_csv('event_id,participant_id,source\nA,,\n,,\n\nB, ,x\n')
+    items = split_csv("event_id,participant_id,source\nA,,\n,,\n\nB, ,x\n")
     assert [(i.line, i.value) for i in items] == [
         (2, {"schema": SCHEMA, "event_id": "A"}),
         (5, {"schema": SCHEMA, "event_id": "B", "source": "x"}),

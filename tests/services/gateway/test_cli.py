@@ -1,4 +1,5 @@
 """`ucj gateway`: its settings, and refusing to start without the pseudonym key."""
+
 from __future__ import annotations
 
 import subprocess

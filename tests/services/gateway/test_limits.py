@@ -1,4 +1,5 @@
 """Token buckets give their burst then their rate; unknown keys are remembered briefly, by digest."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,7 +35,11 @@ def test_a_bucket_gives_its_burst_then_its_rate_and_says_how_long_to_wait():
     assert buckets.take("other", 3, now=0.5) == 0.0  # each name its own bucket
 
 
-@given(rate=st.floats(0.1, 1000), burst=st.integers(1, 100), takes=st.lists(st.tuples(st.floats(0, 10), st.integers(1, 100)), max_size=40))
+@given(
+    rate=st.floats(0.1, 1000),
+    burst=st.integers(1, 100),
+    takes=st.lists(st.tuples(st.floats(0, 10), st.integers(1, 100)), max_size=40),
+)
 def test_no_one_gets_more_than_the_burst_plus_the_rate_over_time(rate, burst, takes):
     buckets, now, granted = Buckets(rate=rate, burst=burst), 0.0, 0
     for step, amount in takes:
@@ -58,5 +63,7 @@ def test_limits_that_cannot_work_are_refused_in_one_sentence():
 
 
 def test_flags_win_over_the_environment():
-    settings = GatewaySettings.from_env({"UCJ_GATEWAY_REQUEST_BURST": "7", "UCJ_GATEWAY_EVENTS_PER_SECOND": "50"}, limits={"request_burst": 9})
+    settings = GatewaySettings.from_env(
+        {"UCJ_GATEWAY_REQUEST_BURST": "7", "UCJ_GATEWAY_EVENTS_PER_SECOND": "50"}, limits={"request_burst": 9}
+    )
     assert (settings.limits.request_burst, settings.limits.events_per_second) == (9, 50.0)

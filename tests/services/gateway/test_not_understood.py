@@ -1,6 +1,7 @@
 """A query parameter the gateway does not understand is answered 422 with a one-sentence `error`,
 like every other refusal (the guide for registration systems, "When the answer is not 200"),
 not with FastAPI's default list of pydantic errors; the OpenAPI document says so."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ from streams.domain.nik import contains_nik
 @pytest.mark.parametrize("path", ["/v1/events", "/v1/events/csv"])
 def test_dry_run_maybe_is_422_with_one_sentence_and_publishes_nothing(gateway, path):
     body = "event_id\n" if path.endswith("csv") else "[]"
-    response = gateway.post(body, content_type="text/csv" if path.endswith("csv") else "application/json", path=path, dry_run="maybe")
+    response = gateway.post(
+        body, content_type="text/csv" if path.endswith("csv") else "application/json", path=path, dry_run="maybe"
+    )
     assert response.status_code == 422
     assert response.json() == {"error": "the query parameter dry_run must be true or false, not 'maybe'"}
     assert gateway.publisher.batches == []

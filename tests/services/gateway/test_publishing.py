@@ -1,4 +1,5 @@
 """The Kafka adapter's bookkeeping, with a stand-in producer (the real broker: tests/integration/test_gateway.py)."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The guide for registration systems (docs/registration-systems.md) keeps up with the gateway."""
+
 from __future__ import annotations
 
 from services.gateway.api import INGEST_RESPONSES

@@ -1,4 +1,5 @@
 """The gateway reads the registry's regions again while it runs, as the worker does."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,18 @@ def test_a_village_added_to_the_registry_is_accepted_after_the_next_reload():
         load_regions=load_regions,
         regions_reload_seconds=0.05,
     )
-    body = json.dumps([wire(event_id="e-1", occurred_at="2026-06-01T09:00:00+07:00", region_code=NEW_VILLAGE, source=DROP, participant_id=DROP, nik=nik())])
+    body = json.dumps(
+        [
+            wire(
+                event_id="e-1",
+                occurred_at="2026-06-01T09:00:00+07:00",
+                region_code=NEW_VILLAGE,
+                source=DROP,
+                participant_id=DROP,
+                nik=nik(),
+            )
+        ]
+    )
     headers = {"Authorization": "Bearer good-key", "Content-Type": "application/json"}
     with TestClient(create_app(gateway)) as client:
         first = client.post("/v1/events", content=body, headers=headers).json()

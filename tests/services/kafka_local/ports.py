@@ -1,4 +1,5 @@
 """Free ports for test brokers, which need PORT and PORT+1 (and PORT+2 for TLS)."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Starts a real Kafka broker: `up` (twice), status, produce/consume one message, `down`."""
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,13 @@ def _produce_and_consume_one(bootstrap: str) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap)
     producer.send(topic, b"hello").get(timeout=30)
     producer.close()
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="ucj-test",
-                             auto_offset_reset="earliest", consumer_timeout_ms=30_000)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id="ucj-test",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=30_000,
+    )
     try:
         assert next(iter(consumer)).value == b"hello"
     finally:

@@ -1,4 +1,5 @@
 """Unit tests of the local broker's configuration, paths and error messages (no JVM started)."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,14 @@ def test_log4j_writes_kafka_log_in_data_dir():
 
 def test_pom_pins_kafka_and_logging_jars():
     pom = manager._resource_text("pom.xml")
-    for coordinate in ("<artifactId>kafka_2.13</artifactId>", "<version>3.9.1</version>",
-                       "<artifactId>slf4j-reload4j</artifactId>", "<version>1.7.36</version>",
-                       "<artifactId>reload4j</artifactId>", "<version>1.2.25</version>"):
+    for coordinate in (
+        "<artifactId>kafka_2.13</artifactId>",
+        "<version>3.9.1</version>",
+        "<artifactId>slf4j-reload4j</artifactId>",
+        "<version>1.7.36</version>",
+        "<artifactId>reload4j</artifactId>",
+        "<version>1.2.25</version>",
+    ):
         assert coordinate in pom
 
 
@@ -131,4 +137,3 @@ def _parser() -> argparse.ArgumentParser:
 def _run(parser: argparse.ArgumentParser, *argv: str) -> int:
     args = parser.parse_args(["kafka", *argv])
     return args.run(args)
-

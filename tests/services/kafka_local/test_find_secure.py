@@ -1,6 +1,7 @@
 """`ucj kafka credentials` and `ucj kafka acls` without --port find the secure broker that runs
 under UCJ_DATA_DIR (`ucj kafka up --secure --port P`, or the demo's), and otherwise say how to
 name one, instead of telling the user to start a broker that already runs (issue 22)."""
+
 from __future__ import annotations
 
 import os
@@ -43,7 +44,9 @@ def test_credentials_find_the_secure_broker_running_on_another_port(data_root, c
     assert _ucj_kafka("credentials", "ucj-worker") == 0
     out, err = capsys.readouterr()
     assert exports(out)["UCJ_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
-    assert exports(out)["UCJ_KAFKA_PASSWORD_FILE"] == str(security.password_file(root / "kafka" / "data-19092", "ucj-worker"))
+    assert exports(out)["UCJ_KAFKA_PASSWORD_FILE"] == str(
+        security.password_file(root / "kafka" / "data-19092", "ucj-worker")
+    )
     assert "127.0.0.1:19092" in err
 
 

@@ -1,4 +1,5 @@
 """The secure broker's principals and ACLs, and its rendered settings (no JVM started)."""
+
 from __future__ import annotations
 
 import stat
@@ -13,7 +14,8 @@ from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, REG
 
 def may(principal: str, operation: str, topic: str) -> bool:
     return any(
-        grant.operation == operation and grant.resource == "TOPIC"
+        grant.operation == operation
+        and grant.resource == "TOPIC"
         and (topic.startswith(grant.name) if grant.prefixed else topic == grant.name)
         for grant in grants_of(principal)
     )
@@ -35,7 +37,11 @@ def test_the_notifier_only_reads_alerts():
 def test_the_worker_reads_events_and_owns_its_internal_topics():
     assert may("ucj-worker", "READ", PARTICIPANT_EVENTS) and not may("ucj-worker", "WRITE", PARTICIPANT_EVENTS)
     for topic in (REKEYED_EVENTS, REGION_PARTIALS, "ucj-coverage-participants-changelog"):
-        assert may("ucj-worker", "WRITE", topic) and may("ucj-worker", "READ", topic) and may("ucj-worker", "CREATE", topic)
+        assert (
+            may("ucj-worker", "WRITE", topic)
+            and may("ucj-worker", "READ", topic)
+            and may("ucj-worker", "CREATE", topic)
+        )
     assert may("ucj-worker", "WRITE", DEAD_LETTER) and may("ucj-worker", "WRITE", COVERAGE_ALERTS)
 
 

@@ -4,6 +4,7 @@ that serves SASL_SSL to a client trusting its CA and refuses one that does not.
 The certificate and settings tests start no JVM; the broker tests (marked integration) start one
 on a free port triple.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -33,11 +34,15 @@ def openssl() -> str:
 
 # ---- no JVM --------------------------------------------------------------------------------------
 
+
 def test_the_certificate_is_made_once_for_127_0_0_1_and_localhost(tmp_path, openssl):
     keystore = security.ensure_certificates(tmp_path, openssl)
     ca = security.ca_file(tmp_path)
     assert keystore == security.keystore_file(tmp_path)
-    assert sorted(path.name for path in security.tls_dir(tmp_path).iterdir()) == ["broker.pem", "ca.pem"]  # no CA key left
+    assert sorted(path.name for path in security.tls_dir(tmp_path).iterdir()) == [
+        "broker.pem",
+        "ca.pem",
+    ]  # no CA key left
     assert stat.S_IMODE(keystore.stat().st_mode) == 0o600 and stat.S_IMODE(ca.stat().st_mode) == 0o644
     chain = keystore.read_text()
     assert chain.count("-----BEGIN PRIVATE KEY-----") == 1 and chain.count("-----BEGIN CERTIFICATE-----") == 2
@@ -58,13 +63,24 @@ def test_the_tls_listener_is_sasl_ssl_on_port_plus_two(tmp_path):
     keystore = tmp_path / "tls" / "broker.pem"
     text = manager.render_server_properties(19500, tmp_path / "storage", broker_password="broker-pw", keystore=keystore)
     props = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    assert props["listeners"] == "SASL_PLAINTEXT://127.0.0.1:19500,CONTROLLER://127.0.0.1:19501,SASL_SSL://127.0.0.1:19502"
+    assert (
+        props["listeners"] == "SASL_PLAINTEXT://127.0.0.1:19500,CONTROLLER://127.0.0.1:19501,SASL_SSL://127.0.0.1:19502"
+    )
     assert props["advertised.listeners"] == "SASL_PLAINTEXT://127.0.0.1:19500,SASL_SSL://127.0.0.1:19502"
-    assert props["listener.security.protocol.map"] == "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+    assert (
+        props["listener.security.protocol.map"]
+        == "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+    )
     assert props["inter.broker.listener.name"] == "SASL_PLAINTEXT"
     assert props["listener.name.sasl_ssl.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
-    assert (props["listener.name.sasl_ssl.ssl.keystore.type"], props["listener.name.sasl_ssl.ssl.keystore.location"]) == ("PEM", str(keystore))
-    assert "ssl.truststore.location" not in text and "password" not in props["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"]
+    assert (
+        props["listener.name.sasl_ssl.ssl.keystore.type"],
+        props["listener.name.sasl_ssl.ssl.keystore.location"],
+    ) == ("PEM", str(keystore))
+    assert (
+        "ssl.truststore.location" not in text
+        and "password" not in props["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"]
+    )
     (tmp_path / "server.properties").write_text(text)
     assert manager._configured_port(tmp_path) == 19500  # the client port, not the TLS one listed after it
     plain = manager.render_server_properties(19500, tmp_path / "storage", broker_password="broker-pw")
@@ -74,7 +90,9 @@ def test_the_tls_listener_is_sasl_ssl_on_port_plus_two(tmp_path):
 def test_the_tls_settings_name_the_ca_file(tmp_path):
     security.ensure_passwords(tmp_path)
     env = security.environment("127.0.0.1:19502", tmp_path, "ucj-producer", tls=True)
-    assert env["UCJ_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and env["UCJ_KAFKA_CA_FILE"] == str(security.ca_file(tmp_path))
+    assert env["UCJ_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and env["UCJ_KAFKA_CA_FILE"] == str(
+        security.ca_file(tmp_path)
+    )
     assert "UCJ_KAFKA_CA_FILE" not in security.environment("127.0.0.1:19500", tmp_path, "ucj-producer")
 
 
@@ -87,6 +105,7 @@ def test_tls_needs_the_logins_of_a_secure_broker(tmp_path, capsys):
 
 
 # ---- a real broker -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tls_broker(tmp_path_factory):
@@ -111,7 +130,11 @@ def test_a_client_trusting_the_ca_produces_over_tls_and_the_admin_reads_it_back(
 
     assert _ucj_kafka("credentials", "ucj-producer", "--tls", *where) == 0
     producer = _printed_access(capsys.readouterr().out)
-    assert (producer.bootstrap, producer.security_protocol, producer.ca_file) == (f"127.0.0.1:{port + 2}", "SASL_SSL", str(security.ca_file(data_dir)))
+    assert (producer.bootstrap, producer.security_protocol, producer.ca_file) == (
+        f"127.0.0.1:{port + 2}",
+        "SASL_SSL",
+        str(security.ca_file(data_dir)),
+    )
     admin = manager.broker_status(port, data_dir).access("ucj-admin", tls=True)
     assert producer.tls_refusal() is None and admin.tls_refusal() is None
 
@@ -124,22 +147,48 @@ def test_a_client_with_another_ca_is_refused_for_the_certificate(tls_broker, tmp
     port, data_dir = tls_broker
     status = _running(port, data_dir)
     unrelated = tmp_path / "unrelated-ca.pem"
-    _openssl(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", tmp_path / "unrelated-ca.key", "-out", unrelated, "-days", "1", "-subj", "/CN=an unrelated CA")
+    _openssl(
+        openssl,
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        tmp_path / "unrelated-ca.key",
+        "-out",
+        unrelated,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=an unrelated CA",
+    )
     refused_before = _handshakes_refused(status)
     empty = tmp_path / "events.jsonl"
     empty.write_text("")
     env = child_env(
         **security.environment(status.tls_bootstrap, data_dir, "ucj-producer", tls=True),
-        UCJ_DATA_DIR=str(tmp_path / "state"), UCJ_DATABASE_URL=copy_registry(registry_template, tmp_path / "registry.db"),
+        UCJ_DATA_DIR=str(tmp_path / "state"),
+        UCJ_DATABASE_URL=copy_registry(registry_template, tmp_path / "registry.db"),
     )
     env["UCJ_KAFKA_CA_FILE"] = str(unrelated)
-    result = subprocess.run([sys.executable, "-m", "services.cli", "produce", str(empty)],
-                            env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "produce", str(empty)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"ucj produce: Kafka at {status.tls_bootstrap} is reachable but the TLS handshake failed: the certificate of")
-    assert f"did not verify against UCJ_KAFKA_CA_FILE {unrelated} (self-signed certificate in certificate chain)" in line
+    assert line.startswith(
+        f"ucj produce: Kafka at {status.tls_bootstrap} is reachable but the TLS handshake failed: the certificate of"
+    )
+    assert (
+        f"did not verify against UCJ_KAFKA_CA_FILE {unrelated} (self-signed certificate in certificate chain)" in line
+    )
     assert "did not accept the login" not in line
     assert _handshakes_refused(status) > refused_before  # the broker saw the client give up on its certificate
 
@@ -153,7 +202,9 @@ def test_clients_without_tls_are_refused_on_the_tls_port(tls_broker):
     assert not manager.broker_answers(plain, timeout=5)
     assert not manager.broker_answers(sasl_without_tls, timeout=5)
     assert manager.broker_answers(status.access("ucj-admin", tls=True), timeout=30)  # the same port, with TLS
-    over_tls_to_the_plain_port = KafkaAccess(status.bootstrap, "SASL_SSL", username="ucj-admin", password="-", ca_file=str(security.ca_file(data_dir)))
+    over_tls_to_the_plain_port = KafkaAccess(
+        status.bootstrap, "SASL_SSL", username="ucj-admin", password="-", ca_file=str(security.ca_file(data_dir))
+    )
     assert "did not complete a TLS handshake" in over_tls_to_the_plain_port.tls_refusal()
 
 
@@ -174,6 +225,7 @@ def test_a_data_dir_with_a_certificate_serves_tls_on_every_start(tls_broker, cap
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+
 
 def _running(port: int, data_dir: Path) -> manager.BrokerStatus:
     """The broker of the module, started by the first test or, when run alone, here."""
@@ -212,7 +264,9 @@ def _read_back(access: KafkaAccess, partition: int, offset: int) -> bytes:
 
     from streams.topics import PARTICIPANT_EVENTS
 
-    consumer = KafkaConsumer(**access.kafka_python(client_id="ucj-test-tls", consumer_timeout_ms=60_000, enable_auto_commit=False))
+    consumer = KafkaConsumer(
+        **access.kafka_python(client_id="ucj-test-tls", consumer_timeout_ms=60_000, enable_auto_commit=False)
+    )
     try:
         where = TopicPartition(PARTICIPANT_EVENTS, partition)
         consumer.assign([where])
@@ -224,4 +278,3 @@ def _read_back(access: KafkaAccess, partition: int, offset: int) -> bytes:
 
 def _openssl(openssl: str, *arguments) -> str:
     return subprocess.run([openssl, *map(str, arguments)], check=True, capture_output=True, text=True).stdout
-

@@ -1,4 +1,5 @@
 """A real SQLite registry per test (a copy of the session's initialised template), and a local HTTP receiver."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Alert transitions for notifier tests, built the way the worker builds them."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,11 +64,16 @@ def alert(
         kind=kind,
         transition=transition,
         region_code=region_code,
-        region_name=region_name or {"61": "Kalimantan Barat", BENGKAYANG: "Bengkayang", SINGKAWANG: "Kota Singkawang"}.get(region_code, region_code),
+        region_name=region_name
+        or {"61": "Kalimantan Barat", BENGKAYANG: "Bengkayang", SINGKAWANG: "Kota Singkawang"}.get(
+            region_code, region_code
+        ),
         level=level,
         regency_code=None if level == "province" else ".".join(region_code.split(".")[:2]),
         status=status,
-        previous_status=previous_status if previous_status is not None else ("on_track" if transition == "raised" else "behind"),
+        previous_status=previous_status
+        if previous_status is not None
+        else ("on_track" if transition == "raised" else "behind"),
         at=at or datetime(2026, 6, 30, 8, 0, tzinfo=WIB_PONTIANAK),
         **{"figures": figures(), "history": history(), **changes},
     )
@@ -82,4 +88,10 @@ def lapse_cliff_alert(**changes) -> AlertTransition:
         coverage_after=0.3918,
         status_after="critical",
     )
-    return alert(kind="lapse_cliff", status="on_track", lapse_cliff=cliff, figures=figures(gap_pp=-0.3, gap_workers=-450, budget_idr=None, enrollments_needed_per_month=0), **changes)
+    return alert(
+        kind="lapse_cliff",
+        status="on_track",
+        lapse_cliff=cliff,
+        figures=figures(gap_pp=-0.3, gap_workers=-450, budget_idr=None, enrollments_needed_per_month=0),
+        **changes,
+    )

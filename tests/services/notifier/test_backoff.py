@@ -28,15 +28,22 @@ def test_jitter_only_shortens_a_delay_within_its_fraction():
 def test_next_attempt_and_giving_up():
     policy = RetryPolicy(initial_seconds=5, max_seconds=900, give_up_seconds=3600)
     assert policy.next_attempt(attempts=1, created_at=T0, failed_at=T0, random=no_jitter) == T0 + timedelta(seconds=5)
-    assert policy.next_attempt(attempts=3, created_at=T0, failed_at=T0 + timedelta(seconds=60), random=no_jitter) == T0 + timedelta(seconds=80)
+    assert policy.next_attempt(
+        attempts=3, created_at=T0, failed_at=T0 + timedelta(seconds=60), random=no_jitter
+    ) == T0 + timedelta(seconds=80)
     # the last try is at the give-up age, not after it
     late = T0 + timedelta(seconds=3500)
-    assert policy.next_attempt(attempts=12, created_at=T0, failed_at=late, random=no_jitter) == T0 + timedelta(seconds=3600)
+    assert policy.next_attempt(attempts=12, created_at=T0, failed_at=late, random=no_jitter) == T0 + timedelta(
+        seconds=3600
+    )
     # a failure at or past the give-up age gives up
     assert policy.next_attempt(attempts=13, created_at=T0, failed_at=T0 + timedelta(seconds=3600)) is None
 
 
-@pytest.mark.parametrize("options", [dict(initial_seconds=0), dict(initial_seconds=10, max_seconds=5), dict(give_up_seconds=0), dict(jitter=1)])
+@pytest.mark.parametrize(
+    "options",
+    [dict(initial_seconds=0), dict(initial_seconds=10, max_seconds=5), dict(give_up_seconds=0), dict(jitter=1)],
+)
 def test_rejects_nonsense(options):
     with pytest.raises(ValueError):
         RetryPolicy(**options)

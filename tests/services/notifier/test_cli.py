@@ -7,12 +7,31 @@ def test_help_explains_channels_settings_and_the_in_doubt_window(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["notifier", "--help"])
     text = capsys.readouterr().out
-    for expected in ("ucj.coverage-alerts", "operations list", "Idempotency-Key", "Message-ID", "--alertmanager-url",
-                     "--dashboard-url", "--language", "--metrics-port", "--retry-initial", "--give-up-after",
-                     "UCJ_SMTP_HOST", "UCJ_SMTP_STARTTLS", "UCJ_NOTIFIER_PORT", "ucj notifier deliveries",
-                     "X-UCJ-Signature", "rotate-secret", "--smtp-implicit-tls", "--smtp-ca-file",
-                     "--smtp-allow-plaintext-login", "UCJ_SMTP_IMPLICIT_TLS", "UCJ_SMTP_CA_FILE",
-                     "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "UCJ_SMTP_PASSWORD_FILE"):
+    for expected in (
+        "ucj.coverage-alerts",
+        "operations list",
+        "Idempotency-Key",
+        "Message-ID",
+        "--alertmanager-url",
+        "--dashboard-url",
+        "--language",
+        "--metrics-port",
+        "--retry-initial",
+        "--give-up-after",
+        "UCJ_SMTP_HOST",
+        "UCJ_SMTP_STARTTLS",
+        "UCJ_NOTIFIER_PORT",
+        "ucj notifier deliveries",
+        "X-UCJ-Signature",
+        "rotate-secret",
+        "--smtp-implicit-tls",
+        "--smtp-ca-file",
+        "--smtp-allow-plaintext-login",
+        "UCJ_SMTP_IMPLICIT_TLS",
+        "UCJ_SMTP_CA_FILE",
+        "UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN",
+        "UCJ_SMTP_PASSWORD_FILE",
+    ):
         assert expected in text, expected
 
 
@@ -32,10 +51,17 @@ def test_defaults_and_environment(monkeypatch):
     monkeypatch.setenv("UCJ_SMTP_CA_FILE", "/etc/ucj/smtp-ca.pem")
     monkeypatch.setenv("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN", "true")
     args = build_parser().parse_args(["notifier"])
-    assert (args.smtp_implicit_tls, args.smtp_ca_file, args.smtp_allow_plaintext_login) == (True, "/etc/ucj/smtp-ca.pem", True)
+    assert (args.smtp_implicit_tls, args.smtp_ca_file, args.smtp_allow_plaintext_login) == (
+        True,
+        "/etc/ucj/smtp-ca.pem",
+        True,
+    )
     monkeypatch.delenv("UCJ_SMTP_ALLOW_PLAINTEXT_LOGIN")
     assert build_parser().parse_args(["notifier", "--smtp-allow-plaintext-login"]).smtp_allow_plaintext_login is True
-    assert build_parser().parse_args(["notifier", "--smtp-allow-plaintext-login", "no"]).smtp_allow_plaintext_login is False
+    assert (
+        build_parser().parse_args(["notifier", "--smtp-allow-plaintext-login", "no"]).smtp_allow_plaintext_login
+        is False
+    )
 
 
 def test_a_bad_duration_is_an_argument_error(capsys):
@@ -60,7 +86,9 @@ def test_deliveries_lists_the_log(registry, monkeypatch, capsys):
 
     from services.registry import NewDelivery
 
-    registry.enqueue_deliveries([NewDelivery("t:1", "t", "61.07", "email", "a@x.go.id", None, "{}")], datetime.now(timezone.utc))
+    registry.enqueue_deliveries(
+        [NewDelivery("t:1", "t", "61.07", "email", "a@x.go.id", None, "{}")], datetime.now(timezone.utc)
+    )
     monkeypatch.setenv("UCJ_DATABASE_URL", registry.database_url)
     assert main(["notifier", "deliveries", "--status", "pending"]) == 0
     captured = capsys.readouterr()

@@ -1,4 +1,5 @@
 """The delivery loop against a real registry (SQLite), with a recording stand-in for the channels."""
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,15 @@ class GatedChannels(Channels):
 def enqueue(registry, recipients, transition=None, now=T0):
     transition = transition or alert()
     items = [
-        NewDelivery(transition.transition_id, transition.alert_id, transition.region_code, channel, recipient, None,
-                    payloads.encode(transition, Route(channel, recipient, None, "id", "json")))
+        NewDelivery(
+            transition.transition_id,
+            transition.alert_id,
+            transition.region_code,
+            channel,
+            recipient,
+            None,
+            payloads.encode(transition, Route(channel, recipient, None, "id", "json")),
+        )
         for channel, recipient in recipients
     ]
     return registry.enqueue_deliveries(items, now)
@@ -81,7 +89,10 @@ def test_delivered_once_and_never_again(registry):
     assert loop.deliver_due_now() == 0
     clock.now += timedelta(days=2)
     assert loop.deliver_due_now() == 0
-    assert sorted(channels.accepted) == [("coverage_status:61.07:1:1", "a@x.go.id"), ("coverage_status:61.07:1:1", "http://hook/a")]
+    assert sorted(channels.accepted) == [
+        ("coverage_status:61.07:1:1", "a@x.go.id"),
+        ("coverage_status:61.07:1:1", "http://hook/a"),
+    ]
     assert {d.status for d in registry.deliveries()} == {"delivered"}
     assert sample(metrics, "ucj_notifier_deliveries_total", channel="email", outcome="delivered") == 1
     assert sample(metrics, "ucj_notifier_last_delivery_timestamp_seconds") > 0
@@ -135,7 +146,9 @@ def test_a_broken_payload_is_a_failed_attempt_not_a_crash(registry):
     from services.notifier.sending import Sender, SendSettings
 
     loop, _ = make_loop(registry, Sender(SendSettings(), registry.webhook_secret), clock)
-    registry.enqueue_deliveries([NewDelivery("t:1", "t", "61.07", "webhook", "http://127.0.0.1:9/x", None, "{not json")], T0)
+    registry.enqueue_deliveries(
+        [NewDelivery("t:1", "t", "61.07", "webhook", "http://127.0.0.1:9/x", None, "{not json")], T0
+    )
     loop.deliver_due_now()
     [pending] = registry.deliveries()
     assert pending.status == "pending" and "unreadable payload" in pending.last_error
@@ -193,7 +206,9 @@ def test_logs_above_debug_never_name_the_recipient(registry, caplog):
     assert len(above_debug) == 3  # delivered, failed, gave up
     assert above_debug[0].startswith("delivered delivery 1 (coverage_status:61.07:1:1 by email) (attempt 1")
     assert not [m for m in above_debug if "bengkayang.go.id" in m]
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG][0] == "delivery 1: sending to rina@bengkayang.go.id"
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG][
+        0
+    ] == "delivery 1: sending to rina@bengkayang.go.id"
 
 
 def test_a_webhook_without_a_secret_waits_for_rotate_secret_and_then_goes_out(registry, server, tmp_path, caplog):
@@ -208,14 +223,29 @@ def test_a_webhook_without_a_secret_waits_for_rotate_secret_and_then_goes_out(re
     clock = Clock()
     loop, _ = make_loop(registry, Sender(SendSettings(), registry.webhook_secret), clock)
     transition = alert()
-    registry.enqueue_deliveries([NewDelivery(transition.transition_id, transition.alert_id, "61.07", "webhook", f"{url}/ok", ops.id,
-                                             payloads.encode(transition, Route("webhook", f"{url}/ok", ops.id, "id", "json")))], T0)
+    registry.enqueue_deliveries(
+        [
+            NewDelivery(
+                transition.transition_id,
+                transition.alert_id,
+                "61.07",
+                "webhook",
+                f"{url}/ok",
+                ops.id,
+                payloads.encode(transition, Route("webhook", f"{url}/ok", ops.id, "id", "json")),
+            )
+        ],
+        T0,
+    )
 
     loop.deliver_due_now()
     [pending] = registry.deliveries(status="pending")
     assert seen == [] and "rotate-secret" in pending.last_error
     [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert f"run `ucj coordinators rotate-secret {ops.id}` and give the receiver the secret it prints" in error.getMessage()
+    assert (
+        f"run `ucj coordinators rotate-secret {ops.id}` and give the receiver the secret it prints"
+        in error.getMessage()
+    )
 
     _, secret = registry.rotate_webhook_secret(ops.id)
     clock.now += timedelta(seconds=5)

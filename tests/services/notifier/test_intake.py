@@ -1,4 +1,5 @@
 """From alert messages to delivery log rows, against a real registry (SQLite)."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,18 @@ def wire(transition) -> bytes:
 
 @pytest.mark.parametrize(
     "value",
-    [None, b"", b"not json", b"[1, 2]", b'"text"', b'{"schema": "ucj.coverage-alert/1"}', b'{"schema": "other/1"}',
-     json.dumps({**alert_to_wire(alert()), "kind": "weather"}).encode(),
-     json.dumps({**alert_to_wire(alert()), "at": "yesterday"}).encode(),
-     json.dumps({**alert_to_wire(alert()), "figures": None}).encode()],
+    [
+        None,
+        b"",
+        b"not json",
+        b"[1, 2]",
+        b'"text"',
+        b'{"schema": "ucj.coverage-alert/1"}',
+        b'{"schema": "other/1"}',
+        json.dumps({**alert_to_wire(alert()), "kind": "weather"}).encode(),
+        json.dumps({**alert_to_wire(alert()), "at": "yesterday"}).encode(),
+        json.dumps({**alert_to_wire(alert()), "figures": None}).encode(),
+    ],
 )
 def test_invalid_messages_are_rejected_with_a_reason(value):
     with pytest.raises(InvalidAlert):
@@ -35,7 +44,9 @@ def test_the_wire_form_round_trips():
 
 @pytest.fixture
 def coordinators(registry):
-    registry.add_coordinator("Disnaker Bengkayang", BENGKAYANG, email="disnaker@bengkayang.go.id", webhook_url="http://hooks.example/bky")
+    registry.add_coordinator(
+        "Disnaker Bengkayang", BENGKAYANG, email="disnaker@bengkayang.go.id", webhook_url="http://hooks.example/bky"
+    )
     registry.add_coordinator("Bappeda Bengkayang", BENGKAYANG, email="bappeda@bengkayang.go.id", language="en")
     registry.add_coordinator("Kota Singkawang", SINGKAWANG, email="kota@singkawang.go.id")
     registry.add_coordinator("Operasional Provinsi", "61", email="ops@kalbarprov.go.id")
@@ -65,7 +76,12 @@ def test_deliveries_are_written_once_per_transition_channel_and_recipient(coordi
     # read again (a restart before the offset commit): nothing new
     assert intake.handle([("p0@1", wire(raised))]) == 0
     assert metrics.registry.get_sample_value("ucj_notifier_invalid_alerts_total") == 1
-    assert metrics.registry.get_sample_value("ucj_notifier_alerts_consumed_total", {"kind": "coverage_status", "transition": "raised"}) == 3
+    assert (
+        metrics.registry.get_sample_value(
+            "ucj_notifier_alerts_consumed_total", {"kind": "coverage_status", "transition": "raised"}
+        )
+        == 3
+    )
 
 
 def test_province_alerts_go_to_operations_and_other_regions_get_nothing(coordinators):

@@ -77,8 +77,19 @@ def test_lapse_cliff_details():
 
 
 def test_missing_figures_read_not_available():
-    district = alert("61.07.01", figures=figures(workforce=None, coverage=None, planned=None, gap_pp=None, gap_workers=None,
-                                                  budget_idr=None, enrollments_needed_per_month=None, target_date=None))
+    district = alert(
+        "61.07.01",
+        figures=figures(
+            workforce=None,
+            coverage=None,
+            planned=None,
+            gap_pp=None,
+            gap_workers=None,
+            budget_idr=None,
+            enrollments_needed_per_month=None,
+            target_date=None,
+        ),
+    )
     text = render(district, "en").text
     assert "Coverage: not available (plan not available)" in text
     assert "Gap" not in text and "Active participants" not in text

@@ -4,14 +4,24 @@ from tests.services.notifier.samples import BENGKAYANG, SINGKAWANG, alert, lapse
 
 
 def coordinator(id, region, email=None, webhook=None, webhook_format="json", language="id"):
-    return Coordinator(id=id, name=f"c{id}", region_code=region, email=email, webhook_url=webhook,
-                       webhook_format=webhook_format, language=language, active=True)
+    return Coordinator(
+        id=id,
+        name=f"c{id}",
+        region_code=region,
+        email=email,
+        webhook_url=webhook,
+        webhook_format=webhook_format,
+        language=language,
+        active=True,
+    )
 
 
 DIRECTORY = {
     BENGKAYANG: [
         coordinator(2, BENGKAYANG, webhook="https://bengkayang.example/hook", webhook_format="alertmanager"),
-        coordinator(1, BENGKAYANG, email="disnaker@bengkayang.go.id", webhook="https://bengkayang.example/json", language="en"),
+        coordinator(
+            1, BENGKAYANG, email="disnaker@bengkayang.go.id", webhook="https://bengkayang.example/json", language="en"
+        ),
     ],
     SINGKAWANG: [coordinator(3, SINGKAWANG, email="kota@singkawang.go.id")],
     OPERATIONS_REGION: [coordinator(4, OPERATIONS_REGION, email="ops@kalbarprov.go.id")],
@@ -47,7 +57,9 @@ def test_a_region_without_coordinators_gets_nothing_but_alertmanager():
 
 
 def test_one_alertmanager_delivery_per_alert_and_duplicates_collapse():
-    shared = {BENGKAYANG: [coordinator(1, BENGKAYANG, email="same@x.go.id"), coordinator(5, BENGKAYANG, email="same@x.go.id")]}
+    shared = {
+        BENGKAYANG: [coordinator(1, BENGKAYANG, email="same@x.go.id"), coordinator(5, BENGKAYANG, email="same@x.go.id")]
+    }
     found = routes(alert(BENGKAYANG), lambda region: shared.get(region, []), alertmanager_url="http://am:9093")
     assert [(r.channel, r.recipient, r.coordinator_id) for r in found] == [
         ("email", "same@x.go.id", 1),

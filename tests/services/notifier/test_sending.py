@@ -1,4 +1,5 @@
 """Sender: webhooks signed with their coordinator's secret, against a real registry and a local HTTP server."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,15 @@ HEADER = "X-UCJ-Signature"
 def logged_delivery(registry, channel, recipient, coordinator_id, webhook_format="json"):
     transition = alert()
     route = Route(channel, recipient, coordinator_id, "id", webhook_format)
-    item = NewDelivery(transition.transition_id, transition.alert_id, transition.region_code, channel, recipient,
-                       coordinator_id, payloads.encode(transition, route))
+    item = NewDelivery(
+        transition.transition_id,
+        transition.alert_id,
+        transition.region_code,
+        channel,
+        recipient,
+        coordinator_id,
+        payloads.encode(transition, route),
+    )
     registry.enqueue_deliveries([item], transition.at)
     return registry.deliveries()[-1]
 

@@ -1,4 +1,5 @@
 """X-UCJ-Signature: a signature verifies; any change to body, time or secret, or a stale time, does not."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,7 @@ def test_any_altered_body_byte_fails(secret, body, t, data):
     header = sign(secret, body, t)
     index = data.draw(st.integers(0, len(body) - 1), label="index")
     flip = data.draw(st.integers(1, 255), label="xor")
-    altered = body[:index] + bytes([body[index] ^ flip]) + body[index + 1:]
+    altered = body[:index] + bytes([body[index] ^ flip]) + body[index + 1 :]
     with pytest.raises(SignatureError, match="does not match"):
         verify(secret, altered, header, now=t)
 
@@ -76,7 +77,9 @@ def test_any_one_of_several_v1_values_may_match():
     assert verify("old", b"body", f"{header},{old}", now=100) == 100
 
 
-@pytest.mark.parametrize("header", [None, "", "v1=abc", "t=100", "t=soon,v1=abc", "t=100,v0=abc", "t=-5,v1=abc", f"t={'9' * 4300},v1=abc"])
+@pytest.mark.parametrize(
+    "header", [None, "", "v1=abc", "t=100", "t=soon,v1=abc", "t=100,v0=abc", "t=-5,v1=abc", f"t={'9' * 4300},v1=abc"]
+)
 def test_a_missing_or_malformed_header_says_what_is_needed(header):
     with pytest.raises(SignatureError, match="X-UCJ-Signature"):
         parse(header)
@@ -120,9 +123,9 @@ def test_the_readmes_receiver_verifies_what_the_notifier_signs():
     from tests.docs.guides import section
 
     notifier = section("## Notifier")  # docs/operators.md
-    code = notifier[notifier.index("```python\n") + len("```python\n"):]
+    code = notifier[notifier.index("```python\n") + len("```python\n") :]
     receiver: dict = {}
-    exec(code[:code.index("```")], receiver)  # noqa: S102 - the guide's own example, stdlib only
+    exec(code[: code.index("```")], receiver)  # noqa: S102 - the guide's own example, stdlib only
     now = int(time.time())
     body = b'{"alert": {}, "message": {"subject": "x"}}'
     assert receiver["verify"]("ucjw_s", body, sign("ucjw_s", body, now))

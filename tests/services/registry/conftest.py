@@ -1,4 +1,5 @@
 """Fixtures: every registry test runs against each available database backend."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """`ucj registry ...`, driven through the subcommand's own parser."""
+
 from __future__ import annotations
 
 import argparse
@@ -76,7 +77,9 @@ def test_load_workforce_merges_a_partial_year_unless_told_to_replace_it(database
     caplog.clear()
 
     assert ucj("registry", "load-workforce", str(path), "--replace-year", "--database-url", database_url) == 0
-    assert "replaced year 2025 with 2 figures: 0 regions added, 0 updated, 2 unchanged, 12 removed, from " in caplog.text
+    assert (
+        "replaced year 2025 with 2 figures: 0 regions added, 0 updated, 2 unchanged, 12 removed, from " in caplog.text
+    )
     with Registry(database_url) as registry:
         assert registry.workforce_figures()[2025] == {"61.01": 5000, "61.02": 94585}
 
@@ -109,7 +112,10 @@ def test_load_plan(database_url: str, write_csv, caplog, capsys) -> None:
     bad = write_csv("region_code,date,ratio\n61.07,2025-12-31,60\n")
 
     assert ucj("registry", "load-plan", str(good), "--database-url", database_url) == 0
-    assert f"loaded 1 plan points for regions 61.07 (replacing 0 stored rows), from {good} (comma-delimited)" in caplog.text
+    assert (
+        f"loaded 1 plan points for regions 61.07 (replacing 0 stored rows), from {good} (comma-delimited)"
+        in caplog.text
+    )
     assert ucj("registry", "load-plan", str(bad), "--database-url", database_url) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"{bad}:2: ratio must be a number from 0 to 1, got '60'",
@@ -191,7 +197,11 @@ def test_show_prints_the_schema_revision(database_url: str, capsys) -> None:
 def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
     create_tables_from_before_migrations(database_url)
     with Registry(database_url) as old, old.engine.begin() as connection:
-        connection.execute(text("INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"))
+        connection.execute(
+            text(
+                "INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"
+            )
+        )
     assert ucj("registry", "show", "--database-url", database_url) == 0
     assert (
         "schema revision: none (created before migrations); this version needs 0005: run `ucj registry upgrade`"
@@ -199,7 +209,9 @@ def test_show_says_when_an_upgrade_is_needed(database_url: str, capsys) -> None:
     )
 
 
-def test_load_regions_with_a_mapping_then_show(registry: Registry, database_url: str, tmp_path: Path, caplog, capsys) -> None:
+def test_load_regions_with_a_mapping_then_show(
+    registry: Registry, database_url: str, tmp_path: Path, caplog, capsys
+) -> None:
     from tests.services.registry.test_edition_store import split_sintang
 
     edition, mapping, moves = split_sintang(tmp_path)
@@ -213,7 +225,18 @@ def test_load_regions_with_a_mapping_then_show(registry: Registry, database_url:
     assert ucj("registry", "show", "--database-url", database_url) == 0
     assert f"  of which {len(moves):,} retired by a newer edition" in capsys.readouterr().out
 
-    assert ucj("registry", "load-regions", str(edition), "--mapping", str(tmp_path / "nope.csv"), "--database-url", database_url) == 2
+    assert (
+        ucj(
+            "registry",
+            "load-regions",
+            str(edition),
+            "--mapping",
+            str(tmp_path / "nope.csv"),
+            "--database-url",
+            database_url,
+        )
+        == 2
+    )
     assert f"{tmp_path / 'nope.csv'}: cannot read" in capsys.readouterr().err
 
 

@@ -1,4 +1,5 @@
 """Coordinators: who receives a region's alerts, checked on the way in, removed but never forgotten."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,14 @@ def test_add_and_list(registry: Registry) -> None:
     )
 
     assert added == Coordinator(
-        id=added.id, name="Rina", region_code="61.07", email="rina@bengkayang.go.id", webhook_url=None,
-        webhook_format="json", language="id", active=True,
+        id=added.id,
+        name="Rina",
+        region_code="61.07",
+        email="rina@bengkayang.go.id",
+        webhook_url=None,
+        webhook_format="json",
+        language="id",
+        active=True,
     )
     assert registry.coordinators() == [ops, added]  # by region: the province first
     assert registry.active_coordinators("61") == [ops]
@@ -27,7 +34,10 @@ def test_add_and_list(registry: Registry) -> None:
 def test_input_is_trimmed(registry: Registry) -> None:
     added = registry.add_coordinator("  Rina ", " 61.07", email=" rina@bengkayang.go.id ", webhook_url="")
     assert (added.name, added.region_code, added.email, added.webhook_url) == (
-        "Rina", "61.07", "rina@bengkayang.go.id", None,
+        "Rina",
+        "61.07",
+        "rina@bengkayang.go.id",
+        None,
     )
 
 
@@ -37,8 +47,12 @@ def test_input_is_trimmed(registry: Registry) -> None:
         ("Rina", "61.07", {}, "give an email address, a webhook URL or both"),
         ("", "61.07", {"email": "a@b.id"}, "name is empty"),
         ("Rina", "61.99", {"email": "a@b.id"}, "unknown region '61.99'"),
-        ("Rina", "61.07.01", {"email": "a@b.id"},
-         "region 61.07.01 is a district; a coordinator belongs to a regency (here 61.07) or to the province 61"),
+        (
+            "Rina",
+            "61.07.01",
+            {"email": "a@b.id"},
+            "region 61.07.01 is a district; a coordinator belongs to a regency (here 61.07) or to the province 61",
+        ),
         ("Rina", "61.07.01.2001", {"email": "a@b.id"}, "region 61.07.01.2001 is a village"),
         ("Rina", "61.07", {"email": "rina"}, "email must look like name@example.go.id, got 'rina'"),
         ("Rina", "61.07", {"email": "rina@localhost"}, "email must look like name@example.go.id"),
@@ -46,7 +60,12 @@ def test_input_is_trimmed(registry: Registry) -> None:
         ("Rina", "61.07", {"webhook_url": "ftp://x.id/hook"}, "webhook URL must start with http:// or https://"),
         ("Rina", "61.07", {"webhook_url": "https://"}, "and name a host, got 'https://'"),
         ("Rina", "61.07", {"webhook_url": "http://x.id:99999/"}, "webhook URL must start with http:// or https://"),
-        ("Rina", "61.07", {"email": "a@b.id", "webhook_format": "xml"}, "webhook format must be json or alertmanager, got 'xml'"),
+        (
+            "Rina",
+            "61.07",
+            {"email": "a@b.id", "webhook_format": "xml"},
+            "webhook format must be json or alertmanager, got 'xml'",
+        ),
         ("Rina", "61.07", {"email": "a@b.id", "language": "fr"}, "language must be id or en, got 'fr'"),
     ],
 )
@@ -107,36 +126,50 @@ def test_a_registry_at_an_old_revision_says_to_upgrade(database_url: str) -> Non
         with registry.engine.begin() as connection:
             command.downgrade(_config(connection), "0001")
     with Registry(database_url) as registry:
-        with pytest.raises(RegistryNotInitialized, match="has schema revision 0001, this version needs 0005; run `ucj registry upgrade`"):
+        with pytest.raises(
+            RegistryNotInitialized,
+            match="has schema revision 0001, this version needs 0005; run `ucj registry upgrade`",
+        ):
             registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
 
 
 def test_import_adds_and_updates_and_never_deletes(registry: Registry, write_csv) -> None:
     kept = registry.add_coordinator("Budi", "61.08", email="budi@landak.go.id")
-    first = registry.load_coordinators_csv(write_csv(
-        HEADER
-        + "Rina,61.07,rina@bengkayang.go.id,,,,\n"
-        + "Ops,61,,https://alerts.kalbar.go.id/hook,alertmanager,en,true\n"
-    ))
+    first = registry.load_coordinators_csv(
+        write_csv(
+            HEADER
+            + "Rina,61.07,rina@bengkayang.go.id,,,,\n"
+            + "Ops,61,,https://alerts.kalbar.go.id/hook,alertmanager,en,true\n"
+        )
+    )
     assert first == LoadReport(loaded=2, replaced=0, scope=("61", "61.07"))
 
-    second = registry.load_coordinators_csv(write_csv(
-        HEADER + "Rina,61.07,rina@kalbar.go.id,https://b.id/h,JSON,EN,yes\nOps,61,,https://alerts.kalbar.go.id/hook,,,false\n"
-    ))
+    second = registry.load_coordinators_csv(
+        write_csv(
+            HEADER
+            + "Rina,61.07,rina@kalbar.go.id,https://b.id/h,JSON,EN,yes\nOps,61,,https://alerts.kalbar.go.id/hook,,,false\n"
+        )
+    )
     assert second == LoadReport(loaded=2, replaced=2, scope=("61", "61.07"))
 
     everyone = {c.name: c for c in registry.coordinators(include_inactive=True)}
     assert everyone["Budi"] == kept  # not in the file: untouched
     rina = everyone["Rina"]
     assert (rina.email, rina.webhook_url, rina.webhook_format, rina.language, rina.active) == (
-        "rina@kalbar.go.id", "https://b.id/h", "json", "en", True,
+        "rina@kalbar.go.id",
+        "https://b.id/h",
+        "json",
+        "en",
+        True,
     )
     assert everyone["Ops"].active is False  # active=false in a row removes
     assert len(everyone) == 3
 
 
 def test_import_without_the_optional_columns(registry: Registry, write_csv) -> None:
-    report = registry.load_coordinators_csv(write_csv("name,region_code,email,webhook_url\nRina,61.07,rina@bengkayang.go.id,\n"))
+    report = registry.load_coordinators_csv(
+        write_csv("name,region_code,email,webhook_url\nRina,61.07,rina@bengkayang.go.id,\n")
+    )
     assert report.loaded == 1
     [rina] = registry.coordinators()
     assert (rina.webhook_format, rina.language, rina.active) == ("json", "id", True)
@@ -156,8 +189,11 @@ def test_import_reports_every_bad_row_and_loads_nothing(registry: Registry, writ
         registry.load_coordinators_csv(path)
 
     assert rejected.value.problems == [
-        (3, "region 61.07.01 is a district; a coordinator belongs to a regency (here 61.07) "
-            "or to the province 61 (the operations list)"),
+        (
+            3,
+            "region 61.07.01 is a district; a coordinator belongs to a regency (here 61.07) "
+            "or to the province 61 (the operations list)",
+        ),
         (4, "give an email address, a webhook URL or both"),
         (5, "duplicate of line 2 (Rina, 61.07)"),
         (6, "active must be true or false, got 'maybe'"),
@@ -169,12 +205,27 @@ def test_import_reports_every_bad_row_and_loads_nothing(registry: Registry, writ
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("", (1, "empty file; expected header name,region_code,email,webhook_url[,webhook_format][,language][,active]")),
-        ("name,region_code,email\nRina,61.07,a@b.id\n", (1, "missing column(s) webhook_url; expected header "
-                                                           "name,region_code,email,webhook_url[,webhook_format][,language][,active]")),
+        (
+            "",
+            (1, "empty file; expected header name,region_code,email,webhook_url[,webhook_format][,language][,active]"),
+        ),
+        (
+            "name,region_code,email\nRina,61.07,a@b.id\n",
+            (
+                1,
+                "missing column(s) webhook_url; expected header "
+                "name,region_code,email,webhook_url[,webhook_format][,language][,active]",
+            ),
+        ),
         (HEADER, (1, "no data rows after the header")),
-        ("name,region_code,email,webhook_url,language,language\n", (1, "repeated column(s) language; expected header "
-                                                                       "name,region_code,email,webhook_url[,webhook_format][,language][,active]")),
+        (
+            "name,region_code,email,webhook_url,language,language\n",
+            (
+                1,
+                "repeated column(s) language; expected header "
+                "name,region_code,email,webhook_url[,webhook_format][,language][,active]",
+            ),
+        ),
     ],
 )
 def test_import_file_rule(registry: Registry, write_csv, text: str, problem: tuple[int, str]) -> None:
@@ -211,10 +262,16 @@ def test_rotating_replaces_the_secret(registry: Registry) -> None:
 @pytest.mark.parametrize(
     ("setup", "error", "message"),
     [
-        (lambda r: r.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id").id, ValueError,
-         "has no webhook, so there is nothing to sign"),
-        (lambda r: r.remove_coordinator(r.add_coordinator("Ops", "61", webhook_url="https://a.id/h").id).id, ValueError,
-         "is removed; a removed coordinator receives nothing"),
+        (
+            lambda r: r.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id").id,
+            ValueError,
+            "has no webhook, so there is nothing to sign",
+        ),
+        (
+            lambda r: r.remove_coordinator(r.add_coordinator("Ops", "61", webhook_url="https://a.id/h").id).id,
+            ValueError,
+            "is removed; a removed coordinator receives nothing",
+        ),
         (lambda r: 42, LookupError, "no coordinator with id 42"),
     ],
 )
@@ -227,9 +284,9 @@ def test_rotating_is_refused_in_plain_words(registry: Registry, setup, error, me
 def test_import_makes_no_secret_and_keeps_an_existing_one(registry: Registry, write_csv) -> None:
     added = registry.add_coordinator("Ops", "61", webhook_url="https://alerts.kalbar.go.id/hook")
     secret = registry.webhook_secret(added.id)
-    registry.load_coordinators_csv(write_csv(
-        HEADER + "Ops,61,,https://alerts.kalbar.go.id/new,,en,\nRina,61.07,,https://b.id/h,,,\n"
-    ))
+    registry.load_coordinators_csv(
+        write_csv(HEADER + "Ops,61,,https://alerts.kalbar.go.id/new,,en,\nRina,61.07,,https://b.id/h,,,\n")
+    )
     everyone = {c.name: c for c in registry.coordinators()}
     assert registry.webhook_secret(added.id) == secret  # a changed URL keeps its receiver's secret
     assert everyone["Rina"].has_webhook_secret is False

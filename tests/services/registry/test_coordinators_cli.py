@@ -1,4 +1,5 @@
 """`ucj coordinators ...`, driven through the subcommand's own parser."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,18 +30,52 @@ def db(registry: Registry, database_url: str) -> list[str]:
 
 
 def test_a_plain_http_webhook_is_refused_unless_allowed(registry: Registry, db: list[str], capsys) -> None:
-    assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "http://hooks.example/ucj", *db) == EXIT_BAD_INPUT
+    assert (
+        ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "http://hooks.example/ucj", *db)
+        == EXIT_BAD_INPUT
+    )
     assert "is not https://" in capsys.readouterr().err
     assert registry.coordinators() == []
 
 
 def test_add_list_remove(registry: Registry, db: list[str], caplog, capsys) -> None:
-    assert ucj("coordinators", "add", "--name", "Disnaker Bengkayang", "--region", "61.07",
-               "--email", "ops@bengkayang.go.id", *db) == 0
-    assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "http://am.local:9093/api/v2/alerts",
-               "--webhook-format", "alertmanager", "--language", "en", "--allow-http-webhook", *db) == 0
+    assert (
+        ucj(
+            "coordinators",
+            "add",
+            "--name",
+            "Disnaker Bengkayang",
+            "--region",
+            "61.07",
+            "--email",
+            "ops@bengkayang.go.id",
+            *db,
+        )
+        == 0
+    )
+    assert (
+        ucj(
+            "coordinators",
+            "add",
+            "--name",
+            "Ops",
+            "--region",
+            "61",
+            "--webhook",
+            "http://am.local:9093/api/v2/alerts",
+            "--webhook-format",
+            "alertmanager",
+            "--language",
+            "en",
+            "--allow-http-webhook",
+            *db,
+        )
+        == 0
+    )
     assert "added coordinator 1: Disnaker Bengkayang of 61.07, email ops@bengkayang.go.id, language id" in caplog.text
-    assert "of the operations list, webhook http://am.local:9093/api/v2/alerts (alertmanager), language en" in caplog.text
+    assert (
+        "of the operations list, webhook http://am.local:9093/api/v2/alerts (alertmanager), language en" in caplog.text
+    )
     capsys.readouterr()
 
     assert ucj("coordinators", "list", *db) == 0
@@ -79,9 +114,14 @@ def test_list_when_there_are_none(db: list[str], capsys) -> None:
 
 
 def test_import(registry: Registry, db: list[str], write_csv, caplog, capsys) -> None:
-    good = write_csv("name,region_code,email,webhook_url\nRina,61.07,rina@bengkayang.go.id,\nOps,61,ops@kalbar.go.id,\n")
+    good = write_csv(
+        "name,region_code,email,webhook_url\nRina,61.07,rina@bengkayang.go.id,\nOps,61,ops@kalbar.go.id,\n"
+    )
     assert ucj("coordinators", "import", str(good), *db) == 0
-    assert f"loaded 2 coordinators for regions 61, 61.07 (updating 0 stored rows), from {good} (comma-delimited) into " in caplog.text
+    assert (
+        f"loaded 2 coordinators for regions 61, 61.07 (updating 0 stored rows), from {good} (comma-delimited) into "
+        in caplog.text
+    )
 
     bad = write_csv("name,region_code,email,webhook_url\nRina,61.07,rina@x.id,\nBudi,61.99,budi@x.id,\n")
     assert ucj("coordinators", "import", str(bad), *db) == 2
@@ -127,10 +167,27 @@ def test_help(argv: list[str], description: str, capsys) -> None:
     assert "environment:\n  UCJ_DATABASE_URL" in out
 
 
-def test_add_prints_a_webhook_secret_once_and_nothing_else_shows_it(registry: Registry, db: list[str], caplog, capsys) -> None:
-    assert ucj("coordinators", "add", "--name", "Rina", "--region", "61.07", "--email", "rina@bengkayang.go.id", *db) == 0
+def test_add_prints_a_webhook_secret_once_and_nothing_else_shows_it(
+    registry: Registry, db: list[str], caplog, capsys
+) -> None:
+    assert (
+        ucj("coordinators", "add", "--name", "Rina", "--region", "61.07", "--email", "rina@bengkayang.go.id", *db) == 0
+    )
     assert capsys.readouterr().out == ""  # no webhook, no secret
-    assert ucj("coordinators", "add", "--name", "Ops", "--region", "61", "--webhook", "https://alerts.kalbar.go.id/hook", *db) == 0
+    assert (
+        ucj(
+            "coordinators",
+            "add",
+            "--name",
+            "Ops",
+            "--region",
+            "61",
+            "--webhook",
+            "https://alerts.kalbar.go.id/hook",
+            *db,
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
     secret = registry.webhook_secret(2)
     assert out == [
@@ -154,14 +211,18 @@ def test_rotate_secret_prints_the_new_one_once(registry: Registry, db: list[str]
     notice, new = capsys.readouterr().out.splitlines()
     assert notice.startswith(f"The webhook secret of coordinator {hook.id} (Ops) is on the next line.")
     assert new == registry.webhook_secret(hook.id) != old
-    assert f"new webhook secret for coordinator {hook.id} (Ops); the previous one signs nothing from now on" in caplog.text
+    assert (
+        f"new webhook secret for coordinator {hook.id} (Ops); the previous one signs nothing from now on" in caplog.text
+    )
     assert new not in caplog.text and old not in caplog.text
 
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("7", "no new secret: no coordinator with id 7; `ucj coordinators list --all` shows the ids"),
-     ("email", "no new secret: coordinator 1 has no webhook, so there is nothing to sign")],
+    [
+        ("7", "no new secret: no coordinator with id 7; `ucj coordinators list --all` shows the ids"),
+        ("email", "no new secret: coordinator 1 has no webhook, so there is nothing to sign"),
+    ],
 )
 def test_rotate_secret_refusals(registry: Registry, db: list[str], capsys, target: str, message: str) -> None:
     registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
@@ -182,7 +243,9 @@ def test_import_names_the_webhooks_left_without_a_secret(registry: Registry, db:
     assert [line.split()[0] for line in lines if "MISSING" in line] == ["2"]
 
 
-def test_import_refuses_a_plain_http_webhook_unless_allowed(registry: Registry, db: list[str], write_csv, capsys) -> None:
+def test_import_refuses_a_plain_http_webhook_unless_allowed(
+    registry: Registry, db: list[str], write_csv, capsys
+) -> None:
     path = write_csv("name,region_code,email,webhook_url\nRina,61.07,,http://hooks.bengkayang.go.id/h\n")
     assert ucj("coordinators", "import", str(path), *db) == 2
     assert capsys.readouterr().err.splitlines() == [

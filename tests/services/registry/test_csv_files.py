@@ -1,5 +1,6 @@
 """Reading operators' CSV: any file a spreadsheet writes, comma or semicolon, with or without a
 BOM, reads back the same rows."""
+
 from __future__ import annotations
 
 import csv
@@ -15,11 +16,15 @@ from services.registry.csv_files import CsvRejected, read_rows
 
 COLUMNS = ("region_code", "note")
 # Any text a cell may hold, but no leading/trailing space (the reader strips it) and not blank.
-cell = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\x85\u2028\u2029"),
-    min_size=1,
-    max_size=15,
-).map(str.strip).filter(bool)
+cell = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\x85\u2028\u2029"),
+        min_size=1,
+        max_size=15,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 def parse(fields: dict[str, str], errors: list[str]):

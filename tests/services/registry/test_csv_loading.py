@@ -1,4 +1,5 @@
 """Loading workforce and plan CSVs: every bad row is reported, and a bad file loads nothing."""
+
 from __future__ import annotations
 
 import datetime
@@ -30,11 +31,20 @@ def rejected(registry: Registry, load, path) -> list[tuple[int, str]]:
         ("\n\n", [(1, "empty file; expected header region_code,year,eligible_workforce")]),
         (WORKFORCE_HEADER, [(1, "no data rows after the header")]),
         ("61.01,2025,100\n", [(1, "no header; expected header region_code,year,eligible_workforce")]),
-        ("region_code,year\n61.01,2025\n", [(1, "missing column(s) eligible_workforce; expected header region_code,year,eligible_workforce")]),
-        ("region_code,year,year,eligible_workforce\n", [(1, "repeated column(s) year; expected header region_code,year,eligible_workforce")]),
+        (
+            "region_code,year\n61.01,2025\n",
+            [(1, "missing column(s) eligible_workforce; expected header region_code,year,eligible_workforce")],
+        ),
+        (
+            "region_code,year,year,eligible_workforce\n",
+            [(1, "repeated column(s) year; expected header region_code,year,eligible_workforce")],
+        ),
         (WORKFORCE_HEADER + "61.99,2025,100\n", [(2, "unknown region '61.99'")]),
         (WORKFORCE_HEADER + ",2025,100\n", [(2, "region_code is empty")]),
-        (WORKFORCE_HEADER + "61.01,2025,12.5\n", [(2, "eligible_workforce must be a positive whole number, got '12.5'")]),
+        (
+            WORKFORCE_HEADER + "61.01,2025,12.5\n",
+            [(2, "eligible_workforce must be a positive whole number, got '12.5'")],
+        ),
         (WORKFORCE_HEADER + "61.01,2025,-3\n", [(2, "eligible_workforce must be a positive whole number, got '-3'")]),
         (WORKFORCE_HEADER + "61.01,2025,0\n", [(2, "eligible_workforce must be a positive whole number, got '0'")]),
         (WORKFORCE_HEADER + "61.01,2025,\n", [(2, "eligible_workforce must be a positive whole number, got ''")]),
@@ -42,11 +52,19 @@ def rejected(registry: Registry, load, path) -> list[tuple[int, str]]:
         (WORKFORCE_HEADER + "61.01,1999,100\n", [(2, "year must be a whole number from 2000 to 2100, got '1999'")]),
         (WORKFORCE_HEADER + "61.01,2025\n", [(2, "expected 3 fields, got 2")]),
         (WORKFORCE_HEADER + "61.01,2025,100,7\n", [(2, "expected 3 fields, got 4")]),
-        (WORKFORCE_HEADER + "61.01,2025,100\n61.02,2025,5\n61.01,2025,200\n", [(4, "duplicate of line 2 (61.01, 2025)")]),
+        (
+            WORKFORCE_HEADER + "61.01,2025,100\n61.02,2025,5\n61.01,2025,200\n",
+            [(4, "duplicate of line 2 (61.01, 2025)")],
+        ),
         (
             WORKFORCE_HEADER + "61.99,1,x\n",
-            [(2, "unknown region '61.99'; year must be a whole number from 2000 to 2100, got '1'; "
-                 "eligible_workforce must be a positive whole number, got 'x'")],
+            [
+                (
+                    2,
+                    "unknown region '61.99'; year must be a whole number from 2000 to 2100, got '1'; "
+                    "eligible_workforce must be a positive whole number, got 'x'",
+                )
+            ],
         ),
     ],
 )
@@ -118,7 +136,7 @@ def test_spreadsheet_exports_are_accepted(registry: Registry, write_csv) -> None
 
 def test_indonesian_locale_exports_are_accepted(registry: Registry, write_csv) -> None:
     # Semicolons, a BOM, CRLF, and the decimal comma in a ratio.
-    path = write_csv("\ufeffregion_code;date;ratio\r\n61.07;2025-12-31;0,6\r\n61.07;2026-12-31;\"0,65\"\r\n")
+    path = write_csv('\ufeffregion_code;date;ratio\r\n61.07;2025-12-31;0,6\r\n61.07;2026-12-31;"0,65"\r\n')
     assert registry.load_plan_csv(path) == LoadReport(loaded=2, replaced=0, scope=("61.07",), delimiter=";")
     assert registry.plans()["61.07"] == [(datetime.date(2025, 12, 31), 0.6), (datetime.date(2026, 12, 31), 0.65)]
 
@@ -132,7 +150,9 @@ def test_semicolon_file_problems_name_the_header_with_semicolons(registry: Regis
 
 def test_workforce_load_merges_into_the_years_in_the_file(registry: Registry, write_csv) -> None:
     before = registry.workforce_figures()
-    report = registry.load_workforce_csv(write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,1700000\n61.02,2025,94585\n"))
+    report = registry.load_workforce_csv(
+        write_csv(WORKFORCE_HEADER + "61.01,2025,1000\n61,2025,1700000\n61.02,2025,94585\n")
+    )
 
     assert report == WorkforceLoadReport(years=(2025,), replace_year=False, added=1, updated=1, unchanged=1, removed=0)
     after = registry.workforce_figures()

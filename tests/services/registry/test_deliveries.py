@@ -1,4 +1,5 @@
 """The notifier's delivery log: idempotent enqueue, due deliveries, attempts, counts, UTC times."""
+
 from __future__ import annotations
 
 import datetime
@@ -14,17 +15,30 @@ NOW = datetime.datetime(2025, 3, 3, 9, 15, tzinfo=WIB_KALBAR)
 NOW_UTC = datetime.datetime(2025, 3, 3, 2, 15, tzinfo=UTC)
 
 
-def new(transition: str = "61.07/raised/1", channel: str = "email", recipient: str = "rina@bengkayang.go.id",
-        coordinator_id: int | None = None) -> NewDelivery:
+def new(
+    transition: str = "61.07/raised/1",
+    channel: str = "email",
+    recipient: str = "rina@bengkayang.go.id",
+    coordinator_id: int | None = None,
+) -> NewDelivery:
     return NewDelivery(
-        transition_id=transition, alert_id="61.07/coverage", region_code="61.07", channel=channel,
-        recipient=recipient, coordinator_id=coordinator_id, payload='{"status": "behind"}',
+        transition_id=transition,
+        alert_id="61.07/coverage",
+        region_code="61.07",
+        channel=channel,
+        recipient=recipient,
+        coordinator_id=coordinator_id,
+        payload='{"status": "behind"}',
     )
 
 
 def test_enqueue_is_idempotent(registry: Registry) -> None:
     rina = registry.add_coordinator("Rina", "61.07", email="rina@bengkayang.go.id")
-    items = [new(coordinator_id=rina.id), new(channel="webhook", recipient="https://b.id/h"), new(transition="61.07/updated/2")]
+    items = [
+        new(coordinator_id=rina.id),
+        new(channel="webhook", recipient="https://b.id/h"),
+        new(transition="61.07/updated/2"),
+    ]
 
     assert registry.enqueue_deliveries(items, NOW) == 3
     assert registry.enqueue_deliveries(items, NOW + datetime.timedelta(minutes=1)) == 0
@@ -34,13 +48,26 @@ def test_enqueue_is_idempotent(registry: Registry) -> None:
 
     [first, *_] = registry.deliveries()
     assert first == Delivery(
-        id=first.id, transition_id="61.07/raised/1", alert_id="61.07/coverage", region_code="61.07", channel="email",
-        recipient="rina@bengkayang.go.id", coordinator_id=rina.id, payload='{"status": "behind"}', status="pending",
-        attempts=0, next_attempt_at=NOW_UTC, last_error=None, created_at=NOW_UTC, delivered_at=None,
+        id=first.id,
+        transition_id="61.07/raised/1",
+        alert_id="61.07/coverage",
+        region_code="61.07",
+        channel="email",
+        recipient="rina@bengkayang.go.id",
+        coordinator_id=rina.id,
+        payload='{"status": "behind"}',
+        status="pending",
+        attempts=0,
+        next_attempt_at=NOW_UTC,
+        last_error=None,
+        created_at=NOW_UTC,
+        delivered_at=None,
     )
     assert len(registry.deliveries()) == 4
     assert [d.recipient for d in registry.deliveries(transition_id="61.07/raised/1")] == [
-        "rina@bengkayang.go.id", "https://b.id/h", "budi@x.id",
+        "rina@bengkayang.go.id",
+        "https://b.id/h",
+        "budi@x.id",
     ]
 
 
@@ -81,10 +108,16 @@ def test_a_failed_attempt_with_a_retry_time_stays_pending(registry: Registry) ->
     [delivery] = registry.due_deliveries(NOW)
     retry_at = NOW + datetime.timedelta(minutes=2)
 
-    after = registry.record_attempt(delivery.id, at=NOW, delivered=False, error="SMTP 451", duration_ms=120,
-                                    next_attempt_at=retry_at)
+    after = registry.record_attempt(
+        delivery.id, at=NOW, delivered=False, error="SMTP 451", duration_ms=120, next_attempt_at=retry_at
+    )
 
-    assert (after.status, after.attempts, after.last_error, after.next_attempt_at) == ("pending", 1, "SMTP 451", retry_at)
+    assert (after.status, after.attempts, after.last_error, after.next_attempt_at) == (
+        "pending",
+        1,
+        "SMTP 451",
+        retry_at,
+    )
     assert after.next_attempt_at.tzinfo == UTC
     assert registry.due_deliveries(NOW + datetime.timedelta(minutes=1)) == []
     assert registry.due_deliveries(retry_at) == [after]
@@ -94,9 +127,13 @@ def test_delivered_after_a_retry(registry: Registry) -> None:
     registry.enqueue_deliveries([new()], NOW)
     [delivery] = registry.deliveries()
     later = NOW + datetime.timedelta(minutes=2)
-    registry.record_attempt(delivery.id, at=NOW, delivered=False, error="timeout", duration_ms=5000, next_attempt_at=later)
+    registry.record_attempt(
+        delivery.id, at=NOW, delivered=False, error="timeout", duration_ms=5000, next_attempt_at=later
+    )
 
-    done = registry.record_attempt(delivery.id, at=later, delivered=True, error=None, duration_ms=80, next_attempt_at=None)
+    done = registry.record_attempt(
+        delivery.id, at=later, delivered=True, error=None, duration_ms=80, next_attempt_at=None
+    )
 
     assert (done.status, done.attempts, done.delivered_at, done.last_error) == ("delivered", 2, later, None)
     assert registry.due_deliveries(later + datetime.timedelta(days=1)) == []
@@ -112,8 +149,9 @@ def test_giving_up_marks_it_failed(registry: Registry) -> None:
     registry.enqueue_deliveries([new()], NOW)
     [delivery] = registry.deliveries()
 
-    failed = registry.record_attempt(delivery.id, at=NOW, delivered=False, error="HTTP 410", duration_ms=30,
-                                     next_attempt_at=None)
+    failed = registry.record_attempt(
+        delivery.id, at=NOW, delivered=False, error="HTTP 410", duration_ms=30, next_attempt_at=None
+    )
 
     assert (failed.status, failed.attempts, failed.last_error, failed.delivered_at) == ("failed", 1, "HTTP 410", None)
     assert registry.due_deliveries(NOW + datetime.timedelta(days=365)) == []
@@ -135,16 +173,26 @@ def test_a_write_that_fails_records_nothing(registry: Registry) -> None:
     registry.enqueue_deliveries([new()], NOW)
     [delivery] = registry.deliveries()
     with pytest.raises(ValueError, match="next_attempt_at must be a timezone-aware"):
-        registry.record_attempt(delivery.id, at=NOW, delivered=False, error="x", duration_ms=1,
-                                next_attempt_at=datetime.datetime(2025, 3, 4))
+        registry.record_attempt(
+            delivery.id,
+            at=NOW,
+            delivered=False,
+            error="x",
+            duration_ms=1,
+            next_attempt_at=datetime.datetime(2025, 3, 4),
+        )
     assert registry.deliveries() == [delivery]
     assert registry.delivery_attempts(delivery.id) == []
 
 
 def test_counts_by_channel_and_status(registry: Registry) -> None:
     registry.enqueue_deliveries(
-        [new(), new(recipient="b@x.id"), new(channel="webhook", recipient="https://b.id/h"),
-         new(channel="alertmanager", recipient="http://am:9093/api/v2/alerts")],
+        [
+            new(),
+            new(recipient="b@x.id"),
+            new(channel="webhook", recipient="https://b.id/h"),
+            new(channel="alertmanager", recipient="http://am:9093/api/v2/alerts"),
+        ],
         NOW,
     )
     first, second, *_ = registry.deliveries()

@@ -1,5 +1,6 @@
 """A new edition of the region codes: a regency split keeps its history (workforce, plan,
 coordinators, sources), and a bad edition or mapping loads nothing."""
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,7 @@ MOVED = {"61.05.19": "61.13.01", "61.05.20": "61.13.02", "61.05.21": "61.13.03"}
 def renamed(code: str) -> str:
     for old, new in MOVED.items():
         if code == old or code.startswith(old + "."):
-            return new + code[len(old):]
+            return new + code[len(old) :]
     return code
 
 
@@ -55,15 +56,24 @@ def test_a_regency_split_keeps_its_history(registry: Registry, tmp_path: Path, w
     report = registry.load_regions_csv(edition, mapping)
 
     assert report == EditionReport(
-        added=1 + len(moves), changed=0, unchanged=2334 - len(moves), retired=len(moves),
-        workforce_figures_carried=6, plans_carried=1, coordinators_repointed=0, coordinators_copied=1,
-        source_regions_repointed=1, delimiter=",",
+        added=1 + len(moves),
+        changed=0,
+        unchanged=2334 - len(moves),
+        retired=len(moves),
+        workforce_figures_carried=6,
+        plans_carried=1,
+        coordinators_repointed=0,
+        coordinators_copied=1,
+        source_regions_repointed=1,
+        delimiter=",",
     )
     tree = registry.region_tree()
     retired = registry.retired_regions()
     assert {code for code in tree.codes_at("regency") if code not in retired} >= {"61.05", "61.13"}
     assert sorted(c for c in tree.children_of("61.13") if c not in retired) == ["61.13.01", "61.13.02", "61.13.03"]
-    assert len([c for c in tree.children_of("61.13.01") if c not in retired]) == len([c for _, c in moves if c.startswith("61.13.01.")])
+    assert len([c for c in tree.children_of("61.13.01") if c not in retired]) == len(
+        [c for _, c in moves if c.startswith("61.13.01.")]
+    )
     assert villages > 0 and all(tree.regency_of(new) == "61.13" for _, new in moves)
     # The old codes stay valid for events and now count in the new regency.
     assert retired["61.05.19"] == ("61.13.01",)
@@ -95,7 +105,9 @@ def test_codes_that_leave_without_a_mapping_load_nothing(registry: Registry, tmp
     with pytest.raises(CsvRejected) as caught:
         registry.load_regions_csv(edition)
     [(line, message)] = caught.value.problems
-    assert line == 1 and message.startswith(f"{len(moves)} codes of the registry are not in this edition and have no mapping row (61.05.19, ")
+    assert line == 1 and message.startswith(
+        f"{len(moves)} codes of the registry are not in this edition and have no mapping row (61.05.19, "
+    )
     assert registry.region_tree().regions == tree.regions and registry.retired_regions() == {}
 
 
@@ -120,7 +132,10 @@ def test_mapping_problems_name_their_lines(registry: Registry, tmp_path: Path, w
         ("61,,province,Kalimantan Barat\n61.01,61,district,X\n", [(3, "a district cannot be under 61, a province")]),
         ("61,,province,K\n61.01,,regency,X\n", [(3, "a regency needs a parent code")]),
         ("61,,province,K\n61.01,61,kota,X\n", [(3, "level must be province, regency, district, village, got 'kota'")]),
-        ("61.01,61,regency,X\n", [(1, "an edition has exactly one province, this one has 0"), (2, "parent 61 is not a code of this file")]),
+        (
+            "61.01,61,regency,X\n",
+            [(1, "an edition has exactly one province, this one has 0"), (2, "parent 61 is not a code of this file")],
+        ),
     ],
 )
 def test_an_edition_that_is_not_one_tree_loads_nothing(registry: Registry, write_csv, rows: str, problems) -> None:

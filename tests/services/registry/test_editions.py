@@ -1,4 +1,5 @@
 """The pure rules of a new edition: splits of a workforce, carried figures and plans, re-parenting."""
+
 from __future__ import annotations
 
 import datetime
@@ -24,7 +25,10 @@ def test_carried_workforce_splits_merges_and_keeps_what_the_mapping_does_not_tou
     stored = {("A", 2025): 1000, ("A", 2026): 10, ("B", 2025): 7, ("C", 2025): 50, ("C", 2026): 5}
     successors = {"A": (("A", 0.7), ("N", 0.3)), "B": (("C", 1.0),)}
     assert carried_workforce(stored, successors) == {
-        ("A", 2025): 700, ("N", 2025): 300, ("A", 2026): 7, ("N", 2026): 3,
+        ("A", 2025): 700,
+        ("N", 2025): 300,
+        ("A", 2026): 7,
+        ("N", 2026): 3,
         ("C", 2025): 57,  # C keeps its own figure and takes B's
     }
 
@@ -36,14 +40,32 @@ def test_carried_plans_only_when_the_predecessors_agree():
 
 
 def test_a_retired_region_moves_under_its_only_successors_parent():
-    stored = {r.code: r for r in [
-        Region("61", None, "province", "P"), Region("61.05", "61", "regency", "S"),
-        Region("61.05.19", "61.05", "district", "D"), Region("61.05.20", "61.05", "district", "E"),
-    ]}
-    edition = [stored["61"], stored["61.05"], Region("61.13", "61", "regency", "T"), Region("61.13.01", "61.13", "district", "D"),
-               Region("61.13.02", "61.13", "district", "E1"), Region("61.05.21", "61.05", "district", "E2")]
-    mapping = CsvFile([Successor("61.05.19", "61.13.01", None), Successor("61.05.20", "61.13.02", 0.5),
-                       Successor("61.05.20", "61.05.21", 0.5)], ",", (2, 3, 4))
+    stored = {
+        r.code: r
+        for r in [
+            Region("61", None, "province", "P"),
+            Region("61.05", "61", "regency", "S"),
+            Region("61.05.19", "61.05", "district", "D"),
+            Region("61.05.20", "61.05", "district", "E"),
+        ]
+    }
+    edition = [
+        stored["61"],
+        stored["61.05"],
+        Region("61.13", "61", "regency", "T"),
+        Region("61.13.01", "61.13", "district", "D"),
+        Region("61.13.02", "61.13", "district", "E1"),
+        Region("61.05.21", "61.05", "district", "E2"),
+    ]
+    mapping = CsvFile(
+        [
+            Successor("61.05.19", "61.13.01", None),
+            Successor("61.05.20", "61.13.02", 0.5),
+            Successor("61.05.20", "61.05.21", 0.5),
+        ],
+        ",",
+        (2, 3, 4),
+    )
     changes = plan_edition(stored, set(), edition, mapping)
     assert [r.code for r in changes.added] == ["61.13", "61.05.21", "61.13.01", "61.13.02"]
     assert changes.retired == (Region("61.05.19", "61.13", "district", "D"), stored["61.05.20"])  # a split stays put

@@ -1,4 +1,5 @@
 """Schema migrations: a new registry, one from before migrations, and models that match them."""
+
 from __future__ import annotations
 
 import datetime
@@ -58,9 +59,13 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(database_url
     create_tables_from_before_migrations(database_url)
     with Registry(database_url) as old:
         with old.engine.begin() as connection:
-            connection.execute(insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")])
+            connection.execute(
+                insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")]
+            )
             connection.execute(insert(WorkforceRow), [dict(region_code="61", year=2025, eligible_workforce=1234)])
-            connection.execute(insert(PlanPointRow), [dict(region_code="61", date=datetime.date(2025, 1, 1), ratio=0.4)])
+            connection.execute(
+                insert(PlanPointRow), [dict(region_code="61", date=datetime.date(2025, 1, 1), ratio=0.4)]
+            )
 
     with Registry(database_url) as registry:
         assert registry.schema_revision() is None
@@ -88,7 +93,12 @@ def test_every_migration_can_be_undone_and_redone(database_url: str) -> None:
             command.downgrade(config, "0002")
             assert set(inspect(connection).get_table_names()) == REVISION_0002_TABLES | {"alembic_version"}
             command.downgrade(config, "0001")
-            assert set(inspect(connection).get_table_names()) == {"alembic_version", "regions", "workforce", "plan_points"}
+            assert set(inspect(connection).get_table_names()) == {
+                "alembic_version",
+                "regions",
+                "workforce",
+                "plan_points",
+            }
             command.downgrade(config, "base")
             assert set(inspect(connection).get_table_names()) == {"alembic_version"}
             command.upgrade(config, "head")
@@ -102,15 +112,29 @@ def test_a_registry_at_revision_0002_upgrades_to_sources_and_keeps_its_data(data
         with old.engine.begin() as connection:
             command.upgrade(_config(connection), "0002")
     with Registry(database_url) as old, old.engine.begin() as connection:
-        connection.execute(insert(RegionRow), [
-            dict(code="61", parent_code=None, level="province", name="Kalimantan Barat"),
-            dict(code="61.07", parent_code="61", level="regency", name="Kabupaten Bengkayang"),
-        ])
+        connection.execute(
+            insert(RegionRow),
+            [
+                dict(code="61", parent_code=None, level="province", name="Kalimantan Barat"),
+                dict(code="61.07", parent_code="61", level="regency", name="Kabupaten Bengkayang"),
+            ],
+        )
         connection.execute(insert(WorkforceRow), [dict(region_code="61.07", year=2025, eligible_workforce=1234)])
-        connection.execute(insert(CoordinatorRow), [dict(
-            name="Rina", region_code="61.07", email="rina@bengkayang.go.id", webhook_url=None, webhook_format="json",
-            language="id", active=True, created_at=datetime.datetime(2025, 1, 2, tzinfo=datetime.timezone.utc),
-        )])
+        connection.execute(
+            insert(CoordinatorRow),
+            [
+                dict(
+                    name="Rina",
+                    region_code="61.07",
+                    email="rina@bengkayang.go.id",
+                    webhook_url=None,
+                    webhook_format="json",
+                    language="id",
+                    active=True,
+                    created_at=datetime.datetime(2025, 1, 2, tzinfo=datetime.timezone.utc),
+                )
+            ],
+        )
     assert tables(database_url) == REVISION_0002_TABLES
 
     with Registry(database_url) as registry:
@@ -132,11 +156,16 @@ def test_a_registry_at_revision_0003_upgrades_to_webhook_secrets_left_empty(data
     with Registry(database_url) as old:
         with old.engine.begin() as connection:
             command.upgrade(_config(connection), "0003")
-            connection.execute(insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")])
-            connection.execute(text(
-                "INSERT INTO coordinators (name, region_code, email, webhook_url, webhook_format, language, active, created_at) "
-                "VALUES ('Ops', '61', NULL, 'https://alerts.kalbar.go.id/hook', 'json', 'en', :yes, :at)"
-            ), dict(yes=True, at=datetime.datetime(2025, 1, 3, tzinfo=datetime.timezone.utc)))
+            connection.execute(
+                insert(RegionRow), [dict(code="61", parent_code=None, level="province", name="Kalimantan Barat")]
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO coordinators (name, region_code, email, webhook_url, webhook_format, language, active, created_at) "
+                    "VALUES ('Ops', '61', NULL, 'https://alerts.kalbar.go.id/hook', 'json', 'en', :yes, :at)"
+                ),
+                dict(yes=True, at=datetime.datetime(2025, 1, 3, tzinfo=datetime.timezone.utc)),
+            )
 
     with Registry(database_url) as registry:
         assert registry.upgrade() == SchemaUpgrade(before="0003", after="0005", stamped=False)
@@ -152,7 +181,11 @@ def test_a_registry_at_revision_0004_upgrades_to_region_editions_with_every_regi
     with Registry(database_url) as old:
         with old.engine.begin() as connection:
             command.upgrade(_config(connection), "0004")
-            connection.execute(text("INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"))
+            connection.execute(
+                text(
+                    "INSERT INTO regions (code, parent_code, level, name) VALUES ('61', NULL, 'province', 'Kalimantan Barat')"
+                )
+            )
 
     with Registry(database_url) as registry:
         assert registry.upgrade() == SchemaUpgrade(before="0004", after="0005", stamped=False)

@@ -1,4 +1,5 @@
 """Registry: schema and seed data, region tree, workforce per year, plans."""
+
 from __future__ import annotations
 
 import datetime
@@ -131,7 +132,9 @@ def test_figure_for_year(figures: dict[int, int], year: int, expected: int) -> N
 
 
 def test_plans_are_sorted_by_date(registry: Registry, write_csv) -> None:
-    registry.load_plan_csv(write_csv("region_code,date,ratio\n61.07,2026-12-31,0.7\n61.07,2025-01-01,0.4\n61.07,2025-06-30,0.5\n"))
+    registry.load_plan_csv(
+        write_csv("region_code,date,ratio\n61.07,2026-12-31,0.7\n61.07,2025-01-01,0.4\n61.07,2025-06-30,0.5\n")
+    )
 
     assert registry.plans()["61.07"] == [
         (datetime.date(2025, 1, 1), 0.4),

@@ -3,6 +3,7 @@ a non-superuser admin owns the schema and migrates; each service logs in as a me
 and can do what its code does, and nothing the issue names as dangerous.
 
 Skips without PostgreSQL, fails under CI (tests/postgres.py)."""
+
 from __future__ import annotations
 
 import datetime
@@ -46,11 +47,15 @@ def login_roles(server: URL) -> Iterator[dict[str, str]]:
     users = {"admin": f"t_admin_{suffix}", **{group: f"t_{group.removeprefix('ucj_')}_{suffix}" for group in GROUPS}}
     # the groups are server-wide; another test run on the same server may have made them
     create_groups = [
-        f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$" for group in GROUPS
+        f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        for group in GROUPS
     ]
-    run_sql(server, *create_groups,
-            f"CREATE ROLE {users['admin']} LOGIN PASSWORD 'admin-pw' NOSUPERUSER NOCREATEDB NOCREATEROLE",
-            *(f"CREATE ROLE {users[group]} LOGIN PASSWORD '{group}-pw' IN ROLE {group}" for group in GROUPS))
+    run_sql(
+        server,
+        *create_groups,
+        f"CREATE ROLE {users['admin']} LOGIN PASSWORD 'admin-pw' NOSUPERUSER NOCREATEDB NOCREATEROLE",
+        *(f"CREATE ROLE {users[group]} LOGIN PASSWORD '{group}-pw' IN ROLE {group}" for group in GROUPS),
+    )
     try:
         yield users
     finally:
@@ -107,7 +112,8 @@ def test_the_gateway_role_looks_up_keys_and_regions_and_nothing_more(deployment)
     assert "61.01" in tree.regions and source is not None and source.regions == ("61.01",)
     assert "permission denied for table coordinators" in refused(gateway, "SELECT webhook_secret FROM coordinators")
     assert "permission denied for table sources" in refused(
-        gateway, "INSERT INTO sources (name, key_hash, created_at, key_issued_at) VALUES ('x', 'y', now(), now())")
+        gateway, "INSERT INTO sources (name, key_hash, created_at, key_issued_at) VALUES ('x', 'y', now(), now())"
+    )
     assert "permission denied for table deliveries" in refused(gateway, "SELECT * FROM deliveries")
     assert "to COPY to or from an external program" in refused(gateway, "COPY (SELECT 1) TO PROGRAM 'true'")
     assert "permission denied for schema public" in refused(gateway, "CREATE TABLE planted (x int)")
@@ -120,14 +126,18 @@ def test_the_notifier_role_reads_coordinators_and_writes_deliveries_only(deploym
         [ops] = registry.active_coordinators("61")
         assert registry.webhook_secret(ops.id)
         added = registry.enqueue_deliveries(
-            [NewDelivery("t-1", "a-1", "61", "webhook", ops.webhook_url, ops.id, "{}")], NOW)
+            [NewDelivery("t-1", "a-1", "61", "webhook", ops.webhook_url, ops.id, "{}")], NOW
+        )
         assert added == 1
         [due] = registry.due_deliveries(NOW)
         registry.record_attempt(due.id, at=NOW, delivered=True, error=None, duration_ms=5, next_attempt_at=None)
         assert registry.delivery_counts()
     assert "permission denied for table sources" in refused(
-        notifier, "INSERT INTO sources (name, key_hash, created_at, key_issued_at) VALUES ('x', 'y', now(), now())")
-    assert "permission denied for table coordinators" in refused(notifier, "UPDATE coordinators SET webhook_url = 'https://evil.example'")
+        notifier, "INSERT INTO sources (name, key_hash, created_at, key_issued_at) VALUES ('x', 'y', now(), now())"
+    )
+    assert "permission denied for table coordinators" in refused(
+        notifier, "UPDATE coordinators SET webhook_url = 'https://evil.example'"
+    )
     assert "to COPY to or from an external program" in refused(notifier, "COPY (SELECT 1) TO PROGRAM 'true'")
 
 
@@ -146,20 +156,40 @@ def test_only_the_admin_owns_and_creates_and_nobody_is_a_superuser(deployment, p
     engine = create_engine(deployment["admin"])
     try:
         with engine.connect() as connection:
-            owners = set(connection.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).scalars())
+            owners = set(
+                connection.execute(
+                    text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars()
+            )
             admin = connection.execute(text("SELECT current_user")).scalar()
             assert owners == {admin}
             for role in ("public", *GROUPS):
-                assert not connection.execute(text("SELECT has_schema_privilege(:r, 'public', 'CREATE')"), {"r": role}).scalar()
-            powers = connection.execute(text(
-                "SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND (rolsuper OR rolcreaterole OR rolcreatedb)"
-            ), {"names": [admin, *GROUPS]}).scalars().all()
+                assert not connection.execute(
+                    text("SELECT has_schema_privilege(:r, 'public', 'CREATE')"), {"r": role}
+                ).scalar()
+            powers = (
+                connection.execute(
+                    text(
+                        "SELECT rolname FROM pg_roles WHERE rolname = ANY(:names) AND (rolsuper OR rolcreaterole OR rolcreatedb)"
+                    ),
+                    {"names": [admin, *GROUPS]},
+                )
+                .scalars()
+                .all()
+            )
             assert powers == []
             # a group's members inherit nothing that reads server files or runs programs
-            risky = connection.execute(text(
-                "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
-                "JOIN pg_roles g ON g.oid = m.member WHERE g.rolname = ANY(:names)"
-            ), {"names": list(GROUPS)}).scalars().all()
+            risky = (
+                connection.execute(
+                    text(
+                        "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+                        "JOIN pg_roles g ON g.oid = m.member WHERE g.rolname = ANY(:names)"
+                    ),
+                    {"names": list(GROUPS)},
+                )
+                .scalars()
+                .all()
+            )
             assert risky == []
     finally:
         engine.dispose()
@@ -171,14 +201,21 @@ def test_granting_again_changes_nothing_and_takes_back_what_was_added(deployment
             connection.execute(text("GRANT SELECT ON coordinators TO ucj_gateway"))  # someone's mistake
         grant_roles(admin.engine)
         grant_roles(admin.engine)
-    assert "permission denied for table coordinators" in refused(deployment["ucj_gateway"], "SELECT * FROM coordinators")
+    assert "permission denied for table coordinators" in refused(
+        deployment["ucj_gateway"], "SELECT * FROM coordinators"
+    )
 
 
 def test_upgrade_regrants_and_grant_roles_refuses_a_plain_admin_without_the_groups(deployment, monkeypatch):
     """`ucj registry upgrade` as the admin re-applies the grants (a new table would get its own);
     a plain admin cannot create the groups and is told what to run."""
-    done = subprocess.run([sys.executable, "-m", "services.cli", "registry", "upgrade", "--database-url", deployment["admin"]],
-                          env=child_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "registry", "upgrade", "--database-url", deployment["admin"]],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "ucj_gateway in" in done.stderr and "SELECT on sources" in done.stderr
     with Registry(deployment["admin"]) as admin, admin.engine.begin() as connection:
@@ -186,5 +223,8 @@ def test_upgrade_regrants_and_grant_roles_refuses_a_plain_admin_without_the_grou
     assert may is False
     # the groups exist here; a missing one is reported with the statement to run
     monkeypatch.setattr("services.registry.roles.GROUPS", (*GROUPS, "ucj_missing_group"))
-    with Registry(deployment["admin"]) as admin, pytest.raises(RolesProblem, match="CREATE ROLE ucj_missing_group NOLOGIN;"):
+    with (
+        Registry(deployment["admin"]) as admin,
+        pytest.raises(RolesProblem, match="CREATE ROLE ucj_missing_group NOLOGIN;"),
+    ):
         grant_roles(admin.engine)

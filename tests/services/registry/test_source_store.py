@@ -1,5 +1,6 @@
 """Sources in the registry: keys that work until rotated or revoked, names that are never reused,
 and nothing of a key stored but its hash."""
+
 from __future__ import annotations
 
 import logging
@@ -72,10 +73,13 @@ def test_bad_input_is_refused_in_one_sentence(registry: Registry, name, regions,
 
 def test_a_name_is_never_reused(registry: Registry) -> None:
     registry.add_source("disnaker-bengkayang", ["61.07"])
-    with pytest.raises(ValueError, match=(
-        "the source name 'disnaker-bengkayang' is already in use \\(active\\); names are never reused, "
-        "because the events of a source carry its name forever"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=(
+            "the source name 'disnaker-bengkayang' is already in use \\(active\\); names are never reused, "
+            "because the events of a source carry its name forever"
+        ),
+    ):
         registry.add_source("disnaker-bengkayang", ["61.08"])
 
     registry.revoke_source("disnaker-bengkayang")
@@ -115,7 +119,9 @@ def test_revoke_stops_the_key_and_keeps_the_source(registry: Registry) -> None:
     assert registry.sources() == [revoked]
     with pytest.raises(ValueError, match=r"^source 'desa' is already revoked \(since \d{4}-\d\d-\d\d\)$"):
         registry.revoke_source("desa")
-    with pytest.raises(ValueError, match=r"^source 'desa' was revoked on \d{4}-\d\d-\d\d; a revoked source gets no new key$"):
+    with pytest.raises(
+        ValueError, match=r"^source 'desa' was revoked on \d{4}-\d\d-\d\d; a revoked source gets no new key$"
+    ):
         registry.rotate_source("desa")
     assert registry.source_for_key(key) is None
 
@@ -160,8 +166,15 @@ def test_a_registry_at_revision_0002_says_to_upgrade(database_url: str) -> None:
         with registry.engine.begin() as connection:
             command.downgrade(_config(connection), "0002")
     with Registry(database_url) as registry:
-        for call in (lambda: registry.add_source("desa", ["61"]), registry.sources, lambda: registry.source_for_key("k")):
-            with pytest.raises(RegistryNotInitialized, match=f"has schema revision 0002, this version needs {head_revision()}; run `ucj registry upgrade`"):
+        for call in (
+            lambda: registry.add_source("desa", ["61"]),
+            registry.sources,
+            lambda: registry.source_for_key("k"),
+        ):
+            with pytest.raises(
+                RegistryNotInitialized,
+                match=f"has schema revision 0002, this version needs {head_revision()}; run `ucj registry upgrade`",
+            ):
                 call()
 
 
@@ -243,5 +256,6 @@ def test_only_the_newest_key_of_an_active_source_authenticates(registry: Registr
         registry.engine.dispose()
     KeysAndNames.registry = registry
     run_state_machine_as_test(
-        KeysAndNames, settings=settings(max_examples=25, stateful_step_count=10, suppress_health_check=[HealthCheck.too_slow]),
+        KeysAndNames,
+        settings=settings(max_examples=25, stateful_step_count=10, suppress_health_check=[HealthCheck.too_slow]),
     )

@@ -1,4 +1,5 @@
 """The pure part of sources: what a name may be, what a key looks like, what is stored of it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -52,7 +53,10 @@ def test_a_problem_is_one_sentence_that_never_repeats_a_nik(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
-        ("", "a source name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, got ''"),
+        (
+            "",
+            "a source name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit, got ''",
+        ),
         ("-desa", "starting with a letter or digit, got '-desa'"),
         (".desa", "starting with a letter or digit"),
         ("desa sungai raya", "got 'desa sungai raya'"),
@@ -92,7 +96,7 @@ def test_the_hash_is_the_sha256_of_the_key_in_hex(key: str) -> None:
 
 def test_the_hash_of_a_real_key_does_not_hold_it() -> None:
     key = new_key()
-    assert key not in key_hash(key) and key[len(KEY_PREFIX):] not in key_hash(key)
+    assert key not in key_hash(key) and key[len(KEY_PREFIX) :] not in key_hash(key)
 
 
 def test_a_source_is_active_until_revoked() -> None:
@@ -103,8 +107,15 @@ def test_a_source_is_active_until_revoked() -> None:
 
 
 def metrics_text(last: dict[str, float]) -> str:
-    lines = [f"# TYPE {LAST_EVENT_METRIC} gauge"] + [f'{LAST_EVENT_METRIC}{{source="{s}"}} {t!r}' for s, t in last.items()]
-    return "\n".join(["# TYPE ucj_events_total counter", 'ucj_events_total{type="enrollment",outcome="applied"} 7.0', *lines]) + "\n"
+    lines = [f"# TYPE {LAST_EVENT_METRIC} gauge"] + [
+        f'{LAST_EVENT_METRIC}{{source="{s}"}} {t!r}' for s, t in last.items()
+    ]
+    return (
+        "\n".join(
+            ["# TYPE ucj_events_total counter", 'ucj_events_total{type="enrollment",outcome="applied"} 7.0', *lines]
+        )
+        + "\n"
+    )
 
 
 timestamps = st.floats(0, 4e9, allow_nan=False)

@@ -1,4 +1,5 @@
 """`ucj sources ...`, run through the whole `ucj` command line (services.cli.main)."""
+
 from __future__ import annotations
 
 import logging
@@ -107,7 +108,10 @@ def test_list_shows_every_source_and_no_key_material(ucj, capsys, nobody) -> Non
     assert re.fullmatch(rf"desa-sungai-raya\s+61\.07\.01\.2001\s+{moment}\s+{moment}\s+-\s+\?", lines[1])
     assert re.fullmatch(rf"disnaker-bengkayang\s+61\.07,61\.08\s+{moment}\s+{moment}\s+{moment}\s+\?", lines[2])
     assert len(lines) == 3
-    assert captured.err == f"no answer from worker at {nobody} (<urlopen error [Errno 111] Connection refused>); its sources' last events are not shown\n"
+    assert (
+        captured.err
+        == f"no answer from worker at {nobody} (<urlopen error [Errno 111] Connection refused>); its sources' last events are not shown\n"
+    )
     assert "ucjk_" not in out
     assert not any(key_hash(key) in out or key_hash(key)[:12] in out for key in keys)
 
@@ -115,9 +119,11 @@ def test_list_shows_every_source_and_no_key_material(ucj, capsys, nobody) -> Non
 @pytest.mark.parametrize(
     ("argv", "error"),
     [
-        (["add", "--name", "desa raya", "--region", "61.07"],
-         "not added: a source name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a "
-         "letter or digit, got 'desa raya'\n"),
+        (
+            ["add", "--name", "desa raya", "--region", "61.07"],
+            "not added: a source name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a "
+            "letter or digit, got 'desa raya'\n",
+        ),
         (["add", "--name", "desa", "--region", "61.99"], "not added: unknown region '61.99'\n"),
         (["rotate", "desa"], "no new key: no source named 'desa'\n"),
         (["revoke", "desa"], "not revoked: no source named 'desa'\n"),
@@ -135,7 +141,9 @@ def test_a_name_in_use_and_a_second_revoke_are_refused(ucj, capsys) -> None:
     capsys.readouterr()
 
     assert ucj("sources", "revoke", "desa") == 1
-    assert re.fullmatch(r"not revoked: source 'desa' is already revoked \(since \d{4}-\d\d-\d\d\)\n", capsys.readouterr().err)
+    assert re.fullmatch(
+        r"not revoked: source 'desa' is already revoked \(since \d{4}-\d\d-\d\d\)\n", capsys.readouterr().err
+    )
     assert ucj("sources", "add", "--name", "desa", "--region", "61.07") == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "names are never reused" in captured.err and captured.err.count("\n") == 1
@@ -147,7 +155,10 @@ def test_a_registry_at_revision_0002_says_to_upgrade_then_upgrades(ucj, registry
     with registry.engine.begin() as connection:
         command.downgrade(_config(connection), "0002")
     assert ucj("sources", "list") == 1
-    assert f"has schema revision 0002, this version needs {head_revision()}; run `ucj registry upgrade`" in capsys.readouterr().err
+    assert (
+        f"has schema revision 0002, this version needs {head_revision()}; run `ucj registry upgrade`"
+        in capsys.readouterr().err
+    )
 
     assert ucj("registry", "upgrade") == 0
     assert f"from revision 0002 to {head_revision()}" in caplog.text
@@ -193,8 +204,12 @@ def test_in_a_shell_the_last_line_is_the_key_and_the_log_goes_to_stderr(
 ) -> None:
     added = subprocess.run(
         [sys.executable, "-m", "services.cli", "sources", "add", "--name", "desa", "--region", "61.07"],
-        env=child_env(UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(tmp_path)), cwd=REPO,
-        capture_output=True, text=True, timeout=120, check=True,
+        env=child_env(UCJ_DATABASE_URL=database_url, UCJ_DATA_DIR=str(tmp_path)),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     lines = added.stdout.splitlines()
     assert len(lines) == 2 and KEY.fullmatch(lines[-1])

@@ -1,4 +1,5 @@
 """What a workforce load changes: a merge keeps what the file leaves out, a replaced year does not."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -26,7 +27,9 @@ def test_the_changes_bring_the_store_to_the_file(stored, incoming, replace_year)
         assert after[key] == value
     untouched = {key: value for key, value in stored.items() if key not in incoming}
     if replace_year:
-        assert {k: v for k, v in untouched.items() if k[1] not in changes.years} == {k: v for k, v in after.items() if k not in incoming}
+        assert {k: v for k, v in untouched.items() if k[1] not in changes.years} == {
+            k: v for k, v in after.items() if k not in incoming
+        }
     else:
         assert changes.removed == ()
         assert {k: v for k, v in after.items() if k not in incoming} == untouched
@@ -35,7 +38,11 @@ def test_the_changes_bring_the_store_to_the_file(stored, incoming, replace_year)
 
 def test_counts_and_summary():
     stored = {("61.01", 2025): 10, ("61.02", 2025): 20, ("61.07", 2025): 30, ("61.01", 2024): 5}
-    incoming = [WorkforceFigure("61.01", 2025, 11), WorkforceFigure("61.02", 2025, 20), WorkforceFigure("61.71", 2025, 7)]
+    incoming = [
+        WorkforceFigure("61.01", 2025, 11),
+        WorkforceFigure("61.02", 2025, 20),
+        WorkforceFigure("61.71", 2025, 7),
+    ]
 
     merged = WorkforceLoadReport.of(workforce_changes(stored, incoming, replace_year=False), ";")
     assert merged == WorkforceLoadReport((2025,), False, added=1, updated=1, unchanged=1, removed=0, delimiter=";")

@@ -9,7 +9,12 @@ from tests.services.report.samples import PLAN, TREE, WORKFORCE, report
 
 def test_a_past_month_is_reported_at_its_end_against_the_previous_month_end():
     p = period(date(2026, 5, 1), date(2026, 6, 30))
-    assert (p.day, p.previous, p.current, p.chart_from) == (date(2026, 5, 31), date(2026, 4, 30), False, date(2025, 6, 1))
+    assert (p.day, p.previous, p.current, p.chart_from) == (
+        date(2026, 5, 31),
+        date(2026, 4, 30),
+        False,
+        date(2025, 6, 1),
+    )
     assert p.history_from == date(2025, 6, 1)
 
 

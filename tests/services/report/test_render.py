@@ -12,7 +12,7 @@ from tests.services.report.samples import report
 MADE = datetime(2026, 6, 30, 5, 0, tzinfo=timezone.utc)
 
 
-@given(st.integers(min_value=-10**9, max_value=10**9))
+@given(st.integers(min_value=-(10**9), max_value=10**9))
 def test_whole_numbers_group_thousands_the_way_each_language_does(n):
     id_text, en_text = signed(n, "id"), signed(n, "en")
     assert id_text.replace(".", "") == en_text.replace(",", "") == (f"+{n}" if n > 0 else str(n))
@@ -33,7 +33,9 @@ def test_known_values():
 
 
 def test_the_report_is_written_in_either_language_with_its_own_numbers():
-    data = report(outlook_row=dict(lapse_cliff=40, lapse_cliff_by_payer={"APBD-61.07": 40}), pipeline=PipelineNotes(7, ()))
+    data = report(
+        outlook_row=dict(lapse_cliff=40, lapse_cliff_by_payer={"APBD-61.07": 40}), pipeline=PipelineNotes(7, ())
+    )
     active = f"{data.figures.active:,}"
     indonesian, english = to_html(data, "id", ["http://w:6066"], MADE), to_html(data, "en", ["http://w:6066"], MADE)
     assert "Laporan cakupan Jamsostek Kabupaten Bengkayang" in indonesian and "Mei 2026" in indonesian

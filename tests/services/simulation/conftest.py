@@ -1,4 +1,5 @@
 """Streams generated once per test session, with a fixed clock."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Delivery faults: redelivered duplicates, late arrivals and deliberately invalid inputs."""
+
 from __future__ import annotations
 
 import json

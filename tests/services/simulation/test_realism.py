@@ -4,6 +4,7 @@ Measured generation speed (Python 3.11, one core): 60,000-90,000 records/s. 300,
 participants from 2024-01-01 to 2026-11-25 gave 1.39M records in 23 s (60,000/s) with a peak
 RSS of 140 MB: only a plan and one pending action per participant are held, never the events.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,7 +67,8 @@ def test_enrollment_waves_peak_at_the_year_end_push(large_stream):
 def test_province_2024_batch_is_scaled_from_26300_workers(large_stream):
     first = first_events(large_stream)
     batch = [
-        e for e in originals(large_stream)
+        e
+        for e in originals(large_stream)
         if e["type"] == "assistance_payment" and e["payer_id"] == "APBD-61" and e["period_start"] == "2024-04-01"
     ]
     expected = PROVINCE_2024_COHORT * len(first)

@@ -1,4 +1,5 @@
 """Every record is a well-formed schema v1 event, or invalid for exactly its stated reason."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,14 @@ def test_the_domain_validator_accepts_valid_and_rejects_invalid_for_the_stated_r
 def test_invalid_records_are_broken_as_stated(large_stream, geography):
     invalid = [r for r in large_stream if not r.valid]
     assert {r.invalid_reason for r in invalid} == {
-        "not_json", "unknown_type", "missing_field", "bad_date",
-        "unknown_region", "bad_interval", "bad_amount", "future_event",
+        "not_json",
+        "unknown_type",
+        "missing_field",
+        "bad_date",
+        "unknown_region",
+        "bad_interval",
+        "bad_amount",
+        "future_event",
     }
     for record in invalid:
         if record.invalid_reason == "not_json":
@@ -154,7 +161,9 @@ def test_an_empty_period_gives_no_records():
     span_days=st.integers(0, 800),
     minutes=st.integers(0, 24 * 60 - 1),
 )
-def test_any_configuration_yields_only_acceptable_valid_events(seed, participants, start, span_days, minutes, geography):
+def test_any_configuration_yields_only_acceptable_valid_events(
+    seed, participants, start, span_days, minutes, geography
+):
     now = datetime.combine(start + timedelta(days=span_days), datetime.min.time(), NOW.tzinfo)
     now += timedelta(minutes=minutes)
     seen = set()

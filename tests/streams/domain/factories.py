@@ -1,4 +1,5 @@
 """Builders of valid wire events for tests."""
+
 from __future__ import annotations
 
 import base64
@@ -40,6 +41,7 @@ DROP = object()
 
 def raw(kind: str = "enrollment", **overrides) -> bytes:
     return json.dumps(wire(kind, **overrides)).encode()
+
 
 # A well-formed NIK: Kota Pontianak (61.71), district 01, a woman born 1 January 1990, serial 0001.
 NIK = "6171014101900001"

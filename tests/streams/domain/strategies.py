@@ -1,4 +1,5 @@
 """Hypothesis strategies for NIKs as people type them, and for JSON-like input."""
+
 from __future__ import annotations
 
 import calendar
@@ -35,4 +36,6 @@ def json_values(text: st.SearchStrategy[str] | None = None) -> st.SearchStrategy
     """Anything json.dumps writes: scalars of every type (NaN too), nested lists and objects."""
     text = text if text is not None else st.text(max_size=30)
     scalars = st.none() | st.booleans() | st.integers() | st.floats() | text
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=12)
+    return st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=12
+    )

@@ -1,4 +1,5 @@
 """The alert wire format round-trips, so the notifier reads exactly what the worker decided."""
+
 import json
 
 import pytest

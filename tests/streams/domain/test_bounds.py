@@ -1,4 +1,5 @@
 """The bounds' one non-obvious check: a moment's Pontianak date, without converting the moment."""
+
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given

@@ -26,16 +26,24 @@ def test_self_paid_coverage_renews_month_by_month_and_is_no_cliff():
 def test_village_budgets_and_companies_are_grouped():
     c = coverage(Interval(date(2026, 1, 1), date(2026, 12, 31), "APBDES-61.07.01.2001"))
     assert cliff_on(c, TODAY).payer == "APBDES"
-    assert [payer_group(p) for p in ("APBDES-61.07.01.2001", "CSR-PT-X", "APBD-61.07")] == ["APBDES", "CSR", "APBD-61.07"]
+    assert [payer_group(p) for p in ("APBDES-61.07.01.2001", "CSR-PT-X", "APBD-61.07")] == [
+        "APBDES",
+        "CSR",
+        "APBD-61.07",
+    ]
 
 
 def test_something_after_the_end_means_no_cliff():
-    c = coverage(Interval(date(2026, 1, 1), date(2026, 11, 30), None), Interval(date(2027, 1, 1), date(2027, 12, 31), "CSR-X"))
+    c = coverage(
+        Interval(date(2026, 1, 1), date(2026, 11, 30), None), Interval(date(2027, 1, 1), date(2027, 12, 31), "CSR-X")
+    )
     assert cliff_on(c, TODAY) is None
 
 
 def test_assistance_extended_by_self_payment_is_no_cliff():
-    c = coverage(Interval(date(2026, 1, 1), date(2026, 11, 10), "APBD-61"), Interval(date(2026, 11, 5), date(2026, 11, 30), None))
+    c = coverage(
+        Interval(date(2026, 1, 1), date(2026, 11, 10), "APBD-61"), Interval(date(2026, 11, 5), date(2026, 11, 30), None)
+    )
     assert cliff_on(c, TODAY) is None
 
 

@@ -30,7 +30,9 @@ def test_roll_up_counts_each_participant_in_its_region_and_every_ancestor():
     assert "61.01.01" in totals and sum(totals["61.02"].values()) == 1
 
 
-contribution = st.builds(Contribution, st.sampled_from(CODES), st.sampled_from(["PU", "BPU"]), st.sampled_from(["assisted", "self_paid"]))
+contribution = st.builds(
+    Contribution, st.sampled_from(CODES), st.sampled_from(["PU", "BPU"]), st.sampled_from(["assisted", "self_paid"])
+)
 
 
 @given(st.lists(st.tuples(st.none() | contribution, st.none() | contribution)))

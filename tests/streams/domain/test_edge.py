@@ -48,7 +48,15 @@ def test_nik_and_participant_id_together_are_rejected():
 
 
 def test_a_malformed_nik_is_rejected_without_its_digits():
-    for bad in ("6100014101900001", "6171013201900001", "6171014101900000", "12345", "NIK 6171014101900001", "", 6171014101900001):
+    for bad in (
+        "6100014101900001",
+        "6171013201900001",
+        "6171014101900000",
+        "12345",
+        "NIK 6171014101900001",
+        "",
+        6171014101900001,
+    ):
         result = pseudonymize_fields(with_nik(bad), PSEUDONYMIZER)
         assert isinstance(result, Rejected) and result.reason == "bad_nik", (bad, result)
         digits = "".join(re.findall(r"[0-9]", str(bad)))

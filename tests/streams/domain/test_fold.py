@@ -94,7 +94,9 @@ def test_fold_order_is_occurred_at_then_event_id_not_arrival():
 
 
 def test_region_and_segment_come_from_the_last_event_in_fold_order():
-    history = history_of(enrolled("b", 2, 0, 100, region="61.72"), enrolled("a", 1, 0, 100, region="61.07", segment="PU"))
+    history = history_of(
+        enrolled("b", 2, 0, 100, region="61.72"), enrolled("a", 1, 0, 100, region="61.07", segment="PU")
+    )
     assert contribution_on(fold(history), day(5)) == Contribution("61.72", "BPU", "self_paid")
 
 
@@ -118,6 +120,7 @@ def test_an_event_is_known_by_its_source_and_id_so_no_source_replaces_anothers()
 
 
 # --- property: any permutation and any duplication gives the same state ---
+
 
 def _event(draw_kind, event_id, at, start, length, source="test"):
     if draw_kind == 0:
@@ -145,7 +148,9 @@ events_strategy = st.lists(
 @given(events=events_strategy, data=st.data())
 def test_any_permutation_and_duplication_gives_the_same_state(events, data):
     reference = history_of(*events)
-    delivered = data.draw(st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=6)) if events else []))
+    delivered = data.draw(
+        st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=6)) if events else [])
+    )
     assert history_of(*delivered) == reference
     probe_days = [day(n) for n in range(0, 200, 7)]
     assert [contribution_on(fold(history_of(*delivered)), d) for d in probe_days] == [
@@ -166,7 +171,12 @@ def test_history_has_distinct_ids_in_fold_order(events):
 PAYERS = [None, "APBD-61", "APBDES-61.07.01.2001", "CSR-X"]
 intervals_strategy = st.lists(
     # a negative length gives an interval that ends before it starts: no day, but an end
-    st.builds(lambda start, length, payer: Interval(day(start), day(start + length), payer), st.integers(0, 60), st.integers(-5, 40), st.sampled_from(PAYERS)),
+    st.builds(
+        lambda start, length, payer: Interval(day(start), day(start + length), payer),
+        st.integers(0, 60),
+        st.integers(-5, 40),
+        st.sampled_from(PAYERS),
+    ),
     max_size=8,
 )
 

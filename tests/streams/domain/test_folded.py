@@ -14,8 +14,13 @@ def test_folding_one_event_at_a_time_gives_the_folded_history(events):
         # only another source's event under the same time and id is not surely last
         assert comes_last(summary, event) or (event.occurred_at, event.event_id) == summary.last_key
         summary = folded_onto(summary, event)
-    assert summary == folded(history) == Folded(
-        merged(fold(history)), (history.events[-1].occurred_at, history.events[-1].event_id) if history.events else None
+    assert (
+        summary
+        == folded(history)
+        == Folded(
+            merged(fold(history)),
+            (history.events[-1].occurred_at, history.events[-1].event_id) if history.events else None,
+        )
     )
 
 
@@ -27,4 +32,6 @@ def test_an_event_comes_last_only_after_the_greatest_fold_key():
     assert not comes_last(summary, enrolled("b", 1, 0, 10))  # the same key: the same event
     assert not comes_last(summary, enrolled("z", 0, 0, 10))
     # another source's event at the same time and id may sort before or after: the slow way decides
-    assert not comes_last(summary, enrolled("b", 1, 0, 10, source="a")) and not comes_last(summary, enrolled("b", 1, 0, 10, source="z"))
+    assert not comes_last(summary, enrolled("b", 1, 0, 10, source="a")) and not comes_last(
+        summary, enrolled("b", 1, 0, 10, source="z")
+    )

@@ -1,4 +1,5 @@
 """The daily history equals, on every day, the number of participants active that day."""
+
 from datetime import date, timedelta
 
 from hypothesis import given

@@ -4,6 +4,7 @@ The false-positive rate over realistic values that are not NIKs is measured here
 (`test_the_false_positive_rate_is_what_the_readme_says`); print the table with
     .venv/bin/python -m tests.streams.domain.test_nik
 """
+
 from __future__ import annotations
 
 import json
@@ -122,12 +123,46 @@ def test_problems_say_which_part_is_wrong():
 
 
 pieces = st.sampled_from(
-    ["0", "1", "6171", "01", " ", ".", "-", "/", ":", "\t", "_", "|", ",", "a", '"', "\\", "\\u0036", "\\x31", "u0030",
-     "\u0666", "\ud800", "\u00e9", "\u00a0", "\u3000", "\u200b", "\uff11", "\u0967", "\u2474", "\u2013", "\udcff"]
+    [
+        "0",
+        "1",
+        "6171",
+        "01",
+        " ",
+        ".",
+        "-",
+        "/",
+        ":",
+        "\t",
+        "_",
+        "|",
+        ",",
+        "a",
+        '"',
+        "\\",
+        "\\u0036",
+        "\\x31",
+        "u0030",
+        "\u0666",
+        "\ud800",
+        "\u00e9",
+        "\u00a0",
+        "\u3000",
+        "\u200b",
+        "\uff11",
+        "\u0967",
+        "\u2474",
+        "\u2013",
+        "\udcff",
+    ]
 )
 
 
-@given(st.lists(pieces | niks() | niks().flatmap(formatted) | niks().flatmap(lambda nik: spelled(nik)), max_size=12).map("".join))
+@given(
+    st.lists(pieces | niks() | niks().flatmap(formatted) | niks().flatmap(lambda nik: spelled(nik)), max_size=12).map(
+        "".join
+    )
+)
 @example("NIK 6171\t0141\t0190\t0001:")  # every separator counts, the tab too
 @example("61:71:01:41:01:90:00:01")
 def test_the_first_look_never_misses_a_nik_and_masking_leaves_none(text):
@@ -139,10 +174,38 @@ def test_the_first_look_never_misses_a_nik_and_masking_leaves_none(text):
 
 # --- any NIK, in any spelling, anywhere in an event -----------------------------------------
 
-SCRIPTS = (0x30, 0xFF10, 0x0660, 0x06F0, 0x0966, 0x0E50, 0x1D7CE)  # ASCII, fullwidth, Arabic-Indic, Persian, Devanagari, Thai, bold
+SCRIPTS = (
+    0x30,
+    0xFF10,
+    0x0660,
+    0x06F0,
+    0x0966,
+    0x0E50,
+    0x1D7CE,
+)  # ASCII, fullwidth, Arabic-Indic, Persian, Devanagari, Thai, bold
 SEPARATORS = (
-    ".", " ", "-", "_", "/", ":", "|", ",", "\t", " - ", " | ", ", ", "    ", "      ",
-    "\u00a0", "\u2009", "\u202f", "\u3000", "\u200b", "\uff0e", "\u2013", "\u00a0-\u00a0",
+    ".",
+    " ",
+    "-",
+    "_",
+    "/",
+    ":",
+    "|",
+    ",",
+    "\t",
+    " - ",
+    " | ",
+    ", ",
+    "    ",
+    "      ",
+    "\u00a0",
+    "\u2009",
+    "\u202f",
+    "\u3000",
+    "\u200b",
+    "\uff0e",
+    "\u2013",
+    "\u00a0-\u00a0",
 )
 
 
@@ -153,7 +216,9 @@ def spelled(draw, nik: str) -> str:
     script = draw(st.sampled_from(SCRIPTS))
     digits = [chr((draw(st.sampled_from(SCRIPTS)) if mixed else script) + int(digit)) for digit in nik]
     cuts = set(draw(st.sets(st.integers(1, 15), max_size=6)))
-    out = "".join((draw(st.sampled_from(SEPARATORS)) if index in cuts else "") + digit for index, digit in enumerate(digits))
+    out = "".join(
+        (draw(st.sampled_from(SEPARATORS)) if index in cuts else "") + digit for index, digit in enumerate(digits)
+    )
     glued = draw(st.text("0123456789", min_size=1, max_size=3))
     return draw(st.sampled_from([out, out + glued, glued + out]))
 
@@ -169,7 +234,16 @@ def escaped(text: str, how: str) -> str:
 
 REGIONS = RegionTree.from_regions(seed_regions())
 NOW = datetime.fromisoformat("2025-06-15T12:00:00+07:00")
-STRING_FIELDS = ("participant_id", "event_id", "region_code", "source", "segment", "occurred_at", "paid_through", "remarks")
+STRING_FIELDS = (
+    "participant_id",
+    "event_id",
+    "region_code",
+    "source",
+    "segment",
+    "occurred_at",
+    "paid_through",
+    "remarks",
+)
 
 
 @st.composite
@@ -177,7 +251,9 @@ def events_with_a_nik(draw) -> tuple[str, bytes, bytes, str, str]:
     """(the NIK, the Kafka key, the raw event, the string holding the NIK as decoded, how it is
     escaped) with the NIK spelled somewhere in the event."""
     nik = draw(niks())
-    text = draw(st.sampled_from(["", "NIK ", "id-", "P-"])) + draw(spelled(nik)) + draw(st.sampled_from(["", " x", "-a"]))
+    text = (
+        draw(st.sampled_from(["", "NIK ", "id-", "P-"])) + draw(spelled(nik)) + draw(st.sampled_from(["", " x", "-a"]))
+    )
     how = draw(st.sampled_from(["plain", "escapes", "escapes as text"]))
     literal = escaped(text, how)
     event = wire(draw(st.sampled_from(["enrollment", "assistance_payment", "lapse"])))
@@ -235,9 +311,22 @@ def test_a_nik_in_any_spelling_anywhere_is_rejected_and_kept_nowhere(case):
 # --- the false-positive rate ----------------------------------------------------------------
 
 README_IDS = [  # every id and code the README shows in an event
-    "P-7f3a9c1e", "bpjs-2025-000123", "apbd61-2025-b1-00042", "bpjs-2025-lapse-881", "desa-2001-2026-0001",
-    "desa-2001-2026-0002", "bpjs-enrollment", "pemprov-assistance", "APBD-61", "APBD-61.07", "61.07.01.2001",
-    "61.01.01.2001", "2025-03-03T09:15:00+07:00", "2026-06-01T09:00:00+07:00", "2025-06-02", "sim-42-1234567",
+    "P-7f3a9c1e",
+    "bpjs-2025-000123",
+    "apbd61-2025-b1-00042",
+    "bpjs-2025-lapse-881",
+    "desa-2001-2026-0001",
+    "desa-2001-2026-0002",
+    "bpjs-enrollment",
+    "pemprov-assistance",
+    "APBD-61",
+    "APBD-61.07",
+    "61.07.01.2001",
+    "61.01.01.2001",
+    "2025-03-03T09:15:00+07:00",
+    "2026-06-01T09:00:00+07:00",
+    "2025-06-02",
+    "sim-42-1234567",
 ]
 
 
@@ -245,14 +334,24 @@ def corpus(count: int = 2000, seed: int = 21) -> dict[str, list[str]]:
     """Realistic values that are not NIKs, by kind (seeded: the rates are reproducible)."""
     rng = random.Random(seed)
     start = datetime(2015, 1, 1, tzinfo=timezone.utc)
-    moments = [start + timedelta(seconds=rng.randrange(15 * 365 * 86400), microseconds=rng.randrange(10**6)) for _ in range(count)]
+    moments = [
+        start + timedelta(seconds=rng.randrange(15 * 365 * 86400), microseconds=rng.randrange(10**6))
+        for _ in range(count)
+    ]
 
     def digits(length: int) -> str:
         return "".join(rng.choice("0123456789") for _ in range(length))
 
     def phone() -> str:
         number = "8" + rng.choice("1235789") + digits(rng.randint(8, 10))
-        return rng.choice([f"+62{number}", f"0{number}", f"+62 {number[:3]}-{number[3:7]}-{number[7:]}", f"0{number[:3]} {number[3:7]} {number[7:]}"])
+        return rng.choice(
+            [
+                f"+62{number}",
+                f"0{number}",
+                f"+62 {number[:3]}-{number[3:7]}-{number[7:]}",
+                f"0{number[:3]} {number[3:7]} {number[7:]}",
+            ]
+        )
 
     def amount() -> str:
         text = rng.choice(["{:,}", "Rp {:,}", "{}", "{:,}.00"]).format(rng.randrange(10**12))
@@ -260,14 +359,18 @@ def corpus(count: int = 2000, seed: int = 21) -> dict[str, list[str]]:
 
     return {
         "README ids and codes": README_IDS,
-        "pseudonyms pn1_": ["pn1_" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(32)) for _ in range(count)],
+        "pseudonyms pn1_": [
+            "pn1_" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(32)) for _ in range(count)
+        ],
         "UUIDs": [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)],
         "ISO timestamps": [moment.astimezone(timezone(timedelta(hours=7))).isoformat() for moment in moments],
         "ISO dates": [moment.date().isoformat() for moment in moments],
         "phone numbers +62": [phone() for _ in range(count)],
         "BPJS card numbers (13 digits)": [digits(13) for _ in range(count)],
         "amounts": [amount() for _ in range(count)],
-        "event ids: source, date, serial": [f"{rng.choice(['bpjs', 'desa', 'apbd'])}-{m.date().isoformat()}-{rng.randrange(10**6):06d}" for m in moments],
+        "event ids: source, date, serial": [
+            f"{rng.choice(['bpjs', 'desa', 'apbd'])}-{m.date().isoformat()}-{rng.randrange(10**6):06d}" for m in moments
+        ],
         "epoch seconds and ms (10, 13 digits)": [str(int(m.timestamp() * rng.choice([1, 1000]))) for m in moments],
         "timestamps with a space and µs": [m.strftime("%Y-%m-%d %H:%M:%S.%f") for m in moments],
         "epoch µs (16 digits)": [str(int(m.timestamp() * 10**6)) for m in moments],
@@ -283,10 +386,20 @@ def false_positive_rates() -> dict[str, float]:
 # The README ("No NIK, anywhere") states these; the last four are long numbers, where some
 # 16 digits of a date and a time, or of random digits, happen to form a NIK.
 STATED = {
-    "README ids and codes": 0.0, "pseudonyms pn1_": 0.0, "UUIDs": 0.0, "ISO timestamps": 0.0, "ISO dates": 0.0,
-    "phone numbers +62": 0.0, "BPJS card numbers (13 digits)": 0.0, "amounts": 0.0, "event ids: source, date, serial": 0.0,
-    "epoch seconds and ms (10, 13 digits)": 0.0, "timestamps with a space and µs": 0.03, "epoch µs (16 digits)": 0.08,
-    "epoch ns (19 digits)": 0.10, "random 20-digit numbers": 0.06,
+    "README ids and codes": 0.0,
+    "pseudonyms pn1_": 0.0,
+    "UUIDs": 0.0,
+    "ISO timestamps": 0.0,
+    "ISO dates": 0.0,
+    "phone numbers +62": 0.0,
+    "BPJS card numbers (13 digits)": 0.0,
+    "amounts": 0.0,
+    "event ids: source, date, serial": 0.0,
+    "epoch seconds and ms (10, 13 digits)": 0.0,
+    "timestamps with a space and µs": 0.03,
+    "epoch µs (16 digits)": 0.08,
+    "epoch ns (19 digits)": 0.10,
+    "random 20-digit numbers": 0.06,
 }
 
 
@@ -302,7 +415,11 @@ if __name__ == "__main__":
         print(f"{kind:40s} {rate:7.2%}")
 
 
-@given(st.lists(pieces | niks() | niks().flatmap(formatted) | niks().flatmap(lambda nik: spelled(nik)), max_size=12).map("".join))
+@given(
+    st.lists(pieces | niks() | niks().flatmap(formatted) | niks().flatmap(lambda nik: spelled(nik)), max_size=12).map(
+        "".join
+    )
+)
 @example("1" + NIK + "1 " + NIK + "01")
 def test_the_detector_agrees_with_the_oracle_written_again_from_its_rules(text):
     assert contains_nik(text) == validation_oracle.contains_nik(text)

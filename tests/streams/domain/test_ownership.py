@@ -1,4 +1,5 @@
 """Who may change a participant: scoped sources only inside their regions, or by enrolling one into them."""
+
 from datetime import datetime, timedelta
 
 from hypothesis import given
@@ -35,12 +36,16 @@ AT = datetime(2026, 6, 1, 9, tzinfo=PONTIANAK)
 
 
 def event(kind: str, source: str, region: str):
-    common = dict(event_id="e", occurred_at=AT, participant_id="pn1_x", region_code=region, segment="BPU", source=source)
+    common = dict(
+        event_id="e", occurred_at=AT, participant_id="pn1_x", region_code=region, segment="BPU", source=source
+    )
     if kind == "enrollment":
         return ParticipantEnrolled(**common, covered_from=AT.date(), paid_through=AT.date() + timedelta(days=30))
     if kind == "lapse":
         return ParticipantLapsed(**common, reason="non_payment", effective_date=AT.date())
-    return AssistancePaid(**common, payer_id="APBD-61.07", period_start=AT.date(), period_end=AT.date(), amount_idr=16800)
+    return AssistancePaid(
+        **common, payer_id="APBD-61.07", period_start=AT.date(), period_end=AT.date(), amount_idr=16800
+    )
 
 
 def test_a_village_may_not_lapse_or_pay_for_a_participant_of_another_regency():
@@ -73,9 +78,18 @@ def test_a_region_the_registry_lost_is_outside_every_scoped_source():
     assert refusal(event("lapse", "desa-2001", "61.07.01.2001"), "61.99.99.9999", OWNERS) is not None
 
 
-@given(st.sampled_from(["enrollment", "lapse", "assistance_payment"]), st.sampled_from(SOURCES), st.sampled_from(VILLAGES), st.sampled_from([None, *VILLAGES]))
-def test_refused_exactly_when_a_scoped_source_reaches_outside_without_enrolling_into_its_own(kind, source, region, current):
-    regions = {"desa-2001": ["61.07.01.2001"], "desa-1001": ["61.72.01.1001"], "disnaker-bengkayang": ["61.07"]}.get(source)
+@given(
+    st.sampled_from(["enrollment", "lapse", "assistance_payment"]),
+    st.sampled_from(SOURCES),
+    st.sampled_from(VILLAGES),
+    st.sampled_from([None, *VILLAGES]),
+)
+def test_refused_exactly_when_a_scoped_source_reaches_outside_without_enrolling_into_its_own(
+    kind, source, region, current
+):
+    regions = {"desa-2001": ["61.07.01.2001"], "desa-1001": ["61.72.01.1001"], "disnaker-bengkayang": ["61.07"]}.get(
+        source
+    )
 
     def owned(code):  # by prefix, independently of the tree
         return regions is None or any(code == r or code.startswith(r + ".") for r in regions)

@@ -1,6 +1,7 @@
 """The fast path takes every valid event as producers write them, so that parse_event's speed
 does not hinge on how an event happens to be written. What it leaves to validation.py is
 decided there as before (test_validation_equivalence.py)."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,10 @@ KINDS = ("enrollment", "assistance_payment", "lapse")
         *((kind, {}, dict(separators=(",", ":"))) for kind in KINDS),
         *((kind, {}, dict(indent=2)) for kind in KINDS),  # whitespace between the tokens
         # UTF-8 text, no escape
-        *((kind, dict(participant_id="P-Wayan-\u00e9", source="desa-61.07.01.2001"), dict(ensure_ascii=False)) for kind in KINDS),
+        *(
+            (kind, dict(participant_id="P-Wayan-\u00e9", source="desa-61.07.01.2001"), dict(ensure_ascii=False))
+            for kind in KINDS
+        ),
         ("enrollment", dict(covered_from=DROP, event_id="e" * 128), {}),  # a defaulted date, the longest id
         ("lapse", dict(effective_date=DROP), {}),
         ("assistance_payment", dict(payer_id="CSR-PT Sinar_Mas-Tbk.", amount_idr=0), {}),

@@ -1,4 +1,5 @@
 """Pseudonyms are stable per key, differ between keys, and never look like a NIK."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,10 +29,11 @@ def test_short_keys_and_malformed_niks_are_refused():
     assert "k" * 32 not in repr(Pseudonymizer(b"k" * 32))
 
 
-
 @given(keys, niks(), st.text(max_size=40))
 def test_every_pseudonym_made_has_the_exact_form_the_gateway_takes(key, nik, text):
     made = Pseudonymizer(key).participant_id(nik)
     assert is_pseudonym(made)
     assert not is_pseudonym(made + text[:1]) or not text
-    assert is_pseudonym(text) == (len(text) == len(made) and text.startswith(PREFIX) and set(text[4:]) <= set("abcdefghijklmnopqrstuvwxyz234567"))
+    assert is_pseudonym(text) == (
+        len(text) == len(made) and text.startswith(PREFIX) and set(text[4:]) <= set("abcdefghijklmnopqrstuvwxyz234567")
+    )

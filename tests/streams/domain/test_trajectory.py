@@ -68,7 +68,11 @@ def test_gap_in_points_is_rounded_once_for_every_reader():
 
 
 def test_the_default_thresholds_are_the_named_constants():
-    assert StatusThresholds() == StatusThresholds(behind_pp=BEHIND_PP, critical_pp=CRITICAL_PP) == StatusThresholds(0.5, 5.0)
+    assert (
+        StatusThresholds()
+        == StatusThresholds(behind_pp=BEHIND_PP, critical_pp=CRITICAL_PP)
+        == StatusThresholds(0.5, 5.0)
+    )
 
 
 def test_assess_judges_figures_and_outlook_from_one_pace():
@@ -84,12 +88,13 @@ def test_thresholds_are_configurable():
     assert region_figures("61", 590, 1000, 0.6, StatusThresholds(behind_pp=2)).status == "on_track"
 
 
-
 def test_behind_and_not_gaining_is_critical():
     thresholds = StatusThresholds()
     assert region_figures("61", 490, 1000, 0.5, thresholds, pace=0.5).status == "behind"
     assert region_figures("61", 490, 1000, 0.5, thresholds, pace=0.0).status == "critical"
-    assert region_figures("61", 499, 1000, 0.5, thresholds, pace=-3).status == "on_track"  # the pace only matters when behind
+    assert (
+        region_figures("61", 499, 1000, 0.5, thresholds, pace=-3).status == "on_track"
+    )  # the pace only matters when behind
 
 
 def test_pace_is_the_net_change_per_day_over_thirty_days():

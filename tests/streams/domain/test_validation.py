@@ -87,7 +87,10 @@ def test_wire_round_trip():
         # issue 21: as people type it
         (raw(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)), "raw_nik"),  # fullwidth, plain and escaped
         (raw(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)).replace(b"\\uff1", b"\\uFF1"), "raw_nik"),
-        (json.dumps(wire(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)), ensure_ascii=False).encode(), "raw_nik"),
+        (
+            json.dumps(wire(participant_id="".join(chr(0xFF10 + int(d)) for d in NIK)), ensure_ascii=False).encode(),
+            "raw_nik",
+        ),
         (raw(participant_id="".join(chr(0x0660 + int(d)) for d in NIK)), "raw_nik"),  # Arabic-Indic
         (raw(participant_id="6171,0141,0190,0001"), "raw_nik"),
         (raw(participant_id="6171|0141|0190|0001"), "raw_nik"),
@@ -96,7 +99,12 @@ def test_wire_round_trip():
         (raw(participant_id=NIK + "01"), "raw_nik"),  # a NIK and a suffix
         (raw(participant_id="P-00" + NIK), "raw_nik"),
         (raw(participant_id="".join(f"\\u{ord(d):04x}" for d in NIK)), "raw_nik"),  # escapes as text in the value
-        (raw(participant_id="P-1").replace(b'"P-1"', ('"' + "".join(f"\\u{ord(d):04x}" for d in NIK) + '"').encode()), "raw_nik"),
+        (
+            raw(participant_id="P-1").replace(
+                b'"P-1"', ('"' + "".join(f"\\u{ord(d):04x}" for d in NIK) + '"').encode()
+            ),
+            "raw_nik",
+        ),
         (raw(extra={"6171\u00a00141\u00a00190\u00a00001": 1}), "raw_nik"),  # a key
         (raw(event_id="e" * (MAX_TEXT_LENGTH + 1)), "too_long"),
         (raw(remarks="x" * (MAX_TEXT_LENGTH + 1)), "too_long"),
@@ -202,13 +210,17 @@ def test_payer_id_formats(payer_id):
     assert isinstance(parse(raw("assistance_payment", amount_idr=MAX_AMOUNT_IDR)), AssistancePaid)
 
 
-@pytest.mark.parametrize("source", ["bpjs-enrollment", "pemprov-assistance", "disnaker-61.07", "desa-61.07.01.2001", "A_1"])
+@pytest.mark.parametrize(
+    "source", ["bpjs-enrollment", "pemprov-assistance", "disnaker-61.07", "desa-61.07.01.2001", "A_1"]
+)
 def test_the_simulators_sources_are_valid(source):
     assert parse(raw(source=source)).source == source
 
 
 def test_within_five_minutes_of_now_is_accepted():
-    assert isinstance(parse(raw(occurred_at="2025-06-15T12:04:59+07:00", covered_from="2025-06-15")), ParticipantEnrolled)
+    assert isinstance(
+        parse(raw(occurred_at="2025-06-15T12:04:59+07:00", covered_from="2025-06-15")), ParticipantEnrolled
+    )
 
 
 def test_deep_nesting_is_not_json_not_an_exception():

@@ -4,6 +4,7 @@ The oracle is validation_oracle.py, a frozen copy of the validation before its f
 inputs are the simulator's events (faults included), those events mutated field by field and
 byte by byte (dropped, retyped, duplicated keys, escapes, odd JSON), and arbitrary bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,24 @@ from .strategies import formatted, json_values, niks
 NOW = datetime.fromisoformat("2026-06-30T12:00:00+07:00")
 REGIONS = RegionTree.from_regions(seed_regions())
 FIELDS = (
-    "schema", "event_id", "type", "occurred_at", "participant_id", "region_code", "segment", "source",
-    "covered_from", "paid_through", "payer_id", "period_start", "period_end", "amount_idr", "reason",
-    "effective_date", "nik", "remarks",
+    "schema",
+    "event_id",
+    "type",
+    "occurred_at",
+    "participant_id",
+    "region_code",
+    "segment",
+    "source",
+    "covered_from",
+    "paid_through",
+    "payer_id",
+    "period_start",
+    "period_end",
+    "amount_idr",
+    "reason",
+    "effective_date",
+    "nik",
+    "remarks",
 )
 
 
@@ -65,13 +81,19 @@ def test_every_simulated_event_is_decided_as_before():
 simulated_events = st.deferred(lambda: st.sampled_from(simulated()))
 offsets = st.integers(-1439, 1439).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 # around NOW + FUTURE_TOLERANCE, and around the first and last moments of EARLIEST_DATE..LATEST_DATE in Pontianak
-moments = st.one_of(
-    st.integers(-600, 600).map(lambda seconds: NOW + FUTURE_TOLERANCE + timedelta(seconds=seconds)),
-    st.sampled_from((EARLIEST_DATE, LATEST_DATE + timedelta(days=1))).flatmap(
-        lambda day: st.integers(-2 * 86400, 2 * 86400).map(lambda s: datetime.combine(day, time(), PONTIANAK) + timedelta(seconds=s))
-    ),
-    st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31), timezones=offsets),  # room to change the offset
-).flatmap(lambda moment: offsets.map(moment.astimezone) | st.just(moment.replace(tzinfo=None))).map(datetime.isoformat)
+moments = (
+    st.one_of(
+        st.integers(-600, 600).map(lambda seconds: NOW + FUTURE_TOLERANCE + timedelta(seconds=seconds)),
+        st.sampled_from((EARLIEST_DATE, LATEST_DATE + timedelta(days=1))).flatmap(
+            lambda day: st.integers(-2 * 86400, 2 * 86400).map(
+                lambda s: datetime.combine(day, time(), PONTIANAK) + timedelta(seconds=s)
+            )
+        ),
+        st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31), timezones=offsets),  # room to change the offset
+    )
+    .flatmap(lambda moment: offsets.map(moment.astimezone) | st.just(moment.replace(tzinfo=None)))
+    .map(datetime.isoformat)
+)
 dates = st.one_of(
     st.dates(EARLIEST_DATE - timedelta(days=2), EARLIEST_DATE + timedelta(days=2)),
     st.dates(LATEST_DATE - timedelta(days=2), LATEST_DATE + timedelta(days=2)),
@@ -80,19 +102,55 @@ dates = st.one_of(
 ).map(date.isoformat)
 texts = st.text(max_size=20) | st.integers(MAX_TEXT_LENGTH - 1, MAX_TEXT_LENGTH + 1).map(lambda n: "x" * n)
 ODD_TEXTS = (
-    "", " ", "2025-02-30", "20250601", "2025-W22-1", "2025-06-01T09:00:00", "2025-06-01T09:00:00z", "2025-06-01t09:00:00Z",
-    "2025-06-01 09:00:00+07:00", "2025-06-01T09:00:00.1234567+07:00", "2025-06-11 07:35:16.12345678+07:00",
-    "APBD-61", "APBD-61.07", "APBD-99", "APBDES-61.07.01.2001", "APBDES-61.07.01", "CSR-PT Sawit", "CSR-", "CSR-" + "x" * 64,
-    "enrollment", "lapse", "assistance_payment", "BPU", "PU", "XYZ", "deceased", "bored", SCHEMA, "ucj.participant-event/2",
-    "61", "61.07", "61.07.01.2001", "61.99.99.9999", "-x", "s" * 64, "s" * 65, "e" * 128, "e" * 129, "P-\u00e9\U0001f600",
-    NIK, f"id {NIK[:8]} {NIK[8:]}",
+    "",
+    " ",
+    "2025-02-30",
+    "20250601",
+    "2025-W22-1",
+    "2025-06-01T09:00:00",
+    "2025-06-01T09:00:00z",
+    "2025-06-01t09:00:00Z",
+    "2025-06-01 09:00:00+07:00",
+    "2025-06-01T09:00:00.1234567+07:00",
+    "2025-06-11 07:35:16.12345678+07:00",
+    "APBD-61",
+    "APBD-61.07",
+    "APBD-99",
+    "APBDES-61.07.01.2001",
+    "APBDES-61.07.01",
+    "CSR-PT Sawit",
+    "CSR-",
+    "CSR-" + "x" * 64,
+    "enrollment",
+    "lapse",
+    "assistance_payment",
+    "BPU",
+    "PU",
+    "XYZ",
+    "deceased",
+    "bored",
+    SCHEMA,
+    "ucj.participant-event/2",
+    "61",
+    "61.07",
+    "61.07.01.2001",
+    "61.99.99.9999",
+    "-x",
+    "s" * 64,
+    "s" * 65,
+    "e" * 128,
+    "e" * 129,
+    "P-\u00e9\U0001f600",
+    NIK,
+    f"id {NIK[:8]} {NIK[8:]}",
 )
 odd_values = json_values(texts) | st.sampled_from(ODD_TEXTS) | niks().flatmap(formatted).map(lambda nik: f"id {nik}")
 FIELD_VALUES = {  # values near each field's bounds, besides any odd value
     "occurred_at": moments,
     **{name: dates for name in ("covered_from", "paid_through", "period_start", "period_end", "effective_date")},
     "amount_idr": st.sampled_from((0, -1, MAX_AMOUNT_IDR, MAX_AMOUNT_IDR + 1, 1.5, 201600.0, True, 10**30, "16800")),
-    "payer_id": st.sampled_from([text for text in ODD_TEXTS if text.startswith(("APBD", "CSR"))]) | texts.map("CSR-{}".format),
+    "payer_id": st.sampled_from([text for text in ODD_TEXTS if text.startswith(("APBD", "CSR"))])
+    | texts.map("CSR-{}".format),
     "source": st.from_regex(r"[A-Za-z0-9._ -]{0,66}", fullmatch=True),
     "region_code": st.sampled_from(("61", "61.07", "61.07.01", "61.07.01.2001", "61.99", "62", "")),
     "schema": st.sampled_from((SCHEMA, "ucj.participant-event/2", SCHEMA.upper())),
@@ -144,7 +202,22 @@ def edited_bytes(draw) -> bytes:
         return data[:at] + draw(st.binary(max_size=4)) + data[at:]
     if edit == "insert":  # odd JSON where a value or key goes
         index = data.find(b":") + 1 if draw(st.booleans()) else 1
-        token = draw(st.sampled_from((b"NaN,", b"Infinity,", b"-Infinity,", b"1e400,", b'"x":1e400,', b'"y":[],', b'"z":{},', b'"":0,', b"\x00", b" ")))
+        token = draw(
+            st.sampled_from(
+                (
+                    b"NaN,",
+                    b"Infinity,",
+                    b"-Infinity,",
+                    b"1e400,",
+                    b'"x":1e400,',
+                    b'"y":[],',
+                    b'"z":{},',
+                    b'"":0,',
+                    b"\x00",
+                    b" ",
+                )
+            )
+        )
         return data[:index] + token + data[index:]
     wrapper = draw(st.sampled_from((b"[%s]", b"%s %s", b"\xef\xbb\xbf%s", b" %s\n", b'{"e":%s}')))
     return wrapper.replace(b"%s", data)

@@ -4,6 +4,7 @@ The fold, the daily history and the lapse cliff do date arithmetic (the day befo
 the day after a span, 60 days ahead); the worker also stores each history with the codec.
 An accepted event must survive all of them, on every day around its dates.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,24 @@ from .strategies import formatted, json_values, niks
 NOW = datetime.fromisoformat(NOW_TEXT)
 REGIONS = {"61", "61.07", "61.07.01", "61.07.01.2001"}
 FIELDS = (
-    "schema", "event_id", "type", "occurred_at", "participant_id", "region_code", "segment", "source",
-    "covered_from", "paid_through", "payer_id", "period_start", "period_end", "amount_idr", "reason",
-    "effective_date", "extra", "nik",
+    "schema",
+    "event_id",
+    "type",
+    "occurred_at",
+    "participant_id",
+    "region_code",
+    "segment",
+    "source",
+    "covered_from",
+    "paid_through",
+    "payer_id",
+    "period_start",
+    "period_end",
+    "amount_idr",
+    "reason",
+    "effective_date",
+    "extra",
+    "nik",
 )
 DAYS_AROUND = (-GRACE_DAYS - 1, -61, -1, 0, 1, 60, GRACE_DAYS + 1)
 
@@ -40,16 +56,22 @@ dates = (st.dates() | near_the_bounds | st.dates(date(2024, 1, 1), date(2026, 12
 moments = (
     st.datetimes(timezones=offsets)
     | st.datetimes(datetime(2025, 1, 1), datetime(2025, 6, 15), timezones=offsets)
-    | near_the_bounds.flatmap(lambda day: offsets.map(lambda tz: datetime(day.year, day.month, day.day, 23, 59, tzinfo=tz)))
+    | near_the_bounds.flatmap(
+        lambda day: offsets.map(lambda tz: datetime(day.year, day.month, day.day, 23, 59, tzinfo=tz))
+    )
 ).map(datetime.isoformat)
-long_texts = st.integers(MAX_TEXT_LENGTH - 2, MAX_TEXT_LENGTH + 2).map(lambda n: "x" * n) | st.text(min_size=100, max_size=300)
+long_texts = st.integers(MAX_TEXT_LENGTH - 2, MAX_TEXT_LENGTH + 2).map(lambda n: "x" * n) | st.text(
+    min_size=100, max_size=300
+)
 values = (
     dates
     | moments
     | long_texts
     | json_values()
     | st.integers(-(10**13), 10**13)
-    | st.sampled_from(("APBD-61", "APBD-61.07", "APBDES-61.07.01.2001", "CSR-PT Sawit", "APBD-99", "enrollment", "lapse", "BPU"))
+    | st.sampled_from(
+        ("APBD-61", "APBD-61.07", "APBDES-61.07.01.2001", "CSR-PT Sawit", "APBD-99", "enrollment", "lapse", "BPU")
+    )
     | st.just(DROP)
 )
 mutations = st.lists(st.tuples(st.sampled_from(FIELDS), values), min_size=1, max_size=3)

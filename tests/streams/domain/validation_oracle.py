@@ -22,6 +22,7 @@ accepted event can be folded and no field can grow a label set or a message with
   APBDES-<village code> (codes in the region registry) or CSR-<name>; amount_idr is
   0..MAX_AMOUNT_IDR.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,13 +48,24 @@ from streams.domain.events import (
 # --- The NIK detector, written again from its rules (issue 21, streams/domain/nik.py's docstring),
 # without a regex or a first look, one character at a time: the oracle of what nik.py finds and masks.
 
-_PROVINCES = {*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77), 81, 82, *range(91, 98)}
+_PROVINCES = {
+    *range(11, 20),
+    21,
+    *range(31, 37),
+    *range(51, 54),
+    *range(61, 66),
+    *range(71, 77),
+    81,
+    82,
+    *range(91, 98),
+}
 _HEX = "0123456789abcdefABCDEF"
 _SIMPLE = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
 def _escape_at(text: str, at: int) -> tuple[int, str] | None:
     """(length, character) of the escape at `at`: JSON's and Python's, a JSON surrogate pair as one."""
+
     def hex_at(start: int, count: int) -> int | None:
         part = text[start : start + count]
         return int(part, 16) if len(part) == count and all(char in _HEX for char in part) else None
@@ -108,8 +120,11 @@ def _well_formed(digits: str) -> bool:
         return False
     days = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     return (
-        int(digits[:2]) in _PROVINCES and digits[2:4] != "00" and digits[4:6] != "00"
-        and 1 <= day <= days and digits[12:] != "0000"
+        int(digits[:2]) in _PROVINCES
+        and digits[2:4] != "00"
+        and digits[4:6] != "00"
+        and 1 <= day <= days
+        and digits[12:] != "0000"
     )
 
 
@@ -250,7 +265,9 @@ class Rejected:
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
             raise ValueError(f"unknown rejection reason {self.reason!r}")
-        object.__setattr__(self, "detail", mask_niks(mask_niks(self.detail)[:MAX_DETAIL_LENGTH]))  # issue 21: again after the cut
+        object.__setattr__(
+            self, "detail", mask_niks(mask_niks(self.detail)[:MAX_DETAIL_LENGTH])
+        )  # issue 21: again after the cut
 
 
 class _Reject(Exception):
@@ -332,7 +349,10 @@ def _check_content(obj: dict[str, Any], text: str) -> None:
     escaped = "\\" in text
     for field, value in _strings(obj):
         if len(value) > MAX_TEXT_LENGTH:
-            raise _Reject("too_long", f"field {_shown(field)} holds a text of {len(value)} characters, the limit is {MAX_TEXT_LENGTH}")
+            raise _Reject(
+                "too_long",
+                f"field {_shown(field)} holds a text of {len(value)} characters, the limit is {MAX_TEXT_LENGTH}",
+            )
         if escaped and _SURROGATE.search(value):  # UTF-8 cannot carry one: only an escape can
             raise _Reject("not_json", f"field {_shown(field)} holds an unpaired UTF-16 surrogate")
     if contains_nik(text) or escaped and any(contains_nik(value) for _, value in _strings(obj)):

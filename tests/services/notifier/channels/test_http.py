@@ -1,4 +1,5 @@
 """post_json against a real local HTTP server."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,11 @@ def test_2xx_is_delivered_with_json_and_headers(server):
     assert post_json(url + "/ok", {"a": "é"}, headers={"Idempotency-Key": "k:1"}) == 200
     assert post_json(url + "/accepted", [1]) == 202
     path, headers, raw = seen[0]
-    assert json.loads(raw) == {"a": "é"} and headers["Content-Type"] == "application/json" and headers["Idempotency-Key"] == "k:1"
+    assert (
+        json.loads(raw) == {"a": "é"}
+        and headers["Content-Type"] == "application/json"
+        and headers["Idempotency-Key"] == "k:1"
+    )
     assert "X-UCJ-Signature" not in headers  # no secret, no signature
 
 

@@ -98,6 +98,7 @@ def test_send_email_to_a_real_smtp_server_and_its_refusal():
 
 # --- TLS and login: aiosmtpd serving certificates made for the test by a throwaway CA -------------
 
+
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory):
     """A throwaway CA, a server certificate it signed for localhost and 127.0.0.1, and one for
@@ -109,17 +110,49 @@ def certificates(tmp_path_factory):
     def run(*argv: str) -> None:
         subprocess.run([openssl, *argv], cwd=folder, check=True, capture_output=True, timeout=60)
 
-    run("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=UCJ test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run(
+        "req",
+        "-x509",
+        *key,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=UCJ test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     for name, names in (("server", "DNS:localhost,IP:127.0.0.1"), ("elsewhere", "DNS:mail.example")):
         (folder / f"{name}.ext").write_text(
             f"subjectAltName={names}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
             "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
         )
         run("req", *key, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={names.split(',')[0][4:]}")
-        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
-    return {name: str(folder / name) for name in ("ca.pem", "server.pem", "server.key", "elsewhere.pem", "elsewhere.key")}
+        run(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.pem",
+            "-days",
+            "2",
+            "-extfile",
+            f"{name}.ext",
+        )
+    return {
+        name: str(folder / name) for name in ("ca.pem", "server.pem", "server.key", "elsewhere.pem", "elsewhere.key")
+    }
 
 
 class Sink:
@@ -169,8 +202,15 @@ def smtp_server(certificates):
 
 
 def tls_settings(port: int, tls: str, **changes) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, starttls=tls == "starttls", implicit_tls=tls == "implicit",
-                        sender="UCJ <ucj@kalbar.example>", timeout=30, **changes)
+    return SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        starttls=tls == "starttls",
+        implicit_tls=tls == "implicit",
+        sender="UCJ <ucj@kalbar.example>",
+        timeout=30,
+        **changes,
+    )
 
 
 @pytest.mark.parametrize("tls", ["starttls", "implicit"])
@@ -195,7 +235,10 @@ def test_a_certificate_from_the_ca_file_delivers_with_login(smtp_server, certifi
 @pytest.mark.parametrize("tls", ["starttls", "implicit"])
 def test_a_certificate_for_another_host_is_refused(smtp_server, certificates, tls):
     sink, port = smtp_server(tls, certificate="elsewhere")
-    with pytest.raises(DeliveryFailed, match=r"not trusted \(IP address mismatch, certificate is not valid for '127.0.0.1'.*check the CA file"):
+    with pytest.raises(
+        DeliveryFailed,
+        match=r"not trusted \(IP address mismatch, certificate is not valid for '127.0.0.1'.*check the CA file",
+    ):
         send_email(tls_settings(port, tls, ca_file=certificates["ca.pem"]), email_for(alert()), "kab@example.org")
     assert sink.received == []
 
@@ -230,7 +273,9 @@ def test_settings_that_cannot_work_say_why(tmp_path):
     (tmp_path / "empty.pem").write_text("")
     for ca_file in (tmp_path / "missing.pem", tmp_path / "empty.pem"):
         with pytest.raises(DeliveryRefused, match=f"cannot use the CA file {ca_file}: "):
-            send_email(SmtpSettings(port=free_port(), starttls=True, ca_file=str(ca_file)), email_for(alert()), "a@b.id")
+            send_email(
+                SmtpSettings(port=free_port(), starttls=True, ca_file=str(ca_file)), email_for(alert()), "a@b.id"
+            )
 
 
 def test_the_password_never_shows_in_the_settings_repr():
