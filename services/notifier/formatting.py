@@ -6,7 +6,7 @@ from datetime import date
 
 LANGUAGES = ("id", "en")
 
-_MONTHS = {
+MONTHS = {  # the month names of each language: the mails, the report and its title
     "id": (
         "Januari",
         "Februari",
@@ -67,4 +67,4 @@ def points(pp: float, language: str, decimals: int = 1) -> str:
 
 def long_date(day: date, language: str) -> str:
     """31 Desember 2025 (id) or 31 December 2025 (en)."""
-    return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"

@@ -10,10 +10,10 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 from services.notifier.chart import coverage_chart
-from services.notifier.formatting import LANGUAGES, long_date, number, percent, points, rupiah
+from services.notifier.formatting import LANGUAGES, MONTHS, long_date, number, percent, points, rupiah
 from services.notifier.messages import STATUS_WORDS
 from services.report.figures import ReportData
-from services.report.texts import MONTHS, TEXT
+from services.report.texts import TEXT
 from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
 
 PONTIANAK = timezone(timedelta(hours=7), "WIB")

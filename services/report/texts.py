@@ -133,34 +133,3 @@ TEXT: dict[str, dict[str, Any]] = {
 
 for _language, _words in TEXT.items():
     _words.update({key: _ALERT_TEXT[_language][key] for key in SHARED})
-
-MONTHS = {
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
