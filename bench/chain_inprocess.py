@@ -4,7 +4,7 @@
 
 No Kafka and no Faust: the records are cut into fetch-sized batches as the worker receives them,
 the store is a WriteBehindStore over a dict, flushed past 5,000 pending participants. Best of
-five runs in CPU time, with the collector frozen and off as in the worker (streams/garbage.py).
+five runs in CPU time, with the collector frozen and off as in the worker (streams/worker/garbage.py).
 Run it once compiled and once after `python streams/native.py clean` to compare the two.
 """
 
@@ -24,11 +24,11 @@ from services.registry.seed import seed_regions  # noqa: E402
 from services.simulation import generate_events  # noqa: E402
 from streams import native  # noqa: E402
 from streams.batch import Record, process_batch  # noqa: E402
+from streams.broker.topics import PARTICIPANT_EVENTS  # noqa: E402
 from streams.clock import Clock  # noqa: E402
 from streams.domain.regions import RegionTree  # noqa: E402
 from streams.partitioning import partition_of  # noqa: E402
 from streams.processing import CoverageProcessor  # noqa: E402
-from streams.topics import PARTICIPANT_EVENTS  # noqa: E402
 from streams.write_behind import WriteBehindStore  # noqa: E402
 
 PARTITIONS, PER_PARTITION = 8, 250  # a fetch: up to 250 records of each partition

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
-from streams.topics import ensure_topics
+from streams.broker.topics import ensure_topics
 
 NOW = "2026-06-30T12:00:00+07:00"  # fixed clock, so runs compare
 ROOT = Path(__file__).resolve().parent.parent

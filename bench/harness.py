@@ -25,7 +25,7 @@ from services.kafka_local import ensure_broker, stop_broker
 from services.producer import kafka_producer
 from services.progress import end_offsets, processed, worker_status
 from services.registry import Registry
-from streams.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
+from streams.broker.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
 
 NOW = "2026-06-30T12:00:00+07:00"  # the worker's fixed clock, so runs compare
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,8 +70,8 @@ from services.gateway.publishing import message  # noqa: E402
 from services.progress import end_offsets  # noqa: E402
 from services.registry import Registry  # noqa: E402
 from services.simulation import generate_events  # noqa: E402
+from streams.broker.topics import PARTICIPANT_EVENTS  # noqa: E402
 from streams.domain.events import ParticipantEnrolled  # noqa: E402
-from streams.topics import PARTICIPANT_EVENTS  # noqa: E402
 
 DEPTHS = (1, 12, 120)
 FINAL_MONTH = date(2026, 6, 1)  # the depth phase's final payments cover the month of NOW

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from services.secrets import SecretError, read_secret
-from streams.kafka_access import DEFAULT_MECHANISM, KafkaAccess, KafkaAccessError
+from streams.broker.kafka_access import DEFAULT_MECHANISM, KafkaAccess, KafkaAccessError
 
 # name -> (default, meaning); the CLI prints these in --help
 ENVIRONMENT = {

@@ -13,12 +13,12 @@ from typing import Callable, Container, Iterable
 
 from kafka import KafkaProducer
 
+from streams.broker.kafka_access import KafkaAccess, kafka_access
+from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.domain.edge import pseudonymize_fields
 from streams.domain.events import ParticipantEvent
 from streams.domain.pseudonym import Pseudonymizer
 from streams.domain.validation import Rejected, decode_object, parse_event
-from streams.kafka_access import KafkaAccess, kafka_access
-from streams.topics import PARTICIPANT_EVENTS
 
 log = logging.getLogger(__name__)
 

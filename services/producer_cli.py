@@ -40,8 +40,8 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from services.producer import EventPublisher, kafka_producer
     from services.registry import Registry
+    from streams.broker.topics import ensure_topics
     from streams.clock import Clock
-    from streams.topics import ensure_topics
 
     pseudonymizer = None
     if args.pseudonymize:
@@ -84,7 +84,7 @@ def _refused(report, kafka) -> str | None:
     """One sentence for a publisher the broker does not let write: the same refusal on every line says nothing more."""
     from kafka.errors import AuthorizationError
 
-    from streams.topics import PARTICIPANT_EVENTS
+    from streams.broker.topics import PARTICIPANT_EVENTS
 
     if report.failed and not report.sent and all(isinstance(error, AuthorizationError) for _, error in report.failed):
         who = kafka.username if kafka.sasl else "an unauthenticated client"

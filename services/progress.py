@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from streams.kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 
 def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[int, int]:

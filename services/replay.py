@@ -13,7 +13,7 @@ from pathlib import Path
 
 from services.config import KAFKA_ENVIRONMENT, Settings, environment_help
 from services.progress import end_offsets, processed, worker_status
-from streams.topics import WORKER_APP_ID
+from streams.broker.topics import WORKER_APP_ID
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _active_members(admin) -> int:
 def _members_once_stopped_sessions_end(admin) -> int:
     """Members of the group once a stopped worker's session has ended: a worker keeps its place
     (Kafka static membership) until then, while a running one keeps it for good."""
-    from streams.app import SESSION_TIMEOUT_SECONDS
+    from streams.worker.app import SESSION_TIMEOUT_SECONDS
 
     deadline = time.monotonic() + SESSION_TIMEOUT_SECONDS + 5
     members = _active_members(admin)
@@ -120,7 +120,7 @@ def _reset(admin, settings: Settings, extra_state_dirs: list[str]) -> None:
 
 
 def _rebuild(settings: Settings, args) -> int:
-    from streams.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
+    from streams.broker.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
 
     ensure_topics(settings.kafka)
     url = f"http://127.0.0.1:{settings.web_port}"
@@ -157,7 +157,7 @@ def _rebuild(settings: Settings, args) -> int:
 
 
 def _committed(kafka, topic: str, targets: dict[int, int]) -> bool:
-    from streams.offsets import spans
+    from streams.broker.offsets import spans
 
     found = spans(kafka, GROUP, [(topic, p) for p in targets])
     return all(found[(topic, p)].start >= end for p, end in targets.items())

@@ -107,7 +107,7 @@ def run(args) -> int:
 class _KafkaSink:
     def __init__(self, kafka):
         from services.producer import kafka_producer
-        from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+        from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 
         ensure_topics(kafka)
         self.topic = PARTICIPANT_EVENTS

@@ -43,12 +43,12 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from services.registry import Registry
+    from streams.broker.topic_reader import committed_offsets, end_offsets, read_to
+    from streams.broker.topics import PARTICIPANT_CHANGELOG, PARTICIPANT_EVENTS, REKEYED_EVENTS, WORKER_APP_ID
     from streams.clock import Clock
     from streams.domain.validation import parse_event
     from streams.exactness import verify
     from streams.reference import owners_of
-    from streams.topic_reader import committed_offsets, end_offsets, read_to
-    from streams.topics import PARTICIPANT_CHANGELOG, PARTICIPANT_EVENTS, REKEYED_EVENTS, WORKER_APP_ID
 
     settings = Settings.from_env()
     clock = Clock.from_env()

@@ -101,9 +101,9 @@ def run(args) -> int:
 
     from services.registry import Registry
     from services.registry.seed import regency_seats
-    from streams.app import CoverageWorker, WorkerSettings
+    from streams.broker.topics import ensure_topics
     from streams.clock import Clock
-    from streams.topics import ensure_topics
+    from streams.worker.app import CoverageWorker, WorkerSettings
 
     levels = _levels("--levels", args.levels)
     alert_levels = _levels("--alert-levels", args.alert_levels)

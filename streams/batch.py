@@ -13,12 +13,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from .broker.topics import DEAD_LETTER
 from .domain.events import ParticipantEvent, type_name
 from .domain.validation import Rejected
 from .partitioning import partition_of
 from .processing import CoverageProcessor
 from .sources import claimed_source
-from .topics import DEAD_LETTER
 
 log = logging.getLogger(__name__)
 

@@ -74,8 +74,8 @@ def run(args) -> int:
     from services.kafka_local import secure as security
     from services.secrets import pseudonym_key
     from services.status import WorkerUnreachable, collect, render
+    from streams.broker.topics import ensure_topics
     from streams.domain.pseudonym import Pseudonymizer
-    from streams.topics import ensure_topics
 
     settings = Settings.from_env()
     demo_dir = settings.data_dir / "demo"

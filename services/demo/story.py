@@ -191,7 +191,7 @@ class Story:
     def _send(self, messages: list[tuple[bytes | None, bytes]]) -> None:
         """Published as any registration system might: the simulated stream includes invalid input."""
         from services.producer import kafka_producer
-        from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+        from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 
         ensure_topics(self.kafka)
         producer = kafka_producer(self.kafka)

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from services.config import Settings
 from services.gateway.limits import Limits
-from streams.kafka_access import KafkaAccess
+from streams.broker.kafka_access import KafkaAccess
 
 MAX_EVENTS = 5_000  # per request; more is 413
 

@@ -146,7 +146,7 @@ def run_up(args) -> int:
     except manager.KafkaLocalError as exc:
         print(f"ucj kafka up: {exc}", file=sys.stderr)
         return exc.exit_code
-    from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+    from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 
     status = manager.broker_status(args.port, args.data_dir)
     partitions = ensure_topics(status.access())  # so producers can publish before any worker runs

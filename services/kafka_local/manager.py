@@ -31,7 +31,7 @@ from string import Template
 from services.config import Settings
 from services.kafka_local import secure as security
 from services.kafka_local.principals import ADMIN
-from streams.kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 log = logging.getLogger(__name__)
 

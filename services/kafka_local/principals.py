@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, NOTIFIER_GROUP, PARTICIPANT_EVENTS
-from streams.topics import WORKER_APP_ID as WORKER_GROUP
+from streams.broker.topics import COVERAGE_ALERTS, DEAD_LETTER, NOTIFIER_GROUP, PARTICIPANT_EVENTS
+from streams.broker.topics import WORKER_APP_ID as WORKER_GROUP
 
 INTERNAL_PREFIX = f"{WORKER_GROUP}-"  # every topic the worker makes (Faust prefixes them with its app id)
 

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from services.kafka_local.principals import BROKER, GRANTS, PRINCIPALS, SUPER_USERS, Grant
-from streams.kafka_access import KafkaAccess
+from streams.broker.kafka_access import KafkaAccess
 
 log = logging.getLogger(__name__)
 

@@ -216,7 +216,7 @@ def run(args) -> int:
     from services.notifier.metrics import NotifierMetrics
     from services.notifier.sending import Sender, SendSettings
     from services.registry import Registry
-    from streams.topics import ensure_topics
+    from streams.broker.topics import ensure_topics
 
     if args.language not in ("id", "en"):
         raise SystemExit(f"ucj notifier: language must be id or en, got {args.language!r} (UCJ_NOTIFIER_LANGUAGE)")

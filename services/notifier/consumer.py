@@ -10,8 +10,8 @@ import logging
 import threading
 
 from services.notifier.intake import Intake
-from streams.kafka_access import KafkaAccess, kafka_access
-from streams.topics import COVERAGE_ALERTS, NOTIFIER_GROUP
+from streams.broker.kafka_access import KafkaAccess, kafka_access
+from streams.broker.topics import COVERAGE_ALERTS, NOTIFIER_GROUP
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """deploy/compose/kafka-init.sh repeats, for the compose broker, what the project defines once in
 Python: the ACLs of services/kafka_local/principals.py GRANTS (which `ucj kafka up --secure`
-applies) and the topics streams/topics.py creates. These tests run the script, with the
+applies) and the topics streams/broker/topics.py creates. These tests run the script, with the
 Kafka tools replaced by recorders of their command lines, and read those command lines as
 kafka-acls.sh and kafka-topics.sh would: so the two copies cannot drift apart."""
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from services.kafka_local.principals import GRANTS, PRINCIPALS, Grant
-from streams import topics
-from streams.kafka_access import KafkaAccess
+from streams.broker import topics
+from streams.broker.kafka_access import KafkaAccess
 from tests.tools import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,7 +197,7 @@ def test_kafka_init_stops_without_the_admin_password(tmp_path):
     assert "kafka_admin_password is missing or empty" in done.stderr
 
 
-# --- kafka-topics.sh against streams/topics.py -----------------------------------------------
+# --- kafka-topics.sh against streams/broker/topics.py -----------------------------------------------
 
 
 class RecordingAdmin:

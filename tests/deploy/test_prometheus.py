@@ -122,7 +122,7 @@ def test_rules_read_only_metrics_the_services_export():
     """promtool cannot know metric names: a typo would make an alert silently never fire."""
     sources = "".join(
         (ROOT / path).read_text()
-        for path in ("streams/metrics.py", "services/notifier/metrics.py", "services/gateway/metrics.py")
+        for path in ("streams/worker/metrics.py", "services/notifier/metrics.py", "services/gateway/metrics.py")
     )
     exported = set(re.findall(r'"(ucj_[a-z_]+)"', sources))
     builtin = {"up", "process_start_time_seconds"}

@@ -1,7 +1,7 @@
 """Emptying the session's Kafka broker between tests, so each test starts as on a new broker.
 
 Starting a broker takes 10 to 30 s on a loaded machine; emptying one takes about a second.
-A test must find none of the project's topics (their names are fixed: streams/topics.py)
+A test must find none of the project's topics (their names are fixed: streams/broker/topics.py)
 and no consumer group, so every topic but the broker's own (`__consumer_offsets`, ...) and
 every group is deleted, and we wait until the broker no longer knows them: deletion in KRaft
 completes after the request returns, and a topic created again before that fails.
@@ -13,7 +13,7 @@ import time
 
 from kafka.admin import KafkaAdminClient
 
-from streams.kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 POLL_SECONDS = 0.2
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from streams.kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 from tests.integration.waiting import wait_until
 
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from services.notifier.consumer import GROUP_ID
-from streams.topics import COVERAGE_ALERTS
+from streams.broker.topics import COVERAGE_ALERTS
 from tests.integration.offsets import committed_to_end
 from tests.integration.processes import ServiceProcess
 from tests.integration.waiting import DEADLINE, wait_until

@@ -45,7 +45,7 @@ def differences(exported: Counter, expected: Counter, codes) -> dict:
 def send_raw(kafka, records, keyless=frozenset()) -> None:
     """Publish records as they are, as any producer might: no checks, some without a key."""
     from services.producer import kafka_producer
-    from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+    from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 
     ensure_topics(kafka)
     producer = kafka_producer(kafka)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from services.registry import Registry
-from streams.alert_log import read_alert_log
+from streams.broker.alert_log import read_alert_log
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
     BEHIND,
     CLIFF,

@@ -14,10 +14,10 @@ from collections import Counter
 import pytest
 
 from services.registry import Registry
-from streams.alert_log import read_alert_log
+from streams.broker.alert_log import read_alert_log
+from streams.broker.topics import EVENT_PARTITIONS, REGION_PARTIALS
 from streams.partials import decode_partial
 from streams.partitioning import partition_of
-from streams.topics import EVENT_PARTITIONS, REGION_PARTIALS
 from tests.integration.offsets import read_to_end
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
     BEHIND,

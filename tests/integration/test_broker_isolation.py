@@ -8,7 +8,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from streams.topics import PARTICIPANT_EVENTS
+from streams.broker.topics import PARTICIPANT_EVENTS
 from tests.integration.broker import empty_broker
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from datetime import datetime
 import pytest
 
 from services.registry import Registry
+from streams.broker.topics import EVENT_PARTITIONS, PARTICIPANT_EVENTS
 from streams.clock import Clock
-from streams.topics import EVENT_PARTITIONS, PARTICIPANT_EVENTS
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.streams import counter_total, messy_stream, send_raw, true_counts
 from tests.integration.test_failures import LEVELS, wait_exact

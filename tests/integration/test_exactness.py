@@ -13,9 +13,9 @@ from datetime import datetime
 
 import pytest
 
+from streams.broker.topics import PARTICIPANT_CHANGELOG, PARTICIPANT_EVENTS, REKEYED_EVENTS, WORKER_APP_ID
 from streams.codec import decode_summary
 from streams.domain.fold import contribution_on
-from streams.topics import PARTICIPANT_CHANGELOG, PARTICIPANT_EVENTS, REKEYED_EVENTS, WORKER_APP_ID
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.offsets import committed_to_end, read_to_end
 from tests.integration.oracle import active_participants

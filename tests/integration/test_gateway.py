@@ -21,7 +21,7 @@ from kafka.admin import KafkaAdminClient
 
 from services.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
-from streams.topics import PARTICIPANT_EVENTS
+from streams.broker.topics import PARTICIPANT_EVENTS
 from tests.integration.conftest import BROKER_DATA_DIRS, FIXED_NOW
 from tests.integration.gateway import GatewayProcess
 from tests.integration.offsets import end_offsets, read_to_end

@@ -15,7 +15,7 @@ import unicodedata
 
 from kafka import KafkaProducer
 
-from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
+from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.offsets import end_offsets, read_to_end
 from tests.integration.test_gateway import REGENCY, add_source, make_nik, start_gateway, villages_of  # noqa: F401 (fixture)
 from tests.integration.test_produce_cli import every_topic, produce

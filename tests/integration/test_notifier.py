@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 import pytest
 
 from services.registry import Registry
+from streams.broker.topics import COVERAGE_ALERTS
 from streams.domain.alerts import alert_to_wire
-from streams.topics import COVERAGE_ALERTS
 from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver
 from tests.integration.waiting import wait_until
 from tests.postgres import fresh_database

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from services.registry import Registry
-from streams.topics import DEAD_LETTER
+from streams.broker.topics import DEAD_LETTER
 from tests.integration.offsets import read_to_end
 from tests.integration.oracle import active_by_region
 from tests.integration.streams import differences, exported_active

@@ -12,7 +12,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from services.producer import EventPublisher, kafka_producer
 from services.registry import Registry
-from streams.topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS
+from streams.broker.topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.offsets import end_offsets, read_to_end
 from tests.integration.streams import differences, exported_active, messy_stream, true_counts

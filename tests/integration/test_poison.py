@@ -18,8 +18,8 @@ import pytest
 from services.producer import kafka_producer
 from services.registry import Registry
 from services.simulation import generate_events
+from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from streams.domain.nik import contains_nik, nik_problem
-from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.offsets import end_offsets, read_to_end
 from tests.integration.oracle import active_by_region

@@ -14,9 +14,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.producer import EventPublisher, kafka_producer
 from services.registry import Registry
+from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.domain.nik import contains_nik
 from streams.domain.pseudonym import Pseudonymizer
-from streams.topics import PARTICIPANT_EVENTS
 from tests.integration.conftest import FIXED_NOW
 from tests.streams.domain.factories import DROP, NIK, wire
 from tests.tools import child_env

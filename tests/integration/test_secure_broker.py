@@ -18,9 +18,9 @@ from services.kafka_local import broker_status, ensure_broker, stop_broker
 from services.kafka_local import secure as security
 from services.producer import EventPublisher, kafka_producer
 from services.registry import Registry
-from streams.alert_log import read_alert_log
-from streams.kafka_access import KafkaAccess
-from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, REGION_PARTIALS, ensure_topics
+from streams.broker.alert_log import read_alert_log
+from streams.broker.kafka_access import KafkaAccess
+from streams.broker.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, REGION_PARTIALS, ensure_topics
 from tests.integration.broker import empty_broker
 from tests.integration.conftest import FIXED_NOW, WorkerProcess
 from tests.integration.offsets import read_to_end

@@ -15,7 +15,7 @@ import pytest
 
 from services.producer import kafka_producer
 from services.registry import Registry
-from streams.topics import PARTICIPANT_EVENTS, ensure_topics
+from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.waiting import wait_until
 from tests.streams.domain.factories import wire
 from tests.tools import child_env

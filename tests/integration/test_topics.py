@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
-from streams.topics import EVENT_PARTITIONS, PARTICIPANT_EVENTS, REKEYED_EVENTS
+from streams.broker.topics import EVENT_PARTITIONS, PARTICIPANT_EVENTS, REKEYED_EVENTS
 
 pytestmark = pytest.mark.integration
 

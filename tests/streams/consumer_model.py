@@ -1,6 +1,6 @@
 """The worker's real consumer over an in-memory broker, under any schedule of its await points.
 
-The consumer is streams.faust_batches.BatchingConsumer itself, with Faust's own Consumer methods
+The consumer is streams.worker.faust_batches.BatchingConsumer itself, with Faust's own Consumer methods
 beneath it (commit, force_commit, _commit_offsets, perform_seek, on_partitions_revoked,
 wait_empty, _filter_committable_offsets): only what touches Kafka or the consumer thread is
 replaced. Its drain loop (`_drain_messages`) runs as a task, as does every commit and rebalance;
@@ -32,13 +32,13 @@ from faust.types import TP
 from intervaltree import IntervalTree
 from mode.utils.logging import CompositeLogger
 
-from streams.app import CoverageWorker
 from streams.batch import process_batch
-from streams.faust_batches import Batches, BatchingConsumer
+from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.partitioning import partition_of
 from streams.positions import Positions
 from streams.processing import CoverageProcessor
-from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
+from streams.worker.app import CoverageWorker
+from streams.worker.faust_batches import Batches, BatchingConsumer
 from streams.write_behind import WriteBehindStore
 
 CHANGELOG = "changelog"
@@ -387,7 +387,7 @@ class _Fetcher:
 
 
 class _Table:
-    """PartitionedTable.write's order (streams/faust_table.py): send, write the local store, and
+    """PartitionedTable.write's order (streams/worker/faust_table.py): send, write the local store, and
     persist the changelog offset once the record is acknowledged."""
 
     def __init__(self, process: Process):

@@ -12,10 +12,10 @@ import itertools
 from collections import defaultdict
 
 from streams.batch import Record, process_batch
+from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.domain.counts import merged, roll_up
 from streams.partitioning import partition_of
 from streams.processing import CoverageProcessor
-from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.write_behind import WriteBehindStore
 
 CHANGELOG = "participants-changelog"

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from services.registry import Registry
 from services.simulation import generate_events
 from streams.batch import Record, process_batch
+from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.clock import Clock
 from streams.domain.counts import merged, roll_up
-from streams.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from tests.integration.oracle import active_by_region
 from tests.streams.in_memory_broker import InMemoryBroker, InMemoryWorker
 from tests.tools import copy_registry
@@ -152,7 +152,7 @@ def test_an_event_of_a_source_that_does_not_own_its_participant_is_dead_lettered
     assert result.tally == {("enrollment", "applied"): 1, ("lapse", "participant_out_of_scope"): 1}
 
 
-# -- the real consumer (streams/faust_batches.py over Faust's Consumer) under any schedule
+# -- the real consumer (streams/worker/faust_batches.py over Faust's Consumer) under any schedule
 
 ACTIONS = st.one_of(
     st.tuples(

@@ -15,13 +15,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.registry.sources import last_events
 from streams.batch import BatchResult, Record, fold, route
+from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.clock import Clock
 from streams.domain.regions import Region, RegionTree
-from streams.metrics import SourceCollector
 from streams.processing import CoverageProcessor
 from streams.reference import Reference
 from streams.sources import OTHER, SourceActivity, bounded, claimed_source, source_label
-from streams.topics import PARTICIPANT_EVENTS
+from streams.worker.metrics import SourceCollector
 from streams.write_behind import WriteBehindStore
 
 names = st.text(string.ascii_letters + string.digits + "._-", min_size=1, max_size=20)

@@ -7,9 +7,9 @@ import json
 from kafka.errors import KafkaTimeoutError
 
 from services.gateway.publishing import ACKNOWLEDGED, UNPUBLISHED, KafkaPublisher, message
+from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.domain.events import to_wire
 from streams.domain.validation import parse_event
-from streams.topics import PARTICIPANT_EVENTS
 from tests.services.gateway.conftest import NOW, TREE
 from tests.streams.domain.factories import raw
 

@@ -9,7 +9,7 @@ import pytest
 from services.kafka_local import manager
 from services.kafka_local import secure as security
 from services.kafka_local.principals import GRANTS, PRINCIPALS, grants_of
-from streams.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS
+from streams.broker.topics import COVERAGE_ALERTS, DEAD_LETTER, PARTICIPANT_EVENTS, REGION_PARTIALS, REKEYED_EVENTS
 
 
 def may(principal: str, operation: str, topic: str) -> bool:

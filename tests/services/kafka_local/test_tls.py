@@ -19,7 +19,7 @@ import pytest
 from services.config import Settings
 from services.kafka_local import manager
 from services.kafka_local import secure as security
-from streams.kafka_access import KafkaAccess
+from streams.broker.kafka_access import KafkaAccess
 from tests.services.kafka_local.ports import free_port_triple
 from tests.services.kafka_local.test_broker import _ucj_kafka
 from tests.tools import child_env, copy_registry, require_tool
@@ -249,7 +249,7 @@ def _printed_access(exports: str) -> KafkaAccess:
 def _produce(access: KafkaAccess, payload: bytes) -> tuple[int, int]:
     from kafka import KafkaProducer
 
-    from streams.topics import PARTICIPANT_EVENTS
+    from streams.broker.topics import PARTICIPANT_EVENTS
 
     producer = KafkaProducer(**access.kafka_python(client_id="ucj-test-tls"))
     try:
@@ -262,7 +262,7 @@ def _produce(access: KafkaAccess, payload: bytes) -> tuple[int, int]:
 def _read_back(access: KafkaAccess, partition: int, offset: int) -> bytes:
     from kafka import KafkaConsumer, TopicPartition
 
-    from streams.topics import PARTICIPANT_EVENTS
+    from streams.broker.topics import PARTICIPANT_EVENTS
 
     consumer = KafkaConsumer(
         **access.kafka_python(client_id="ucj-test-tls", consumer_timeout_ms=60_000, enable_auto_commit=False)

@@ -20,9 +20,9 @@ from services.registry import Registry
 from services.registry.schema import _config, head_revision
 from services.registry.sources import key_hash
 from streams.domain.regions import RegionTree
-from streams.metrics import SourceCollector
 from streams.reference import Reference
 from streams.sources import SourceActivity
+from streams.worker.metrics import SourceCollector
 from tests.tools import child_env, free_port
 
 KEY = re.compile(r"ucjk_[A-Za-z0-9_-]{43}")

@@ -5,7 +5,7 @@ import weakref
 
 import pytest
 
-from streams.garbage import TimedCollection
+from streams.worker.garbage import TimedCollection
 
 
 class Cycle:

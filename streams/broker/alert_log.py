@@ -6,10 +6,10 @@ import json
 import logging
 import time
 
-from .domain.alerting import AlertBook
-from .domain.alerts import AlertTransition, alert_from_wire
-from .kafka_access import KafkaAccess, kafka_access
-from .topics import COVERAGE_ALERTS
+from streams.broker.kafka_access import KafkaAccess, kafka_access
+from streams.broker.topics import COVERAGE_ALERTS
+from streams.domain.alerting import AlertBook
+from streams.domain.alerts import AlertTransition, alert_from_wire
 
 log = logging.getLogger(__name__)
 

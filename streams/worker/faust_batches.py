@@ -11,11 +11,11 @@ Exactness rests on two things:
   counted partitions' positions (streams/positions.py) alone, not by Faust's read offsets, acks
   and gaps, which a rebalance resets while records fetched before it are still being handed over;
 - the commit order: the offsets are taken, the worker writes the pending state of the partitions
-  it counts into the table and its changelog (streams/faust_table.py), the producer buffer is
+  it counts into the table and its changelog (streams/worker/faust_table.py), the producer buffer is
   drained into the Kafka client and the client flushed, and only once every changelog record is
   acknowledged are the offsets committed.
 
-tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
+tests/streams/worker/test_faust_adapter.py fails when faust-streaming's version moves: check each
 override below against the new version's source, then move faust_adapter.FAUST_VERSION.
 """
 
@@ -33,7 +33,7 @@ from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.transport.producer import ProducerBuffer
 
-from .positions import Positions
+from streams.positions import Positions
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ from typing import Callable
 
 from faust.types import TP
 
-from .alert_log import book_from_log, read_alert_log
-from .domain.alerting import AlertBook
-from .domain.alerts import alert_to_wire
-from .domain.events import PONTIANAK
-from .metrics import ALERT_TRANSITIONS, STAGE_EVALUATIONS
-from .partials import decode_partial
-from .reference import Reference
-from .stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
-from .topics import REGION_PARTIALS
+from streams.broker.alert_log import book_from_log, read_alert_log
+from streams.broker.topics import REGION_PARTIALS
+from streams.domain.alerting import AlertBook
+from streams.domain.alerts import alert_to_wire
+from streams.domain.events import PONTIANAK
+from streams.partials import decode_partial
+from streams.reference import Reference
+from streams.stage import RegionReport, RegionStage, alert_transition, due_decisions, region_reports
+from streams.worker.metrics import ALERT_TRANSITIONS, STAGE_EVALUATIONS
 
 log = logging.getLogger(__name__)
 

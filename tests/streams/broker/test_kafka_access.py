@@ -6,7 +6,7 @@ import ssl
 import faust
 import pytest
 
-from streams.kafka_access import KafkaAccess, KafkaAccessError, kafka_access
+from streams.broker.kafka_access import KafkaAccess, KafkaAccessError, kafka_access
 
 WORKER = dict(security_protocol="SASL_PLAINTEXT", username="ucj-worker", password="s3cret-pass")
 

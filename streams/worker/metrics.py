@@ -11,14 +11,14 @@ from prometheus_client import Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .domain.cliff import CLIFF_HORIZON_DAYS
-from .domain.counts import Breakdown, roll_up
-from .domain.events import PONTIANAK, SEGMENTS
-from .domain.fold import Contribution
-from .domain.trajectory import STATUSES, RegionFigures, region_figures
-from .reference import Reference
-from .sources import OTHER, SourceActivity
-from .stage import RegionReport
+from streams.domain.cliff import CLIFF_HORIZON_DAYS
+from streams.domain.counts import Breakdown, roll_up
+from streams.domain.events import PONTIANAK, SEGMENTS
+from streams.domain.fold import Contribution
+from streams.domain.trajectory import STATUSES, RegionFigures, region_figures
+from streams.reference import Reference
+from streams.sources import OTHER, SourceActivity
+from streams.stage import RegionReport
 
 disable_created_metrics()  # *_created series only add noise to dashboards
 

@@ -16,20 +16,36 @@ import faust
 from faust.types import TP
 from prometheus_client import REGISTRY, generate_latest
 
-from . import native
-from .batch import process_batch
-from .catch_up import CatchUp, assigned, progressed, with_target
-from .clock import Clock
-from .dead_letter import dead_letter
-from .domain.trajectory import StatusThresholds
-from .domain.validation import Rejected
-from .faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
-from .faust_batches import consume_in_batches
-from .faust_table import PartitionedTable
-from .garbage import TimedCollection
-from .history_page import Refused, history_days, parse_query
-from .kafka_access import KafkaAccess
-from .metrics import (
+from streams import native
+from streams.batch import process_batch
+from streams.broker.kafka_access import KafkaAccess
+from streams.broker.offsets import spans
+from streams.broker.topics import (
+    COVERAGE_ALERTS,
+    DEAD_LETTER,
+    EVENT_PARTITIONS,
+    FOREVER,
+    PARTICIPANT_EVENTS,
+    PARTICIPANT_TABLE,
+    REGION_PARTIALS,
+    REKEYED_EVENTS,
+    WORKER_APP_ID,
+)
+from streams.catch_up import CatchUp, assigned, progressed, with_target
+from streams.clock import Clock
+from streams.dead_letter import dead_letter
+from streams.domain.trajectory import StatusThresholds
+from streams.domain.validation import Rejected
+from streams.history_page import Refused, history_days, parse_query
+from streams.partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
+from streams.processing import CoverageProcessor, PartitionCounts
+from streams.reference import load_reference, owners_of
+from streams.sources import UNKNOWN_SOURCE_REFRESH_SECONDS, SourceActivity, names_unknown
+from streams.worker.faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
+from streams.worker.faust_batches import consume_in_batches
+from streams.worker.faust_table import PartitionedTable
+from streams.worker.garbage import TimedCollection
+from streams.worker.metrics import (
     CAUGHT_UP,
     CONSUMER_LAG,
     DEAD_LETTERS,
@@ -43,24 +59,8 @@ from .metrics import (
     RegionCollector,
     SourceCollector,
 )
-from .offsets import spans
-from .partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
-from .processing import CoverageProcessor, PartitionCounts
-from .reference import load_reference, owners_of
-from .sources import UNKNOWN_SOURCE_REFRESH_SECONDS, SourceActivity, names_unknown
-from .stage_runner import StageRunner
-from .topics import (
-    COVERAGE_ALERTS,
-    DEAD_LETTER,
-    EVENT_PARTITIONS,
-    FOREVER,
-    PARTICIPANT_EVENTS,
-    PARTICIPANT_TABLE,
-    REGION_PARTIALS,
-    REKEYED_EVENTS,
-    WORKER_APP_ID,
-)
-from .write_behind import WriteBehindStore
+from streams.worker.stage_runner import StageRunner
+from streams.write_behind import WriteBehindStore
 
 log = logging.getLogger(__name__)
 

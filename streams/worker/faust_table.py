@@ -8,7 +8,7 @@ own store and writes each partition's pending values as one RocksDB WriteBatch a
 changelog record batches as they fit in (aiokafka's send_batch), in Faust's order: changelog,
 then local store, then the persisted offset once the last record is acknowledged.
 
-tests/streams/test_faust_adapter.py fails when faust-streaming's version moves: check each
+tests/streams/worker/test_faust_adapter.py fails when faust-streaming's version moves: check each
 function below against the new version's source, then move faust_adapter.FAUST_VERSION.
 """
 

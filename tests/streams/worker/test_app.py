@@ -13,13 +13,13 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.registry import Registry
-from streams.app import CoverageWorker, WorkerSettings
+from streams.broker.kafka_access import KafkaAccess
+from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.clock import Clock
 from streams.domain.trajectory import StatusThresholds
-from streams.kafka_access import KafkaAccess
 from streams.partitioning import partition_of
 from streams.reference import load_reference
-from streams.topics import PARTICIPANT_EVENTS
+from streams.worker.app import CoverageWorker, WorkerSettings
 from streams.write_behind import WriteBehindStore
 from tests.streams.domain.factories import raw
 from tests.tools import copy_registry
@@ -147,9 +147,9 @@ def test_a_batch_counts_its_events_by_registered_source_and_everything_else_as_o
 def test_status_rows_carry_every_outlook_figure_and_one_status():
     from datetime import date
 
-    from streams.app import _outlook_row
     from streams.domain.trajectory import Outlook, region_figures
     from streams.stage import RegionReport
+    from streams.worker.app import _outlook_row
 
     figures = region_figures("61", 490, 1000, 0.5, StatusThresholds(), pace=0.0)
     outlook = Outlook(0.0, date(2025, 12, 31), 0.6, None, 1.5, 46, 6.0, 1_000)

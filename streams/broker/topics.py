@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from .kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from importlib.metadata import version
 import faust
 import pytest
 
-from streams.faust_adapter import AIOKAFKA_VERSION, BUILT_IN_PAGES_OFF, FAUST_VERSION, serve_own_pages_only
+from streams.worker.faust_adapter import AIOKAFKA_VERSION, BUILT_IN_PAGES_OFF, FAUST_VERSION, serve_own_pages_only
 
 
 def test_faust_is_the_version_the_adapter_was_checked_against():
     installed = version("faust-streaming")
     assert installed == FAUST_VERSION, (
-        f"faust-streaming is {installed}, streams/faust_adapter.py was checked against {FAUST_VERSION}: "
+        f"faust-streaming is {installed}, streams/worker/faust_adapter.py was checked against {FAUST_VERSION}: "
         "read each of its functions against the new version's source, then move FAUST_VERSION"
     )
 
@@ -19,7 +19,7 @@ def test_faust_is_the_version_the_adapter_was_checked_against():
 def test_aiokafka_is_the_version_the_adapter_was_checked_against():
     installed = version("aiokafka")
     assert installed == AIOKAFKA_VERSION, (
-        f"aiokafka is {installed}, streams/faust_batches.py was checked against {AIOKAFKA_VERSION}: "
+        f"aiokafka is {installed}, streams/worker/faust_batches.py was checked against {AIOKAFKA_VERSION}: "
         "check that AIOKafkaConsumer.start still hands _fetch_max_wait_ms to its Fetcher, then move AIOKAFKA_VERSION"
     )
 

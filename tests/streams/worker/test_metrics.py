@@ -3,10 +3,10 @@ from datetime import date
 
 from streams.domain.fold import Contribution
 from streams.domain.regions import Region, RegionTree
-from streams.metrics import RegionCollector
 from streams.partials import HISTORY_DAYS, RegionTotals
 from streams.reference import Reference
 from streams.stage import region_report
+from streams.worker.metrics import RegionCollector
 
 TREE = RegionTree.from_regions(
     [

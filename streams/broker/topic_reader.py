@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator
 
-from .kafka_access import KafkaAccess, kafka_access
+from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 Position = tuple[str, int]  # (topic, partition)
 

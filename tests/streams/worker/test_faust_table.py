@@ -8,7 +8,7 @@ import faust
 import pytest
 from faust.types import TP
 
-from streams.faust_table import PartitionedTable
+from streams.worker.faust_table import PartitionedTable
 
 
 class SmallBatch:

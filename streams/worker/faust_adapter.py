@@ -1,7 +1,7 @@
 """Every use the worker makes of Faust beyond its documented API, pinned to one version.
 
-tests/streams/test_faust_adapter.py fails when faust-streaming's or aiokafka's version moves:
-check each function below, streams/faust_batches.py and streams/faust_table.py, against the new
+tests/streams/worker/test_faust_adapter.py fails when faust-streaming's or aiokafka's version moves:
+check each function below, streams/worker/faust_batches.py and streams/worker/faust_table.py, against the new
 version's source, then move FAUST_VERSION or AIOKAFKA_VERSION.
 """
 

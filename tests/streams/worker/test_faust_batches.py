@@ -7,8 +7,8 @@ import asyncio
 
 from faust.types import TP
 
-from streams.faust_batches import BatchingConsumer
 from streams.positions import Positions
+from streams.worker.faust_batches import BatchingConsumer
 
 
 class Commit:
@@ -82,7 +82,7 @@ def test_nothing_is_committed_after_a_changelog_record_failed_or_was_cancelled()
 def test_the_worker_consumer_lets_the_broker_hold_an_empty_fetch_only_briefly():
     import faust
 
-    from streams.faust_batches import FETCH_MAX_WAIT_MS, consume_in_batches
+    from streams.worker.faust_batches import FETCH_MAX_WAIT_MS, consume_in_batches
 
     async def create() -> int:
         app = faust.App("ucj-fetch-wait-test", broker="kafka://127.0.0.1:1")
