@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import NOW  # noqa: E402
+from services.dev.simulation import generate_events  # noqa: E402
 from services.registry.seed import seed_regions  # noqa: E402
-from services.simulation import generate_events  # noqa: E402
 from streams import native  # noqa: E402
 from streams.batch import Record, process_batch  # noqa: E402
 from streams.broker.topics import PARTICIPANT_EVENTS  # noqa: E402

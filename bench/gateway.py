@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from services.kafka_local import ensure_broker, stop_broker
+from services.dev.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from streams.broker.topics import ensure_topics
 
@@ -105,7 +105,7 @@ def main() -> None:
         ensure_topics(bootstrap)
         key_file = scratch / "pseudonym.key"
         key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
+        key_file.chmod(0o600)  # a secret file must be private (services/common/secrets.py)
         env = dict(
             os.environ,
             UCJ_KAFKA_BOOTSTRAP=bootstrap,

@@ -21,10 +21,10 @@ from typing import Callable, Iterable, Iterator
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.kafka_local import ensure_broker, stop_broker
-from services.producer import kafka_producer
-from services.progress import end_offsets, processed, worker_status
+from services.common.producer import kafka_producer
+from services.dev.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
+from services.worker_client import end_offsets, processed, worker_status
 from streams.broker.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
 
 NOW = "2026-06-30T12:00:00+07:00"  # the worker's fixed clock, so runs compare
@@ -78,7 +78,7 @@ def produce(bootstrap: str, messages: Iterable[tuple[bytes, bytes]], rate: float
 
 
 class JavaProducer:
-    """Kafka's own Java console producer, with the settings of services/producer.py, fed lines on stdin.
+    """Kafka's own Java console producer, with the settings of services/common/producer.py, fed lines on stdin.
 
     A Python producer at the rates of the latency phase takes most of a core that the worker and
     the broker share. Started once, before anything is timed; line breaks and tabs in values
@@ -86,7 +86,7 @@ class JavaProducer:
     """
 
     def __init__(self, bootstrap: str):
-        from services.kafka_local.manager import jars_dir, require_tool
+        from services.dev.kafka_local.manager import jars_dir, require_tool
 
         command = [
             require_tool("java"),

@@ -27,8 +27,8 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the repository's packages, the oracle in tests/
 
+from services.dev.simulation import generate_events  # noqa: E402
 from services.registry.seed import seed_regions  # noqa: E402
-from services.simulation import generate_events  # noqa: E402
 from streams.domain import validation  # noqa: E402
 from streams.domain.events import ParticipantEvent  # noqa: E402
 from streams.domain.plain_event import plain_event  # noqa: E402

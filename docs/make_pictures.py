@@ -398,7 +398,7 @@ class Demo:
         return result
 
     def __enter__(self) -> "Demo":
-        from services.kafka_local.manager import jars_dir  # the jars already fetched, not a fresh download
+        from services.dev.kafka_local.manager import jars_dir  # the jars already fetched, not a fresh download
 
         # the demo's environment: none of the caller's UCJ_* settings (SMTP, hold, data dir)
         env = {name: value for name, value in os.environ.items() if not name.startswith("UCJ_")}
@@ -522,7 +522,7 @@ class Demo:
 
     def _stop_broker(self) -> None:
         """If the demo could not stop its broker (killed), stop it here."""
-        from services.kafka_local.manager import stop_broker
+        from services.dev.kafka_local.manager import stop_broker
 
         kafka_dir = self.data_dir / "demo" / "kafka"
         if kafka_dir.exists():

@@ -11,21 +11,21 @@ DISTRIBUTION = "ucj-coverage-monitor"
 
 # modules that each provide add_parser(subparsers); the parser sets run=callable(args) -> int
 COMMAND_MODULES = (
-    "services.kafka_local.cli",
+    "services.dev.kafka_local.cli",
     "services.registry.cli",
     "services.registry.coordinators_cli",
     "services.registry.sources_cli",
-    "services.producer_cli",
-    "services.worker_cli",
-    "services.simulator_cli",
-    "services.status",
-    "services.history",
+    "services.commands.produce",
+    "services.commands.worker",
+    "services.commands.simulate",
+    "services.commands.status",
+    "services.commands.history",
     "services.report.cli",
-    "services.replay",
-    "services.verify",
-    "services.demo",
+    "services.commands.replay",
+    "services.commands.verify",
+    "services.dev.demo",
     "services.notifier.cli",
-    "services.dashboards_cli",
+    "services.commands.dashboards",
     "services.gateway.cli",
 )
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:  # kafka-python logs every connection attempt; our own messages say what failed
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         logging.getLogger("alembic").setLevel(logging.WARNING)  # `ucj registry` says what was migrated
-    from services import transient_logs
+    from services.common import transient_logs
 
     transient_logs.install()  # aiokafka's ERROR while the group coordinator is not available yet: INFO
     try:
@@ -87,7 +87,7 @@ def _known_failure(error: Exception) -> str | None:
     """A plain sentence for the failures a user can fix, instead of a traceback."""
     from kafka.errors import AuthorizationError, KafkaConnectionError, KafkaTimeoutError
 
-    from services.config import Settings
+    from services.common.config import Settings
     from services.registry import RegistryNotInitialized
 
     if isinstance(error, (KafkaTimeoutError, KafkaConnectionError)):

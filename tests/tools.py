@@ -65,7 +65,7 @@ def free_port() -> int:
 
 
 def write_secret(path: Path, text: str) -> Path:
-    """Write a secret file as an operator must (mode 0600, whatever the umask): services.secrets
+    """Write a secret file as an operator must (mode 0600, whatever the umask): services.common.secrets
     refuses a *_FILE that its group or others can read."""
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)

@@ -2,7 +2,7 @@
 # One shot, once the broker is healthy (docker-compose.yml service kafka-init), as ucj-admin:
 # creates the pipeline's topics (as streams/broker/topics.py makes them) and the ACLs of each
 # principal (the broker denies what no ACL allows: allow.everyone.if.no.acl.found=false).
-# The ACLs are exactly services/kafka_local/principals.py GRANTS (what `ucj kafka up --secure`
+# The ACLs are exactly services/dev/kafka_local/principals.py GRANTS (what `ucj kafka up --secure`
 # grants) and the topics exactly what streams/broker/topics.py creates; tests/deploy/test_compose_kafka_init.py
 # runs this script and fails when either drifts.
 # Safe to run again: existing topics and ACLs are left as they are.

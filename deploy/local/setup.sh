@@ -104,4 +104,4 @@ if [ "$(.venv/bin/docker-compose version --short 2>/dev/null)" != "${compose_ver
 fi
 
 echo "==> Kafka jars"
-.venv/bin/python -c "from services.kafka_local.manager import ensure_jars; print(ensure_jars())"
+.venv/bin/python -c "from services.dev.kafka_local.manager import ensure_jars; print(ensure_jars())"

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.csv_text import sniff_delimiter
+from services.common.csv_text import sniff_delimiter
 from services.gateway.settings import MAX_EVENTS
 from streams.domain.events import SCHEMA
 from streams.domain.nik import mask_niks

@@ -6,8 +6,8 @@ import argparse
 import logging
 import sys
 
-from services.config import KAFKA_ENVIRONMENT
-from services.config import environment_help as common_environment_help
+from services.common.config import KAFKA_ENVIRONMENT
+from services.common.config import environment_help as common_environment_help
 from services.gateway.settings import ENVIRONMENT, LIMIT_SETTINGS, MAX_BODY_BYTES, MAX_EVENTS, environment_help
 
 log = logging.getLogger("services.gateway")
@@ -61,12 +61,12 @@ def run(args) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from services.common.secrets import SecretError, pseudonym_key
     from services.gateway.api import Gateway, create_app
     from services.gateway.metrics import GatewayMetrics
     from services.gateway.publishing import KafkaPublisher
     from services.gateway.settings import GatewaySettings
     from services.registry import Registry
-    from services.secrets import SecretError, pseudonym_key
     from streams.clock import Clock
     from streams.domain.pseudonym import Pseudonymizer
 

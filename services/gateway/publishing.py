@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from services.common.producer import kafka_producer
 from services.gateway.settings import BOOTSTRAP_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, MAX_BLOCK_MS, REQUEST_TIMEOUT_MS
-from services.producer import kafka_producer
 from streams.broker.kafka_access import KafkaAccess, kafka_access
 from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 from streams.domain.events import ParticipantEvent, to_wire

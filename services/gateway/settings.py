@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from services.config import Settings
+from services.common.config import Settings
 from services.gateway.limits import Limits
 from streams.broker.kafka_access import KafkaAccess
 

@@ -8,8 +8,8 @@ import signal
 import sys
 import threading
 
-from services.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration
-from services.config import environment_help as common_environment_help
+from services.common.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration
+from services.common.config import environment_help as common_environment_help
 from services.notifier.settings import boolean, env, environment_help, smtp_settings
 
 log = logging.getLogger("services.notifier")

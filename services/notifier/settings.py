@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Mapping
 
-from services.secrets import SecretError, read_secret
+from services.common.secrets import SecretError, read_secret
 
 if TYPE_CHECKING:  # imported when used: every `ucj` command reads this module for its --help
     from services.notifier.channels.smtp import SmtpSettings

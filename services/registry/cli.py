@@ -8,8 +8,8 @@ import sys
 import textwrap
 from typing import Callable, TypeVar
 
-from services.config import Settings, environment_help
-from services.csv_text import DELIMITER_NAMES
+from services.common.config import Settings, environment_help
+from services.common.csv_text import DELIMITER_NAMES
 from services.registry.csv_files import PLAN_COLUMNS, WORKFORCE_COLUMNS, CsvRejected
 from services.registry.edition_store import EditionReport
 from services.registry.registry import LoadReport, Registry, RegistryNotInitialized

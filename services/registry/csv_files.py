@@ -2,7 +2,7 @@
 
 Every row is checked and every problem is reported with its line number (line 1 is the
 header), so an operator can fix a file in one pass. A file with any bad row is rejected whole.
-Files are read as spreadsheets save them: comma or semicolon delimited (services/csv_text.py
+Files are read as spreadsheets save them: comma or semicolon delimited (services/common/csv_text.py
 decides, as the gateway does), UTF-8 with or without a byte order mark.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Generic, Iterator, TypeVar
 
-from services.csv_text import DELIMITER_NAMES, sniff_delimiter
+from services.common.csv_text import DELIMITER_NAMES, sniff_delimiter
 from services.registry.coordinators import PLAIN_HTTP_REFUSED, coordinator_problems, is_plain_http
 
 WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")

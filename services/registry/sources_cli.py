@@ -9,7 +9,7 @@ import urllib.request
 from datetime import datetime, timezone
 from typing import Callable
 
-from services.config import Settings
+from services.common.config import Settings
 from services.registry.cli import add_command, database_option, help_format, open_registry, print_table
 from services.registry.registry import RegistryNotInitialized
 from services.registry.sources import Source, last_events

@@ -13,7 +13,7 @@ import urllib.request
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from services.config import Settings, environment_help
+from services.common.config import Settings, environment_help
 from services.report.figures import (
     REPORT_LEVELS,
     PipelineNotes,
@@ -101,11 +101,11 @@ def run(args) -> int:
 
 
 def report_html(region: str, month: date, language: str, urls: list[str]) -> str:
-    from services.history import HistoryUnavailable, combine, fetch
+    from services.commands.history import HistoryUnavailable, combine, fetch
+    from services.commands.status import WorkerUnreachable, collect
     from services.registry import Registry
     from services.registry.seed import SEED_WORKFORCE_YEARS, seed_workforce_estimates
     from services.report.render import to_html
-    from services.status import WorkerUnreachable, collect
     from streams.domain.trajectory import StatusThresholds, plan_of
 
     _progress("reading the registry")

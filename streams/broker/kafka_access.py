@@ -1,6 +1,6 @@
 """How every Kafka client of the project reaches the broker: address, protocol, identity, trust.
 
-One value, built once from the settings (services/config.py reads them from the environment),
+One value, built once from the settings (services/common/config.py reads them from the environment),
 turned here into the keyword arguments of each client library: kafka-python for the services,
 Faust (and through it aiokafka) for the worker. No client is configured anywhere else.
 """

@@ -128,7 +128,7 @@ def test_the_token_can_come_from_a_file(grafana, monkeypatch, tmp_path):
     monkeypatch.delenv("UCJ_GRAFANA_TOKEN", raising=False)
     path = tmp_path / "grafana_token"
     path.write_text("glsa_good\n", encoding="utf-8")
-    path.chmod(0o600)  # a secret file must be private (services/secrets.py)
+    path.chmod(0o600)  # a secret file must be private (services/common/secrets.py)
     monkeypatch.setenv("UCJ_GRAFANA_TOKEN_FILE", str(path))
     assert main(["dashboards", "push", "--url", grafana.url]) == 0
     assert len(grafana.posted_dashboards()) == 3

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from services.config import ENVIRONMENT
+from services.common.config import ENVIRONMENT
 from services.gateway.settings import ENVIRONMENT as GATEWAY_ENVIRONMENT
 from services.notifier.settings import ENVIRONMENT as NOTIFIER_ENVIRONMENT
 from tests.tools import child_env, require_tool

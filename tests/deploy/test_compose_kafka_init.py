@@ -1,5 +1,5 @@
 """deploy/compose/kafka-init.sh repeats, for the compose broker, what the project defines once in
-Python: the ACLs of services/kafka_local/principals.py GRANTS (which `ucj kafka up --secure`
+Python: the ACLs of services/dev/kafka_local/principals.py GRANTS (which `ucj kafka up --secure`
 applies) and the topics streams/broker/topics.py creates. These tests run the script, with the
 Kafka tools replaced by recorders of their command lines, and read those command lines as
 kafka-acls.sh and kafka-topics.sh would: so the two copies cannot drift apart."""
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka_local.principals import GRANTS, PRINCIPALS, Grant
+from services.dev.kafka_local.principals import GRANTS, PRINCIPALS, Grant
 from streams.broker import topics
 from streams.broker.kafka_access import KafkaAccess
 from tests.tools import child_env

@@ -9,8 +9,8 @@ import json
 import re
 from datetime import datetime, timezone
 
+from services.commands.simulate import add_parser
 from services.registry.seed import seed_regions
-from services.simulator_cli import add_parser
 from streams.domain.nik import digits_of, nik_problem
 from streams.domain.validation import Rejected, parse_event
 from tests.docs.guides import EXAMPLES, GUIDES, ROOT, text

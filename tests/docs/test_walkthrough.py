@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka_local import manager
+from services.dev.kafka_local import manager
 from tests.docs.guides import ROOT, code_blocks, section
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.processes import ServiceProcess
 from tests.integration.waiting import wait_until
-from tests.services.kafka_local.ports import free_port_pair
+from tests.services.dev.kafka_local.ports import free_port_pair
 from tests.tools import child_env, free_port, require_tool
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka_local import ensure_broker, stop_broker
+from services.dev.kafka_local import ensure_broker, stop_broker
 from tests.integration.broker import empty_broker
 from tests.integration.processes import ServiceProcess
-from tests.services.kafka_local.ports import free_port_pair
+from tests.services.dev.kafka_local.ports import free_port_pair
 from tests.tools import child_env, copy_registry, free_port, require_tool
 
 FIXED_NOW = "2026-06-30T12:00:00+07:00"  # the worker's clock in these tests: no flake at midnight

@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from datetime import date, datetime
 
-from services.simulation import generate_events
+from services.dev.simulation import generate_events
 from tests.integration.oracle import active_by_region
 from tests.integration.waiting import DEADLINE, wait_until
 
@@ -44,7 +44,7 @@ def differences(exported: Counter, expected: Counter, codes) -> dict:
 
 def send_raw(kafka, records, keyless=frozenset()) -> None:
     """Publish records as they are, as any producer might: no checks, some without a key."""
-    from services.producer import kafka_producer
+    from services.common.producer import kafka_producer
     from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 
     ensure_topics(kafka)

@@ -176,8 +176,8 @@ def empty_queries(prometheus: PrometheusServer, queries: list[tuple[str, str, st
 
 
 def test_every_dashboard_query_returns_data_from_a_real_prometheus(kafka_bootstrap, tmp_path, monkeypatch):
-    from services.demo.story import Story
-    from services.secrets import pseudonym_key
+    from services.common.secrets import pseudonym_key
+    from services.dev.demo.story import Story
     from streams.domain.pseudonym import Pseudonymizer
     from tests.integration.conftest import WorkerProcess
     from tests.integration.receivers import HttpReceiver, NotifierProcess, SmtpReceiver

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from services.kafka_local import ensure_broker, stop_broker
+from services.dev.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.streams import (

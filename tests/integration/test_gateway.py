@@ -19,7 +19,7 @@ from datetime import date
 import pytest
 from kafka.admin import KafkaAdminClient
 
-from services.kafka_local import ensure_broker, stop_broker
+from services.dev.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
 from streams.broker.topics import PARTICIPANT_EVENTS
 from tests.integration.conftest import BROKER_DATA_DIRS, FIXED_NOW
@@ -40,7 +40,7 @@ REGENCY, OTHER_REGENCY = "61.07", "61.01"  # Bengkayang, Sambas
 def start_gateway(kafka_bootstrap, registry_url, tmp_path):
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text(secrets.token_urlsafe(48) + "\n")
-    key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
+    key_file.chmod(0o600)  # a secret file must be private (services/common/secrets.py)
     gateways = []
 
     def start(*options: str) -> GatewayProcess:

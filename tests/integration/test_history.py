@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.history import collect
+from services.commands.history import collect
 from services.registry import Registry
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.oracle import active_by_region

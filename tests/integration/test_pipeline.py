@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from services.producer import EventPublisher, kafka_producer
+from services.common.producer import EventPublisher, kafka_producer
 from services.registry import Registry
 from streams.broker.topics import DEAD_LETTER, EVENT_PARTITIONS, PARTICIPANT_EVENTS
 from tests.integration.conftest import FIXED_NOW

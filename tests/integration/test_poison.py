@@ -15,9 +15,9 @@ from datetime import date, datetime
 
 import pytest
 
-from services.producer import kafka_producer
+from services.common.producer import kafka_producer
+from services.dev.simulation import generate_events
 from services.registry import Registry
-from services.simulation import generate_events
 from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, ensure_topics
 from streams.domain.nik import contains_nik, nik_problem
 from tests.integration.conftest import FIXED_NOW

@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from services.producer import EventPublisher, kafka_producer
+from services.common.producer import EventPublisher, kafka_producer
 from services.registry import Registry
 from streams.broker.topics import PARTICIPANT_EVENTS
 from streams.domain.nik import contains_nik

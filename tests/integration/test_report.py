@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services.history import collect as history
-from services.status import collect as status
+from services.commands.history import collect as history
+from services.commands.status import collect as status
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
     BEHIND,
     CLIFF,

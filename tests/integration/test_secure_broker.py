@@ -14,9 +14,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import TopicAuthorizationFailedError
 
-from services.kafka_local import broker_status, ensure_broker, stop_broker
-from services.kafka_local import secure as security
-from services.producer import EventPublisher, kafka_producer
+from services.common.producer import EventPublisher, kafka_producer
+from services.dev.kafka_local import broker_status, ensure_broker, stop_broker
+from services.dev.kafka_local import secure as security
 from services.registry import Registry
 from streams.broker.alert_log import read_alert_log
 from streams.broker.kafka_access import KafkaAccess
@@ -27,7 +27,7 @@ from tests.integration.offsets import read_to_end
 from tests.integration.small_province import BEHIND, HOLD, REGENCIES, all_on_track, enrolled, lapsed, small_registry  # noqa: F401 (fixture)
 from tests.integration.streams import differences, exported_active, messy_stream, send_raw, true_counts
 from tests.integration.waiting import wait_until
-from tests.services.kafka_local.ports import free_port_pair
+from tests.services.dev.kafka_local.ports import free_port_pair
 from tests.tools import child_env, require_tool
 
 pytestmark = pytest.mark.integration

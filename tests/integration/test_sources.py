@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.producer import kafka_producer
+from services.common.producer import kafka_producer
 from services.registry import Registry
 from streams.broker.topics import PARTICIPANT_EVENTS, ensure_topics
 from tests.integration.waiting import wait_until

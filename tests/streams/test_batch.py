@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from services.dev.simulation import generate_events
 from services.registry import Registry
-from services.simulation import generate_events
 from streams.batch import Record, process_batch
 from streams.broker.topics import DEAD_LETTER, PARTICIPANT_EVENTS, REKEYED_EVENTS
 from streams.clock import Clock

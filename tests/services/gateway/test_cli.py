@@ -42,7 +42,7 @@ def test_the_gateway_does_not_start_without_a_pseudonym_key(tmp_path):
 def test_a_key_too_short_is_refused_too(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text("short\n")
-    key_file.chmod(0o600)  # a secret file must be private (services/secrets.py)
+    key_file.chmod(0o600)  # a secret file must be private (services/common/secrets.py)
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "gateway"],
         env=child_env(UCJ_DATA_DIR=str(tmp_path), UCJ_PSEUDONYM_KEY_FILE=str(key_file)),

@@ -18,7 +18,7 @@ def notifier_args(*argv: str):
 def test_smtp_settings_from_flags_and_the_password_file(tmp_path):
     secret = tmp_path / "smtp-password"
     secret.write_text("s3cret\n")
-    secret.chmod(0o600)  # a secret file must be private (services/secrets.py)
+    secret.chmod(0o600)  # a secret file must be private (services/common/secrets.py)
     settings = smtp_settings(
         notifier_args("--smtp-user", "ucj", "--smtp-port", "465", "--smtp-implicit-tls", "true"),
         {"UCJ_SMTP_PASSWORD_FILE": str(secret)},

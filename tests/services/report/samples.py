@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.history import History
+from services.commands.history import History
 from services.report.figures import PipelineNotes, WorkforceNote, build, children_from, period
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import StatusThresholds, planned_ratio, region_figures

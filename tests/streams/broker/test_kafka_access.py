@@ -93,7 +93,7 @@ from tests.tools import require_tool  # noqa: E402
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory):
     """Two data dirs' CAs, as `ucj kafka up --secure --tls` makes them; the first one's broker certificate."""
-    from services.kafka_local import secure
+    from services.dev.kafka_local import secure
 
     openssl = require_tool("openssl", "e.g. `apt-get install openssl`")
     ours, theirs = tmp_path_factory.mktemp("ours"), tmp_path_factory.mktemp("theirs")

@@ -10,8 +10,8 @@ from itertools import islice
 
 import pytest
 
+from services.dev.simulation import generate_events
 from services.registry.seed import seed_regions
-from services.simulation import generate_events
 from streams.domain.plain_event import plain_event
 from streams.domain.regions import RegionTree
 from streams.domain.validation import parse_event

@@ -15,8 +15,8 @@ from itertools import islice
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from services.dev.simulation import generate_events
 from services.registry.seed import seed_regions
-from services.simulation import generate_events
 from streams.domain.events import LAPSE_REASONS, PONTIANAK, SCHEMA, SEGMENTS, ParticipantEvent
 from streams.domain.regions import RegionTree
 from streams.domain.validation import (

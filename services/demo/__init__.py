@@ -1,5 +1,0 @@
-"""`ucj demo`: the whole product on one machine, with a regency that falls behind."""
-
-from services.demo.cli import add_parser
-
-__all__ = ["add_parser"]
