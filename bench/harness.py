@@ -24,7 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.common.producer import kafka_producer
 from services.dev.kafka_local import ensure_broker, stop_broker
 from services.registry import Registry
-from services.worker_client import end_offsets, processed, worker_status
+from services.worker_client import WorkerUnavailable, processed, status_of
+from streams.broker.offsets import end_offsets
 from streams.broker.topics import PARTICIPANT_EVENTS, REKEYED_EVENTS, ensure_topics
 
 NOW = "2026-06-30T12:00:00+07:00"  # the worker's fixed clock, so runs compare
@@ -262,8 +263,8 @@ class Worker:
     def progress(self, bootstrap: str, topic: str, targets: Offsets, since: Offsets) -> int:
         """Messages of `topic` past `since` and up to `targets` that the worker has processed (0 before it answers)."""
         try:
-            status = worker_status(self.url)
-        except OSError:
+            status = status_of(self.url)
+        except WorkerUnavailable:
             return 0
         return processed(status, topic, targets) - processed(status, topic, since)
 
@@ -272,9 +273,9 @@ class Worker:
         while True:
             self.check()
             try:
-                if worker_status(self.url)["partitions"]:
+                if status_of(self.url)["partitions"]:
                     return
-            except OSError:
+            except WorkerUnavailable:
                 pass
             time.sleep(0.5)
 

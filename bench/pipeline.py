@@ -69,7 +69,7 @@ from bench.history import histories  # noqa: E402
 from services.dev.simulation import generate_events  # noqa: E402
 from services.gateway.publishing import message  # noqa: E402
 from services.registry import Registry  # noqa: E402
-from services.worker_client import end_offsets  # noqa: E402
+from streams.broker.offsets import end_offsets  # noqa: E402
 from streams.broker.topics import PARTICIPANT_EVENTS  # noqa: E402
 from streams.domain.events import ParticipantEnrolled  # noqa: E402
 

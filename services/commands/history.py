@@ -7,14 +7,12 @@ import csv
 import io
 import json
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, timedelta
 
 from services.common.config import Settings, environment_help
-from streams.domain.trajectory import PACE_WINDOW_DAYS, RegionFigures, StatusThresholds, pace_per_day, region_figures
+from services.worker_client import History, WorkerUnavailable, collect_history
+from streams.domain.trajectory import RegionFigures
 
 STEPS = ("day", "week", "month")
 
@@ -65,23 +63,11 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-class HistoryUnavailable(Exception):
-    """The workers cannot give this history; the message says why in one sentence."""
-
-
-@dataclass(frozen=True)
-class History:
-    region: str
-    name: str
-    rows: list[RegionFigures]  # one per day, in order
-    days: list[str]
-
-
 def run(args) -> int:
     urls = args.url or [f"http://127.0.0.1:{Settings.from_env().web_port}"]
     try:
-        history = collect(urls, args.region, args.first, args.last)
-    except HistoryUnavailable as error:
+        history = collect_history(urls, args.region, args.first, args.last)
+    except WorkerUnavailable as error:
         print(f"ucj history: {error}", file=sys.stderr)
         return 1
     picked = at_step(history, args.step)
@@ -92,69 +78,6 @@ def run(args) -> int:
     else:
         print(render(history, picked))
     return 0
-
-
-def fetch(url: str, region: str, first: date | None, last: date | None) -> dict:
-    params = {
-        "region": region,
-        **({"from": first.isoformat()} if first else {}),
-        **({"to": last.isoformat()} if last else {}),
-    }
-    address = f"{url.rstrip('/')}/history?{urllib.parse.urlencode(params)}"
-    try:
-        with urllib.request.urlopen(address, timeout=30) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as error:
-        try:
-            reason = json.load(error)["error"]
-        except (ValueError, KeyError):
-            reason = f"HTTP {error.code}"
-        raise HistoryUnavailable(f"the worker at {url} refused: {reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise HistoryUnavailable(f"no answer from worker at {url} ({error}); is `ucj worker` running?") from None
-
-
-def collect(urls: list[str], region: str, first: date | None = None, last: date | None = None) -> History:
-    """Sum the workers' histories (each counts only the partitions it owns) from `first` to
-    `last`, defaulting to the 90 days to the workers' today. The PACE_WINDOW_DAYS before `first`
-    are read too, so each day's status has the pace rule, as the region stage applies it."""
-    if last is None:
-        last = date.fromisoformat(fetch(urls[0], region, None, None)["days"][-1]["day"])
-    first = first or last - timedelta(days=90)
-    if first > last:
-        raise HistoryUnavailable(f"--from ({first}) is after --to ({last})")
-    bodies = [fetch(url, region, first - timedelta(days=PACE_WINDOW_DAYS), last) for url in urls]
-    return combine(bodies, urls, shown_from=PACE_WINDOW_DAYS)
-
-
-def combine(bodies: list[dict], urls: list[str], shown_from: int = 0) -> History:
-    """The summed days, from the `shown_from`-th on: the days before only give the first ones a pace."""
-    owners: dict[int, str] = {}
-    for url, body in zip(urls, bodies):
-        for partition in body["partitions"]:
-            if partition in owners:
-                raise HistoryUnavailable(
-                    f"partition {partition} is owned by both {owners[partition]} and {url}: a rebalance is under way, ask again"
-                )
-            owners[partition] = url
-    count = bodies[0]["partition_count"]
-    missing = sorted(set(range(count)) - set(owners))
-    if missing:
-        raise HistoryUnavailable(
-            f"no worker given owns partition(s) {', '.join(map(str, missing))} of {count}: give every worker's --url "
-            "(a worker that is still recovering owns none yet)"
-        )
-    days = [d["day"] for d in bodies[0]["days"]]
-    if any([d["day"] for d in body["days"]] != days for body in bodies):
-        raise HistoryUnavailable("the workers answered for different days (one of them turned midnight): ask again")
-    thresholds = StatusThresholds(**bodies[0]["thresholds"])
-    region = bodies[0]["region"]
-    actives = [sum(body["days"][i]["active"] for body in bodies) for i in range(len(days))]
-    rows = [
-        region_figures(region, actives[i], day["workforce"], day["planned"], thresholds, pace_per_day(actives[: i + 1]))
-        for i, day in enumerate(bodies[0]["days"])
-    ]
-    return History(region, bodies[0]["name"], rows[shown_from:], days[shown_from:])
 
 
 def at_step(history: History, step: str) -> list[tuple[str, RegionFigures]]:

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from services.common.config import KAFKA_ENVIRONMENT, Settings, environment_help
-from services.worker_client import end_offsets, processed, worker_status
+from services.worker_client import WorkerUnavailable, processed, status_of
+from streams.broker.offsets import end_offsets
 from streams.broker.topics import WORKER_APP_ID
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def _rebuild(settings: Settings, args) -> int:
                         print(f"ucj replay: not caught up after {args.timeout:.0f} s", file=sys.stderr)
                         return 1
                     time.sleep(2)
-        status = worker_status(url)
+        status = status_of(url)
         for region in status["regions"]:
             print(f"{region['region']:<7} {region['name']:<28} {region['active']:>9,} active")
         print(f"replayed in {time.monotonic() - started:.0f} s; start the workers again")
@@ -165,8 +166,8 @@ def _committed(kafka, topic: str, targets: dict[int, int]) -> bool:
 
 def _caught_up(url: str, topic: str, targets: dict[int, int], started: float) -> bool:
     try:
-        done = processed(worker_status(url), topic, targets)
-    except OSError:
+        done = processed(status_of(url), topic, targets)
+    except WorkerUnavailable:
         return False
     log.info("%s: %d of %d messages replayed (%.0f s)", topic, done, sum(targets.values()), time.monotonic() - started)
     return done == sum(targets.values())

@@ -6,13 +6,10 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections import defaultdict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 
 from services.common.config import Settings, environment_help
-from streams.domain.trajectory import RegionFigures, StatusThresholds, region_figures
+from services.worker_client import StatusRow, WorkerUnavailable, collect_status
 
 
 def add_parser(subparsers) -> None:
@@ -40,8 +37,8 @@ def run(args) -> int:
     urls = args.url or [f"http://127.0.0.1:{Settings.from_env().web_port}"]
     while True:
         try:
-            rows, day = collect(urls)
-        except WorkerUnreachable as error:
+            rows, day = collect_status(urls)
+        except WorkerUnavailable as error:
             print(f"ucj status: {error}", file=sys.stderr)
             if not args.watch:
                 return 1
@@ -56,50 +53,6 @@ def run(args) -> int:
             time.sleep(args.watch)
         except KeyboardInterrupt:
             return 0
-
-
-class WorkerUnreachable(Exception):
-    pass
-
-
-def fetch(url: str) -> dict:
-    try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=10) as response:
-            return json.load(response)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise WorkerUnreachable(f"no answer from worker at {url} ({error}); is `ucj worker` running?") from None
-
-
-@dataclass(frozen=True)
-class StatusRow:
-    name: str
-    figures: RegionFigures  # from the summed counts; its status is the region stage's (with the pace rule), None until it judges
-    outlook: dict | None  # pace, ETA and the status, from the region stage
-
-
-def collect(urls: list[str]) -> tuple[list[StatusRow], str]:
-    """Add up the workers' counts, then derive the figures once from the totals.
-
-    The status is the one the region stage judged, with the pace rule (`outlook.status`): the
-    counts of one worker alone have no pace, so no status is derived from them here."""
-    active: dict[str, int] = defaultdict(int)
-    meta: dict[str, dict] = {}
-    outlooks: dict[str, dict] = {}
-    for url in urls:
-        body = fetch(url)
-        day, thresholds = body["day"], StatusThresholds(**body["thresholds"])
-        for region in body["regions"]:
-            active[region["region"]] += region["active"]
-            meta[region["region"]] = region
-            if region.get("outlook"):
-                outlooks[region["region"]] = region["outlook"]
-    rows = []
-    for code in sorted(meta, key=lambda c: (meta[c]["level"] != "province", c)):
-        m = meta[code]
-        outlook = outlooks.get(code)
-        figures = region_figures(code, active[code], m["workforce"], m["planned"], thresholds)
-        rows.append(StatusRow(m["name"], replace(figures, status=(outlook or {}).get("status")), outlook))
-    return rows, day
 
 
 def _pct(ratio: float | None) -> str:

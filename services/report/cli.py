@@ -101,11 +101,10 @@ def run(args) -> int:
 
 
 def report_html(region: str, month: date, language: str, urls: list[str]) -> str:
-    from services.commands.history import HistoryUnavailable, combine, fetch
-    from services.commands.status import WorkerUnreachable, collect
     from services.registry import Registry
     from services.registry.seed import SEED_WORKFORCE_YEARS, seed_workforce_estimates
     from services.report.render import to_html
+    from services.worker_client import WorkerUnavailable, collect_status, combine_histories, history_of
     from streams.domain.trajectory import StatusThresholds, plan_of
 
     _progress("reading the registry")
@@ -120,8 +119,8 @@ def report_html(region: str, month: date, language: str, urls: list[str]) -> str
 
     _progress(f"asking {len(urls)} worker(s) for today's status")
     try:
-        rows, today_text = collect(urls)
-    except WorkerUnreachable as error:
+        rows, today_text = collect_status(urls)
+    except WorkerUnavailable as error:
         raise ReportRefused(str(error)) from None
     today = date.fromisoformat(today_text)
     p = period(month, today)
@@ -129,9 +128,9 @@ def report_html(region: str, month: date, language: str, urls: list[str]) -> str
 
     def history(code: str, first: date):
         try:
-            bodies = [fetch(url, code, first, p.day) for url in urls]
-            return combine(bodies, urls), bodies[0]["thresholds"]
-        except HistoryUnavailable as error:
+            bodies = [history_of(url, code, first, p.day) for url in urls]
+            return combine_histories(bodies, urls), bodies[0]["thresholds"]
+        except WorkerUnavailable as error:
             raise ReportRefused(str(error)) from None
 
     _progress(f"reading the history of {region} from {p.history_from} to {p.day}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Mapping, Sequence
 
-from services.commands.history import History
+from services.worker_client import History
 from streams.domain.alerts import HistoryPoint
 from streams.domain.regions import RegionTree
 from streams.domain.trajectory import (

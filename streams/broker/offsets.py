@@ -33,3 +33,15 @@ def spans(kafka: KafkaAccess | str, group: str, partitions: Iterable[tuple[str, 
         return result
     finally:
         consumer.close(autocommit=False)
+
+
+def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[int, int]:
+    """Per partition of `topic`, the offset after its last message (partitions without messages left out)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python())
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items() if offset}
+    finally:
+        consumer.close()

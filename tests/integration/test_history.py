@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.commands.history import collect
 from services.registry import Registry
+from services.worker_client import collect_history as collect
 from tests.integration.conftest import FIXED_NOW
 from tests.integration.oracle import active_by_region
 from tests.integration.small_province import Record

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services.commands.history import collect as history
-from services.commands.status import collect as status
+from services.worker_client import collect_history as history
+from services.worker_client import collect_status as status
 from tests.integration.small_province import (  # noqa: F401 (small_registry is a fixture)
     BEHIND,
     CLIFF,

@@ -68,12 +68,13 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from services.commands.status import WorkerUnreachable, collect, render
+    from services.commands.status import render
     from services.common.secrets import pseudonym_key
     from services.dev.demo.mail_sink import MailSink
     from services.dev.demo.story import Story
     from services.dev.kafka_local import broker_status, ensure_broker, stop_broker
     from services.dev.kafka_local import secure as security
+    from services.worker_client import WorkerUnavailable, collect_status
     from streams.broker.topics import ensure_topics
     from streams.domain.pseudonym import Pseudonymizer
 
@@ -163,9 +164,9 @@ def run(args) -> int:
             children,
             f"http://127.0.0.1:{settings.web_port}",
             demo_dir,
-            collect,
+            collect_status,
             render,
-            WorkerUnreachable,
+            WorkerUnavailable,
         )
     except KeyboardInterrupt:
         pass
@@ -180,17 +181,17 @@ def run(args) -> int:
     return 0
 
 
-def _show(args, story, sink, children, url, demo_dir, collect, render, WorkerUnreachable) -> None:
+def _show(args, story, sink, children, url, demo_dir, collect_status, render, WorkerUnavailable) -> None:
     started = time.monotonic()
     while args.run_for is None or time.monotonic() - started < args.run_for:
         for name, child, log_path in children:
             if child.poll() is not None:
                 raise SystemExit(f"the {name} stopped (exit {child.returncode}); see {log_path}")
         try:
-            rows, day = collect([url])
+            rows, day = collect_status([url])
             story.advance(url)
             screen = render(rows, day, [url])
-        except WorkerUnreachable:
+        except WorkerUnavailable:
             screen = f"waiting for the worker at {url} to start (log: {demo_dir / 'worker.log'}) ..."
         mails = [f"  {m.at:%H:%M:%S}  to {', '.join(m.recipients)}: {m.subject}" for m in sink.received[-8:]]
         sys.stdout.write(

@@ -21,7 +21,6 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from services.commands.status import fetch
 from services.dev.demo.scenario import (
     cohort_enrollments,
     cohort_lapses_csv,
@@ -30,6 +29,7 @@ from services.dev.demo.scenario import (
     on_plan_workforce,
     workforce_csv,
 )
+from services.worker_client import status_of
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class Story:
     def advance(self, url: str) -> None:
         if self.phase != "loading":
             return
-        status = fetch(url)
+        status = status_of(url)
         partitions, caught_up = status["partitions"], status.get("caught_up", [])
         complete = (
             bool(partitions) and set(caught_up) == set(partitions) and status.get("stage", {}).get("complete", False)

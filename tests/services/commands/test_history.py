@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.commands.history import HistoryUnavailable, at_step, combine, to_csv
+from services.commands.history import at_step, to_csv
+from services.worker_client import WorkerUnavailable, combine_histories
 
 THRESHOLDS = {"behind_pp": 0.5, "critical_pp": 5.0}
 
@@ -25,21 +26,23 @@ def body(partitions, actives, first_day=28, region="61.07"):
 
 
 def test_workers_are_summed_day_by_day():
-    history = combine([body([0, 1], [10, 20, 30, 40]), body([2, 3], [1, 2, 3, 4])], ["a", "b"])
+    history = combine_histories([body([0, 1], [10, 20, 30, 40]), body([2, 3], [1, 2, 3, 4])], ["a", "b"])
     assert [r.active for r in history.rows] == [11, 22, 33, 44]
     assert history.rows[-1].coverage == pytest.approx(0.44) and history.rows[-1].gap == pytest.approx(0.06)
     assert history.days == ["2026-01-28", "2026-01-29", "2026-01-30", "2026-01-31"]
 
 
 def test_a_partition_nobody_owns_or_two_own_is_refused():
-    with pytest.raises(HistoryUnavailable, match="no worker given owns partition\\(s\\) 2, 3 of 4"):
-        combine([body([0, 1], [1])], ["a"])
-    with pytest.raises(HistoryUnavailable, match="partition 1 is owned by both a and b"):
-        combine([body([0, 1], [1]), body([1, 2, 3], [1])], ["a", "b"])
+    with pytest.raises(WorkerUnavailable, match="no worker given owns partition\\(s\\) 2, 3 of 4"):
+        combine_histories([body([0, 1], [1])], ["a"])
+    with pytest.raises(WorkerUnavailable, match="partition 1 is owned by both a and b"):
+        combine_histories([body([0, 1], [1]), body([1, 2, 3], [1])], ["a", "b"])
 
 
 def test_steps_pick_period_ends_and_the_last_day():
-    history = combine([body([0, 1, 2, 3], [5, 6, 7, 8, 9], first_day=27)], ["a"])  # 27 Jan 2026 (Tuesday) .. 31 Jan
+    history = combine_histories(
+        [body([0, 1, 2, 3], [5, 6, 7, 8, 9], first_day=27)], ["a"]
+    )  # 27 Jan 2026 (Tuesday) .. 31 Jan
     assert [d for d, _ in at_step(history, "day")] == history.days
     assert [d for d, _ in at_step(history, "month")] == ["2026-01-31"]
     assert [d for d, _ in at_step(history, "week")] == ["2026-01-31"]  # Sunday 1 Feb is not in the range
@@ -54,10 +57,10 @@ def test_each_days_status_has_the_pace_rule_from_the_days_before_it():
         for i, n in enumerate([60] * 31 + [48])
     ]
     falling = [dict(body([0, 1, 2, 3], []), days=days)]
-    history = combine(falling, ["a"], shown_from=30)
+    history = combine_histories(falling, ["a"], shown_from=30)
     assert history.days == ["2026-01-31", "2026-02-01"]
     assert [r.status for r in history.rows] == [
         "on_track",
         "critical",
     ]  # 2 points behind and losing: critical, not behind
-    assert combine(falling, ["a"]).rows[-1].status == "critical"
+    assert combine_histories(falling, ["a"]).rows[-1].status == "critical"

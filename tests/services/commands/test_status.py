@@ -4,7 +4,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from services.commands.status import WorkerUnreachable, collect, render
+from services.commands.status import render
+from services.worker_client import WorkerUnavailable, collect_status
 
 
 def serve(body: dict) -> HTTPServer:
@@ -47,7 +48,7 @@ def test_counts_of_several_workers_are_added_before_ratios_are_derived():
     servers = [serve(worker_body(300, 20)), serve(worker_body(200, 30, outlook=stage))]
     try:
         urls = [f"http://127.0.0.1:{s.server_port}" for s in servers]
-        rows, day = collect(urls)
+        rows, day = collect_status(urls)
     finally:
         for s in servers:
             s.shutdown()
@@ -67,7 +68,7 @@ def test_no_status_before_the_region_stage_has_judged():
     server = serve(worker_body(300, 20))
     try:
         url = f"http://127.0.0.1:{server.server_port}"
-        rows, day = collect([url])
+        rows, day = collect_status([url])
     finally:
         server.shutdown()
     assert [row.figures.status for row in rows] == [None, None]  # no status without the pace rule
@@ -77,5 +78,5 @@ def test_no_status_before_the_region_stage_has_judged():
 
 
 def test_unreachable_worker_is_a_clear_error():
-    with pytest.raises(WorkerUnreachable, match="is `ucj worker` running"):
-        collect(["http://127.0.0.1:9"])
+    with pytest.raises(WorkerUnavailable, match="is `ucj worker` running"):
+        collect_status(["http://127.0.0.1:9"])

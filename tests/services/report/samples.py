@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.commands.history import History
 from services.report.figures import PipelineNotes, WorkforceNote, build, children_from, period
+from services.worker_client import History
 from streams.domain.regions import Region, RegionTree
 from streams.domain.trajectory import StatusThresholds, planned_ratio, region_figures
 
