@@ -8,8 +8,14 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from services.registry.coordinators import Coordinator, coordinator_problems, new_webhook_secret
-from services.registry.csv_files import CoordinatorEntry, LoadReport, read_coordinators_csv
+from services.registry.coordinators import (
+    COORDINATOR_FIELDS,
+    Coordinator,
+    CoordinatorEntry,
+    coordinator_problems,
+    new_webhook_secret,
+)
+from services.registry.csv_files import LoadReport, read_coordinators_csv
 from services.registry.models import CoordinatorRow, RegionRow
 
 
@@ -35,29 +41,25 @@ class CoordinatorStore:
         An active coordinator with the same name and region already existing is an error
         (change one with `load_coordinators_csv`, or remove it first).
         """
-        name, region_code = name.strip(), region_code.strip()
-        email, webhook_url = (email or "").strip() or None, (webhook_url or "").strip() or None
+        entry = CoordinatorEntry(
+            name=name.strip(),
+            region_code=region_code.strip(),
+            email=(email or "").strip() or None,
+            webhook_url=(webhook_url or "").strip() or None,
+            webhook_format=webhook_format,
+            language=language,
+            active=True,
+        )
         with Session(self.engine) as session, session.begin():
             self._require_schema(session)
-            problems = coordinator_problems(
-                name, region_code, email, webhook_url, webhook_format, language, _region_levels(session)
-            )
-            same = _find(session, name, region_code)
+            problems = coordinator_problems(entry, _region_levels(session))
+            same = _find(session, entry.name, entry.region_code)
             if same is not None and same.active:
-                problems.append(f"{name} is already a coordinator of {region_code} (id {same.id})")
+                problems.append(f"{entry.name} is already a coordinator of {entry.region_code} (id {same.id})")
             if problems:
                 raise ValueError("; ".join(problems))
-            row = CoordinatorRow(
-                name=name,
-                region_code=region_code,
-                email=email,
-                webhook_url=webhook_url,
-                webhook_format=webhook_format,
-                webhook_secret=new_webhook_secret() if webhook_url else None,
-                language=language,
-                active=True,
-                created_at=_now(),
-            )
+            row = CoordinatorRow(webhook_secret=new_webhook_secret() if entry.webhook_url else None, created_at=_now())
+            _apply(row, entry)
             session.add(row)
             session.flush()
             return _coordinator(row)
@@ -129,7 +131,7 @@ class CoordinatorStore:
             for entry in entries:
                 row = _find(session, entry.name, entry.region_code)
                 if row is None:
-                    row = CoordinatorRow(name=entry.name, region_code=entry.region_code, created_at=_now())
+                    row = CoordinatorRow(created_at=_now())
                     session.add(row)
                 else:
                     updated += 1
@@ -160,25 +162,14 @@ def _existing(session: Session, coordinator_id: int) -> CoordinatorRow:
 
 
 def _apply(row: CoordinatorRow, entry: CoordinatorEntry) -> None:
-    row.email = entry.email
-    row.webhook_url = entry.webhook_url
-    row.webhook_format = entry.webhook_format
-    row.language = entry.language
-    row.active = entry.active
+    """Write every field of the entry to the row (an updated row keeps its id, secret and creation time)."""
+    for field in COORDINATOR_FIELDS:
+        setattr(row, field.name, getattr(entry, field.name))
 
 
 def _coordinator(row: CoordinatorRow) -> Coordinator:
-    return Coordinator(
-        id=row.id,
-        name=row.name,
-        region_code=row.region_code,
-        email=row.email,
-        webhook_url=row.webhook_url,
-        webhook_format=row.webhook_format,
-        language=row.language,
-        active=row.active,
-        has_webhook_secret=row.webhook_secret is not None,
-    )
+    fields = {field.name: getattr(row, field.name) for field in COORDINATOR_FIELDS}
+    return Coordinator(id=row.id, **fields, has_webhook_secret=row.webhook_secret is not None)
 
 
 def _now() -> datetime.datetime:

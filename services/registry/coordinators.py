@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from services.registry.models import LANGUAGES, WEBHOOK_FORMATS
@@ -25,8 +26,74 @@ SECRET_PREFIX = "ucjw_"  # says what a leaked string is, so secret scanners and 
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
 
 
+_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
+
+
+def _text(cell: str) -> str:
+    return cell
+
+
+def _text_or_none(cell: str) -> str | None:
+    return cell or None
+
+
+def _lower(cell: str) -> str:
+    return cell.lower()
+
+
+def _flag(cell: str) -> bool:
+    if cell.lower() not in _TRUE + _FALSE:
+        raise ValueError(f"must be true or false, got {cell!r}")
+    return cell.lower() in _TRUE
+
+
+@dataclass(frozen=True)
+class CoordinatorField:
+    """One thing an operator says about a coordinator. `name` is at once the CSV column, the
+    column of the coordinators table, and the attribute of CoordinatorEntry and Coordinator."""
+
+    name: str
+    # A CSV column that may be left out of the header, or empty in a row, reads as this
+    # default; None: the column is required (its cell may still be empty, see `read`).
+    default: str | None = None
+    # A CSV cell (stripped, the default applied) as the value; ValueError("must be ...")
+    # for a cell it cannot read, reported as "<name> must be ...".
+    read: Callable[[str], Any] = _text
+
+
+# The fields of a coordinator, in CSV column order (required columns first). csv_files.py and
+# coordinator_store.py derive their columns, parsing and row writing from this list; a new
+# field also needs its attribute below (in CoordinatorEntry and Coordinator, in this order),
+# its check in `coordinator_problems`, its column in models.CoordinatorRow and a migration.
+# The migrations (services/registry/migrations/versions/) intentionally keep their own copy.
+COORDINATOR_FIELDS = (
+    CoordinatorField("name"),
+    CoordinatorField("region_code"),
+    CoordinatorField("email", read=_text_or_none),
+    CoordinatorField("webhook_url", read=_text_or_none),
+    CoordinatorField("webhook_format", default="json", read=_lower),
+    CoordinatorField("language", default="id", read=_lower),
+    CoordinatorField("active", default="true", read=_flag),
+)
+
+
+@dataclass(frozen=True)
+class CoordinatorEntry:
+    """A coordinator as an operator gives it (`add`, a CSV row): the COORDINATOR_FIELDS."""
+
+    name: str
+    region_code: str
+    email: str | None
+    webhook_url: str | None
+    webhook_format: str
+    language: str
+    active: bool
+
+
 @dataclass(frozen=True)
 class Coordinator:
+    """A stored coordinator: its id, the COORDINATOR_FIELDS, and whether it has a webhook secret."""
+
     id: int
     name: str
     region_code: str
@@ -43,25 +110,19 @@ def new_webhook_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def coordinator_problems(
-    name: str,
-    region_code: str,
-    email: str | None,
-    webhook_url: str | None,
-    webhook_format: str,
-    language: str,
-    region_levels: dict[str, str],
-) -> list[str]:
+def coordinator_problems(entry: CoordinatorEntry, region_levels: dict[str, str]) -> list[str]:
     """Everything wrong with a coordinator, in plain words (empty when it is fine).
 
     `region_levels` maps every region code of the registry to its level.
     """
+    name, email, webhook_url = entry.name, entry.email, entry.webhook_url
+    webhook_format, language = entry.webhook_format, entry.language
     problems = []
     if not name:
         problems.append("name is empty")
     elif len(name) > MAX_NAME:
         problems.append(f"name is longer than {MAX_NAME} characters")
-    problems += _region_problems(region_code, region_levels)
+    problems += _region_problems(entry.region_code, region_levels)
     if not email and not webhook_url:
         problems.append("give an email address, a webhook URL or both")
     if email and (len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email)):

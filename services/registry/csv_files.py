@@ -15,18 +15,24 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Generic, Iterator, TypeVar
+from typing import Any, Callable, Collection, Generic, Iterator, TypeVar
 
 from services.common.csv_text import DELIMITER_NAMES, sniff_delimiter
-from services.registry.coordinators import PLAIN_HTTP_REFUSED, coordinator_problems, is_plain_http
+from services.registry.coordinators import (
+    COORDINATOR_FIELDS,
+    PLAIN_HTTP_REFUSED,
+    CoordinatorEntry,
+    coordinator_problems,
+    is_plain_http,
+)
 
 WORKFORCE_COLUMNS = ("region_code", "year", "eligible_workforce")
 PLAN_COLUMNS = ("region_code", "date", "ratio")
-COORDINATOR_COLUMNS = ("name", "region_code", "email", "webhook_url")
+# From services/registry/coordinators.COORDINATOR_FIELDS.
+COORDINATOR_COLUMNS = tuple(field.name for field in COORDINATOR_FIELDS if field.default is None)
 # May be left out of the header, or empty in a row: then the default applies.
-COORDINATOR_OPTIONAL_COLUMNS = ("webhook_format", "language", "active")
-COORDINATOR_DEFAULTS = {"webhook_format": "json", "language": "id", "active": "true"}
-_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
+COORDINATOR_OPTIONAL_COLUMNS = tuple(field.name for field in COORDINATOR_FIELDS if field.default is not None)
+COORDINATOR_DEFAULTS = {field.name: field.default for field in COORDINATOR_FIELDS if field.default is not None}
 
 # Plausible years for workforce figures; anything else is a typo (e.g. 224 or 20245).
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -91,17 +97,6 @@ class PlanPoint:
     ratio: float
 
 
-@dataclass(frozen=True)
-class CoordinatorEntry:
-    name: str
-    region_code: str
-    email: str | None
-    webhook_url: str | None
-    webhook_format: str
-    language: str
-    active: bool
-
-
 def read_workforce_csv(
     path: str | Path, known_regions: Collection[str], progress: Progress | None = None
 ) -> CsvFile[WorkforceFigure]:
@@ -151,29 +146,28 @@ def read_plan_csv(
 def read_coordinators_csv(
     path: str | Path, region_levels: dict[str, str], allow_http_webhook: bool = True
 ) -> CsvFile[CoordinatorEntry]:
-    """Rows of `name,region_code,email,webhook_url[,webhook_format,language,active]`; raises
-    CsvRejected if any row is bad. `region_levels` maps each region code to its level; a
-    plain http:// webhook is a bad row unless `allow_http_webhook`."""
+    """Rows of COORDINATOR_COLUMNS[, COORDINATOR_OPTIONAL_COLUMNS]; raises CsvRejected if any
+    row is bad. `region_levels` maps each region code to its level; a plain http:// webhook is
+    a bad row unless `allow_http_webhook`."""
 
     def parse(fields: dict[str, str], errors: list[str]) -> tuple[Key, CoordinatorEntry | None]:
-        values = {name: fields[name] or default for name, default in COORDINATOR_DEFAULTS.items()}
-        webhook_format, language = values["webhook_format"].lower(), values["language"].lower()
-        email, webhook_url = fields["email"] or None, fields["webhook_url"] or None
-        errors += coordinator_problems(
-            fields["name"], fields["region_code"], email, webhook_url, webhook_format, language, region_levels
-        )
-        if webhook_url and not allow_http_webhook and is_plain_http(webhook_url):
-            errors.append(f"webhook URL {webhook_url!r} {PLAIN_HTTP_REFUSED}")
-        active = values["active"].lower()
-        if active not in _TRUE + _FALSE:
-            errors.append(f"active must be true or false, got {fields['active']!r}")
-        key = (fields["name"], fields["region_code"])
-        if errors:
-            return key, None
-        entry = CoordinatorEntry(
-            fields["name"], fields["region_code"], email, webhook_url, webhook_format, language, active in _TRUE
-        )
-        return key, entry
+        # A cell that cannot be read is reported after the coordinator's problems, and the
+        # rest of the row is checked as if the cell were empty.
+        values: dict[str, Any] = {}
+        unreadable = []
+        for field in COORDINATOR_FIELDS:
+            try:
+                values[field.name] = field.read(fields[field.name] or field.default or "")
+            except ValueError as error:
+                unreadable.append(f"{field.name} {error}")
+                values[field.name] = field.read(field.default or "")
+        entry = CoordinatorEntry(**values)
+        errors += coordinator_problems(entry, region_levels)
+        if entry.webhook_url and not allow_http_webhook and is_plain_http(entry.webhook_url):
+            errors.append(f"webhook URL {entry.webhook_url!r} {PLAIN_HTTP_REFUSED}")
+        errors += unreadable
+        key = (entry.name, entry.region_code)
+        return key, None if errors else entry
 
     return read_rows(path, COORDINATOR_COLUMNS, parse, optional=COORDINATOR_OPTIONAL_COLUMNS)
 

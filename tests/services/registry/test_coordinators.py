@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from services.registry import Coordinator, CsvRejected, LoadReport, Registry, RegistryNotInitialized
+from services.registry.coordinators import COORDINATOR_FIELDS, CoordinatorEntry
+from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_DEFAULTS, COORDINATOR_OPTIONAL_COLUMNS
+from services.registry.models import CoordinatorRow
 
 HEADER = "name,region_code,email,webhook_url,webhook_format,language,active\n"
+
+
+def test_the_field_list_is_what_the_records_the_table_and_the_csv_header_hold() -> None:
+    names = [field.name for field in COORDINATOR_FIELDS]
+    assert [field.name for field in dataclasses.fields(CoordinatorEntry)] == names
+    assert [field.name for field in dataclasses.fields(Coordinator)] == ["id", *names, "has_webhook_secret"]
+    assert set(names) <= set(CoordinatorRow.__table__.columns.keys())
+    assert COORDINATOR_COLUMNS == ("name", "region_code", "email", "webhook_url")
+    assert COORDINATOR_OPTIONAL_COLUMNS == ("webhook_format", "language", "active")
+    assert COORDINATOR_DEFAULTS == {"webhook_format": "json", "language": "id", "active": "true"}
 
 
 def test_add_and_list(registry: Registry) -> None:
@@ -184,6 +199,7 @@ def test_import_reports_every_bad_row_and_loads_nothing(registry: Registry, writ
         + "Rina,61.07,rina2@bengkayang.go.id,,,,\n"  # 5: duplicate of 2
         + "Tono,61.09,tono@x.id,,,,maybe\n"  # 6
         + "Ani,61.10,ani@x.id,http://ok.id,slack,jv,\n"  # 7
+        + "Eko,61.11,eko,,,,Nope\n"  # 8: an unreadable cell after the coordinator's problems
     )
     with pytest.raises(CsvRejected) as rejected:
         registry.load_coordinators_csv(path)
@@ -198,6 +214,7 @@ def test_import_reports_every_bad_row_and_loads_nothing(registry: Registry, writ
         (5, "duplicate of line 2 (Rina, 61.07)"),
         (6, "active must be true or false, got 'maybe'"),
         (7, "webhook format must be json or alertmanager, got 'slack'; language must be id or en, got 'jv'"),
+        (8, "email must look like name@example.go.id, got 'eko'; active must be true or false, got 'Nope'"),
     ]
     assert registry.coordinators(include_inactive=True) == []
 
