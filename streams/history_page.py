@@ -7,12 +7,14 @@ partitions it owns; `ucj history` sums the workers. Aggregates only: no particip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping
 
 from .domain.regions import RegionTree
+from .domain.trajectory import StatusThresholds
 from .reference import Reference
+from .status_page import Ownership
 
 MAX_DAYS = 3700  # ten years and some: a bounded answer
 
@@ -78,3 +80,23 @@ def history_days(query: HistoryQuery, dailies: Iterable, reference: Reference) -
             )
         )
     return days
+
+
+def history_body(
+    query: HistoryQuery,
+    tree: RegionTree,
+    ownership: Ownership,
+    partition_count: int,
+    thresholds: StatusThresholds,
+    days: list[dict],
+) -> dict:
+    return dict(
+        region=query.region,
+        name=tree.regions[query.region].name,
+        level=tree.level_of(query.region),
+        partitions=ownership.partitions,
+        partition_count=partition_count,
+        caught_up=ownership.caught_up,
+        thresholds=asdict(thresholds),
+        days=days,
+    )

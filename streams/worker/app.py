@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Set
 
@@ -19,7 +19,6 @@ from prometheus_client import REGISTRY, generate_latest
 from streams import native
 from streams.batch import process_batch
 from streams.broker.kafka_access import KafkaAccess
-from streams.broker.offsets import spans
 from streams.broker.topics import (
     COVERAGE_ALERTS,
     DEAD_LETTER,
@@ -31,17 +30,18 @@ from streams.broker.topics import (
     REKEYED_EVENTS,
     WORKER_APP_ID,
 )
-from streams.catch_up import CatchUp, assigned, progressed, with_target
 from streams.clock import Clock
 from streams.dead_letter import dead_letter
 from streams.domain.trajectory import StatusThresholds
 from streams.domain.validation import Rejected
-from streams.history_page import Refused, history_days, parse_query
+from streams.history_page import Refused, history_body, history_days, parse_query
 from streams.partials import PARTIAL_HEARTBEAT_SECONDS, PARTIAL_SECONDS, PartialBuilder, encode_partial
 from streams.processing import CoverageProcessor, PartitionCounts
 from streams.reference import load_reference, owners_of
 from streams.sources import UNKNOWN_SOURCE_REFRESH_SECONDS, SourceActivity, names_unknown
-from streams.worker.faust_adapter import BUILT_IN_PAGES_OFF, serve_own_pages_only
+from streams.status_page import Ownership, status_body
+from streams.worker.catching_up import CatchUpTracker
+from streams.worker.faust_adapter import BUILT_IN_PAGES_OFF, highwater, serve_own_pages_only, table_reporting_recovery
 from streams.worker.faust_batches import consume_in_batches
 from streams.worker.faust_table import PartitionedTable
 from streams.worker.garbage import TimedCollection
@@ -129,8 +129,7 @@ class CoverageWorker:
         self.partials = self.app.topic(REGION_PARTIALS, partitions=1, **raw)
         self.alerts = self.app.topic(COVERAGE_ALERTS, **raw)
         self.table = self.app.tables.add(
-            _ParticipantTable(
-                self,
+            table_reporting_recovery(self.partitions_recovered)(
                 self.app,
                 name=PARTICIPANT_TABLE,
                 partitions=settings.partitions,
@@ -146,9 +145,13 @@ class CoverageWorker:
         self.processor.use_owners(self.reference.owners)
         self.garbage = TimedCollection()  # started by the command that runs the worker
         self.next_offsets: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to process
-        self.catch_up: dict[int, CatchUp] = {}  # events partition -> whether its counts include what was waiting
-        self._learning: tuple[int, asyncio.Future] | None = (
-            None  # (generation, query) of where recovered partitions start and end
+        self.catch_up = CatchUpTracker(
+            settings.kafka,
+            APP_ID,
+            COUNTED_TOPICS,
+            self.next_offsets,
+            lambda tp: highwater(self.app, tp),
+            lambda: self.app.consumer_generation_id,
         )
         # partition -> (counts, builder, sent at, caught up) of its last published partial
         self.builders: dict[int, tuple[PartitionCounts, PartialBuilder, float, bool]] = {}
@@ -287,10 +290,10 @@ class CoverageWorker:
     def _measure_consumer_lag(self) -> None:
         """Messages of the events topic not yet processed, per owned partition."""
         for partition in list(self.processor.counts):
-            highwater = self._highwater(TP(PARTICIPANT_EVENTS, partition))
+            end = highwater(self.app, TP(PARTICIPANT_EVENTS, partition))
             processed_up_to = self.next_offsets.get((PARTICIPANT_EVENTS, partition))
-            if highwater is not None and processed_up_to is not None:
-                CONSUMER_LAG.labels(partition=str(partition)).set(max(0, highwater - processed_up_to))
+            if end is not None and processed_up_to is not None:
+                CONSUMER_LAG.labels(partition=str(partition)).set(max(0, end - processed_up_to))
 
     async def _tick(self) -> None:
         self.garbage.collect_if_due()
@@ -307,8 +310,8 @@ class CoverageWorker:
             except Exception:  # keep counting with the figures we have
                 log.exception("could not reload the registry; keeping the previous figures")
         try:
-            self._learn_targets()
-            self._follow_catch_up()
+            for partition, caught_up in self.catch_up.tick().items():
+                CAUGHT_UP.labels(partition=str(partition)).set(1 if caught_up else 0)
             await self._publish_partials()
             await self.stage.tick()
         except Exception:  # a fault in the figures must not stop the counting
@@ -324,7 +327,7 @@ class CoverageWorker:
                 builder, sent_at = known[1], known[2]
             else:  # new, or recounted: start from a fresh history cache
                 builder, sent_at = PartialBuilder(self.reference.tree, self.stage.report_levels), 0.0
-            caught_up = self.catch_up.get(partition, CatchUp()).caught_up
+            caught_up = self.catch_up.caught_up(partition)
             changed = counts.version != builder.built_version
             # a change of caught_up goes out at once: the stage waits for it, or must stop judging
             if not (
@@ -345,99 +348,24 @@ class CoverageWorker:
             await self.partials.send(key=str(partition).encode(), value=encode_partial(partial))
             self.builders[partition] = (counts, builder, now, caught_up)
 
-    def _learn_targets(self) -> None:
-        """Asks the broker where recovered partitions start and end; the answer is taken a later tick."""
-        generation = self.app.consumer_generation_id
-        if self._learning is not None:
-            asked_in, query = self._learning
-            if not query.done():
-                return
-            self._learning = None
-            try:
-                found = query.result()
-            except Exception:
-                log.exception("could not read the offsets of recovered partitions; asking again")
-                return
-            if asked_in != generation:  # a rebalance since: the answer is for partitions we may not own
-                return
-            for partition in self._without_target():
-                ends = {topic: found[(topic, partition)].end for topic in COUNTED_TOPICS if (topic, partition) in found}
-                if len(ends) != len(COUNTED_TOPICS):
-                    continue
-                for topic in COUNTED_TOPICS:  # what the group committed was processed, by us or before us
-                    key = (topic, partition)
-                    self.next_offsets[key] = max(self.next_offsets.get(key, 0), found[key].start)
-                self.catch_up[partition] = with_target(self.catch_up[partition], ends)
-                log.info("partition %d is caught up once it has processed up to %s", partition, ends)
-        waiting = self._without_target()
-        if waiting and self._learning is None:
-            wanted = [(topic, p) for p in waiting for topic in COUNTED_TOPICS]
-            query = asyncio.get_running_loop().run_in_executor(None, spans, self.settings.kafka, APP_ID, wanted)
-            self._learning = (generation, query)
-
-    def _without_target(self) -> list[int]:
-        """Partitions that wait to learn where they must read up to."""
-        return [p for p, state in self.catch_up.items() if state.target is None and not state.caught_up]
-
-    def _follow_catch_up(self) -> None:
-        for partition, state in list(self.catch_up.items()):
-            processed = {
-                t: self.next_offsets[(t, partition)] for t in COUNTED_TOPICS if (t, partition) in self.next_offsets
-            }
-            highwaters = {t: self._highwater(TP(t, partition)) for t in COUNTED_TOPICS}
-            now = progressed(state, processed, highwaters)
-            if now.caught_up != state.caught_up:
-                log.info(
-                    "partition %d %s",
-                    partition,
-                    "is caught up" if now.caught_up else f"fell behind; caught up again at {now.target}",
-                )
-            self.catch_up[partition] = now
-            CAUGHT_UP.labels(partition=str(partition)).set(1 if now.caught_up else 0)
-
-    def _highwater(self, tp: TP) -> int | None:
-        """The end of a partition as the last fetch saw it; None before a fetch or once revoked."""
-        try:
-            return self.app.consumer.highwater(tp)
-        except AssertionError:  # aiokafka asserts the partition is assigned
-            return None
-
     async def _metrics_page(self, web):
         self._measure_consumer_lag()
         return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": EXPOSITION_CONTENT_TYPE})
 
+    def _ownership(self) -> Ownership:
+        return Ownership(sorted(self.processor.counts), self.catch_up.caught_up_partitions())
+
     async def _status_page(self, web):
         _, _, figures = self.collector.figures()
-        tree = self.reference.tree
-        reports = self.stage.reports or {}
-        rows = [
-            dict(
-                region=f.region,
-                name=tree.regions[f.region].name,
-                level=tree.level_of(f.region),
-                active=f.active,
-                workforce=f.workforce,
-                coverage=f.coverage,
-                planned=f.planned,
-                gap=f.gap,
-                gap_workers=f.gap_workers,
-                # from the region stage (every partition), on the worker that runs it: the one
-                # status of the region (with the pace rule), the pace, the ETA, the budget
-                outlook=_outlook_row(reports.get(f.region)),
-            )
-            for f in figures
-            if tree.level_of(f.region) in ("province", "regency")
-        ]
-        body = dict(
-            day=self.processor.counted_on.isoformat(),
-            partitions=sorted(self.processor.counts),
-            caught_up=sorted(p for p, state in self.catch_up.items() if state.caught_up),
-            stage=dict(runs_here=self.stage.owned, complete=self.stage.complete),
-            next_offsets=[
-                [topic, partition, offset] for (topic, partition), offset in sorted(self.next_offsets.items())
-            ],
-            thresholds=dataclasses.asdict(self.reference.thresholds),
-            regions=rows,
+        body = status_body(
+            figures,
+            self.reference.tree,
+            self.stage.reports or {},
+            self.processor.counted_on,
+            self._ownership(),
+            dict(runs_here=self.stage.owned, complete=self.stage.complete),
+            self.next_offsets,
+            self.reference.thresholds,
         )
         return web.bytes(json.dumps(body).encode(), content_type="application/json")
 
@@ -446,23 +374,14 @@ class CoverageWorker:
         query = parse_query(request.query, tree, self.processor.history_levels, self.processor.counted_on)
         if isinstance(query, Refused):
             return web.json({"error": query.reason}, status=400)
-        body = dict(
-            region=query.region,
-            name=tree.regions[query.region].name,
-            level=tree.level_of(query.region),
-            partitions=sorted(self.processor.counts),
-            partition_count=self.settings.partitions,
-            caught_up=sorted(p for p, state in self.catch_up.items() if state.caught_up),
-            thresholds=dataclasses.asdict(self.reference.thresholds),
-            days=history_days(query, (counts.daily for counts in self.processor.counts.values()), self.reference),
-        )
+        days = history_days(query, (counts.daily for counts in self.processor.counts.values()), self.reference)
+        body = history_body(query, tree, self._ownership(), self.settings.partitions, self.reference.thresholds, days)
         return web.bytes(json.dumps(body).encode(), content_type="application/json")
 
     # called by the table on rebalance and after recovery
     def partitions_recovered(self, partitions: Set[int]) -> None:
         self.processor.rebuild(partitions)
-        for partition in partitions:
-            self.catch_up[partition] = assigned()
+        self.catch_up.assigned(partitions)
         PARTITIONS.set(len(self.processor.counts))
 
     def partitions_revoked(self, partitions: Set[int]) -> None:
@@ -473,7 +392,7 @@ class CoverageWorker:
         self.processor.forget(partitions)
         for partition in partitions:
             self.builders.pop(partition, None)
-            self.catch_up.pop(partition, None)
+            self.catch_up.forget(partition)
             for topic in COUNTED_TOPICS:
                 self.next_offsets.pop((topic, partition), None)
             for gauge in (CONSUMER_LAG, CAUGHT_UP):
@@ -482,34 +401,3 @@ class CoverageWorker:
                 except KeyError:
                     pass
         PARTITIONS.set(len(self.processor.counts))
-
-
-def _outlook_row(report) -> dict | None:
-    """Every figure of the region stage's Outlook (dates as ISO text), the status and the lapse cliff:
-    a figure added to the domain's Outlook reaches `/status` without a change here."""
-    if report is None:
-        return None
-    row = {
-        field.name: value.isoformat() if isinstance(value, date) else value
-        for field in dataclasses.fields(report.outlook)
-        for value in [getattr(report.outlook, field.name)]
-    }
-    return dict(
-        row,
-        status=report.figures.status,  # the region's one status, with the pace rule
-        lapse_cliff=report.cliff and report.cliff.participants,
-        # the same participants by payer group (APBD-61, APBD-61.07, APBDES, CSR); {} when no cliff
-        lapse_cliff_by_payer=dict(report.cliff.by_payer) if report.cliff else {},
-    )
-
-
-class _ParticipantTable(faust.Table):
-    """Tells the worker which partitions it owns, once their state is recovered."""
-
-    def __init__(self, worker: CoverageWorker, *args, **kwargs):
-        self._worker = worker
-        super().__init__(*args, **kwargs)
-
-    async def on_recovery_completed(self, active_tps: Set[TP], standby_tps: Set[TP]) -> None:
-        await super().on_recovery_completed(active_tps, standby_tps)
-        self._worker.partitions_recovered({tp.partition for tp in active_tps})

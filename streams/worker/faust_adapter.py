@@ -7,6 +7,10 @@ version's source, then move FAUST_VERSION or AIOKAFKA_VERSION.
 
 from __future__ import annotations
 
+from typing import Callable, Set
+
+import faust
+from faust.types import TP
 from faust.web.base import BlueprintManager
 
 FAUST_VERSION = "0.15.3"
@@ -34,3 +38,25 @@ def serve_own_pages_only(app) -> None:
     if app.web.blueprints.applied:
         raise RuntimeError("the web server has mounted its pages already")
     app.web.blueprints = BlueprintManager()
+
+
+def highwater(app, tp) -> int | None:
+    """The end of a partition as the consumer's last fetch saw it; None before a fetch or once revoked.
+
+    aiokafka answers a partition the consumer is not assigned by failing an assertion."""
+    try:
+        return app.consumer.highwater(tp)
+    except AssertionError:
+        return None
+
+
+def table_reporting_recovery(on_recovered: Callable[[set[int]], None]) -> type[faust.Table]:
+    """A faust.Table that, once the state of its active partitions is recovered after a
+    rebalance, calls `on_recovered` with their numbers (Table.on_recovery_completed)."""
+
+    class TableReportingRecovery(faust.Table):
+        async def on_recovery_completed(self, active_tps: Set[TP], standby_tps: Set[TP]) -> None:
+            await super().on_recovery_completed(active_tps, standby_tps)
+            on_recovered({tp.partition for tp in active_tps})
+
+    return TableReportingRecovery
