@@ -19,7 +19,7 @@ from services.registry.cli import (
     print_table,
 )
 from services.registry.coordinators import PLAIN_HTTP_REFUSED, Coordinator, is_plain_http
-from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_OPTIONAL_COLUMNS
+from services.registry.csv_files import COORDINATOR_COLUMNS, COORDINATOR_DEFAULTS, COORDINATOR_OPTIONAL_COLUMNS
 from services.registry.models import LANGUAGES, WEBHOOK_FORMATS
 from services.registry.registry import Registry, RegistryNotInitialized
 from services.registry.seed import PROVINCE_CODE
@@ -123,6 +123,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     rotate.add_argument("id", type=int, metavar="ID")
 
     columns = ",".join(COORDINATOR_COLUMNS) + "".join(f"[,{name}]" for name in COORDINATOR_OPTIONAL_COLUMNS)
+    defaults = ", ".join(f"{name} {value}" for name, value in COORDINATOR_DEFAULTS.items())
     load = add_command(
         commands,
         database,
@@ -130,8 +131,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         _run_import,
         "add or update coordinators from CSV",
         f"Load a CSV with header {columns}, comma or semicolon delimited, UTF-8 with or without a "
-        "byte order mark. Optional columns may be left out or empty: "
-        "webhook_format json, language id, active true. A row updates the coordinator with the "
+        f"byte order mark. Optional columns may be left out or empty: {defaults}. "
+        "A row updates the coordinator with the "
         "same name and region, or adds one; coordinators not in the file are left alone, and "
         "active=false in a row removes one. If any row is bad, every bad row is listed and "
         "nothing is loaded. Import makes no webhook secrets: give each new webhook one with "

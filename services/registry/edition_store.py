@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.registry.coordinators import COORDINATOR_LEVELS
+from services.registry.coordinators import COORDINATOR_FIELDS, COORDINATOR_LEVELS
 from services.registry.csv_files import CsvFile, CsvRejected, Progress
 from services.registry.editions import carried_plans, carried_workforce, mapping_problems, plan_edition, unmapped_codes
 from services.registry.models import (
@@ -188,7 +188,7 @@ def _carry_coordinators(session: Session, successors, levels: dict[str, str], ed
 
 def _copy(row: CoordinatorRow, region_code: str) -> CoordinatorRow:
     """The same person, channels and webhook secret (their receiver checks signatures with it)."""
-    columns = ("name", "email", "webhook_url", "webhook_format", "webhook_secret", "language", "active")
+    columns = [field.name for field in COORDINATOR_FIELDS if field.name != "region_code"] + ["webhook_secret"]
     return CoordinatorRow(
         region_code=region_code,
         created_at=datetime.datetime.now(datetime.timezone.utc),
