@@ -1,6 +1,10 @@
 """Alembic environment of the registry, run by services/registry/schema.py (no alembic.ini).
 
 The caller passes an open connection in `config.attributes["connection"]`.
+
+Each migration under versions/ spells out its tables and columns again, on purpose: a migration
+is frozen history and must build the schema as it was then, whatever models.py (the schema as
+it is now) says later. That repetition is the one a search for duplicated code finds here.
 """
 
 from __future__ import annotations
