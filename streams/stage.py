@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .domain.alerting import SEVERITY, AlertBook, Decision
-from .domain.alerts import AlertFigures, AlertTransition, HistoryPoint, LapseCliff
+from .domain.alerts import AlertTransition, HistoryPoint, LapseCliff, alert_figures
 from .domain.cliff import CLIFF_HORIZON_DAYS
 from .domain.trajectory import Outlook, RegionFigures, assess, coverage_of, region_figures
 from .partials import HISTORY_DAYS, RegionPartial, RegionTotals, sum_partials
@@ -135,23 +135,7 @@ def alert_transition(decision: Decision, report: RegionReport, reference: Refere
         status=decision.status,
         previous_status=decision.previous_status,
         at=at,
-        figures=AlertFigures(
-            day=report.day,
-            active=f.active,
-            workforce=f.workforce,
-            coverage=f.coverage,
-            planned=f.planned,
-            gap_pp=f.gap_pp,
-            gap_workers=f.gap_workers,
-            pace_per_day=o.pace_per_day,
-            target_date=o.target_date,
-            target_ratio=o.target_ratio,
-            eta=o.eta,
-            required_pace_per_day=o.required_pace_per_day,
-            enrollments_needed_per_month=o.enrollments_needed_per_month,
-            months_left=o.months_left,
-            budget_idr=o.budget_idr,
-        ),
+        figures=alert_figures(report.day, f, o),
         lapse_cliff=report.cliff,
         history=tuple(history),
     )

@@ -8,9 +8,11 @@ which consumers use as the idempotency key of a delivery.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
+
+from .trajectory import Outlook, RegionFigures
 
 ALERT_SCHEMA = "ucj.coverage-alert/1"
 KINDS = ("coverage_status", "lapse_cliff")
@@ -35,7 +37,18 @@ class AlertFigures:
     required_pace_per_day: float | None  # workers missing at the target date / days left
     enrollments_needed_per_month: int | None
     months_left: float | None
-    budget_idr: int | None  # gap_workers x 16,800 x months left
+    budget_idr: int | None  # gap_workers x ASSISTANCE_IDR_PER_WORKER_MONTH x months left
+
+
+def alert_figures(day: date, figures: RegionFigures, outlook: Outlook) -> AlertFigures:
+    """The contract's figures on `day`, each read by its name from the region's figures or its
+    outlook (trajectory.py computes them all): a figure joins the alerts by being declared above."""
+    values: dict[str, Any] = {
+        name: getattr(outlook if hasattr(outlook, name) else figures, name)
+        for name in (f.name for f in fields(AlertFigures))
+        if name != "day"
+    }
+    return AlertFigures(day=day, **values)
 
 
 @dataclass(frozen=True, kw_only=True)
