@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from streams.broker import topic_reader
 from streams.broker.kafka_access import KafkaAccess, kafka_access
 
 
@@ -37,11 +38,4 @@ def spans(kafka: KafkaAccess | str, group: str, partitions: Iterable[tuple[str, 
 
 def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[int, int]:
     """Per partition of `topic`, the offset after its last message (partitions without messages left out)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(**kafka_access(kafka).kafka_python())
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items() if offset}
-    finally:
-        consumer.close()
+    return {partition: end for (_, partition), end in topic_reader.end_offsets(kafka, topic).items() if end}

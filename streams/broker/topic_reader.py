@@ -10,12 +10,12 @@ from streams.broker.kafka_access import KafkaAccess, kafka_access
 Position = tuple[str, int]  # (topic, partition)
 
 
-def end_offsets(kafka: KafkaAccess | str, topic: str) -> dict[Position, int]:
+def end_offsets(kafka: KafkaAccess | str, topic: str, client_id: str = "ucj-reader") -> dict[Position, int]:
     """Where each partition of `topic` ends now: the offset its next record will get. {} when it does not exist."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
-        **kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id="ucj-reader")
+        **kafka_access(kafka).kafka_python(group_id=None, enable_auto_commit=False, client_id=client_id)
     )
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -45,8 +45,13 @@ def read_to(
     ends: dict[Position, int],
     timeout: float = 3600,
     progress: Callable[[int], None] | None = None,
+    client_id: str = "ucj-reader",
 ) -> Iterator:
-    """Every record (kafka-python's ConsumerRecord) before the given end offsets, in offset order within each partition."""
+    """Every record (kafka-python's ConsumerRecord) before the given end offsets, in offset order within each partition.
+
+    The one loop that reads topics from their beginning to given end offsets (the alert log
+    and the integration tests read through it too). TimeoutError after `timeout` seconds.
+    """
     from kafka import KafkaConsumer, TopicPartition
 
     wanted = {TopicPartition(topic, p): end for (topic, p), end in ends.items() if end > 0}
@@ -54,7 +59,7 @@ def read_to(
         return
     consumer = KafkaConsumer(
         **kafka_access(kafka).kafka_python(
-            group_id=None, enable_auto_commit=False, client_id="ucj-reader", max_partition_fetch_bytes=8 * 1024 * 1024
+            group_id=None, enable_auto_commit=False, client_id=client_id, max_partition_fetch_bytes=8 * 1024 * 1024
         )
     )
     try:
@@ -63,7 +68,8 @@ def read_to(
         deadline, read = time.monotonic() + timeout, 0
         while any(consumer.position(tp) < end for tp, end in wanted.items()):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {sorted({tp.topic for tp in wanted})} took over {timeout:.0f} s")
+                topics = ", ".join(sorted({tp.topic for tp in wanted}))
+                raise TimeoutError(f"reading {topics} took over {timeout:.0f} s")
             for tp, records in consumer.poll(timeout_ms=500, max_records=10_000).items():
                 for record in records:
                     if record.offset < wanted[tp]:
