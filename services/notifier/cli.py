@@ -10,11 +10,14 @@ import threading
 
 from services.common.config import KAFKA_ENVIRONMENT, Settings, add_kafka_wait_argument, duration
 from services.common.config import environment_help as common_environment_help
+from services.notifier.formatting import rupiah
 from services.notifier.settings import boolean, env, environment_help, smtp_settings
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH
 
 log = logging.getLogger("services.notifier")
 
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Consume alert transitions from Kafka topic ucj.coverage-alerts (group ucj-notifier) and
 deliver each one to the people it concerns:
 
@@ -26,7 +29,9 @@ deliver each one to the people it concerns:
 Messages are in Bahasa Indonesia (or English: --language, or the coordinator's own
 language) and say the region's status, coverage against plan, the gap in percentage
 points and workers, when the target is reached at the current pace, the enrollments per
-month and the assistance budget (Rp 16.800 per worker per month) that would close it,
+month and the assistance budget ("""
+    + rupiah(ASSISTANCE_IDR_PER_WORKER_MONTH)
+    + """ per worker per month) that would close it,
 lapse-cliff details, and a link to the regency's dashboard. Emails carry a chart.
 
 Channels:
@@ -56,6 +61,7 @@ ucj_notifier_invalid_alerts_total, ucj_notifier_last_delivery_timestamp_seconds.
 Run one notifier per delivery log. Stop with Ctrl-C or SIGTERM.
 
 `ucj notifier deliveries [--status pending|delivered|failed]` prints the delivery log."""
+)
 
 
 def add_parser(subparsers) -> None:

@@ -15,7 +15,7 @@ from streams.domain.cliff import CLIFF_HORIZON_DAYS
 from streams.domain.counts import Breakdown, roll_up
 from streams.domain.events import PONTIANAK, SEGMENTS
 from streams.domain.fold import Contribution
-from streams.domain.trajectory import STATUSES, RegionFigures, region_figures
+from streams.domain.trajectory import ASSISTANCE_IDR_PER_WORKER_MONTH, STATUSES, RegionFigures, region_figures
 from streams.reference import Reference
 from streams.sources import OTHER, SourceActivity
 from streams.stage import RegionReport
@@ -211,7 +211,7 @@ GLOBAL_GAUGES = (
     (
         "budget",
         "ucj_assistance_budget_idr",
-        "Assistance budget to close the gap: gap workers x Rp 16,800 x months left",
+        f"Assistance budget to close the gap: gap workers x Rp {ASSISTANCE_IDR_PER_WORKER_MONTH:,} x months left",
     ),
 )
 
